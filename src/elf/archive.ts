@@ -1,0 +1,101 @@
+import { dirname, resolve } from 'node:path';
+import { InputError, hex } from '../errors.js';
+import type { ByteSource } from './source.js';
+
+export interface ArchiveMember {
+  /** Member name; for thin archives, the path of the member file relative to the archive. */
+  readonly name: string;
+  /** Offset of the member's data in the archive (regular archives only). */
+  readonly dataOffset: number;
+  readonly size: number;
+}
+
+export interface Archive {
+  readonly thin: boolean;
+  readonly members: readonly ArchiveMember[];
+  /** The archive symbol index: symbol → name of the member that defines it. */
+  readonly symbolIndex: ReadonlyMap<string, string>;
+  /** Where a thin archive's member lives on disk. */
+  memberPath(member: ArchiveMember): string;
+}
+
+const HEADER = 60;
+
+/**
+ * Reads a System V / GNU `ar` archive, regular (`!<arch>`) or thin (`!<thin>`, as kbuild
+ * writes vmlinux.a and built-in.a since v6.1): member names through the `//` long-name table
+ * and the `/` (32-bit) or `/SYM64/` (64-bit) symbol index.
+ */
+export function readArchive(source: ByteSource, archivePath: string): Archive {
+  const magic = source.read(0, 8, 'archive magic').toString('latin1');
+  if (magic !== '!<arch>\n' && magic !== '!<thin>\n') throw new InputError(source.name, 'not an ar archive');
+  const thin = magic === '!<thin>\n';
+  const members: ArchiveMember[] = [];
+  let longNames: Buffer | undefined;
+  let symbolTable: { data: Buffer; wide: boolean } | undefined;
+  const symbolOffsets: number[] = [];
+  const memberAtOffset = new Map<number, string>();
+
+  let off = 8;
+  while (off + HEADER <= source.size) {
+    const h = source.read(off, HEADER, `archive member header at ${hex(off)}`).toString('latin1');
+    if (h.slice(58, 60) !== '`\n') throw new InputError(source.name, `corrupt archive member header at ${hex(off)}`);
+    const rawName = h.slice(0, 16).trimEnd();
+    const size = Number.parseInt(h.slice(48, 58).trim(), 10);
+    if (!Number.isSafeInteger(size) || size < 0) throw new InputError(source.name, `bad member size at ${hex(off)}`);
+    const dataOffset = off + HEADER;
+    const special = rawName === '/' || rawName === '/SYM64/' || rawName === '//';
+    // Thin archives store only the index and name table inline; members live elsewhere.
+    const inline = !thin || special;
+    if (inline && dataOffset + size > source.size) {
+      throw new InputError(source.name, `truncated: member at ${hex(off)} runs past the end of the archive`);
+    }
+    if (rawName === '/' || rawName === '/SYM64/') {
+      symbolTable = { data: source.read(dataOffset, size, 'archive symbol index'), wide: rawName === '/SYM64/' };
+    } else if (rawName === '//') {
+      longNames = source.read(dataOffset, size, 'archive long-name table');
+    } else {
+      let name: string;
+      if (rawName.startsWith('/') && longNames) {
+        const at = Number.parseInt(rawName.slice(1), 10);
+        const end = longNames.indexOf('\n', at);
+        if (!Number.isSafeInteger(at) || end < 0) throw new InputError(source.name, `bad long member name ${rawName}`);
+        name = longNames.toString('latin1', at, end).replace(/\/$/, '');
+      } else {
+        name = rawName.replace(/\/$/, '');
+      }
+      members.push({ name, dataOffset, size });
+      memberAtOffset.set(off, name);
+    }
+    const next = inline ? dataOffset + size : dataOffset;
+    off = next + (next & 1);
+  }
+
+  const symbolIndex = new Map<string, string>();
+  if (symbolTable) {
+    const { data, wide } = symbolTable;
+    const w = wide ? 8 : 4;
+    const count = wide ? Number(data.readBigUInt64BE(0)) : data.readUInt32BE(0);
+    if ((count + 1) * w > data.length) throw new InputError(source.name, 'corrupt archive symbol index');
+    for (let i = 0; i < count; i++) {
+      symbolOffsets.push(wide ? Number(data.readBigUInt64BE(w + i * w)) : data.readUInt32BE(w + i * w));
+    }
+    let s = (count + 1) * w;
+    for (let i = 0; i < count; i++) {
+      const end = data.indexOf(0, s);
+      if (end < 0) throw new InputError(source.name, 'corrupt archive symbol index (unterminated name)');
+      const sym = data.toString('latin1', s, end);
+      const member = memberAtOffset.get(symbolOffsets[i]!);
+      if (member !== undefined && !symbolIndex.has(sym)) symbolIndex.set(sym, member);
+      s = end + 1;
+    }
+  }
+
+  const base = dirname(archivePath);
+  return {
+    thin,
+    members,
+    symbolIndex,
+    memberPath: (m) => resolve(base, m.name),
+  };
+}

@@ -1,0 +1,91 @@
+import { InputError } from '../errors.js';
+import {
+  GNU_PROPERTY_AARCH64_FEATURE_1_AND,
+  GNU_PROPERTY_X86_FEATURE_1_AND,
+  NT_GNU_BUILD_ID,
+  NT_GNU_PROPERTY_TYPE_0,
+} from './constants.js';
+
+export interface ElfNote {
+  readonly section: string;
+  readonly name: string;
+  readonly type: number;
+  readonly desc: Buffer;
+}
+
+/**
+ * Splits a SHT_NOTE section into notes. Entries are aligned to the section's alignment:
+ * 4 for classic notes, 8 for .note.gnu.property in ELF64.
+ */
+export function decodeNotes(file: string, section: string, bytes: Buffer, align: number, littleEndian: boolean): ElfNote[] {
+  const a = align === 8 ? 8 : 4;
+  const pad = (n: number) => (n + a - 1) & ~(a - 1);
+  const notes: ElfNote[] = [];
+  let off = 0;
+  while (off + 12 <= bytes.length) {
+    const namesz = littleEndian ? bytes.readUInt32LE(off) : bytes.readUInt32BE(off);
+    const descsz = littleEndian ? bytes.readUInt32LE(off + 4) : bytes.readUInt32BE(off + 4);
+    const type = littleEndian ? bytes.readUInt32LE(off + 8) : bytes.readUInt32BE(off + 8);
+    const nameStart = off + 12;
+    const descStart = nameStart + pad(namesz);
+    const end = descStart + pad(descsz);
+    if (descStart + descsz > bytes.length) {
+      throw new InputError(file, `note section ${section}: note at offset ${off} runs past the section end`);
+    }
+    const nameEnd = namesz > 0 && bytes[nameStart + namesz - 1] === 0 ? nameStart + namesz - 1 : nameStart + namesz;
+    notes.push({
+      section,
+      name: bytes.toString('latin1', nameStart, nameEnd),
+      type,
+      desc: bytes.subarray(descStart, descStart + descsz),
+    });
+    off = end;
+  }
+  return notes;
+}
+
+export function buildId(notes: readonly ElfNote[]): string | undefined {
+  const note = notes.find((n) => n.name === 'GNU' && n.type === NT_GNU_BUILD_ID);
+  return note?.desc.toString('hex');
+}
+
+export interface GnuProperties {
+  /** x86: GNU_PROPERTY_X86_FEATURE_1_AND bits. */
+  readonly x86Ibt: boolean;
+  readonly x86Shstk: boolean;
+  /** AArch64: GNU_PROPERTY_AARCH64_FEATURE_1_AND bits. */
+  readonly aarch64Bti: boolean;
+  readonly aarch64Pac: boolean;
+  /** Every property, type → raw data, for evidence. */
+  readonly raw: ReadonlyMap<number, Buffer>;
+}
+
+export function gnuProperties(notes: readonly ElfNote[], is64: boolean, littleEndian: boolean): GnuProperties | undefined {
+  const note = notes.find((n) => n.name === 'GNU' && n.type === NT_GNU_PROPERTY_TYPE_0);
+  if (!note) return undefined;
+  const raw = new Map<number, Buffer>();
+  const align = is64 ? 8 : 4;
+  const d = note.desc;
+  let off = 0;
+  while (off + 8 <= d.length) {
+    const type = littleEndian ? d.readUInt32LE(off) : d.readUInt32BE(off);
+    const size = littleEndian ? d.readUInt32LE(off + 4) : d.readUInt32BE(off + 4);
+    if (off + 8 + size > d.length) break;
+    raw.set(type, d.subarray(off + 8, off + 8 + size));
+    off += 8 + ((size + align - 1) & ~(align - 1));
+  }
+  const bits = (type: number) => {
+    const v = raw.get(type);
+    if (!v || v.length < 4) return 0;
+    return littleEndian ? v.readUInt32LE(0) : v.readUInt32BE(0);
+  };
+  const x86 = bits(GNU_PROPERTY_X86_FEATURE_1_AND);
+  const a64 = bits(GNU_PROPERTY_AARCH64_FEATURE_1_AND);
+  return {
+    x86Ibt: (x86 & 1) !== 0,
+    x86Shstk: (x86 & 2) !== 0,
+    aarch64Bti: (a64 & 1) !== 0,
+    aarch64Pac: (a64 & 2) !== 0,
+    raw,
+  };
+}

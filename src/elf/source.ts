@@ -1,0 +1,126 @@
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { InputError, hex } from '../errors.js';
+
+/**
+ * Random access to the bytes of one input. Readers ask for exactly the ranges a question
+ * needs, so a 630 MB vmlinux costs its header, its section table and the few sections a
+ * check touches. Every read is bounds-checked against the size and fails as an InputError
+ * naming the file, what was being read and where.
+ */
+export interface ByteSource {
+  /** The path as the user gave it (used in messages). */
+  readonly name: string;
+  readonly size: number;
+  read(offset: number, length: number, what: string): Buffer;
+}
+
+function checkRange(source: ByteSource, offset: number, length: number, what: string): void {
+  if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0) {
+    throw new InputError(source.name, `${what}: impossible range (offset ${offset}, length ${length})`);
+  }
+  if (offset + length > source.size) {
+    throw new InputError(
+      source.name,
+      `truncated: ${what} at ${hex(offset)}+${hex(length)} ends past the end of the file (${source.size} bytes)`,
+    );
+  }
+}
+
+function describeOpenError(err: NodeJS.ErrnoException): string {
+  switch (err.code) {
+    case 'ENOENT':
+      return 'no such file';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'is a directory, not a file';
+    case 'ELOOP':
+      return 'too many levels of symbolic links';
+    default:
+      return `cannot open (${err.code ?? err.message})`;
+  }
+}
+
+export class FileSource implements ByteSource {
+  /** Total bytes handed out by read(); tests use it to prove that reading stays lazy. */
+  bytesRead = 0;
+
+  private constructor(
+    readonly name: string,
+    private fd: number | undefined,
+    readonly size: number,
+  ) {}
+
+  static open(path: string): FileSource {
+    let fd: number;
+    try {
+      fd = openSync(path, 'r');
+    } catch (err) {
+      throw new InputError(path, describeOpenError(err as NodeJS.ErrnoException));
+    }
+    const stat = fstatSync(fd);
+    if (stat.isDirectory()) {
+      closeSync(fd);
+      throw new InputError(path, 'is a directory, not a file');
+    }
+    return new FileSource(path, fd, stat.size);
+  }
+
+  read(offset: number, length: number, what: string): Buffer {
+    checkRange(this, offset, length, what);
+    if (this.fd === undefined) throw new Error(`${this.name}: read after close`);
+    const buf = Buffer.allocUnsafe(length);
+    let done = 0;
+    while (done < length) {
+      let n: number;
+      try {
+        n = readSync(this.fd, buf, done, length - done, offset + done);
+      } catch (err) {
+        throw new InputError(this.name, `read error at ${hex(offset + done)}: ${(err as Error).message}`);
+      }
+      if (n === 0) throw new InputError(this.name, `truncated: file shrank while reading ${what}`);
+      done += n;
+    }
+    this.bytesRead += length;
+    return buf;
+  }
+
+  close(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+  }
+}
+
+export class BufferSource implements ByteSource {
+  constructor(
+    readonly name: string,
+    private readonly bytes: Buffer,
+  ) {}
+
+  get size(): number {
+    return this.bytes.length;
+  }
+
+  read(offset: number, length: number, what: string): Buffer {
+    checkRange(this, offset, length, what);
+    return this.bytes.subarray(offset, offset + length);
+  }
+}
+
+/** A window into another source: an archive member. */
+export class SliceSource implements ByteSource {
+  constructor(
+    readonly name: string,
+    private readonly parent: ByteSource,
+    private readonly start: number,
+    readonly size: number,
+  ) {
+    checkRange(parent, start, size, `member ${name}`);
+  }
+
+  read(offset: number, length: number, what: string): Buffer {
+    checkRange(this, offset, length, what);
+    return this.parent.read(this.start + offset, length, what);
+  }
+}
