@@ -1,0 +1,136 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ElfFile, FileSource, readArchive, SliceSource, type Archive } from '../elf/index.js';
+import { SHN_UNDEF } from '../elf/constants.js';
+import { InputError } from '../errors.js';
+
+export interface ObjectSymbols {
+  /** Path relative to the build directory, or "archive(member)". */
+  readonly path: string;
+  /** Global and weak definitions: name → binding and ELF symbol type. */
+  readonly defines: ReadonlyMap<string, { readonly weak: boolean; readonly type: string }>;
+  /** Undefined global references. */
+  readonly references: ReadonlySet<string>;
+}
+
+/**
+ * The objects of a `make O=` build directory: which objects vmlinux is linked from
+ * (vmlinux.a, a thin archive since v6.1), which objects make up each module (<module>.mod),
+ * and each object's defined and undefined global symbols, read on demand and cached.
+ */
+export class BuildTree {
+  private readonly summaries = new Map<string, ObjectSymbols>();
+  private members: string[] | undefined;
+  private modules: Map<string, string[]> | undefined;
+  private libraries: { archive: string; index: Archive }[] | undefined;
+
+  constructor(
+    readonly root: string,
+    readonly vmlinuxArchive: string | undefined,
+    readonly libraryArchives: readonly string[],
+  ) {}
+
+  /** Objects linked into vmlinux (paths relative to the build directory). */
+  vmlinuxMembers(): readonly string[] {
+    if (this.members) return this.members;
+    if (!this.vmlinuxArchive) {
+      this.members = [];
+      return this.members;
+    }
+    const source = FileSource.open(this.vmlinuxArchive);
+    try {
+      const archive = readArchive(source, this.vmlinuxArchive);
+      if (!archive.thin) throw new InputError(this.vmlinuxArchive, 'expected a thin archive (kbuild v6.1+ writes vmlinux.a as one)');
+      this.members = archive.members.map((m) => m.name);
+    } finally {
+      source.close();
+    }
+    return this.members;
+  }
+
+  /** module path without .ko (e.g. "crypto/gcm") → its objects, from modules.order and <module>.mod. */
+  moduleObjects(): ReadonlyMap<string, string[]> {
+    if (this.modules) return this.modules;
+    this.modules = new Map();
+    const order = join(this.root, 'modules.order');
+    if (!existsSync(order)) return this.modules;
+    for (const line of readFileSync(order, 'utf8').split('\n')) {
+      const ko = line.trim();
+      if (!ko) continue;
+      const base = ko.replace(/\.(ko|o)$/, '');
+      const modFile = join(this.root, `${base}.mod`);
+      const objects = existsSync(modFile)
+        ? readFileSync(modFile, 'utf8').split(/\s+/).filter((p) => p.endsWith('.o'))
+        : [];
+      this.modules.set(base, objects);
+    }
+    return this.modules;
+  }
+
+  moduleContaining(objectPath: string): string | undefined {
+    for (const [module, objects] of this.moduleObjects()) if (objects.includes(objectPath)) return module;
+    return undefined;
+  }
+
+  exists(relPath: string): boolean {
+    return existsSync(join(this.root, relPath));
+  }
+
+  symbolsOf(relPath: string): ObjectSymbols {
+    const cached = this.summaries.get(relPath);
+    if (cached) return cached;
+    const elf = ElfFile.open(join(this.root, relPath));
+    try {
+      const summary = summarise(relPath, elf);
+      this.summaries.set(relPath, summary);
+      return summary;
+    } finally {
+      elf.close();
+    }
+  }
+
+  /** Symbols available from lib.a-style archives (linked on demand): symbol → "archive(member)". */
+  libraryProviders(): ReadonlyMap<string, string> {
+    this.libraries ??= this.libraryArchives.map((archive) => {
+      const source = FileSource.open(archive);
+      try {
+        return { archive, index: readArchive(source, archive) };
+      } finally {
+        source.close();
+      }
+    });
+    const out = new Map<string, string>();
+    for (const { archive, index } of this.libraries) {
+      const rel = archive.startsWith(this.root) ? archive.slice(this.root.length).replace(/^\/+/, '') : archive;
+      for (const [sym, member] of index.symbolIndex) if (!out.has(sym)) out.set(sym, `${rel}(${member})`);
+    }
+    return out;
+  }
+
+  /** Undefined references of one library member (for archives with inline members). */
+  librarySymbols(archivePath: string, member: string): ObjectSymbols | undefined {
+    const lib = this.libraries?.find((l) => l.archive === archivePath);
+    const m = lib?.index.members.find((x) => x.name === member);
+    if (!lib || !m) return undefined;
+    const source = FileSource.open(archivePath);
+    try {
+      const elf = lib.index.thin
+        ? ElfFile.open(lib.index.memberPath(m))
+        : new ElfFile(new SliceSource(`${archivePath}(${member})`, source, m.dataOffset, m.size));
+      return summarise(`${archivePath}(${member})`, elf);
+    } finally {
+      source.close();
+    }
+  }
+}
+
+function summarise(path: string, elf: ElfFile): ObjectSymbols {
+  const defines = new Map<string, { weak: boolean; type: string }>();
+  const references = new Set<string>();
+  for (const s of elf.symbols()) {
+    if ((s.binding !== 'global' && s.binding !== 'weak') || s.name === '') continue;
+    if (s.shndx === SHN_UNDEF) references.add(s.name);
+    else defines.set(s.name, { weak: s.binding === 'weak', type: s.type });
+  }
+  return { path, defines, references };
+}

@@ -1,0 +1,144 @@
+import { basename, join, relative } from 'node:path';
+import { existsSync, readdirSync } from 'node:fs';
+import { DwarfFile } from '../dwarf/index.js';
+import { ElfFile, type ElfSymbol } from '../elf/index.js';
+import { ET_EXEC, SHN_UNDEF } from '../elf/constants.js';
+import { InputError } from '../errors.js';
+import { BuildTree } from './build-tree.js';
+import { KernelConfig } from './kconfig.js';
+import { readVmlinuxExports } from './ksymtab.js';
+import type { KernelArtifacts } from './locate.js';
+import { readModuleSymvers, type ExportedSymbol } from './symvers.js';
+
+export type ExportsSource = 'Module.symvers' | 'vmlinux __ksymtab';
+
+/**
+ * The new kernel, as its artifacts describe it. Opening reads vmlinux's ELF header and
+ * section table only; every other part is read the first time a check asks for it.
+ */
+export class NewKernel {
+  readonly vmlinux: ElfFile;
+  private exportTable: { map: Map<string, ExportedSymbol>; source: ExportsSource } | undefined;
+  private configCache: KernelConfig | undefined | null;
+  private globalsCache: Map<string, ElfSymbol> | undefined;
+  private dwarfCache: DwarfFile | undefined | null;
+  private treeCache: BuildTree | undefined | null;
+  private releaseCache: string | undefined | null;
+
+  constructor(readonly artifacts: KernelArtifacts) {
+    this.vmlinux = ElfFile.open(artifacts.vmlinux);
+    if (this.vmlinux.header.type !== ET_EXEC) {
+      throw new InputError(artifacts.vmlinux, 'is not a linked vmlinux (ELF type is not ET_EXEC)');
+    }
+    if (!this.vmlinux.symbolTable) {
+      throw new InputError(artifacts.vmlinux, 'has no symbol table (stripped vmlinux): use the -dbg vmlinux or the build directory');
+    }
+  }
+
+  get machine(): number {
+    return this.vmlinux.header.machine;
+  }
+
+  /** The kernel release from vmlinux's own linux_banner ("Linux version 6.12.117+deb12-amd64 …"). */
+  release(): string | undefined {
+    if (this.releaseCache !== undefined) return this.releaseCache ?? undefined;
+    this.releaseCache = null;
+    const banner = this.vmlinux.symbolsNamed('linux_banner').find((s) => s.shndx !== SHN_UNDEF);
+    const section = banner ? this.vmlinux.sections[banner.shndx] : undefined;
+    if (banner && section && section.type !== 8) {
+      const off = section.offset + Number(banner.value - section.addr);
+      const len = Math.min(banner.size || 256, 512);
+      if (off >= section.offset && off + len <= section.offset + section.size) {
+        const text = this.vmlinux.source.read(off, len, 'linux_banner').toString('latin1');
+        const m = /^Linux version (\S+)/.exec(text);
+        if (m) this.releaseCache = m[1]!;
+      }
+    }
+    return this.releaseCache ?? undefined;
+  }
+
+  exports(): { map: ReadonlyMap<string, ExportedSymbol>; source: ExportsSource } {
+    if (!this.exportTable) {
+      this.exportTable = this.artifacts.symvers
+        ? { map: readModuleSymvers(this.artifacts.symvers), source: 'Module.symvers' }
+        : { map: readVmlinuxExports(this.vmlinux), source: 'vmlinux __ksymtab' };
+    }
+    return this.exportTable;
+  }
+
+  config(): KernelConfig | undefined {
+    if (this.configCache === undefined) this.configCache = this.artifacts.config ? KernelConfig.read(this.artifacts.config) : null;
+    return this.configCache ?? undefined;
+  }
+
+  /** The global or weak definition of `name` in vmlinux (a lookup; does not decode the whole table). */
+  global(name: string): ElfSymbol | undefined {
+    if (this.globalsCache) return this.globalsCache.get(name);
+    return this.vmlinux
+      .symbolsNamed(name)
+      .find((s) => (s.binding === 'global' || s.binding === 'weak') && s.shndx !== SHN_UNDEF);
+  }
+
+  /** Every global and weak symbol vmlinux defines (decodes the whole symbol table). */
+  globals(): ReadonlyMap<string, ElfSymbol> {
+    if (this.globalsCache) return this.globalsCache;
+    const map = new Map<string, ElfSymbol>();
+    for (const s of this.vmlinux.symbols()) {
+      if ((s.binding === 'global' || s.binding === 'weak') && s.shndx !== SHN_UNDEF && s.name !== '') map.set(s.name, s);
+    }
+    this.globalsCache = map;
+    return map;
+  }
+
+  /** Local (static) definitions of the given names: evidence that a function was made static. */
+  locals(name: string): ElfSymbol[] {
+    return this.vmlinux
+      .symbolsNamed(name)
+      .filter((s) => s.binding === 'local' && s.shndx !== SHN_UNDEF && (s.type === 'func' || s.type === 'object'));
+  }
+
+  dwarf(): DwarfFile | undefined {
+    if (this.dwarfCache === undefined) this.dwarfCache = DwarfFile.present(this.vmlinux) ? new DwarfFile(this.vmlinux) : null;
+    return this.dwarfCache ?? undefined;
+  }
+
+  tree(): BuildTree | undefined {
+    if (this.treeCache === undefined) {
+      const a = this.artifacts;
+      this.treeCache = a.layout === 'build-dir' && a.root ? new BuildTree(a.root, a.vmlinuxArchive, a.libraryArchives) : null;
+    }
+    return this.treeCache ?? undefined;
+  }
+
+  /** The new kernel's .ko of a module name ("jitterentropy_rng"), if its modules are at hand. */
+  findModule(name: string): string | undefined {
+    const norm = (n: string) => n.replace(/-/g, '_');
+    const wanted = norm(name);
+    const tree = this.tree();
+    if (tree) {
+      for (const module of tree.moduleObjects().keys()) {
+        if (norm(basename(module)) === wanted && existsSync(join(tree.root, `${module}.ko`))) return join(tree.root, `${module}.ko`);
+      }
+      return undefined;
+    }
+    const dir = this.artifacts.modulesDir;
+    if (!dir) return undefined;
+    const stack = [dir];
+    while (stack.length) {
+      const d = stack.pop()!;
+      for (const entry of readdirSync(d, { withFileTypes: true })) {
+        const p = join(d, entry.name);
+        if (entry.isDirectory()) stack.push(p);
+        else if (entry.name.endsWith('.ko') && norm(entry.name.slice(0, -3)) === wanted) return p;
+      }
+    }
+    return undefined;
+  }
+
+  /** Module path as Module.symvers names it ("crypto/gcm"), from a .ko path. */
+  symversModuleName(koPath: string): string {
+    const base = this.artifacts.layout === 'build-dir' ? this.artifacts.root : this.artifacts.modulesDir && join(this.artifacts.modulesDir, 'kernel');
+    const rel = base ? relative(base, koPath) : basename(koPath);
+    return rel.replace(/\.ko$/, '');
+  }
+}

@@ -1,0 +1,165 @@
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { InputError, UsageError } from '../errors.js';
+
+export type KernelLayout = 'build-dir' | 'debian' | 'explicit';
+
+/** Where each part of the new kernel was found. Only vmlinux is required. */
+export interface KernelArtifacts {
+  readonly layout: KernelLayout;
+  /** The --kernel path, when one was given. */
+  readonly root: string | undefined;
+  /** Debian ABI name (e.g. 6.12.117+deb12-amd64) when the layout names one. */
+  readonly abi: string | undefined;
+  readonly vmlinux: string;
+  readonly symvers: string | undefined;
+  readonly config: string | undefined;
+  readonly systemMap: string | undefined;
+  /** Build directory only: arch/<arch>/kernel/vmlinux.lds. */
+  readonly linkerScript: string | undefined;
+  /** Build directory only: vmlinux.a (thin archive of every built-in object, v6.1+). */
+  readonly vmlinuxArchive: string | undefined;
+  /** Build directory only: archives linked with --start-group (lib/lib.a, arch/x86/lib/lib.a). */
+  readonly libraryArchives: readonly string[];
+  /** Where .ko files of the new kernel live (Debian: usr/lib/debug/lib/modules/<abi>; build dir: itself). */
+  readonly modulesDir: string | undefined;
+  /** Debian linux-headers-<abi> directory (Module.symvers, .config, arch headers). */
+  readonly headersDir: string | undefined;
+}
+
+export interface LocateOptions {
+  kernel?: string | undefined;
+  vmlinux?: string | undefined;
+  symvers?: string | undefined;
+  config?: string | undefined;
+  systemMap?: string | undefined;
+  /** Debian layout with several kernels: which ABI. */
+  release?: string | undefined;
+}
+
+const file = (p: string) => {
+  try {
+    return statSync(p).isFile();
+  } catch {
+    return false;
+  }
+};
+const maybe = (p: string) => (file(p) ? p : undefined);
+
+export function locateKernel(opts: LocateOptions): KernelArtifacts {
+  if (!opts.kernel) {
+    if (!opts.vmlinux) throw new UsageError('give the new kernel with --kernel DIR, or at least --vmlinux FILE');
+    return {
+      layout: 'explicit',
+      root: undefined,
+      abi: undefined,
+      vmlinux: opts.vmlinux,
+      symvers: opts.symvers,
+      config: opts.config,
+      systemMap: opts.systemMap,
+      linkerScript: undefined,
+      vmlinuxArchive: undefined,
+      libraryArchives: [],
+      modulesDir: undefined,
+      headersDir: undefined,
+    };
+  }
+  const root = opts.kernel;
+  let st;
+  try {
+    st = statSync(root);
+  } catch {
+    throw new InputError(root, 'no such directory');
+  }
+  if (!st.isDirectory()) throw new InputError(root, 'is not a directory (--kernel takes a build directory or an unpacked Debian kernel)');
+
+  const found = locateBuildDir(root) ?? locateDebian(root, opts.release);
+  if (!found) {
+    throw new InputError(
+      root,
+      'not a kernel build: no vmlinux here (expected a make O= build directory, or unpacked Debian linux-image-*-dbg with usr/lib/debug/boot/vmlinux-*)',
+    );
+  }
+  // Explicit files override what the layout offered.
+  return {
+    ...found,
+    vmlinux: opts.vmlinux ?? found.vmlinux,
+    symvers: opts.symvers ?? found.symvers,
+    config: opts.config ?? found.config,
+    systemMap: opts.systemMap ?? found.systemMap,
+  };
+}
+
+function locateBuildDir(root: string): KernelArtifacts | undefined {
+  const vmlinux = maybe(join(root, 'vmlinux'));
+  if (!vmlinux) {
+    // A build directory whose vmlinux is missing is still recognisable; say so precisely.
+    if (file(join(root, 'vmlinux.a')) || file(join(root, 'Module.symvers')) && file(join(root, '.config')) && existsSync(join(root, 'include', 'generated'))) {
+      throw new InputError(root, 'kernel build directory without a vmlinux (the build did not finish, or vmlinux was removed)');
+    }
+    return undefined;
+  }
+  let linkerScript: string | undefined;
+  const archDir = join(root, 'arch');
+  if (existsSync(archDir)) {
+    for (const arch of readdirSync(archDir).sort()) {
+      const lds = maybe(join(archDir, arch, 'kernel', 'vmlinux.lds'));
+      if (lds) {
+        linkerScript = lds;
+        break;
+      }
+    }
+  }
+  const libraryArchives = ['lib/lib.a', ...(existsSync(archDir) ? readdirSync(archDir).sort().map((a) => `arch/${a}/lib/lib.a`) : [])]
+    .map((p) => join(root, p))
+    .filter(file);
+  return {
+    layout: 'build-dir',
+    root,
+    abi: undefined,
+    vmlinux,
+    symvers: maybe(join(root, 'Module.symvers')),
+    config: maybe(join(root, '.config')),
+    systemMap: maybe(join(root, 'System.map')),
+    linkerScript,
+    vmlinuxArchive: maybe(join(root, 'vmlinux.a')),
+    libraryArchives,
+    modulesDir: root,
+    headersDir: undefined,
+  };
+}
+
+function locateDebian(root: string, release: string | undefined): KernelArtifacts | undefined {
+  const bootDir = join(root, 'usr', 'lib', 'debug', 'boot');
+  if (!existsSync(bootDir)) return undefined;
+  const abis = readdirSync(bootDir)
+    .filter((n) => n.startsWith('vmlinux-') && file(join(bootDir, n)))
+    .map((n) => n.slice('vmlinux-'.length))
+    .sort();
+  if (abis.length === 0) return undefined;
+  let abi: string;
+  if (release) {
+    if (!abis.includes(release)) throw new InputError(root, `no kernel ${release} here (found: ${abis.join(', ')})`);
+    abi = release;
+  } else if (abis.length === 1) {
+    abi = abis[0]!;
+  } else {
+    throw new UsageError(`${root}: holds several kernels (${abis.join(', ')}); choose one with --release`);
+  }
+  const headersDir = [join(root, 'usr', 'src', `linux-headers-${abi}`)].find((d) => existsSync(d));
+  const modulesDir = join(root, 'usr', 'lib', 'debug', 'lib', 'modules', abi);
+  return {
+    layout: 'debian',
+    root,
+    abi,
+    vmlinux: join(bootDir, `vmlinux-${abi}`),
+    symvers: headersDir ? maybe(join(headersDir, 'Module.symvers')) : undefined,
+    config: (headersDir ? maybe(join(headersDir, '.config')) : undefined) ?? maybe(join(root, 'boot', `config-${abi}`)),
+    systemMap: maybe(join(bootDir, `System.map-${abi}`)) ?? maybe(join(root, 'boot', `System.map-${abi}`)),
+    linkerScript: undefined,
+    vmlinuxArchive: undefined,
+    libraryArchives: [],
+    modulesDir: existsSync(modulesDir) ? modulesDir : undefined,
+    headersDir,
+  };
+}

@@ -1,0 +1,74 @@
+import { InputError } from '../errors.js';
+import type { ElfFile } from '../elf/index.js';
+
+export interface VersionEntry {
+  readonly name: string;
+  readonly crc: number;
+}
+
+export interface ModuleInfo {
+  /** .modinfo key=value pairs in file order (keys repeat: alias, import_ns, …). */
+  readonly fields: readonly (readonly [string, string])[];
+  readonly name: string | undefined;
+  readonly license: string | undefined;
+  readonly vermagic: string | undefined;
+  readonly importedNamespaces: readonly string[];
+  /** __versions: the CRC the module was built against, per imported symbol. */
+  readonly versions: readonly VersionEntry[];
+  /** Size of .gnu.linkonce.this_module, i.e. sizeof(struct module) of the kernel it was built for. */
+  readonly thisModuleSize: number | undefined;
+}
+
+/** Licenses the module loader treats as GPL-compatible (kernel/module: license_is_gpl_compatible). */
+const GPL_COMPATIBLE = new Set(['GPL', 'GPL v2', 'GPL and additional rights', 'Dual BSD/GPL', 'Dual MIT/GPL', 'Dual MPL/GPL']);
+
+export function isGplCompatible(license: string | undefined): boolean {
+  return license !== undefined && GPL_COMPATIBLE.has(license);
+}
+
+/** Reads the module metadata of a .ko; undefined for a plain object file. */
+export function readModuleInfo(elf: ElfFile): ModuleInfo | undefined {
+  const modinfo = elf.section('.modinfo');
+  const thisModule = elf.section('.gnu.linkonce.this_module');
+  const versionsSection = elf.section('__versions');
+  if (!modinfo && !thisModule) return undefined;
+
+  const fields: [string, string][] = [];
+  if (modinfo) {
+    const text = elf.sectionData(modinfo).toString('latin1');
+    for (const entry of text.split('\0')) {
+      if (entry === '') continue;
+      const eq = entry.indexOf('=');
+      if (eq <= 0) throw new InputError(elf.name, `.modinfo entry without '=': ${entry.slice(0, 40)}`);
+      fields.push([entry.slice(0, eq), entry.slice(eq + 1)]);
+    }
+  }
+  const first = (key: string) => fields.find(([k]) => k === key)?.[1];
+
+  const versions: VersionEntry[] = [];
+  if (versionsSection) {
+    const data = elf.sectionData(versionsSection);
+    // struct modversion_info { unsigned long crc; char name[64 - sizeof(unsigned long)]; }
+    const entrySize = 64;
+    const crcSize = elf.header.is64 ? 8 : 4;
+    if (data.length % entrySize !== 0) {
+      throw new InputError(elf.name, `__versions size ${data.length} is not a multiple of ${entrySize}`);
+    }
+    for (let off = 0; off < data.length; off += entrySize) {
+      const crc = elf.header.littleEndian ? data.readUInt32LE(off) : data.readUInt32BE(off + crcSize - 4);
+      const nameEnd = data.indexOf(0, off + crcSize);
+      const end = nameEnd < 0 || nameEnd > off + entrySize ? off + entrySize : nameEnd;
+      versions.push({ name: data.toString('latin1', off + crcSize, end), crc });
+    }
+  }
+
+  return {
+    fields,
+    name: first('name'),
+    license: first('license'),
+    vermagic: first('vermagic'),
+    importedNamespaces: fields.filter(([k]) => k === 'import_ns').map(([, v]) => v),
+    versions,
+    thisModuleSize: thisModule?.size,
+  };
+}
