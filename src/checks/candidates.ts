@@ -1,0 +1,84 @@
+import type { Candidate } from '../findings/index.js';
+import type { SymbolKind } from '../model/kinds.js';
+
+const core = (name: string) => name.replace(/^_+/, '');
+const leading = (name: string) => name.length - core(name).length;
+const tokens = (name: string) => core(name).split('_').filter((t) => t !== '');
+
+function levenshtein(a: string, b: string): number {
+  if (a === b) return 0;
+  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = cur;
+  }
+  return prev[b.length]!;
+}
+
+/**
+ * Scores `candidate` as a rename of `missing`. Kernel renames mostly add or drop a
+ * qualifier around the old name (`__kmalloc` → `__kmalloc_noprof`, `foo` → `__foo`), so a
+ * candidate that contains the whole old name as a run of tokens ranks above one that is a
+ * single letter away (`__vmalloc`).
+ */
+export function renameScore(missing: string, candidate: string): { score: number; reason: string } | undefined {
+  if (missing === candidate) return undefined;
+  const m = core(missing);
+  const c = core(candidate);
+  if (m === c) return { score: 0.95, reason: 'same name, different leading underscores' };
+  const mt = tokens(missing);
+  const ct = tokens(candidate);
+  const lengthPenalty = (extra: number) => Math.min(0.1, extra * 0.005);
+  if (c.startsWith(`${m}_`)) {
+    const added = c.slice(m.length + 1);
+    return { score: 0.9 - 0.03 * (ct.length - mt.length - 1) - lengthPenalty(added.length), reason: `adds the suffix _${added}` };
+  }
+  if (c.endsWith(`_${m}`)) {
+    const added = c.slice(0, c.length - m.length - 1);
+    return { score: 0.87 - 0.03 * (ct.length - mt.length - 1) - lengthPenalty(added.length), reason: `adds the prefix ${added}_` };
+  }
+  if (m.startsWith(`${c}_`)) return { score: 0.8, reason: `drops the suffix _${m.slice(c.length + 1)}` };
+  if (m.endsWith(`_${c}`)) return { score: 0.78, reason: `drops the prefix ${m.slice(0, m.length - c.length - 1)}_` };
+  const distance = levenshtein(m, c);
+  const similarity = 1 - distance / Math.max(m.length, c.length);
+  const shared = mt.filter((t) => ct.includes(t)).length;
+  const jaccard = shared / new Set([...mt, ...ct]).size;
+  const score = Math.min(0.75, 0.55 * similarity + 0.45 * jaccard);
+  if (score < 0.5) return undefined;
+  return { score, reason: shared ? `shares ${shared} of ${mt.length} name parts` : `${distance} character${distance === 1 ? '' : 's'} different` };
+}
+
+/** Below this a name is not worth showing as a possible rename. */
+const MIN_SCORE = 0.5;
+
+export interface CandidatePoolEntry {
+  readonly name: string;
+  readonly kind: SymbolKind;
+}
+
+/** The likeliest new names of a symbol that no longer exists, best first. */
+export function renameCandidates(missing: string, kind: SymbolKind, pool: Iterable<CandidatePoolEntry>, limit = 3): Candidate[] {
+  const m = core(missing);
+  const out: Candidate[] = [];
+  for (const entry of pool) {
+    const c = core(entry.name);
+    // Cheap filter: renames keep most of the name.
+    if (!c.includes(m) && !m.includes(c) && Math.abs(c.length - m.length) > Math.max(3, m.length / 3)) continue;
+    const r = renameScore(missing, entry.name);
+    if (!r) continue;
+    let score = r.score;
+    let reason = r.reason;
+    // Kernel names keep their leading underscores across renames (__kmalloc -> __kmalloc_noprof).
+    if (leading(missing) === leading(entry.name)) score += 0.02;
+    if (kind !== 'unknown' && entry.kind !== 'unknown' && kind !== entry.kind) {
+      score *= 0.5;
+      reason += `; but it is ${entry.kind === 'function' ? 'a function' : 'data'}`;
+    }
+    out.push({ name: entry.name, score: Math.round(score * 1000) / 1000, reason });
+  }
+  out.sort((a, b) => b.score - a.score || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return out.filter((c) => c.score >= MIN_SCORE).slice(0, limit);
+}

@@ -1,0 +1,80 @@
+import type { Evidence, Finding } from '../findings/index.js';
+import { defineCheck } from './check.js';
+import { exportEntry, kernelSymbol } from './evidence.js';
+
+/**
+ * A strong global the frozen object defines must not also be strongly defined by the rest
+ * of the link (ld: "multiple definition"); a module must not export what the kernel or
+ * another module already exports (the loader refuses it).
+ */
+export const duplicateDefinitionCheck = defineCheck({
+  name: 'duplicate definitions',
+  produces: ['duplicate-definition'],
+  run(model) {
+    const findings: Finding[] = [];
+    const tree = model.kernel.tree();
+    for (const obj of model.frozen) {
+      if (model.mode === 'module' && obj.isModule) {
+        for (const exp of obj.exports.values()) {
+          const existing = model.kernel.exports().map.get(exp.name);
+          const replaced = model.replaced().find((r) => r.frozen === obj);
+          if (!existing || replaced?.exports.has(exp.name)) continue;
+          findings.push({
+            id: 'duplicate-definition',
+            severity: 'link',
+            object: obj.path,
+            symbol: exp.name,
+            message: `the module exports ${exp.name}, which ${existing.module} already exports: the loader refuses a duplicate export`,
+            before: `exported by ${obj.path}`,
+            after: `exported by ${existing.module}`,
+            evidence: [
+              { label: 'frozen export', file: obj.path, symbol: `__ksymtab_${exp.name}` },
+              exportEntry(model.kernel, existing),
+            ],
+          });
+        }
+        continue;
+      }
+      for (const def of obj.definitions.values()) {
+        if (def.binding !== 'global' || def.section === 'COMMON') continue;
+        const evidence: Evidence[] = [{ label: 'frozen definition', file: obj.path, section: def.section, symbol: def.name }];
+        let other: string | undefined;
+        const twin = model.frozen.find((o) => o !== obj && o.definitions.get(def.name)?.binding === 'global');
+        if (twin && model.frozen.indexOf(twin) > model.frozen.indexOf(obj)) {
+          other = twin.path;
+          evidence.push({ label: 'also defined by', file: twin.path, symbol: def.name });
+        } else if (!twin && !model.definedByReplaced(def.name)) {
+          if (model.mode === 'built-in') {
+            const sym = model.kernel.global(def.name);
+            if (sym && sym.binding === 'global') {
+              other = 'the new vmlinux';
+              evidence.push(kernelSymbol(model.kernel, sym, 'also defined by'));
+            }
+          } else if (tree) {
+            for (const r of model.replaced()) {
+              if (r.frozen !== obj || r.target.kind !== 'module') continue;
+              for (const sib of tree.moduleObjects().get(r.target.module) ?? []) {
+                if (sib === r.name) continue;
+                const d = tree.symbolsOf(sib).defines.get(def.name);
+                if (d && !d.weak) {
+                  other = sib;
+                  evidence.push({ label: 'also defined by', file: sib, symbol: def.name });
+                }
+              }
+            }
+          }
+        }
+        if (!other) continue;
+        findings.push({
+          id: 'duplicate-definition',
+          severity: 'link',
+          object: obj.path,
+          symbol: def.name,
+          message: `${def.name} is defined by the frozen object and by ${other}: multiple definition`,
+          evidence,
+        });
+      }
+    }
+    return findings;
+  },
+});

@@ -1,0 +1,38 @@
+import { isGplCompatible } from '../kernel/module-info.js';
+import { defineCheck } from './check.js';
+import { exportEntry, referenceSites } from './evidence.js';
+import { governingModuleInfo } from './module-license.js';
+
+/** modpost refuses (and the loader rejects) a GPL-only export used by a module whose license is not GPL-compatible. */
+export const exportGplOnlyCheck = defineCheck({
+  name: 'GPL-only exports',
+  produces: ['export-gpl-only'],
+  run(model) {
+    if (model.mode !== 'module') return [];
+    return model.frozen.flatMap((obj) => {
+      const governing = governingModuleInfo(model, obj);
+      const license = governing?.info.license;
+      if (isGplCompatible(license)) return [];
+      return [...obj.imports.values()].flatMap((imp) => {
+        const r = model.resolve(imp.name, obj);
+        if (r.by !== 'export' || !r.export.gplOnly) return [];
+        return [
+          {
+            id: 'export-gpl-only' as const,
+            severity: 'link' as const,
+            object: obj.path,
+            symbol: imp.name,
+            message: `${imp.name} is exported GPL-only and the module's license is ${license ? `"${license}"` : 'not declared'}`,
+            before: `license ${license ? `"${license}"` : '(none)'}`,
+            after: r.export.exportType,
+            evidence: [
+              ...referenceSites(obj, imp, 1),
+              exportEntry(model.kernel, r.export),
+              { label: 'license', file: governing?.from ?? obj.path, section: '.modinfo', detail: license ? `license=${license}` : 'no license= entry' },
+            ],
+          },
+        ];
+      });
+    });
+  },
+});

@@ -1,0 +1,36 @@
+import { defineCheck } from './check.js';
+import { exportEntry, referenceSites } from './evidence.js';
+import { governingModuleInfo } from './module-license.js';
+
+/** An export in a symbol namespace needs MODULE_IMPORT_NS(ns) in the module (modpost error; the loader refuses). */
+export const exportNamespaceCheck = defineCheck({
+  name: 'export namespaces',
+  produces: ['export-namespace'],
+  run(model) {
+    if (model.mode !== 'module') return [];
+    return model.frozen.flatMap((obj) => {
+      const governing = governingModuleInfo(model, obj);
+      const imported = new Set(governing?.info.importedNamespaces ?? []);
+      return [...obj.imports.values()].flatMap((imp) => {
+        const r = model.resolve(imp.name, obj);
+        if (r.by !== 'export' || !r.export.namespace || imported.has(r.export.namespace)) return [];
+        return [
+          {
+            id: 'export-namespace' as const,
+            severity: 'link' as const,
+            object: obj.path,
+            symbol: imp.name,
+            message: `${imp.name} is exported in namespace ${r.export.namespace}, which the module does not import`,
+            before: imported.size ? `imports namespaces ${[...imported].sort().join(', ')}` : 'imports no namespace',
+            after: `namespace ${r.export.namespace}`,
+            evidence: [
+              ...referenceSites(obj, imp, 1),
+              exportEntry(model.kernel, r.export),
+              { label: 'module', file: governing?.from ?? obj.path, section: '.modinfo', detail: imported.size ? [...imported].map((n) => `import_ns=${n}`).join(' ') : 'no import_ns= entry' },
+            ],
+          },
+        ];
+      });
+    });
+  },
+});

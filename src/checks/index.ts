@@ -1,0 +1,50 @@
+import type { Finding } from '../findings/index.js';
+import { severityRank } from '../findings/index.js';
+import type { LinkModel } from '../model/link.js';
+import type { Check } from './check.js';
+import { duplicateDefinitionCheck } from './duplicate-definition.js';
+import { exportGplOnlyCheck } from './export-gpl-only.js';
+import { exportNamespaceCheck } from './export-namespace.js';
+import { modversionsCrcCheck } from './modversions-crc.js';
+import { notExportedCheck } from './not-exported.js';
+import { orphanedReferenceCheck } from './orphaned-reference.js';
+import { replacementCheck } from './replacement.js';
+import { symbolTypeChangedCheck } from './symbol-type-changed.js';
+import { undefinedSymbolCheck } from './undefined-symbol.js';
+
+export const CHECKS: readonly Check[] = [
+  replacementCheck,
+  undefinedSymbolCheck,
+  notExportedCheck,
+  exportGplOnlyCheck,
+  exportNamespaceCheck,
+  duplicateDefinitionCheck,
+  symbolTypeChangedCheck,
+  orphanedReferenceCheck,
+  modversionsCrcCheck,
+];
+
+export function compareFindings(a: Finding, b: Finding): number {
+  return (
+    severityRank(a.severity) - severityRank(b.severity) ||
+    cmp(a.id, b.id) ||
+    cmp(a.object, b.object) ||
+    cmp(a.symbol ?? '', b.symbol ?? '') ||
+    cmp(a.message, b.message)
+  );
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Runs every check; the result is sorted so that the same inputs give the same report. */
+export function runChecks(model: LinkModel, checks: readonly Check[] = CHECKS): Finding[] {
+  const findings = checks.flatMap((check) => {
+    const produced = check.run(model);
+    const stray = produced.find((f) => !check.produces.includes(f.id));
+    if (stray) throw new Error(`check '${check.name}' reported ${stray.id}, which it does not declare`);
+    return produced;
+  });
+  return findings.sort(compareFindings);
+}

@@ -1,0 +1,29 @@
+import { defineCheck } from './check.js';
+import { kernelSymbol, referenceSites } from './evidence.js';
+
+/** A module can only link against exports: a global that vmlinux defines but does not export is out of reach. */
+export const notExportedCheck = defineCheck({
+  name: 'not exported',
+  produces: ['not-exported'],
+  run(model) {
+    if (model.mode !== 'module') return [];
+    return model.frozen.flatMap((obj) =>
+      [...obj.imports.values()].flatMap((imp) => {
+        const r = model.resolve(imp.name, obj);
+        if (r.by !== 'unexported' || imp.weak) return [];
+        return [
+          {
+            id: 'not-exported' as const,
+            severity: 'link' as const,
+            object: obj.path,
+            symbol: imp.name,
+            message: `${imp.name} is defined in the new vmlinux but not exported to modules`,
+            before: `imported by the module`,
+            after: `${r.kind === 'function' ? 'function' : r.kind} in vmlinux without EXPORT_SYMBOL`,
+            evidence: [...referenceSites(obj, imp), kernelSymbol(model.kernel, r.symbol)],
+          },
+        ];
+      }),
+    );
+  },
+});

@@ -1,0 +1,55 @@
+import type { Finding } from '../findings/index.js';
+import { bestPathMatch } from '../model/paths.js';
+import { defineCheck } from './check.js';
+
+/**
+ * Link prediction is only complete when relinkable knows what a frozen object replaces: a
+ * miss is reported, never passed over. A module whose sources are built into the new
+ * vmlinux cannot replace them at all.
+ */
+export const replacementCheck = defineCheck({
+  name: 'replaced object',
+  produces: ['replacement-not-found', 'module-now-builtin'],
+  run(model) {
+    const findings: Finding[] = [];
+    for (const r of model.replacements.values()) {
+      if (r.found) continue;
+      const obj = r.frozen;
+      if (obj.isModule) {
+        const units = model.kernel.dwarf()?.compileUnits().map((u) => u.name ?? '') ?? [];
+        const builtIn = obj.compileUnits
+          .filter((cu) => !cu.endsWith('.mod.c'))
+          .map((cu) => bestPathMatch(cu, units).match)
+          .filter((m): m is string => m !== undefined);
+        if (builtIn.length) {
+          findings.push({
+            id: 'module-now-builtin',
+            severity: 'runtime',
+            object: obj.path,
+            symbol: obj.moduleInfo?.name,
+            message: `the new kernel builds ${builtIn.join(', ')} into vmlinux: the frozen module would load beside the built-in copy (registrations collide), it cannot replace it`,
+            before: `module ${obj.moduleInfo?.name ?? obj.path}`,
+            after: 'built into vmlinux',
+            evidence: builtIn.map((cu) => ({
+              label: 'new kernel',
+              file: model.kernel.artifacts.vmlinux,
+              section: '.debug_info',
+              location: `compile unit ${cu}`,
+            })),
+          });
+          continue;
+        }
+      }
+      findings.push({
+        id: 'replacement-not-found',
+        severity: 'review',
+        object: obj.path,
+        message: `could not tell what it replaces in the new kernel: ${r.reason}; symbols the rest of the kernel needs from it were not checked`,
+        evidence: r.candidates.length
+          ? r.candidates.slice(0, 5).map((c) => ({ label: 'candidate', file: c }))
+          : [{ label: 'frozen object', file: obj.path, detail: obj.compileUnits.length ? `compile units: ${obj.compileUnits.join(', ')}` : 'no DWARF' }],
+      });
+    }
+    return findings;
+  },
+});

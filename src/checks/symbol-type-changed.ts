@@ -1,0 +1,40 @@
+import type { Evidence, Finding } from '../findings/index.js';
+import { defineCheck } from './check.js';
+import { exportEntry, kernelSymbol, referenceSites } from './evidence.js';
+
+/** The frozen object uses a symbol as a function and the new kernel defines it as data, or the reverse. */
+export const symbolTypeChangedCheck = defineCheck({
+  name: 'symbol type changed',
+  produces: ['symbol-type-changed'],
+  run(model) {
+    const findings: Finding[] = [];
+    for (const obj of model.frozen) {
+      for (const imp of obj.imports.values()) {
+        if (imp.kind !== 'function' && imp.kind !== 'data') continue;
+        const r = model.resolve(imp.name, obj);
+        if (r.by !== 'kernel' && r.by !== 'export' && r.by !== 'frozen' && r.by !== 'sibling') continue;
+        if ((r.kind !== 'function' && r.kind !== 'data') || r.kind === imp.kind) continue;
+        const evidence: Evidence[] = referenceSites(obj, imp);
+        if (r.by === 'kernel') evidence.push(kernelSymbol(model.kernel, r.symbol));
+        if (r.by === 'export') {
+          evidence.push(exportEntry(model.kernel, r.export));
+          const sym = model.kernel.global(imp.name);
+          if (sym) evidence.push(kernelSymbol(model.kernel, sym));
+        }
+        if (r.by === 'frozen') evidence.push({ label: 'defined by', file: r.object.path, symbol: imp.name });
+        if (r.by === 'sibling') evidence.push({ label: 'defined by', file: r.object, symbol: imp.name });
+        findings.push({
+          id: 'symbol-type-changed',
+          severity: 'runtime',
+          object: obj.path,
+          symbol: imp.name,
+          message: `${imp.name} was ${imp.kind === 'function' ? 'a function' : 'data'} and is now ${r.kind === 'function' ? 'a function' : 'data'}: it links, and the code uses it the wrong way`,
+          before: `${imp.kind} (${imp.kindSource === 'dwarf' ? 'DWARF declaration' : 'call relocation'})`,
+          after: r.kind,
+          evidence,
+        });
+      }
+    }
+    return findings;
+  },
+});

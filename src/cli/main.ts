@@ -1,0 +1,109 @@
+#!/usr/bin/env node
+import { writeFileSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import { analyze } from '../analyze.js';
+import { InputError, UsageError } from '../errors.js';
+import { SEVERITIES, atLeast, type Severity } from '../findings/index.js';
+import { renderJson } from '../report/json.js';
+import { buildReport } from '../report/report.js';
+import { renderText } from '../report/text.js';
+import { toolVersion } from '../version.js';
+
+/** Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 unusable input or usage, 3 internal error. */
+export const EXIT = { ok: 0, findings: 1, input: 2, internal: 3 } as const;
+
+interface CheckFlags {
+  kernel?: string;
+  vmlinux?: string;
+  symvers?: string;
+  config?: string;
+  systemMap?: string;
+  release?: string;
+  replaces?: string[];
+  format: 'text' | 'json';
+  output?: string;
+  failOn: Severity | 'never';
+  color?: boolean;
+}
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+export async function main(argv: readonly string[], io = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  let exitCode: number = EXIT.ok;
+  const program = new Command('relinkable')
+    .description('Will this frozen, pre-compiled kernel object relink into that new kernel build, and run?')
+    .version(toolVersion())
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+
+  program
+    .command('check')
+    .description('predict what relinking the frozen objects into the new kernel will do')
+    .argument('<objects...>', 'frozen relocatable objects (.o, .ko); a set is relinked together')
+    .option('--kernel <dir>', 'new kernel: a make O= build directory, or unpacked Debian linux-image-*-dbg + linux-headers-*')
+    .option('--vmlinux <file>', 'new vmlinux (overrides what --kernel found)')
+    .option('--symvers <file>', 'new Module.symvers')
+    .option('--config <file>', 'new .config')
+    .option('--system-map <file>', 'new System.map')
+    .option('--release <abi>', 'with several kernels in a Debian layout: which one')
+    .option('--replaces <path>', 'what the frozen object replaces (object path in the build directory, or compile unit); repeat per object', collect)
+    .addOption(new Option('--format <format>', 'report format').choices(['text', 'json']).default('text'))
+    .option('--output <file>', 'write the report to a file instead of standard output')
+    .addOption(
+      new Option('--fail-on <severity>', 'exit 1 when a finding is at least this severe').choices([...SEVERITIES, 'never']).default('runtime'),
+    )
+    .option('--no-color', 'no colour in the text report')
+    .action((objects: string[], flags: CheckFlags) => {
+      const analysis = analyze(objects, {
+        kernel: flags.kernel,
+        vmlinux: flags.vmlinux,
+        symvers: flags.symvers,
+        config: flags.config,
+        systemMap: flags.systemMap,
+        release: flags.release,
+        replaces: flags.replaces,
+      });
+      const report = buildReport(analysis, toolVersion());
+      const toTerminal = !flags.output && io.stdout.isTTY === true;
+      const color = flags.color !== false && toTerminal && !process.env.NO_COLOR;
+      const text = flags.format === 'json' ? renderJson(report) : renderText(report, { color });
+      if (flags.output) {
+        try {
+          writeFileSync(flags.output, text);
+        } catch (err) {
+          throw new InputError(flags.output, `cannot write the report (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+        }
+      } else {
+        io.stdout.write(text);
+      }
+      const failOn = flags.failOn;
+      exitCode = failOn !== 'never' && analysis.findings.some((f) => atLeast(f.severity, failOn)) ? EXIT.findings : EXIT.ok;
+    });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end here too, with code 0.
+      return err.exitCode === 0 ? EXIT.ok : EXIT.input;
+    }
+    if (err instanceof InputError || err instanceof UsageError) {
+      io.stderr.write(`relinkable: error: ${err.message}\n`);
+      return EXIT.input;
+    }
+    const e = err as Error;
+    io.stderr.write(`relinkable: internal error: ${e.message} (set RELINKABLE_DEBUG=1 for the stack)\n`);
+    if (process.env.RELINKABLE_DEBUG) io.stderr.write(`${e.stack}\n`);
+    return EXIT.internal;
+  }
+}
+
+const invokedDirectly = process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href;
+if (invokedDirectly || process.argv[1]?.endsWith('/relinkable')) {
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,0 +1,201 @@
+import { createHash } from 'node:crypto';
+import { basename } from 'node:path';
+import { InputError } from '../errors.js';
+import { DwarfFile, DW_AT, DW_TAG } from '../dwarf/index.js';
+import { ElfFile, isUndefinedReference, relocationTypeName, type ElfSymbol } from '../elf/index.js';
+import { ET_REL, SHN_COMMON, SHN_UNDEF } from '../elf/constants.js';
+import { readModuleInfo, type ModuleInfo } from '../kernel/module-info.js';
+import { kindOfSymbolType, type SymbolKind } from './kinds.js';
+import { FunctionLocator } from './sites.js';
+
+export interface ReferenceSite {
+  readonly section: string;
+  readonly offset: bigint;
+  /** The function containing the site, when the site is in code. */
+  readonly function: string | undefined;
+  readonly relocation: string;
+}
+
+export interface FrozenImport {
+  readonly name: string;
+  readonly kind: SymbolKind;
+  /** How `kind` is known: the object's own DWARF declaration, or the relocation types used. */
+  readonly kindSource: 'dwarf' | 'relocation' | 'none';
+  /** An undefined weak reference links even when nothing defines it (it resolves to 0). */
+  readonly weak: boolean;
+  readonly sites: readonly ReferenceSite[];
+}
+
+export interface FrozenDefinition {
+  readonly name: string;
+  readonly kind: SymbolKind;
+  readonly binding: 'global' | 'weak';
+  readonly section: string;
+  readonly size: number;
+}
+
+export interface FrozenExport {
+  readonly name: string;
+  readonly gplOnly: boolean;
+}
+
+export interface FrozenObject {
+  /** The path as the user gave it. */
+  readonly path: string;
+  readonly sha256: string;
+  readonly size: number;
+  readonly elf: ElfFile;
+  readonly machine: number;
+  /** A loadable module (.ko: has .modinfo or .gnu.linkonce.this_module). */
+  readonly isModule: boolean;
+  readonly moduleInfo: ModuleInfo | undefined;
+  readonly definitions: ReadonlyMap<string, FrozenDefinition>;
+  readonly imports: ReadonlyMap<string, FrozenImport>;
+  readonly exports: ReadonlyMap<string, FrozenExport>;
+  /** DW_AT_name of each compile unit (e.g. "crypto/jitterentropy.c"); empty without DWARF. */
+  readonly compileUnits: readonly string[];
+  readonly producer: string | undefined;
+}
+
+const MAX_SITES = 8;
+
+// Calls and jumps: the symbol is used as code. PLT32 for x86-64 calls, PC32 in i386 calls
+// is ambiguous, so only the unambiguous call relocations count.
+const CALL_RELOCATIONS = new Set(['R_X86_64_PLT32', 'R_386_PLT32', 'R_AARCH64_CALL26', 'R_AARCH64_JUMP26']);
+
+export function readFrozenObject(path: string): FrozenObject {
+  const elf = ElfFile.open(path);
+  if (elf.header.type !== ET_REL) {
+    const what = elf.header.type === 2 ? 'a linked executable (ET_EXEC)' : elf.header.type === 3 ? 'a shared object (ET_DYN)' : `ELF type ${elf.header.type}`;
+    throw new InputError(path, `not a relocatable object (.o/.ko): it is ${what}`);
+  }
+  if (!elf.symbolTable) throw new InputError(path, 'has no symbol table (stripped?): cannot tell what it imports');
+
+  const bytes = elf.source.read(0, elf.source.size, 'whole file for its digest');
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const symbols = elf.symbols();
+  const sectionName = (shndx: number) => elf.sections[shndx]?.name ?? `[${shndx}]`;
+
+  const definitions = new Map<string, FrozenDefinition>();
+  const undefinedSymbols: ElfSymbol[] = [];
+  for (const sym of symbols) {
+    if (sym.binding !== 'global' && sym.binding !== 'weak') continue;
+    if (sym.name === '') continue;
+    if (sym.shndx === SHN_UNDEF) {
+      if (isUndefinedReference(sym)) undefinedSymbols.push(sym);
+      continue;
+    }
+    definitions.set(sym.name, {
+      name: sym.name,
+      kind: sym.shndx === SHN_COMMON ? 'data' : kindOfSymbolType(sym.type),
+      binding: sym.binding,
+      section: sym.shndx === SHN_COMMON ? 'COMMON' : sectionName(sym.shndx),
+      size: sym.size,
+    });
+  }
+
+  // Reference sites and the relocation types used per undefined symbol.
+  const wanted = new Map(undefinedSymbols.map((s) => [s.index, s.name]));
+  const sites = new Map<string, ReferenceSite[]>();
+  const usedAsCall = new Set<string>();
+  const usedOtherwise = new Set<string>();
+  const locator = FunctionLocator.of(elf);
+  for (const relSection of elf.relocationSections()) {
+    const target = elf.sections[relSection.info];
+    if (!target || target.name.startsWith('.debug') || target.name.startsWith('.zdebug')) continue;
+    const table = elf.relocations(relSection);
+    for (let i = 0; i < table.count; i++) {
+      const name = wanted.get(table.symbolIndexAt(i));
+      if (name === undefined) continue;
+      const typeName = relocationTypeName(elf.header.machine, table.typeAt(i));
+      (CALL_RELOCATIONS.has(typeName) ? usedAsCall : usedOtherwise).add(name);
+      let list = sites.get(name);
+      if (!list) sites.set(name, (list = []));
+      if (list.length < MAX_SITES) {
+        const offset = table.offsetAt(i);
+        list.push({ section: target.name, offset, function: locator.functionAt(target.index, offset)?.name, relocation: typeName });
+      }
+    }
+  }
+
+  const dwarf = DwarfFile.present(elf) ? new DwarfFile(elf) : undefined;
+  const declared = new Map<string, SymbolKind>();
+  const compileUnits: string[] = [];
+  let producer: string | undefined;
+  if (dwarf) {
+    for (const cu of dwarf.compileUnits()) {
+      if (cu.name) compileUnits.push(cu.name);
+      producer ??= cu.producer;
+      const unit = dwarf.unit(cu.header);
+      for (const die of unit.children(unit.root())) {
+        const tag = die.abbrev.tag;
+        if (tag !== DW_TAG.subprogram && tag !== DW_TAG.variable) continue;
+        if (!unit.flag(die, DW_AT.declaration) || !unit.flag(die, DW_AT.external)) continue;
+        const name = unit.string(die, DW_AT.linkage_name) ?? unit.name(die);
+        if (name) declared.set(name, tag === DW_TAG.subprogram ? 'function' : 'data');
+      }
+    }
+  }
+
+  const imports = new Map<string, FrozenImport>();
+  for (const sym of undefinedSymbols) {
+    const fromDwarf = declared.get(sym.name);
+    let kind: SymbolKind = 'unknown';
+    let kindSource: FrozenImport['kindSource'] = 'none';
+    if (fromDwarf) {
+      kind = fromDwarf;
+      kindSource = 'dwarf';
+    } else if (usedAsCall.has(sym.name) && !usedOtherwise.has(sym.name)) {
+      kind = 'function';
+      kindSource = 'relocation';
+    }
+    imports.set(sym.name, { name: sym.name, kind, kindSource, weak: sym.binding === 'weak', sites: sites.get(sym.name) ?? [] });
+  }
+
+  const exports = new Map<string, FrozenExport>();
+  for (const sym of symbols) {
+    // Up to v6.4 each export is a __ksymtab_<sym> symbol in ___ksymtab+<sym> / ___ksymtab_gpl+<sym>
+    // (a .ko merges them into __ksymtab / __ksymtab_gpl); from v6.5 modpost builds the table
+    // from __export_symbol_<sym> markers in .export_symbol.
+    if (sym.name.startsWith('__ksymtab_') && sym.shndx !== SHN_UNDEF) {
+      const name = sym.name.slice('__ksymtab_'.length);
+      const sec = sectionName(sym.shndx);
+      if (sec.startsWith('___ksymtab') || sec.startsWith('__ksymtab')) {
+        exports.set(name, { name, gplOnly: sec.includes('_gpl') });
+      }
+    } else if (sym.name.startsWith('__export_symbol_') && sym.shndx !== SHN_UNDEF) {
+      const name = sym.name.slice('__export_symbol_'.length);
+      exports.set(name, { name, gplOnly: exportMarkerIsGpl(elf, sym) });
+    }
+  }
+
+  const moduleInfo = readModuleInfo(elf);
+  return {
+    path,
+    sha256,
+    size: elf.source.size,
+    elf,
+    machine: elf.header.machine,
+    isModule: moduleInfo !== undefined,
+    moduleInfo,
+    definitions,
+    imports,
+    exports,
+    compileUnits,
+    producer,
+  };
+}
+
+/** v6.5+ export markers hold the license string ("GPL" or "") the export was declared with. */
+function exportMarkerIsGpl(elf: ElfFile, sym: ElfSymbol): boolean {
+  const section = elf.sections[sym.shndx];
+  if (!section) return false;
+  const data = elf.sectionData(section);
+  const start = Number(sym.value);
+  const end = data.indexOf(0, start);
+  return start < data.length && data.toString('latin1', start, end < 0 ? data.length : end).startsWith('GPL');
+}
+
+export function displayName(obj: FrozenObject): string {
+  return basename(obj.path);
+}

@@ -1,0 +1,139 @@
+import type { ElfSymbol } from '../elf/index.js';
+import type { NewKernel } from '../kernel/kernel.js';
+import type { ExportedSymbol } from '../kernel/symvers.js';
+import type { FrozenObject } from './frozen.js';
+import { kindOfSymbolType, type SymbolKind } from './kinds.js';
+import type { Replacement, ReplacedUnit } from './replacement.js';
+
+export type LinkMode = 'built-in' | 'module';
+
+/** Where a symbol the frozen set needs comes from after the relink. */
+export type Resolution =
+  | { readonly by: 'frozen'; readonly object: FrozenObject; readonly kind: SymbolKind }
+  | { readonly by: 'kernel'; readonly symbol: ElfSymbol; readonly kind: SymbolKind }
+  | { readonly by: 'sibling'; readonly object: string; readonly kind: SymbolKind }
+  | { readonly by: 'library'; readonly member: string }
+  | { readonly by: 'linker'; readonly section: string }
+  | { readonly by: 'export'; readonly export: ExportedSymbol; readonly kind: SymbolKind }
+  /** Module mode: vmlinux defines it, but does not export it. */
+  | { readonly by: 'unexported'; readonly symbol: ElfSymbol; readonly kind: SymbolKind }
+  | { readonly by: 'nothing'; readonly onlyInReplaced: ReplacedUnit | undefined; readonly staticIn: readonly ElfSymbol[] };
+
+/**
+ * The relink as relinkable models it: the new kernel, minus what the frozen objects
+ * replace, plus the frozen objects. Checks ask it where a symbol resolves and who defines
+ * what; it knows nothing of findings or reports.
+ */
+export class LinkModel {
+  private readonly frozenDefinitions = new Map<string, FrozenObject>();
+  private readonly replacedDefinitions = new Map<string, ReplacedUnit>();
+  private readonly replacedExports = new Map<string, ReplacedUnit>();
+  private pool: { name: string; kind: SymbolKind }[] | undefined;
+
+  constructor(
+    readonly mode: LinkMode,
+    readonly frozen: readonly FrozenObject[],
+    readonly kernel: NewKernel,
+    readonly replacements: ReadonlyMap<FrozenObject, Replacement>,
+  ) {
+    for (const obj of frozen) {
+      for (const [name, def] of obj.definitions) {
+        if (!this.frozenDefinitions.has(name) || def.binding === 'global') this.frozenDefinitions.set(name, obj);
+      }
+    }
+    for (const r of replacements.values()) {
+      if (!r.found) continue;
+      for (const name of r.definitions.keys()) this.replacedDefinitions.set(name, r);
+      for (const name of r.exports) this.replacedExports.set(name, r);
+    }
+  }
+
+  replaced(): ReplacedUnit[] {
+    return [...this.replacements.values()].filter((r): r is ReplacedUnit => r.found);
+  }
+
+  definedByFrozen(name: string): FrozenObject | undefined {
+    return this.frozenDefinitions.get(name);
+  }
+
+  /** The replaced unit that defined `name` in the new kernel, if any. */
+  definedByReplaced(name: string): ReplacedUnit | undefined {
+    return this.replacedDefinitions.get(name);
+  }
+
+  /** The objects (besides the replaced one) of the module a frozen .o joins, in a build directory. */
+  private siblingDefinition(name: string): { object: string; kind: SymbolKind } | undefined {
+    const tree = this.kernel.tree();
+    if (!tree) return undefined;
+    for (const r of this.replaced()) {
+      if (r.target.kind !== 'module' || r.how === 'module-name') continue;
+      for (const obj of tree.moduleObjects().get(r.target.module) ?? []) {
+        if (obj === r.name) continue;
+        const d = tree.symbolsOf(obj).defines.get(name);
+        if (d) return { object: obj, kind: kindOfSymbolType(d.type as never) };
+      }
+    }
+    return undefined;
+  }
+
+  /** Where `name`, needed by `from`, resolves after the relink. */
+  resolve(name: string, from: FrozenObject): Resolution {
+    const frozenDef = this.frozenDefinitions.get(name);
+    if (frozenDef && frozenDef !== from) return { by: 'frozen', object: frozenDef, kind: frozenDef.definitions.get(name)!.kind };
+    if (frozenDef === from) return { by: 'frozen', object: from, kind: from.definitions.get(name)!.kind };
+
+    const replaced = this.replacedDefinitions.get(name);
+    const sibling = this.siblingDefinition(name);
+    if (sibling) return { by: 'sibling', object: sibling.object, kind: sibling.kind };
+
+    if (this.mode === 'module') {
+      const exported = this.kernel.exports().map.get(name);
+      if (exported && !this.replacedExports.has(name)) {
+        const sym = this.kernel.global(name);
+        return { by: 'export', export: exported, kind: sym ? kindOfSymbolType(sym.type) : 'unknown' };
+      }
+      const sym = this.kernel.global(name);
+      if (sym && !replaced) return { by: 'unexported', symbol: sym, kind: kindOfSymbolType(sym.type) };
+      return { by: 'nothing', onlyInReplaced: replaced ?? this.replacedExports.get(name), staticIn: this.staticDefinitions(name) };
+    }
+
+    const sym = this.kernel.global(name);
+    if (sym && !replaced) return { by: 'kernel', symbol: sym, kind: kindOfSymbolType(sym.type) };
+    const member = this.kernel.tree()?.libraryProviders().get(name);
+    if (member) return { by: 'library', member };
+    const linkerSection = this.linkerProvidedSection(name);
+    if (linkerSection) return { by: 'linker', section: linkerSection };
+    return { by: 'nothing', onlyInReplaced: replaced, staticIn: this.staticDefinitions(name) };
+  }
+
+  /** Every name the frozen set could link against after the relink, with its kind. */
+  linkableNames(): readonly { name: string; kind: SymbolKind }[] {
+    if (this.pool) return this.pool;
+    const names: { name: string; kind: SymbolKind }[] = [];
+    if (this.mode === 'module') {
+      for (const name of this.kernel.exports().map.keys()) {
+        if (this.replacedExports.has(name)) continue;
+        const sym = this.kernel.global(name);
+        names.push({ name, kind: sym ? kindOfSymbolType(sym.type) : 'unknown' });
+      }
+    } else {
+      for (const [name, sym] of this.kernel.globals()) if (!this.replacedDefinitions.has(name)) names.push({ name, kind: kindOfSymbolType(sym.type) });
+    }
+    this.pool = names;
+    return names;
+  }
+
+  /** ld defines __start_<sec>/__stop_<sec> for any output section whose name is a C identifier. */
+  private linkerProvidedSection(name: string): string | undefined {
+    const m = /^__(start|stop)_([A-Za-z_][A-Za-z0-9_]*)$/.exec(name);
+    if (!m) return undefined;
+    const sec = m[2]!;
+    const inFrozen = this.frozen.some((o) => o.elf.sections.some((s) => s.name === sec));
+    return inFrozen || this.kernel.vmlinux.section(sec) ? sec : undefined;
+  }
+
+  /** Static (local) definitions of a name in vmlinux: "it still exists, but was made static". */
+  private staticDefinitions(name: string): readonly ElfSymbol[] {
+    return this.kernel.locals(name);
+  }
+}

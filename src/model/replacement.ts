@@ -1,0 +1,285 @@
+import { basename } from 'node:path';
+import { DW_AT, DW_TAG, type DwarfFile, type UnitHeader } from '../dwarf/index.js';
+import { SHN_UNDEF } from '../elf/constants.js';
+import { ElfFile } from '../elf/index.js';
+import type { NewKernel } from '../kernel/kernel.js';
+import { readModuleInfo } from '../kernel/module-info.js';
+import type { FrozenObject } from './frozen.js';
+import { kindOfSymbolType, type SymbolKind } from './kinds.js';
+import { bestPathMatch, withExtension } from './paths.js';
+import { FunctionLocator } from './sites.js';
+
+/** Where in the new kernel a symbol is referenced from. */
+export interface Referrer {
+  /** The object, compile unit or module holding the reference. */
+  readonly unit: string;
+  /** The function containing the reference, when known. */
+  readonly function: string | undefined;
+}
+
+export type ReplacementHow = 'explicit' | 'same-path' | 'compile-unit' | 'module-name';
+
+/** The part of the new kernel a frozen object takes the place of. */
+export interface ReplacedUnit {
+  readonly found: true;
+  readonly frozen: FrozenObject;
+  /** "crypto/jitterentropy.o", "compile unit crypto/jitterentropy.c", "module crypto/jitterentropy_rng". */
+  readonly name: string;
+  readonly how: ReplacementHow;
+  /** Which link the frozen object joins: vmlinux, or a module (build-dir path without .ko). */
+  readonly target: { readonly kind: 'vmlinux' } | { readonly kind: 'module'; readonly module: string };
+  /** Global symbols the replaced unit defines in the new kernel. */
+  readonly definitions: ReadonlyMap<string, SymbolKind>;
+  /** Exports the replaced module provided (module replacement only). */
+  readonly exports: ReadonlySet<string>;
+  /** What the references to its symbols were read from, for evidence. */
+  readonly referenceSource: string;
+  /** References from the rest of the new kernel (everything but the replaced unit) to these names. */
+  referencesTo(names: ReadonlySet<string>): Map<string, Referrer[]>;
+}
+
+export interface NotReplaced {
+  readonly found: false;
+  readonly frozen: FrozenObject;
+  readonly reason: string;
+  /** Ambiguous matches, when that is why. */
+  readonly candidates: readonly string[];
+}
+
+export type Replacement = ReplacedUnit | NotReplaced;
+
+const MAX_REFERRERS = 20;
+
+function addReferrer(out: Map<string, Referrer[]>, name: string, r: Referrer): void {
+  let list = out.get(name);
+  if (!list) out.set(name, (list = []));
+  if (list.length < MAX_REFERRERS && !list.some((x) => x.unit === r.unit && x.function === r.function)) list.push(r);
+}
+
+/**
+ * Finds what a frozen object replaces in the new kernel: the object at the same path of a
+ * build directory, the compile unit of the same name in vmlinux's DWARF, the module of the
+ * same name, or what --replaces names.
+ */
+export function findReplacement(frozen: FrozenObject, kernel: NewKernel, explicit: string | undefined): Replacement {
+  if (frozen.isModule) return findReplacedModule(frozen, kernel);
+  const tree = kernel.tree();
+  if (tree) return findReplacedObject(frozen, kernel, explicit);
+  return findReplacedCompileUnit(frozen, kernel, explicit);
+}
+
+function notFound(frozen: FrozenObject, reason: string, candidates: string[] = []): NotReplaced {
+  return { found: false, frozen, reason, candidates };
+}
+
+function findReplacedObject(frozen: FrozenObject, kernel: NewKernel, explicit: string | undefined): Replacement {
+  const tree = kernel.tree()!;
+  const members = tree.vmlinuxMembers();
+  const moduleObjects = [...tree.moduleObjects().values()].flat();
+  const all = [...members, ...moduleObjects];
+  let path: string | undefined;
+  let how: ReplacementHow = 'same-path';
+  if (explicit) {
+    path = explicit.replace(/^\.\//, '');
+    how = 'explicit';
+    if (!tree.exists(path)) return notFound(frozen, `--replaces ${explicit}: no such object in the build directory`);
+  } else {
+    const wanted = frozen.compileUnits.filter((cu) => !cu.endsWith('.mod.c')).map((cu) => withExtension(cu, '.o'));
+    for (const w of wanted.length ? wanted : [frozen.path]) {
+      const { match, ties } = bestPathMatch(w, all);
+      if (match) {
+        path = match;
+        break;
+      }
+      if (ties.length) return notFound(frozen, `several objects of the new tree could be the one it replaces`, ties);
+    }
+    if (!path) {
+      return notFound(
+        frozen,
+        frozen.compileUnits.length
+          ? `no object of the new tree matches its compile unit ${frozen.compileUnits[0]}`
+          : 'it has no DWARF compile-unit name and its file name matches no object of the new tree',
+      );
+    }
+  }
+  const module = tree.moduleContaining(path);
+  const inVmlinux = members.includes(path);
+  if (!module && !inVmlinux) return notFound(frozen, `${path} is in the build directory but linked into neither vmlinux nor a module`);
+  const own = tree.symbolsOf(path);
+  const definitions = new Map<string, SymbolKind>();
+  for (const [name, d] of own.defines) definitions.set(name, kindOfSymbolType(d.type as never));
+  const siblings = module ? tree.moduleObjects().get(module)!.filter((p) => p !== path) : members.filter((p) => p !== path);
+  return {
+    found: true,
+    frozen,
+    name: path,
+    how,
+    target: module ? { kind: 'module', module } : { kind: 'vmlinux' },
+    definitions,
+    exports: new Set(),
+    referenceSource: module ? `the other objects of ${module}.ko (${module}.mod)` : 'the other objects of vmlinux.a',
+    referencesTo(names) {
+      const out = new Map<string, Referrer[]>();
+      for (const obj of siblings) {
+        const summary = tree.symbolsOf(obj);
+        for (const n of names) if (summary.references.has(n)) addReferrer(out, n, { unit: obj, function: undefined });
+      }
+      return out;
+    },
+  };
+}
+
+function findReplacedCompileUnit(frozen: FrozenObject, kernel: NewKernel, explicit: string | undefined): Replacement {
+  const dwarf = kernel.dwarf();
+  if (!dwarf) return notFound(frozen, 'the new vmlinux has no DWARF, so the compile unit it replaces cannot be found');
+  const units = dwarf.compileUnits().filter((u) => u.name);
+  const byName = new Map(units.map((u) => [u.name!, u]));
+  let unitName: string | undefined;
+  let how: ReplacementHow = 'compile-unit';
+  const names = [...byName.keys()];
+  if (explicit) {
+    how = 'explicit';
+    const { match, ties } = bestPathMatch(withExtension(explicit, '.c'), names);
+    unitName = match ?? bestPathMatch(explicit, names).match;
+    if (!unitName) return notFound(frozen, `--replaces ${explicit}: no such compile unit in vmlinux`, ties);
+  } else {
+    for (const cu of frozen.compileUnits.filter((c) => !c.endsWith('.mod.c'))) {
+      const { match, ties } = bestPathMatch(cu, names);
+      if (match) {
+        unitName = match;
+        break;
+      }
+      if (ties.length) return notFound(frozen, 'several compile units of vmlinux could be the one it replaces', ties);
+    }
+    if (!unitName) {
+      return notFound(
+        frozen,
+        frozen.compileUnits.length
+          ? `vmlinux has no compile unit matching ${frozen.compileUnits[0]} (built as a module in the new kernel, or removed)`
+          : 'it has no DWARF compile-unit name to look for in vmlinux',
+      );
+    }
+  }
+  const unit = byName.get(unitName)!;
+  const definitions = compileUnitDefinitions(dwarf, unit.header, kernel);
+  const hasRelocations = !!kernel.vmlinux.section('.rela.text');
+  return {
+    found: true,
+    frozen,
+    name: `compile unit ${unitName}`,
+    how,
+    target: { kind: 'vmlinux' },
+    definitions,
+    exports: new Set(),
+    referenceSource: hasRelocations ? 'vmlinux relocations (linked with --emit-relocs)' : 'declarations in the other compile units of vmlinux DWARF',
+    referencesTo(names) {
+      return hasRelocations
+        ? referencesFromRelocations(kernel, dwarf, unit.header, names)
+        : referencesFromDeclarations(dwarf, unit.header, names);
+    },
+  };
+}
+
+/** External functions and variables a compile unit defines, from its DWARF and its code ranges. */
+function compileUnitDefinitions(dwarf: DwarfFile, header: UnitHeader, kernel: NewKernel): Map<string, SymbolKind> {
+  const out = new Map<string, SymbolKind>();
+  const unit = dwarf.unit(header);
+  for (const die of unit.children(unit.root())) {
+    const tag = die.abbrev.tag;
+    if (tag !== DW_TAG.subprogram && tag !== DW_TAG.variable) continue;
+    if (!unit.flag(die, DW_AT.external) || unit.flag(die, DW_AT.declaration)) continue;
+    const defined = tag === DW_TAG.subprogram ? unit.has(die, DW_AT.low_pc) || unit.has(die, DW_AT.ranges) : unit.has(die, DW_AT.location);
+    if (!defined) continue;
+    const name = unit.string(die, DW_AT.linkage_name) ?? unit.name(die);
+    if (name) out.set(name, tag === DW_TAG.subprogram ? 'function' : 'data');
+  }
+  // Global symbols inside the unit's code ranges (assembler aliases, functions DWARF describes by specification).
+  const ranges = dwarf.addressRanges()?.rangesOf(header.offset) ?? [];
+  if (ranges.length) {
+    for (const s of kernel.globals().values()) {
+      if (s.type !== 'func') continue;
+      const v = s.value;
+      if (ranges.some((r) => v >= r.start && v < r.end) && !out.has(s.name)) out.set(s.name, 'function');
+    }
+  }
+  // Only names vmlinux defines as global symbols count (DWARF also describes static-inline remnants).
+  for (const name of [...out.keys()]) if (!kernel.global(name)) out.delete(name);
+  return out;
+}
+
+function referencesFromRelocations(kernel: NewKernel, dwarf: DwarfFile, replaced: UnitHeader, names: ReadonlySet<string>): Map<string, Referrer[]> {
+  const out = new Map<string, Referrer[]>();
+  const vmlinux = kernel.vmlinux;
+  const symbols = vmlinux.symbols();
+  const wanted = new Map<number, string>();
+  for (const s of symbols) if (names.has(s.name) && s.shndx !== SHN_UNDEF && s.binding !== 'local') wanted.set(s.index, s.name);
+  if (wanted.size === 0) return out;
+  const ranges = dwarf.addressRanges();
+  const locator = new FunctionLocator(symbols);
+  const unitNames = new Map(dwarf.compileUnits().map((u) => [u.header.offset, u.name ?? `unit@${u.header.offset}`]));
+  for (const relSection of vmlinux.relocationSections()) {
+    const target = vmlinux.sections[relSection.info];
+    if (!target || !(target.flags & 0x2)) continue; // only allocated (code and data) sections
+    const table = vmlinux.relocations(relSection);
+    for (let i = 0; i < table.count; i++) {
+      const name = wanted.get(table.symbolIndexAt(i));
+      if (name === undefined) continue;
+      const site = table.offsetAt(i);
+      const unitOffset = ranges?.unitFor(site);
+      if (unitOffset === replaced.offset) continue;
+      const fn = locator.functionAt(target.index, site);
+      const unit = unitOffset !== undefined ? (unitNames.get(unitOffset) ?? target.name) : `${target.name} of vmlinux`;
+      addReferrer(out, name, { unit, function: fn?.name });
+    }
+  }
+  return out;
+}
+
+function referencesFromDeclarations(dwarf: DwarfFile, replaced: UnitHeader, names: ReadonlySet<string>): Map<string, Referrer[]> {
+  const out = new Map<string, Referrer[]>();
+  for (const cu of dwarf.compileUnits()) {
+    if (cu.header.offset === replaced.offset) continue;
+    const unit = dwarf.unit(cu.header);
+    for (const die of unit.children(unit.root())) {
+      const tag = die.abbrev.tag;
+      if (tag !== DW_TAG.subprogram && tag !== DW_TAG.variable) continue;
+      if (!unit.has(die, DW_AT.declaration)) continue;
+      const name = unit.name(die);
+      if (name && names.has(name)) addReferrer(out, name, { unit: cu.name ?? `unit@${cu.header.offset}`, function: undefined });
+    }
+    dwarf.forgetUnits();
+  }
+  return out;
+}
+
+function findReplacedModule(frozen: FrozenObject, kernel: NewKernel): Replacement {
+  const name = frozen.moduleInfo?.name ?? basename(frozen.path).replace(/\.ko$/, '');
+  const ko = kernel.findModule(name);
+  if (!ko) return notFound(frozen, `the new kernel has no module named ${name} among the modules at hand`);
+  const symversName = kernel.symversModuleName(ko);
+  const exports = new Set<string>();
+  for (const e of kernel.exports().map.values()) if (e.module === symversName) exports.add(e.name);
+  const elf = ElfFile.open(ko);
+  const definitions = new Map<string, SymbolKind>();
+  try {
+    if (!readModuleInfo(elf)) return notFound(frozen, `${ko} is not a module`);
+    for (const s of elf.symbols()) {
+      if ((s.binding === 'global' || s.binding === 'weak') && s.shndx !== SHN_UNDEF && s.name) definitions.set(s.name, kindOfSymbolType(s.type));
+    }
+  } finally {
+    elf.close();
+  }
+  return {
+    found: true,
+    frozen,
+    name: `module ${symversName}`,
+    how: 'module-name',
+    target: { kind: 'module', module: symversName },
+    definitions,
+    exports,
+    referenceSource: 'Module.symvers (which modules import an export is not recorded there)',
+    referencesTo() {
+      return new Map();
+    },
+  };
+}

@@ -1,0 +1,74 @@
+import type { Evidence } from '../findings/index.js';
+import { SEVERITIES, SEVERITY_TITLES, type Severity } from '../findings/index.js';
+import type { Report, ReportFinding, Verdict } from './report.js';
+
+export interface TextOptions {
+  readonly color: boolean;
+}
+
+const ANSI = { reset: '\x1b[0m', bold: '\x1b[1m', dim: '\x1b[2m', red: '\x1b[31m', yellow: '\x1b[33m', magenta: '\x1b[35m', cyan: '\x1b[36m', green: '\x1b[32m' };
+const SEVERITY_COLOR: Record<Severity, string> = { link: ANSI.red, runtime: ANSI.magenta, warning: ANSI.yellow, review: ANSI.cyan, info: ANSI.dim };
+const VERDICT_TEXT: Record<Verdict, string> = { 'will-not-link': 'WILL NOT LINK', 'at-risk': 'AT RISK', relinkable: 'RELINKABLE' };
+const VERDICT_COLOR: Record<Verdict, string> = { 'will-not-link': ANSI.red, 'at-risk': ANSI.yellow, relinkable: ANSI.green };
+
+export function describeEvidence(e: Evidence): string {
+  const where = [e.file, e.section && (e.offset ? `${e.section}+${e.offset}` : e.section), e.location].filter(Boolean).join(' ');
+  const sym = e.symbol ? (e.label === 'reference' ? ` in ${e.symbol}` : ` ${e.symbol}`) : '';
+  const addr = !e.section && e.offset ? ` @${e.offset}` : '';
+  const detail = e.detail ? ` (${e.detail})` : '';
+  return `${e.label}: ${where}${sym}${addr}${detail}`;
+}
+
+/** The report for a terminal or a CI log: grouped by severity, colour only when asked. */
+export function renderText(report: Report, options: TextOptions): string {
+  const c = (code: string, s: string) => (options.color ? `${code}${s}${ANSI.reset}` : s);
+  const lines: string[] = [];
+  lines.push(`${c(ANSI.bold, `relinkable ${report.tool.version}`)}: ${c(VERDICT_COLOR[report.verdict] + ANSI.bold, VERDICT_TEXT[report.verdict])}`);
+  lines.push('');
+  for (const f of report.frozen) {
+    lines.push(`frozen  ${f.path}  ${f.machine}${f.module ? `, module ${f.module}` : ''}, ${f.size} bytes, sha256 ${f.sha256}`);
+    lines.push(`        replaces ${f.replaces.found ? `${f.replaces.name} (${f.replaces.how}; relinked into ${f.replaces.target})` : `nothing found: ${f.replaces.reason}`}`);
+  }
+  const k = report.kernel;
+  lines.push(`kernel  ${k.root ?? k.vmlinux.path}  ${k.layout}${k.release ? `, release ${k.release}` : ''}`);
+  const parts: [string, string | null][] = [
+    ['vmlinux', k.vmlinux.path],
+    ['Module.symvers', k.symvers],
+    ['.config', k.config],
+    ['System.map', k.systemMap],
+    ['linker script', k.linkerScript],
+    ['vmlinux.a', k.vmlinuxArchive],
+  ];
+  lines.push(`        found: ${parts.filter(([, p]) => p).map(([n]) => n).join(', ')}; exports from ${k.exportsFrom}`);
+  const missing = parts.filter(([, p]) => !p).map(([n]) => n);
+  if (missing.length) lines.push(`        not found: ${missing.join(', ')}`);
+  lines.push(`        mode: ${report.mode === 'module' ? 'module (links against exports)' : 'built-in (links into vmlinux)'}`);
+
+  for (const severity of SEVERITIES) {
+    const group = report.findings.filter((f) => f.severity === severity);
+    if (group.length === 0) continue;
+    lines.push('');
+    lines.push(c(SEVERITY_COLOR[severity] + ANSI.bold, `${SEVERITY_TITLES[severity].toUpperCase()} (${group.length})`));
+    for (const f of group) lines.push(...renderFinding(f, c));
+  }
+  lines.push('');
+  const counts = SEVERITIES.filter((s) => report.summary[s] > 0).map((s) => `${report.summary[s]} ${s}`);
+  lines.push(`summary: ${counts.length ? counts.join(', ') : 'no findings'}`);
+  return `${lines.join('\n')}\n`;
+}
+
+function renderFinding(f: ReportFinding, c: (code: string, s: string) => string): string[] {
+  const out: string[] = [];
+  out.push(`  ${c(ANSI.bold, f.id)}${f.symbol ? `  ${f.symbol}` : ''}  [${f.object}]`);
+  out.push(`    ${f.message}`);
+  if (f.before !== null || f.after !== null) {
+    if (f.before !== null) out.push(`    before: ${f.before}`);
+    if (f.after !== null) out.push(`    after:  ${f.after}`);
+  }
+  if (f.candidates.length) {
+    out.push(`    rename candidates: ${f.candidates.map((x) => `${x.name} (${x.score.toFixed(2)}, ${x.reason})`).join('; ')}`);
+  }
+  for (const e of f.evidence) out.push(`    ${c(ANSI.dim, describeEvidence(e))}`);
+  out.push(`    ${c(ANSI.dim, `docs: ${f.docs}`)}`);
+  return out;
+}
