@@ -27,8 +27,10 @@ export function decodeNotes(file: string, section: string, bytes: Buffer, align:
     const descsz = littleEndian ? bytes.readUInt32LE(off + 4) : bytes.readUInt32BE(off + 4);
     const type = littleEndian ? bytes.readUInt32LE(off + 8) : bytes.readUInt32BE(off + 8);
     const nameStart = off + 12;
-    const descStart = nameStart + pad(namesz);
-    const end = descStart + pad(descsz);
+    // The descriptor starts at the next aligned offset after the name (for 8-byte aligned
+    // notes that is 16 for "GNU\0", not 12 + pad8(4)); the next note likewise.
+    const descStart = off + pad(12 + namesz);
+    const end = off + pad(descStart - off + descsz);
     if (descStart + descsz > bytes.length) {
       throw new InputError(file, `note section ${section}: note at offset ${off} runs past the section end`);
     }
