@@ -20,7 +20,7 @@ export function relocateDebugSection(elf: ElfFile, section: ElfSection, bytes: B
   for (const table of tables) {
     for (let i = 0; i < table.count; i++) {
       const type = table.typeAt(i);
-      const width = dataRelocationWidth(machine, type);
+      const width = dataRelocationWidth(machine, elf.header.is64, type);
       if (width === 0) continue;
       if (width < 0) {
         throw new InputError(
@@ -43,7 +43,7 @@ export function relocateDebugSection(elf: ElfFile, section: ElfSection, bytes: B
 }
 
 /** Bytes written by a relocation type that can appear in debug sections; 0 = none, -1 = not supported. */
-function dataRelocationWidth(machine: number, type: number): number {
+function dataRelocationWidth(machine: number, is64: boolean, type: number): number {
   switch (machine) {
     case EM_X86_64:
       // NONE; 64; 32; 32S; DTPOFF32 (TLS variable locations); DTPOFF64
@@ -52,7 +52,9 @@ function dataRelocationWidth(machine: number, type: number): number {
       // NONE; 32; TLS_LDO_32
       return type === 0 ? 0 : type === 1 || type === 32 ? 4 : -1;
     case EM_AARCH64:
-      // NONE (0 and the withdrawn 256); ABS64; ABS32; TLS DTPREL64 is 1029 (dynamic only)
+      // ILP32 (ELF32) numbers its relocations apart: P32_ABS32 is 1.
+      if (!is64) return type === 0 ? 0 : type === 1 ? 4 : -1;
+      // NONE (0 and the withdrawn 256); ABS64; ABS32
       return type === 0 || type === 256 ? 0 : type === 257 ? 8 : type === 258 ? 4 : -1;
     default:
       return -1;
