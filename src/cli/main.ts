@@ -30,7 +30,16 @@ function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
-export async function main(argv: readonly string[], io = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+/** Where the CLI writes: process.stdout/stderr, or a capture in tests. */
+export interface OutputStream {
+  write(text: string): unknown;
+  readonly isTTY?: boolean;
+}
+
+export async function main(
+  argv: readonly string[],
+  io: { stdout: OutputStream; stderr: OutputStream } = { stdout: process.stdout, stderr: process.stderr },
+): Promise<number> {
   let exitCode: number = EXIT.ok;
   const program = new Command('relinkable')
     .description('Will this frozen, pre-compiled kernel object relink into that new kernel build, and run?')
