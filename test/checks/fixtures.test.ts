@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { FROZEN_DRIVER, FROZEN_MODULE, NEW_KERNEL, OLD_KERNEL } from '../support/paths.js';
+import { checkJson, summary } from '../support/run.js';
+
+describe('frozen built-in object (old drivers/rng_driver.o) into the new kernel build directory', async () => {
+  const { status, report } = await checkJson([FROZEN_DRIVER, '--kernel', NEW_KERNEL]);
+
+  it('finds exactly the failure modes the fixture kernel was written with', () => {
+    expect(summary(report)).toEqual([
+      'link duplicate-definition rng_debug',
+      'link orphaned-reference rng_driver_ready',
+      'link undefined-symbol buf_alloc',
+      'link undefined-symbol helper_count',
+      'link undefined-symbol rng_core_legacy',
+      'runtime symbol-type-changed event_count',
+      'runtime unresolved-weak-reference optional_hook',
+    ]);
+    expect(report.verdict).toBe('will-not-link');
+    expect(report.mode).toBe('built-in');
+    expect(status).toBe(1);
+  });
+
+  it('knows what the object replaces and where the rest of the kernel needs it', () => {
+    expect(report.frozen[0]!.replaces).toEqual({ found: true, name: 'drivers/rng_driver.o', how: 'same-path', target: 'vmlinux' });
+    const orphan = report.findings.find((f) => f.id === 'orphaned-reference')!;
+    expect(orphan.evidence).toContainEqual({ label: 'referenced by', file: 'init/main.o', detail: 'from the other objects of vmlinux.a' });
+  });
+
+  it('suggests the rename, and says when a symbol was made static', () => {
+    const bufAlloc = report.findings.find((f) => f.symbol === 'buf_alloc')!;
+    expect(bufAlloc.candidates[0]).toMatchObject({ name: 'buf_alloc_noprof', reason: 'adds the suffix _noprof' });
+    expect(bufAlloc.after).toBe('not found; probably renamed to buf_alloc_noprof');
+    expect(bufAlloc.evidence[0]).toMatchObject({ label: 'reference', file: FROZEN_DRIVER, section: '.text', symbol: 'gen', detail: 'R_X86_64_PLT32' });
+    const helper = report.findings.find((f) => f.symbol === 'helper_count')!;
+    expect(helper.message).toBe('helper_count is not defined in the new kernel (it still exists, but only as a static symbol)');
+    expect(helper.evidence).toContainEqual(expect.objectContaining({ label: 'new kernel', section: '.text', symbol: 'helper_count' }));
+  });
+
+  it('resolves retpoline thunks from the library archive it would pull in', () => {
+    expect(report.findings.some((f) => f.symbol === '__x86_indirect_thunk_rax')).toBe(false);
+  });
+});
+
+describe('frozen module (old rng_mod.ko) against the new kernel', async () => {
+  const { report } = await checkJson([FROZEN_MODULE, '--kernel', NEW_KERNEL]);
+
+  it('finds every module-specific failure', () => {
+    expect(summary(report)).toEqual([
+      'link duplicate-definition crc_helper',
+      'link export-gpl-only register_rng',
+      'link export-namespace rng_stat_read',
+      'link not-exported core_internal_state',
+      'link undefined-symbol buf_alloc',
+      'link undefined-symbol helper_count',
+      'review modversions-crc-changed log_event',
+      'review orphaned-reference rng_mod_api',
+    ]);
+    expect(report.mode).toBe('module');
+    expect(report.frozen[0]!.replaces).toMatchObject({ found: true, name: 'module drivers/rng_mod', how: 'module-name' });
+  });
+
+  it('reports the CRC change with both checksums and where each was read', () => {
+    const crc = report.findings.find((f) => f.id === 'modversions-crc-changed')!;
+    expect([crc.before, crc.after]).toEqual(['0xecd0cdd0', '0xbec0bcbf']);
+    expect(crc.evidence.map((e) => e.label)).toEqual(['frozen module', 'new kernel export']);
+  });
+});
+
+describe('clean misses: the frozen objects against the kernel they were built in', async () => {
+  it('the built-in object relinks into its own old kernel without findings', async () => {
+    const { status, report } = await checkJson([FROZEN_DRIVER, '--kernel', OLD_KERNEL]);
+    expect(summary(report)).toEqual(['runtime unresolved-weak-reference optional_hook']);
+    expect(report.verdict).toBe('at-risk');
+    expect(status).toBe(1);
+  });
+
+  it('the module loads into its own old kernel without findings', async () => {
+    const { status, report } = await checkJson([FROZEN_MODULE, '--kernel', OLD_KERNEL]);
+    expect(summary(report)).toEqual([]);
+    expect(report.verdict).toBe('relinkable');
+    expect(status).toBe(0);
+  });
+});

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { FROZEN_DRIVER, FROZEN_MODULE, NEW_KERNEL } from '../support/paths.js';
+import { runCli } from '../support/run.js';
+import { verdictOf } from '../../src/report/report.js';
+
+describe('reports', () => {
+  it('are deterministic: the same inputs give the same bytes, text and JSON', async () => {
+    for (const format of ['text', 'json']) {
+      const a = await runCli(['check', FROZEN_DRIVER, '--kernel', NEW_KERNEL, '--format', format]);
+      const b = await runCli(['check', FROZEN_DRIVER, '--kernel', NEW_KERNEL, '--format', format]);
+      expect(a.stdout).toBe(b.stdout);
+      expect(a.stdout.length).toBeGreaterThan(500);
+    }
+  });
+
+  it('JSON carries the documented top-level shape and versions', async () => {
+    const r = JSON.parse((await runCli(['check', FROZEN_MODULE, '--kernel', NEW_KERNEL, '--format', 'json'])).stdout);
+    expect(Object.keys(r)).toEqual(['format', 'formatVersion', 'tool', 'verdict', 'mode', 'frozen', 'kernel', 'summary', 'findings']);
+    expect([r.format, r.formatVersion, r.tool.name]).toEqual(['relinkable-report', 1, 'relinkable']);
+    expect(r.summary).toEqual({ link: 6, runtime: 0, warning: 0, review: 2, info: 0 });
+    expect(Object.keys(r.findings[0])).toEqual(['id', 'title', 'severity', 'object', 'symbol', 'message', 'before', 'after', 'evidence', 'candidates', 'docs']);
+    expect(r.frozen[0].sha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('text groups findings by severity, most severe first, with no colour off a terminal', async () => {
+    const { stdout } = await runCli(['check', FROZEN_DRIVER, '--kernel', NEW_KERNEL]);
+    const headings = stdout.split('\n').filter((l) => /^[A-Z ,]+ \(\d+\)$/.test(l));
+    expect(headings).toEqual(['FAILS THE LINK OR THE MODULE LOAD (5)', 'LINKS, THEN BREAKS AT RUN TIME (2)']);
+    expect(stdout).not.toMatch(/\x1b\[/);
+    expect(stdout.split('\n')[0]).toBe('relinkable 0.1.0: WILL NOT LINK');
+    expect(stdout.trimEnd().split('\n').at(-1)).toBe('summary: 5 link, 2 runtime');
+  });
+
+  it('--fail-on sets which severities make the exit code 1', async () => {
+    const args = ['check', FROZEN_MODULE, '--kernel', NEW_KERNEL];
+    expect((await runCli([...args])).status).toBe(1);
+    expect((await runCli([...args, '--fail-on', 'never'])).status).toBe(0);
+    const reviewOnly = ['check', FROZEN_MODULE, '--kernel', NEW_KERNEL];
+    expect((await runCli([...reviewOnly, '--fail-on', 'link'])).status).toBe(1);
+  });
+
+  it('verdicts: any link finding means it will not link; anything but info puts it at risk', () => {
+    expect(verdictOf(['review', 'link'])).toBe('will-not-link');
+    expect(verdictOf(['runtime'])).toBe('at-risk');
+    expect(verdictOf(['review'])).toBe('at-risk');
+    expect(verdictOf(['info'])).toBe('relinkable');
+    expect(verdictOf([])).toBe('relinkable');
+  });
+});
