@@ -160,8 +160,8 @@ class DecodedSymbol implements ElfSymbol {
 /**
  * A symbol table that answers "which entries are named X" without decoding every entry: a
  * 6.12 vmlinux has 200,000 symbols and a module check needs a few dozen of them. Names are
- * hashed from the string-table bytes into an open-addressing table on first lookup; only
- * hits become ElfSymbol objects.
+ * hashed from the string-table bytes into a chained table on first lookup (no strings, no
+ * objects); only hits become ElfSymbol objects.
  */
 export class SymbolTable {
   readonly count: number;
@@ -203,10 +203,10 @@ export class SymbolTable {
     return s;
   }
 
-  /** Indexes of the entries named `name`. */
+  /** Indexes of the entries named `name` (the hash index is built on the first lookup). */
   lookup(name: string): number[] {
-    const { slots, chain } = this.index();
     const key = Buffer.from(name, 'latin1');
+    const { slots, chain } = this.index();
     const out: number[] = [];
     for (let i = slots[hashBytes(key, 0, key.length) & (slots.length - 1)]!; i >= 0; i = chain[i]!) {
       if (this.nameEquals(i, key)) out.push(i);
@@ -231,8 +231,8 @@ export class SymbolTable {
     for (let i = this.count - 1; i >= 1; i--) {
       const off = this.nameOffset(i);
       if (off === 0 || off >= s.length) continue;
-      let end = off;
-      while (end < s.length && s[end] !== 0) end++;
+      let end = s.indexOf(0, off);
+      if (end < 0) end = s.length;
       const h = hashBytes(s, off, end) & (size - 1);
       chain[i] = slots[h]!;
       slots[h] = i;
@@ -243,12 +243,15 @@ export class SymbolTable {
   }
 }
 
-/** FNV-1a over bytes [start, end). */
+/**
+ * FNV-1a over the length, the first 4 and the last 12 bytes of a name: kernel names share
+ * long prefixes (__ksymtab_, __kstrtab_, __crc_) and differ at the end. Collisions only
+ * lengthen a chain; lookups compare whole names.
+ */
 function hashBytes(b: Buffer, start: number, end: number): number {
-  let h = 0x811c9dc5;
-  for (let i = start; i < end; i++) {
-    h ^= b[i]!;
-    h = Math.imul(h, 0x01000193);
-  }
+  let h = Math.imul(0x811c9dc5 ^ (end - start), 0x01000193);
+  const head = Math.min(end, start + 4);
+  for (let i = start; i < head; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
+  for (let i = Math.max(head, end - 12); i < end; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
   return h >>> 0;
 }
