@@ -8,7 +8,7 @@ import { BuildTree } from './build-tree.js';
 import { KernelConfig } from './kconfig.js';
 import { readVmlinuxExports } from './ksymtab.js';
 import type { KernelArtifacts } from './locate.js';
-import { readModuleSymvers, type ExportedSymbol } from './symvers.js';
+import { DecodedExports, readModuleSymvers, type ExportTable } from './symvers.js';
 
 export type ExportsSource = 'Module.symvers' | 'vmlinux __ksymtab';
 
@@ -18,12 +18,14 @@ export type ExportsSource = 'Module.symvers' | 'vmlinux __ksymtab';
  */
 export class NewKernel {
   readonly vmlinux: ElfFile;
-  private exportTable: { map: Map<string, ExportedSymbol>; source: ExportsSource } | undefined;
+  private exportTable: { map: ExportTable; source: ExportsSource } | undefined;
   private configCache: KernelConfig | undefined | null;
   private globalsCache: Map<string, ElfSymbol> | undefined;
   private dwarfCache: DwarfFile | undefined | null;
   private treeCache: BuildTree | undefined | null;
   private releaseCache: string | undefined | null;
+  /** Symbols by name, as looked up so far. */
+  private readonly lookups = new Map<string, ElfSymbol[]>();
 
   constructor(readonly artifacts: KernelArtifacts) {
     this.vmlinux = ElfFile.open(artifacts.vmlinux);
@@ -57,11 +59,11 @@ export class NewKernel {
     return this.releaseCache ?? undefined;
   }
 
-  exports(): { map: ReadonlyMap<string, ExportedSymbol>; source: ExportsSource } {
+  exports(): { map: ExportTable; source: ExportsSource } {
     if (!this.exportTable) {
       this.exportTable = this.artifacts.symvers
         ? { map: readModuleSymvers(this.artifacts.symvers), source: 'Module.symvers' }
-        : { map: readVmlinuxExports(this.vmlinux), source: 'vmlinux __ksymtab' };
+        : { map: new DecodedExports(readVmlinuxExports(this.vmlinux)), source: 'vmlinux __ksymtab' };
     }
     return this.exportTable;
   }
@@ -74,9 +76,8 @@ export class NewKernel {
   /** The global or weak definition of `name` in vmlinux (a lookup; does not decode the whole table). */
   global(name: string): ElfSymbol | undefined {
     if (this.globalsCache) return this.globalsCache.get(name);
-    return this.vmlinux
-      .symbolsNamed(name)
-      .find((s) => (s.binding === 'global' || s.binding === 'weak') && s.shndx !== SHN_UNDEF);
+    if (!this.lookups.has(name)) this.lookups.set(name, this.vmlinux.symbolsNamed(name));
+    return this.lookups.get(name)!.find((s) => (s.binding === 'global' || s.binding === 'weak') && s.shndx !== SHN_UNDEF);
   }
 
   /** Every global and weak symbol vmlinux defines (decodes the whole symbol table). */
@@ -92,8 +93,9 @@ export class NewKernel {
 
   /** Local (static) definitions of the given names: evidence that a function was made static. */
   locals(name: string): ElfSymbol[] {
-    return this.vmlinux
-      .symbolsNamed(name)
+    if (!this.lookups.has(name)) this.lookups.set(name, this.vmlinux.symbolsNamed(name));
+    return this.lookups
+      .get(name)!
       .filter((s) => s.binding === 'local' && s.shndx !== SHN_UNDEF && (s.type === 'func' || s.type === 'object'));
   }
 

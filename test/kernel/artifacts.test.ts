@@ -36,15 +36,17 @@ describe('Module.symvers', () => {
   });
 
   it.each([
-    ['foo\t0x1\tvmlinux\tEXPORT_SYMBOL\t', "line 1: bad CRC field 'foo' (is this Module.symvers?)"],
-    ['0x1\tfoo\tvmlinux\tEXPORT_SOMETHING\t', "line 1: unknown export type 'EXPORT_SOMETHING'"],
-    ['0x1 foo vmlinux EXPORT_SYMBOL', 'line 1: expected 4 or 5 tab-separated fields, found 1'],
+    ['foo\t0x1\tvmlinux\tEXPORT_SYMBOL\t\n', "line 1: bad CRC field 'foo' (is this Module.symvers?)"],
+    ['0x1\tfoo\tvmlinux\tEXPORT_SOMETHING\t\n', "line 1: unknown export type 'EXPORT_SOMETHING'"],
+    ['0x1 foo vmlinux EXPORT_SYMBOL\n', 'line 1: expected 4 or 5 tab-separated fields, found 1'],
+    ['0x1\tfoo\tvmlinux\tEXPORT_SYMBOL\t\n0x2\tbar\tvml', 'truncated: line 2 has no end'],
   ])('rejects %j with one line naming the file and the line', (text, problem) => {
-    expect(() => parseModuleSymvers(text, 'x/Module.symvers')).toThrow(new InputError('x/Module.symvers', problem));
+    // Lines are indexed on load and decoded when asked for; all() asks for every one.
+    expect(() => parseModuleSymvers(text, 'x/Module.symvers').all()).toThrow(new InputError('x/Module.symvers', problem));
   });
 
   it('agrees with the exports vmlinux records in its own __ksymtab (names, GPL-only, namespace)', () => {
-    const fromSymvers = [...readModuleSymvers(join(NEW_KERNEL, 'Module.symvers')).values()]
+    const fromSymvers = readModuleSymvers(join(NEW_KERNEL, 'Module.symvers')).all()
       .filter((e) => e.module === 'vmlinux')
       .map((e) => [e.name, e.gplOnly, e.namespace])
       .sort();
