@@ -23,7 +23,9 @@ export interface Abbreviation {
  */
 export class AbbreviationTable {
   private readonly decoded = new Map<number, Abbreviation>();
-  private readonly positions = new Map<number, number>();
+  /** Entry offsets by code (codes are small integers); -1 where not seen yet. */
+  private positions: Int32Array = new Int32Array(64).fill(-1);
+  private readonly farPositions = new Map<number, number>();
   private scanPos: number;
   private complete = false;
 
@@ -37,7 +39,7 @@ export class AbbreviationTable {
   get(code: number): Abbreviation | undefined {
     const hit = this.decoded.get(code);
     if (hit) return hit;
-    let at = this.positions.get(code);
+    let at = this.position(code);
     if (at === undefined && !this.complete) at = this.scanTo(code);
     if (at === undefined) return undefined;
     const abbrev = this.decodeAt(at, code);
@@ -45,30 +47,77 @@ export class AbbreviationTable {
     return abbrev;
   }
 
+  private position(code: number): number | undefined {
+    if (code < this.positions.length) {
+      const p = this.positions[code]!;
+      return p < 0 ? undefined : p;
+    }
+    return this.farPositions.get(code);
+  }
+
+  private record(code: number, at: number): boolean {
+    if (code < 1 << 16) {
+      if (code >= this.positions.length) {
+        let size = this.positions.length;
+        while (size <= code) size *= 2;
+        const grown = new Int32Array(size).fill(-1);
+        grown.set(this.positions);
+        this.positions = grown;
+      }
+      if (this.positions[code]! >= 0) return false;
+      this.positions[code] = at;
+      return true;
+    }
+    if (this.farPositions.has(code)) return false;
+    this.farPositions.set(code, at);
+    return true;
+  }
+
   /** Records entry positions up to and including `wanted` without building objects. */
   private scanTo(wanted: number): number | undefined {
     const c = this.cursor;
-    c.pos = this.scanPos;
+    const b = c.buf;
+    let p = this.scanPos;
+    // LEB128 fields are almost always one byte: skip them inline.
+    const skipLeb = () => {
+      let n = 0;
+      while (p < b.length && (b[p++]! & 0x80) !== 0) if (++n > 10) c.fail('LEB128 too long', p);
+      if (p > b.length) c.fail('truncated abbreviation table', p);
+    };
     for (;;) {
-      const entry = c.pos;
+      const entry = p;
+      c.pos = p;
       const code = c.uleb();
+      p = c.pos;
       if (code === 0) {
         this.complete = true;
-        this.scanPos = c.pos;
+        this.scanPos = p;
         return undefined;
       }
-      if (this.positions.has(code)) c.fail(`duplicate abbreviation code ${code}`, entry);
-      this.positions.set(code, entry);
-      c.skipLeb(); // tag
-      c.skip(1); // children flag
+      if (!this.record(code, entry)) c.fail(`duplicate abbreviation code ${code}`, entry);
+      skipLeb(); // tag
+      p++; // children flag
       for (;;) {
-        const at = c.uleb();
-        const form = c.uleb();
-        if (at === 0 && form === 0) break;
-        if (form === DW_FORM.implicit_const) c.skipLeb();
+        if (p + 1 >= b.length) c.fail('truncated abbreviation table', p);
+        const at = b[p]!;
+        const form = b[p + 1]!;
+        if (at === 0 && form === 0) {
+          p += 2;
+          break;
+        }
+        if (at < 0x80 && form < 0x80) {
+          p += 2;
+          if (form === DW_FORM.implicit_const) skipLeb();
+          continue;
+        }
+        c.pos = p;
+        c.uleb();
+        const f = c.uleb();
+        p = c.pos;
+        if (f === DW_FORM.implicit_const) skipLeb();
       }
       if (code === wanted) {
-        this.scanPos = c.pos;
+        this.scanPos = p;
         return entry;
       }
     }

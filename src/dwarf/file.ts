@@ -3,7 +3,7 @@ import { SHF_COMPRESSED } from '../elf/constants.js';
 import type { ElfFile, ElfSection } from '../elf/index.js';
 import { AbbreviationTable } from './abbrev.js';
 import { AddressRanges } from './aranges.js';
-import { DW_AT, DW_TAG, DW_UT_compile, DW_UT_partial, DW_UT_skeleton } from './constants.js';
+import { DW_AT, DW_FORM, DW_TAG, DW_UT_compile, DW_UT_partial, DW_UT_skeleton } from './constants.js';
 import { Unit, type UnitContext } from './die.js';
 import { Cursor } from './reader.js';
 import { relocateDebugSection } from './relocate.js';
@@ -16,7 +16,27 @@ export interface CompileUnitSummary {
   readonly producer: string | undefined;
 }
 
+/** The root DIE sits right after the unit header and, with strp/line_strp forms, is small. */
 const ROOT_DIE_PREFIX = 4096;
+/** How far into the root DIE a string offset for DW_AT_name is looked for. */
+const ROOT_DIE_SCAN = 96;
+
+/**
+ * Offsets in a string section at which a string naming `fileName` starts: the whole string
+ * ("crypto/x.c"), or any tail of it that begins a path component (a merged section may
+ * point into the middle of "/build/crypto/x.c").
+ */
+function pathSuffixOffsets(bytes: Buffer, fileName: string): number[] {
+  const needle = Buffer.from(`${fileName}\0`, 'utf8');
+  const out: number[] = [];
+  for (let at = bytes.indexOf(needle); at >= 0; at = bytes.indexOf(needle, at + 1)) {
+    if (at > 0 && bytes[at - 1] !== 0x2f && bytes[at - 1] !== 0) continue;
+    // (lastIndexOf with a negative offset would count from the end)
+    const start = at === 0 ? 0 : bytes.lastIndexOf(0, at - 1) + 1;
+    for (let q = at; q >= start; q--) if (q === start || bytes[q - 1] === 0x2f) out.push(q);
+  }
+  return out;
+}
 
 /**
  * The DWARF of one ELF file, read lazily. Opening costs nothing; the unit index reads only
@@ -31,6 +51,8 @@ export class DwarfFile implements UnitContext {
   private summaries: CompileUnitSummary[] | undefined;
   private rangeIndex: AddressRanges | undefined | null;
   private readonly units = new Map<string, Unit>();
+  /** The first bytes of each unit, read with its header. */
+  private readonly prefixes = new Map<UnitHeader, Buffer>();
 
   constructor(readonly elf: ElfFile) {}
 
@@ -97,8 +119,10 @@ export class DwarfFile implements UnitContext {
   }
 
   infoBytes(header: UnitHeader, limit?: number): Buffer {
-    const section = this.elfSection(header.section)!;
     const length = Math.min(header.end - header.offset, limit ?? Infinity);
+    const prefix = this.prefixes.get(header);
+    if (prefix && length <= prefix.length) return prefix.subarray(0, length);
+    const section = this.elfSection(header.section)!;
     if (this.readsInPlace(section) && !this.whole.has(header.section)) {
       return this.elf.source.read(section.offset + header.offset, length, `${header.section} unit at ${header.offset}`);
     }
@@ -118,15 +142,19 @@ export class DwarfFile implements UnitContext {
       let offset = 0;
       while (offset < size) {
         let c: Cursor;
+        let prefix: Buffer | undefined;
         if (whole) {
           c = new Cursor(whole, offset, this.littleEndian, this.file, section);
         } else {
-          const n = Math.min(MAX_UNIT_HEADER, size - offset);
+          // One read per unit gives the header and the start of the root DIE (see compileUnitsNamedLike).
+          const n = Math.min(MAX_UNIT_HEADER + ROOT_DIE_SCAN, size - offset);
           const bytes = this.elf.source.read(elfSection.offset + offset, n, `${section} unit header`);
           c = new Cursor(bytes, 0, this.littleEndian, this.file, section, offset);
+          prefix = bytes;
         }
         const header = readUnitHeader(c, section, size);
         headers.push(header);
+        if (prefix) this.prefixes.set(header, prefix);
         if (header.end <= offset) break;
         offset = header.end;
       }
@@ -171,19 +199,70 @@ export class DwarfFile implements UnitContext {
     const out: CompileUnitSummary[] = [];
     for (const header of this.unitHeaders()) {
       if (header.unitType !== DW_UT_compile && header.unitType !== DW_UT_partial && header.unitType !== DW_UT_skeleton) continue;
-      // The root DIE sits right after the header and, with strp/line_strp forms, is small.
-      const unit = new Unit(this, header, ROOT_DIE_PREFIX);
-      const root = unit.root();
-      if (root.abbrev.tag !== DW_TAG.compile_unit && root.abbrev.tag !== DW_TAG.partial_unit && root.abbrev.tag !== DW_TAG.skeleton_unit) continue;
-      out.push({
-        header,
-        name: unit.name(root),
-        compDir: unit.string(root, DW_AT.comp_dir),
-        producer: unit.string(root, DW_AT.producer),
-      });
+      const s = this.summarise(header);
+      if (s) out.push(s.summary);
     }
     this.summaries = out;
     return out;
+  }
+
+  /**
+   * Compile units whose DW_AT_name is `fileName` or ends in `/fileName`, without decoding
+   * every unit's root DIE: GCC names units through .debug_str/.debug_line_str offsets, so
+   * only units whose first bytes hold the offset of a matching string (or the name inline)
+   * are decoded. Producers that index strings (DW_FORM_strx*, clang) get the full pass.
+   */
+  compileUnitsNamedLike(fileName: string): CompileUnitSummary[] {
+    const matches = (name: string | undefined) => name !== undefined && (name === fileName || name.endsWith(`/${fileName}`));
+    if (this.summaries) return this.summaries.filter((u) => matches(u.name));
+    const headers = this.unitHeaders().filter((h) => h.unitType === DW_UT_compile || h.unitType === DW_UT_partial || h.unitType === DW_UT_skeleton);
+    if (headers.length === 0) return [];
+    const first = this.summarise(headers[0]!);
+    if (!first || first.indexedName) return this.compileUnits().filter((u) => matches(u.name));
+
+    const offsets = new Set<number>();
+    for (const section of ['.debug_str', '.debug_line_str']) {
+      const bytes = this.sectionBytes(section);
+      if (bytes) for (const o of pathSuffixOffsets(bytes, fileName)) offsets.add(o);
+    }
+    // The byte patterns a matching root DIE contains: the name inline, or a string offset.
+    const patterns = [Buffer.from(`${fileName}\0`, 'utf8')];
+    for (const o of offsets) {
+      const p = Buffer.alloc(headers[0]!.offsetSize);
+      if (p.length === 4) {
+        if (this.littleEndian) p.writeUInt32LE(o);
+        else p.writeUInt32BE(o);
+      } else if (this.littleEndian) p.writeBigUInt64LE(BigInt(o));
+      else p.writeBigUInt64BE(BigInt(o));
+      patterns.push(p);
+    }
+    const out: CompileUnitSummary[] = [];
+    for (const header of headers) {
+      const start = header.firstDieOffset - header.offset;
+      const prefix = this.infoBytes(header, start + ROOT_DIE_SCAN);
+      const candidate = patterns.some((p) => prefix.indexOf(p, start) >= 0);
+      if (!candidate) continue;
+      const summary = this.summarise(header);
+      if (summary && matches(summary.summary.name)) out.push(summary.summary);
+    }
+    return out;
+  }
+
+  private summarise(header: UnitHeader): { summary: CompileUnitSummary; indexedName: boolean } | undefined {
+    const unit = new Unit(this, header, ROOT_DIE_PREFIX);
+    const root = unit.root();
+    if (root.abbrev.tag !== DW_TAG.compile_unit && root.abbrev.tag !== DW_TAG.partial_unit && root.abbrev.tag !== DW_TAG.skeleton_unit) return undefined;
+    const nameForm = root.abbrev.attributes.find((a) => a.at === DW_AT.name)?.form;
+    return {
+      summary: { header, name: unit.name(root), compDir: unit.string(root, DW_AT.comp_dir), producer: unit.string(root, DW_AT.producer) },
+      indexedName: nameForm !== undefined && nameForm !== DW_FORM.strp && nameForm !== DW_FORM.line_strp && nameForm !== DW_FORM.string,
+    };
+  }
+
+  /** The summary of the compile unit that starts at `offset` (its root DIE only). */
+  compileUnitAt(offset: number): CompileUnitSummary | undefined {
+    const header = this.headerAt(offset);
+    return header && header.offset === offset ? this.summarise(header)?.summary : undefined;
   }
 
   /** Address → unit lookup from .debug_aranges; undefined when the file has none. */

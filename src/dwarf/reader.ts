@@ -86,6 +86,11 @@ export class Cursor {
   }
 
   uleb(): number {
+    const first = this.buf[this.pos];
+    if (first !== undefined && first < 0x80) {
+      this.pos++;
+      return first;
+    }
     let result = 0;
     let shift = 0;
     const b = this.buf;
