@@ -54,30 +54,37 @@ export function renameScore(missing: string, candidate: string): { score: number
 /** Below this a name is not worth showing as a possible rename. */
 const MIN_SCORE = 0.5;
 
-export interface CandidatePoolEntry {
-  readonly name: string;
-  readonly kind: SymbolKind;
-}
-
-/** The likeliest new names of a symbol that no longer exists, best first. */
-export function renameCandidates(missing: string, kind: SymbolKind, pool: Iterable<CandidatePoolEntry>, limit = 3): Candidate[] {
+/**
+ * The likeliest new names of a symbol that no longer exists, best first. `kindOf` is asked
+ * only for the few names that pass the cheap filter (a kernel has ~30,000 exports).
+ */
+export function renameCandidates(
+  missing: string,
+  kind: SymbolKind,
+  names: Iterable<string>,
+  kindOf: (name: string) => SymbolKind,
+  limit = 3,
+): Candidate[] {
   const m = core(missing);
+  // A rename keeps the old name whole, or at least one of its parts.
+  const parts = tokens(missing).filter((t) => t.length >= 3);
   const out: Candidate[] = [];
-  for (const entry of pool) {
-    const c = core(entry.name);
-    // Cheap filter: renames keep most of the name.
-    if (!c.includes(m) && !m.includes(c) && Math.abs(c.length - m.length) > Math.max(3, m.length / 3)) continue;
-    const r = renameScore(missing, entry.name);
+  for (const name of names) {
+    const c = core(name);
+    if (!c.includes(m) && !m.includes(c) && !parts.some((t) => c.includes(t))) continue;
+    const r = renameScore(missing, name);
     if (!r) continue;
     let score = r.score;
     let reason = r.reason;
     // Kernel names keep their leading underscores across renames (__kmalloc -> __kmalloc_noprof).
-    if (leading(missing) === leading(entry.name)) score += 0.02;
-    if (kind !== 'unknown' && entry.kind !== 'unknown' && kind !== entry.kind) {
+    if (leading(missing) === leading(name)) score += 0.02;
+    if (score < MIN_SCORE) continue;
+    const candidateKind = kindOf(name);
+    if (kind !== 'unknown' && candidateKind !== 'unknown' && kind !== candidateKind) {
       score *= 0.5;
-      reason += `; but it is ${entry.kind === 'function' ? 'a function' : 'data'}`;
+      reason += `; but it is ${candidateKind === 'function' ? 'a function' : 'data'}`;
     }
-    out.push({ name: entry.name, score: Math.round(score * 1000) / 1000, reason });
+    out.push({ name, score: Math.round(score * 1000) / 1000, reason });
   }
   out.sort((a, b) => b.score - a.score || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   return out.filter((c) => c.score >= MIN_SCORE).slice(0, limit);

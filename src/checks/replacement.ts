@@ -1,4 +1,5 @@
 import type { Finding } from '../findings/index.js';
+import { basename } from 'node:path';
 import { bestPathMatch } from '../model/paths.js';
 import { defineCheck } from './check.js';
 
@@ -15,11 +16,11 @@ export const replacementCheck = defineCheck({
     for (const r of model.replacements.values()) {
       if (r.found) continue;
       const obj = r.frozen;
-      if (obj.isModule) {
-        const units = model.kernel.dwarf()?.compileUnits().map((u) => u.name ?? '') ?? [];
+      const dwarf = model.kernel.dwarf();
+      if (obj.isModule && dwarf) {
         const builtIn = obj.compileUnits
           .filter((cu) => !cu.endsWith('.mod.c'))
-          .map((cu) => bestPathMatch(cu, units).match)
+          .map((cu) => bestPathMatch(cu, dwarf.compileUnitsNamedLike(basename(cu)).map((u) => u.name ?? '')).match)
           .filter((m): m is string => m !== undefined);
         if (builtIn.length) {
           findings.push({

@@ -41,7 +41,7 @@ export const undefinedSymbolCheck = defineCheck({
           });
         }
         const where = model.mode === 'module' ? 'exported by the new kernel' : 'defined in the new kernel';
-        const candidates = renameCandidates(imp.name, imp.kind, model.linkableNames());
+        const candidates = renameCandidates(imp.name, imp.kind, model.linkableNames(), (n) => model.kindOf(n));
         if (imp.weak) {
           findings.push({
             id: 'unresolved-weak-reference',

@@ -28,7 +28,8 @@ export class LinkModel {
   private readonly frozenDefinitions = new Map<string, FrozenObject>();
   private readonly replacedDefinitions = new Map<string, ReplacedUnit>();
   private readonly replacedExports = new Map<string, ReplacedUnit>();
-  private pool: { name: string; kind: SymbolKind }[] | undefined;
+  private pool: string[] | undefined;
+  private readonly resolutions = new Map<FrozenObject, Map<string, Resolution>>();
 
   constructor(
     readonly mode: LinkMode,
@@ -76,8 +77,16 @@ export class LinkModel {
     return undefined;
   }
 
-  /** Where `name`, needed by `from`, resolves after the relink. */
+  /** Where `name`, needed by `from`, resolves after the relink (cached: several checks ask). */
   resolve(name: string, from: FrozenObject): Resolution {
+    let byName = this.resolutions.get(from);
+    if (!byName) this.resolutions.set(from, (byName = new Map()));
+    let r = byName.get(name);
+    if (!r) byName.set(name, (r = this.resolveUncached(name, from)));
+    return r;
+  }
+
+  private resolveUncached(name: string, from: FrozenObject): Resolution {
     const frozenDef = this.frozenDefinitions.get(name);
     if (frozenDef && frozenDef !== from) return { by: 'frozen', object: frozenDef, kind: frozenDef.definitions.get(name)!.kind };
     if (frozenDef === from) return { by: 'frozen', object: from, kind: from.definitions.get(name)!.kind };
@@ -106,21 +115,26 @@ export class LinkModel {
     return { by: 'nothing', onlyInReplaced: replaced, staticIn: this.staticDefinitions(name) };
   }
 
-  /** Every name the frozen set could link against after the relink, with its kind. */
-  linkableNames(): readonly { name: string; kind: SymbolKind }[] {
+  /** Every name the frozen set could link against after the relink. */
+  linkableNames(): readonly string[] {
     if (this.pool) return this.pool;
-    const names: { name: string; kind: SymbolKind }[] = [];
+    const names: string[] = [];
     if (this.mode === 'module') {
-      for (const name of this.kernel.exports().map.keys()) {
-        if (this.replacedExports.has(name)) continue;
-        const sym = this.kernel.global(name);
-        names.push({ name, kind: sym ? kindOfSymbolType(sym.type) : 'unknown' });
-      }
+      for (const name of this.kernel.exports().map.names()) if (!this.replacedExports.has(name)) names.push(name);
     } else {
-      for (const [name, sym] of this.kernel.globals()) if (!this.replacedDefinitions.has(name)) names.push({ name, kind: kindOfSymbolType(sym.type) });
+      for (const name of this.kernel.globals().keys()) if (!this.replacedDefinitions.has(name)) names.push(name);
+      for (const obj of this.frozen) for (const name of obj.definitions.keys()) names.push(name);
     }
     this.pool = names;
     return names;
+  }
+
+  /** Function or data, as the new kernel (or a frozen object) defines `name`. */
+  kindOf(name: string): SymbolKind {
+    const frozen = this.frozenDefinitions.get(name);
+    if (frozen) return frozen.definitions.get(name)!.kind;
+    const sym = this.kernel.global(name);
+    return sym ? kindOfSymbolType(sym.type) : 'unknown';
   }
 
   /** ld defines __start_<sec>/__stop_<sec> for any output section whose name is a C identifier. */

@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import { DW_AT, DW_TAG, type DwarfFile, type UnitHeader } from '../dwarf/index.js';
+import { DW_AT, DW_TAG, type CompileUnitSummary, type DwarfFile, type UnitHeader } from '../dwarf/index.js';
 import { SHN_UNDEF } from '../elf/constants.js';
 import { ElfFile } from '../elf/index.js';
 import type { NewKernel } from '../kernel/kernel.js';
@@ -34,9 +34,13 @@ export interface ReplacedUnit {
   readonly exports: ReadonlySet<string>;
   /** What the references to its symbols were read from, for evidence. */
   readonly referenceSource: string;
+  /** Reads ahead (concurrently) what referencesTo will need. */
+  prepare(): Promise<void>;
   /** References from the rest of the new kernel (everything but the replaced unit) to these names. */
   referencesTo(names: ReadonlySet<string>): Map<string, Referrer[]>;
 }
+
+const nothingToPrepare = async (): Promise<void> => {};
 
 export interface NotReplaced {
   readonly found: false;
@@ -118,6 +122,7 @@ function findReplacedObject(frozen: FrozenObject, kernel: NewKernel, explicit: s
     definitions,
     exports: new Set(),
     referenceSource: module ? `the other objects of ${module}.ko (${module}.mod)` : 'the other objects of vmlinux.a',
+    prepare: () => tree.preload(siblings),
     referencesTo(names) {
       const out = new Map<string, Referrer[]>();
       for (const obj of siblings) {
@@ -132,19 +137,22 @@ function findReplacedObject(frozen: FrozenObject, kernel: NewKernel, explicit: s
 function findReplacedCompileUnit(frozen: FrozenObject, kernel: NewKernel, explicit: string | undefined): Replacement {
   const dwarf = kernel.dwarf();
   if (!dwarf) return notFound(frozen, 'the new vmlinux has no DWARF, so the compile unit it replaces cannot be found');
-  const units = dwarf.compileUnits().filter((u) => u.name);
-  const byName = new Map(units.map((u) => [u.name!, u]));
   let unitName: string | undefined;
   let how: ReplacementHow = 'compile-unit';
-  const names = [...byName.keys()];
+  const byName = new Map<string, CompileUnitSummary>();
+  const namesLike = (path: string) => {
+    for (const u of dwarf.compileUnitsNamedLike(basename(path))) if (u.name) byName.set(u.name, u);
+    return [...byName.keys()];
+  };
   if (explicit) {
     how = 'explicit';
-    const { match, ties } = bestPathMatch(withExtension(explicit, '.c'), names);
-    unitName = match ?? bestPathMatch(explicit, names).match;
+    const source = withExtension(explicit, '.c');
+    const { match, ties } = bestPathMatch(source, namesLike(source));
+    unitName = match ?? bestPathMatch(explicit, namesLike(explicit)).match;
     if (!unitName) return notFound(frozen, `--replaces ${explicit}: no such compile unit in vmlinux`, ties);
   } else {
     for (const cu of frozen.compileUnits.filter((c) => !c.endsWith('.mod.c'))) {
-      const { match, ties } = bestPathMatch(cu, names);
+      const { match, ties } = bestPathMatch(cu, namesLike(cu));
       if (match) {
         unitName = match;
         break;
@@ -172,6 +180,7 @@ function findReplacedCompileUnit(frozen: FrozenObject, kernel: NewKernel, explic
     definitions,
     exports: new Set(),
     referenceSource: hasRelocations ? 'vmlinux relocations (linked with --emit-relocs)' : 'declarations in the other compile units of vmlinux DWARF',
+    prepare: nothingToPrepare,
     referencesTo(names) {
       return hasRelocations
         ? referencesFromRelocations(kernel, dwarf, unit.header, names)
@@ -216,7 +225,12 @@ function referencesFromRelocations(kernel: NewKernel, dwarf: DwarfFile, replaced
   if (wanted.size === 0) return out;
   const ranges = dwarf.addressRanges();
   const locator = new FunctionLocator(symbols);
-  const unitNames = new Map(dwarf.compileUnits().map((u) => [u.header.offset, u.name ?? `unit@${u.header.offset}`]));
+  const unitNames = new Map<number, string>();
+  const unitName = (offset: number) => {
+    let name = unitNames.get(offset);
+    if (name === undefined) unitNames.set(offset, (name = dwarf.compileUnitAt(offset)?.name ?? `unit@${offset}`));
+    return name;
+  };
   for (const relSection of vmlinux.relocationSections()) {
     const target = vmlinux.sections[relSection.info];
     if (!target || !(target.flags & 0x2)) continue; // only allocated (code and data) sections
@@ -228,7 +242,7 @@ function referencesFromRelocations(kernel: NewKernel, dwarf: DwarfFile, replaced
       const unitOffset = ranges?.unitFor(site);
       if (unitOffset === replaced.offset) continue;
       const fn = locator.functionAt(target.index, site);
-      const unit = unitOffset !== undefined ? (unitNames.get(unitOffset) ?? target.name) : `${target.name} of vmlinux`;
+      const unit = unitOffset !== undefined ? unitName(unitOffset) : `${target.name} of vmlinux`;
       addReferrer(out, name, { unit, function: fn?.name });
     }
   }
@@ -258,7 +272,7 @@ function findReplacedModule(frozen: FrozenObject, kernel: NewKernel): Replacemen
   if (!ko) return notFound(frozen, `the new kernel has no module named ${name} among the modules at hand`);
   const symversName = kernel.symversModuleName(ko);
   const exports = new Set<string>();
-  for (const e of kernel.exports().map.values()) if (e.module === symversName) exports.add(e.name);
+  for (const e of kernel.exports().map.ofModule(symversName)) exports.add(e.name);
   const elf = ElfFile.open(ko);
   const definitions = new Map<string, SymbolKind>();
   try {
@@ -278,6 +292,7 @@ function findReplacedModule(frozen: FrozenObject, kernel: NewKernel): Replacemen
     definitions,
     exports,
     referenceSource: 'Module.symvers (which modules import an export is not recorded there)',
+    prepare: nothingToPrepare,
     referencesTo() {
       return new Map();
     },
