@@ -22,7 +22,7 @@ export interface Analysis {
 }
 
 /** bytes → readers → model → checks: everything `check` does before rendering. */
-export function analyze(objectPaths: readonly string[], options: CheckOptions): Analysis {
+export async function analyze(objectPaths: readonly string[], options: CheckOptions): Promise<Analysis> {
   if (objectPaths.length === 0) throw new UsageError('no frozen objects given');
   const replaces = options.replaces ?? [];
   if (replaces.length > objectPaths.length) {
@@ -48,6 +48,7 @@ export function analyze(objectPaths: readonly string[], options: CheckOptions): 
 
   const targetsModule = [...replacements.values()].some((r) => r.found && r.target.kind === 'module');
   const mode: LinkMode = modules.length > 0 || targetsModule ? 'module' : 'built-in';
+  await Promise.all([...replacements.values()].map((r) => (r.found ? r.prepare() : undefined)));
   const model = new LinkModel(mode, frozen, kernel, replacements);
   return { frozen, kernel, mode, replacements, findings: runChecks(model) };
 }

@@ -64,8 +64,8 @@ export async function main(
       new Option('--fail-on <severity>', 'exit 1 when a finding is at least this severe').choices([...SEVERITIES, 'never']).default('runtime'),
     )
     .option('--no-color', 'no colour in the text report')
-    .action((objects: string[], flags: CheckFlags) => {
-      const analysis = analyze(objects, {
+    .action(async (objects: string[], flags: CheckFlags) => {
+      const analysis = await analyze(objects, {
         kernel: flags.kernel,
         vmlinux: flags.vmlinux,
         symvers: flags.symvers,

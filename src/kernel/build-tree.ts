@@ -1,8 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ElfFile, FileSource, readArchive, SliceSource, type Archive } from '../elf/index.js';
+import pLimit from 'p-limit';
+import { ElfFile, FileSource, readArchive, readWithPrefetch, SliceSource, type Archive } from '../elf/index.js';
 import { SHN_UNDEF } from '../elf/constants.js';
 import { InputError } from '../errors.js';
+
+/** Object files read at once by preload(): enough to overlap I/O, few enough for small machines. */
+const PRELOAD_CONCURRENCY = 16;
 
 export interface ObjectSymbols {
   /** Path relative to the build directory, or "archive(member)". */
@@ -87,6 +91,23 @@ export class BuildTree {
     } finally {
       elf.close();
     }
+  }
+
+  /**
+   * Reads the symbol tables of many objects concurrently (bounded), ahead of the checks that
+   * walk them: a distribution build directory links vmlinux from thousands of objects.
+   */
+  async preload(paths: readonly string[], concurrency = PRELOAD_CONCURRENCY): Promise<void> {
+    const limit = pLimit(concurrency);
+    await Promise.all(
+      paths
+        .filter((p) => !this.summaries.has(p))
+        .map((p) =>
+          limit(async () => {
+            this.summaries.set(p, await readWithPrefetch(join(this.root, p), (source) => summarise(p, new ElfFile(source))));
+          }),
+        ),
+    );
   }
 
   /** Symbols available from lib.a-style archives (linked on demand): symbol → "archive(member)". */
