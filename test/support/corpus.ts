@@ -1,0 +1,36 @@
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+/** Where scripts/corpus/prepare.sh keeps the real Debian kernels and the built trees. */
+export const CACHE = process.env.RELINKABLE_CACHE ?? join(homedir(), '.cache', 'relinkable');
+
+const ABI: Record<string, string> = { '6.1.170': '6.1.0-47-amd64', '6.1.192': '6.1.0-56-amd64', '6.12.117': '6.12.117+deb12-amd64' };
+
+function need(path: string): string {
+  // A missing corpus is a failure, not a skip: the suite must not pass without real kernels.
+  if (!existsSync(path)) throw new Error(`${path} is missing: run npm run corpus (scripts/corpus/prepare.sh) first`);
+  return path;
+}
+
+/** An unpacked Debian kernel (-dbg + headers), usable as --kernel. */
+export function debianKernel(version: string): string {
+  return need(join(CACHE, 'corpus', version));
+}
+
+export function debianVmlinux(version: string): string {
+  return need(join(debianKernel(version), 'usr', 'lib', 'debug', 'boot', `vmlinux-${ABI[version]}`));
+}
+
+export function debianSymvers(version: string): string {
+  return need(join(debianKernel(version), 'usr', 'src', `linux-headers-${ABI[version]}`, 'Module.symvers'));
+}
+
+export function debianModule(version: string, relPath: string): string {
+  return need(join(debianKernel(version), 'usr', 'lib', 'debug', 'lib', 'modules', ABI[version]!, 'kernel', relPath));
+}
+
+/** A small kernel built from Debian's linux-source, as a make O= build directory. */
+export function builtTree(version: string): string {
+  return need(join(CACHE, 'trees', version, 'build'));
+}
