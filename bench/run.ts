@@ -1,0 +1,81 @@
+// npm run bench: medians and peak RSS on the real corpus, side by side with the peers that
+// do the nearest job, in one run. Timing targets live here, never in unit tests.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { CASES, type BenchCase } from './cases.js';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+
+interface Measured {
+  readonly job: BenchCase;
+  readonly seconds: number[];
+  readonly rssMB: number[];
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+function runOnce(argv: readonly string[]): { seconds: number; rssMB: number } {
+  const start = process.hrtime.bigint();
+  const r = spawnSync('/usr/bin/time', ['-f', '%M', ...argv], { encoding: 'utf8', maxBuffer: 1 << 30 });
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  const rssKB = Number(r.stderr.trim().split('\n').at(-1));
+  if (r.error || !Number.isFinite(rssKB)) throw new Error(`${argv.join(' ')}: did not run (${r.error?.message ?? r.stderr.slice(-400)})`);
+  return { seconds, rssMB: rssKB / 1024 };
+}
+
+function measure(job: BenchCase): Measured {
+  runOnce(job.argv); // warm the page cache and the JIT's disk cache
+  const seconds: number[] = [];
+  const rssMB: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const r = runOnce(job.argv);
+    seconds.push(r.seconds);
+    rssMB.push(r.rssMB);
+  }
+  return { job, seconds, rssMB };
+}
+
+function main(): number {
+  const missing = CASES.flatMap((c) => c.inputs).filter((p) => !existsSync(p));
+  if (missing.length) {
+    console.error(`bench: missing corpus inputs (run npm run corpus first):\n  ${[...new Set(missing)].join('\n  ')}`);
+    return 2;
+  }
+  if (!existsSync(join('dist', 'src', 'cli', 'main.js'))) {
+    console.error('bench: dist/ is missing: run npm run build');
+    return 2;
+  }
+  console.log(`# relinkable bench — ${RUNS} runs each after one warm-up; ${cpus().length} CPUs, load ${loadavg()[0]!.toFixed(2)}\n`);
+  const results = CASES.map(measure);
+  console.log('| job | median s | min s | max s | peak RSS MB (max) | target |');
+  console.log('| --- | ---: | ---: | ---: | ---: | --- |');
+  let failed = 0;
+  for (const r of results) {
+    const med = median(r.seconds);
+    const rss = Math.max(...r.rssMB);
+    let target = '';
+    if (r.job.target) {
+      const ok = med <= r.job.target.seconds && rss <= r.job.target.rssMB;
+      if (!ok) failed++;
+      target = `${ok ? 'met' : 'MISSED'}: ≤ ${r.job.target.seconds} s, ≤ ${r.job.target.rssMB} MB`;
+    }
+    console.log(`| ${r.job.title} | ${med.toFixed(3)} | ${Math.min(...r.seconds).toFixed(3)} | ${Math.max(...r.seconds).toFixed(3)} | ${rss.toFixed(0)} | ${target} |`);
+  }
+  console.log('');
+  for (const r of results) {
+    if (!r.job.peerOf) continue;
+    const ours = results.find((x) => x.job.id === r.job.peerOf)!;
+    const ratio = median(ours.seconds) / median(r.seconds);
+    console.log(`- ${ours.job.id} vs ${r.job.id}: relinkable takes ${ratio.toFixed(2)}× the peer's median time (${r.job.peerNote ?? ''})`);
+  }
+  if (failed) console.log(`\n${failed} target(s) missed`);
+  return failed ? 1 : 0;
+}
+
+process.exitCode = main();
