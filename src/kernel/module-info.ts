@@ -7,7 +7,14 @@ export interface VersionEntry {
 }
 
 export interface ModuleInfo {
-  /** .modinfo key=value pairs in file order (keys repeat: alias, import_ns, …). */
+  /** A loadable module (.gnu.linkonce.this_module), not an object with modinfo that is built in. */
+  readonly loadable: boolean;
+  /**
+   * For an object compiled built-in, the module name its .modinfo keys carry
+   * ("jitterentropy_rng.license=…": include/linux/moduleparam.h, __MODULE_INFO without MODULE).
+   */
+  readonly builtinModule: string | undefined;
+  /** .modinfo key=value pairs in file order, keys without the built-in prefix (keys repeat: alias, import_ns, …). */
   readonly fields: readonly (readonly [string, string])[];
   readonly name: string | undefined;
   readonly license: string | undefined;
@@ -34,13 +41,20 @@ export function readModuleInfo(elf: ElfFile): ModuleInfo | undefined {
   if (!modinfo && !thisModule) return undefined;
 
   const fields: [string, string][] = [];
+  let builtinModule: string | undefined;
   if (modinfo) {
     const text = elf.sectionData(modinfo).toString('latin1');
     for (const entry of text.split('\0')) {
       if (entry === '') continue;
       const eq = entry.indexOf('=');
       if (eq <= 0) throw new InputError(elf.name, `.modinfo entry without '=': ${entry.slice(0, 40)}`);
-      fields.push([entry.slice(0, eq), entry.slice(eq + 1)]);
+      let key = entry.slice(0, eq);
+      const dot = key.lastIndexOf('.');
+      if (!thisModule && dot > 0) {
+        builtinModule ??= key.slice(0, dot);
+        key = key.slice(dot + 1);
+      }
+      fields.push([key, entry.slice(eq + 1)]);
     }
   }
   const first = (key: string) => fields.find(([k]) => k === key)?.[1];
@@ -63,8 +77,10 @@ export function readModuleInfo(elf: ElfFile): ModuleInfo | undefined {
   }
 
   return {
+    loadable: thisModule !== undefined,
+    builtinModule,
     fields,
-    name: first('name'),
+    name: first('name') ?? builtinModule,
     license: first('license'),
     vermagic: first('vermagic'),
     importedNamespaces: fields.filter(([k]) => k === 'import_ns').map(([, v]) => v),

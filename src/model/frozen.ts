@@ -46,7 +46,7 @@ export interface FrozenObject {
   readonly size: number;
   readonly elf: ElfFile;
   readonly machine: number;
-  /** A loadable module (.ko: has .modinfo or .gnu.linkonce.this_module). */
+  /** A loadable module (.ko: has .gnu.linkonce.this_module); an object with only .modinfo is not. */
   readonly isModule: boolean;
   readonly moduleInfo: ModuleInfo | undefined;
   readonly definitions: ReadonlyMap<string, FrozenDefinition>;
@@ -176,7 +176,7 @@ export function readFrozenObject(path: string): FrozenObject {
     size: elf.source.size,
     elf,
     machine: elf.header.machine,
-    isModule: moduleInfo !== undefined,
+    isModule: moduleInfo?.loadable === true,
     moduleInfo,
     definitions,
     imports,

@@ -85,7 +85,7 @@ export function buildReport(analysis: Analysis, version: string): Report {
         sha256: obj.sha256,
         size: obj.size,
         machine: machineName(obj.machine),
-        module: obj.moduleInfo?.name ?? null,
+        module: obj.isModule ? (obj.moduleInfo?.name ?? null) : null,
         compileUnits: obj.compileUnits,
         replaces: r.found
           ? { found: true, name: r.name, how: r.how, target: r.target.kind === 'vmlinux' ? 'vmlinux' : `module ${r.target.module}` }
