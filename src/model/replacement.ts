@@ -1,5 +1,6 @@
 import { basename } from 'node:path';
 import { DW_AT, DW_TAG, type CompileUnitSummary, type DwarfFile, type UnitHeader } from '../dwarf/index.js';
+import { DW_OP_addr } from '../dwarf/constants.js';
 import { SHN_UNDEF } from '../elf/constants.js';
 import { ElfFile } from '../elf/index.js';
 import type { NewKernel } from '../kernel/kernel.js';
@@ -190,7 +191,7 @@ function findReplacedCompileUnit(frozen: FrozenObject, kernel: NewKernel, explic
 }
 
 /** External functions and variables a compile unit defines, from its DWARF and its code ranges. */
-function compileUnitDefinitions(dwarf: DwarfFile, header: UnitHeader, kernel: NewKernel): Map<string, SymbolKind> {
+export function compileUnitDefinitions(dwarf: DwarfFile, header: UnitHeader, kernel: NewKernel): Map<string, SymbolKind> {
   const out = new Map<string, SymbolKind>();
   const unit = dwarf.unit(header);
   for (const die of unit.children(unit.root())) {
@@ -216,7 +217,7 @@ function compileUnitDefinitions(dwarf: DwarfFile, header: UnitHeader, kernel: Ne
   return out;
 }
 
-function referencesFromRelocations(kernel: NewKernel, dwarf: DwarfFile, replaced: UnitHeader, names: ReadonlySet<string>): Map<string, Referrer[]> {
+export function referencesFromRelocations(kernel: NewKernel, dwarf: DwarfFile, replaced: UnitHeader, names: ReadonlySet<string>): Map<string, Referrer[]> {
   const out = new Map<string, Referrer[]>();
   const vmlinux = kernel.vmlinux;
   const symbols = vmlinux.symbols();
@@ -224,7 +225,10 @@ function referencesFromRelocations(kernel: NewKernel, dwarf: DwarfFile, replaced
   for (const s of symbols) if (names.has(s.name) && s.shndx !== SHN_UNDEF && s.binding !== 'local') wanted.set(s.index, s.name);
   if (wanted.size === 0) return out;
   const ranges = dwarf.addressRanges();
-  const locator = new FunctionLocator(symbols);
+  const locator = new FunctionLocator(symbols, ['func', 'object']);
+  // .debug_aranges covers code only: the replaced unit's own data (an ops table pointing at
+  // its functions) is recognised through the variables its DWARF places.
+  const ownData = compileUnitVariables(dwarf, replaced);
   const unitNames = new Map<number, string>();
   const unitName = (offset: number) => {
     let name = unitNames.get(offset);
@@ -234,6 +238,8 @@ function referencesFromRelocations(kernel: NewKernel, dwarf: DwarfFile, replaced
   for (const relSection of vmlinux.relocationSections()) {
     const target = vmlinux.sections[relSection.info];
     if (!target || !(target.flags & 0x2)) continue; // only allocated (code and data) sections
+    // The export tables are the replaced unit's own EXPORT_SYMBOLs, not uses by the rest.
+    if (EXPORT_TABLES.test(target.name)) continue;
     const table = vmlinux.relocations(relSection);
     for (let i = 0; i < table.count; i++) {
       const name = wanted.get(table.symbolIndexAt(i));
@@ -241,7 +247,9 @@ function referencesFromRelocations(kernel: NewKernel, dwarf: DwarfFile, replaced
       const site = table.offsetAt(i);
       const unitOffset = ranges?.unitFor(site);
       if (unitOffset === replaced.offset) continue;
-      const fn = locator.functionAt(target.index, site);
+      const holder = locator.functionAt(target.index, site);
+      if (holder && holder.type === 'object' && ownData.has(holder.value)) continue;
+      const fn = holder;
       const unit = unitOffset !== undefined ? unitName(unitOffset) : `${target.name} of vmlinux`;
       addReferrer(out, name, { unit, function: fn?.name });
     }
@@ -249,7 +257,24 @@ function referencesFromRelocations(kernel: NewKernel, dwarf: DwarfFile, replaced
   return out;
 }
 
-function referencesFromDeclarations(dwarf: DwarfFile, replaced: UnitHeader, names: ReadonlySet<string>): Map<string, Referrer[]> {
+const EXPORT_TABLES = /^__(ksymtab|kcrctab)(_gpl)?$|^__ksymtab_strings$/;
+
+/** Addresses of the variables a compile unit places (DW_OP_addr locations), at any depth. */
+function compileUnitVariables(dwarf: DwarfFile, header: UnitHeader): Set<bigint> {
+  const out = new Set<bigint>();
+  const unit = dwarf.unit(header);
+  for (const die of unit.entries()) {
+    if (die.abbrev.tag !== DW_TAG.variable || !unit.has(die, DW_AT.location)) continue;
+    const loc = unit.attr(die, DW_AT.location);
+    if (loc?.kind !== 'block' || loc.bytes[0] !== DW_OP_addr) continue;
+    const size = header.addressSize;
+    if (loc.bytes.length !== 1 + size) continue;
+    out.add(size === 8 ? (dwarf.littleEndian ? loc.bytes.readBigUInt64LE(1) : loc.bytes.readBigUInt64BE(1)) : BigInt(dwarf.littleEndian ? loc.bytes.readUInt32LE(1) : loc.bytes.readUInt32BE(1)));
+  }
+  return out;
+}
+
+export function referencesFromDeclarations(dwarf: DwarfFile, replaced: UnitHeader, names: ReadonlySet<string>): Map<string, Referrer[]> {
   const out = new Map<string, Referrer[]>();
   for (const cu of dwarf.compileUnits()) {
     if (cu.header.offset === replaced.offset) continue;

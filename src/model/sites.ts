@@ -1,12 +1,12 @@
 import type { ElfFile, ElfSymbol } from '../elf/index.js';
 
-/** Sorted function symbols of one section, to name the function that contains an offset. */
+/** Sorted function (or data) symbols of each section, to name what contains an offset. */
 export class FunctionLocator {
   private readonly bySection = new Map<number, ElfSymbol[]>();
 
-  constructor(symbols: readonly ElfSymbol[]) {
+  constructor(symbols: readonly ElfSymbol[], types: readonly string[] = ['func']) {
     for (const s of symbols) {
-      if (s.type !== 'func' || s.shndx === 0) continue;
+      if (!types.includes(s.type) || s.shndx === 0) continue;
       let list = this.bySection.get(s.shndx);
       if (!list) this.bySection.set(s.shndx, (list = []));
       list.push(s);
