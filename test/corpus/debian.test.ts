@@ -70,3 +70,38 @@ describe("vmlinux's own export tables agree with Module.symvers", () => {
     expect(fromVmlinux).toEqual(fromSymvers);
   });
 });
+
+describe('who in vmlinux references a compile unit, two ways', () => {
+  it('Debian 6.1.192 keeps its relocations (--emit-relocs): they name the same units as the DWARF declarations', async () => {
+    const { NewKernel } = await import('../../src/kernel/kernel.js');
+    const { locateKernel } = await import('../../src/kernel/locate.js');
+    const { referencesFromDeclarations, referencesFromRelocations } = await import('../../src/model/replacement.js');
+    const kernel = new NewKernel(locateKernel({ kernel: debianKernel('6.1.192') }));
+    const dwarf = kernel.dwarf()!;
+    const unit = dwarf.compileUnitsNamedLike('crc32.c').find((u) => u.name === 'lib/crc32.c')!;
+    const names = new Set(['crc32_le']);
+    const units = (m: Map<string, { unit: string }[]>) => [...new Set((m.get('crc32_le') ?? []).map((r) => r.unit))].sort();
+    const fromRelocations = units(referencesFromRelocations(kernel, dwarf, unit.header, names));
+    expect(fromRelocations.length).toBeGreaterThan(3);
+    expect(fromRelocations).toEqual(units(referencesFromDeclarations(dwarf, unit.header, names)));
+  });
+});
+
+describe('a built-in frozen object against a Debian vmlinux without relocations (6.12.117)', () => {
+  it('finds the compile unit it replaces and the same five link errors the real tree relink reports', async () => {
+    const { builtTree } = await import('../support/corpus.js');
+    const { join } = await import('node:path');
+    const frozen = join(builtTree('6.1.170'), 'crypto', 'jitterentropy-kcapi.o');
+    const { report } = await checkJson([frozen, '--kernel', debianKernel('6.12.117')]);
+    expect(report.frozen[0]!.replaces).toEqual({ found: true, name: 'compile unit crypto/jitterentropy-kcapi.c', how: 'compile-unit', target: 'vmlinux' });
+    expect(summary(report)).toEqual([
+      'link orphaned-reference jent_hash_time',
+      'link orphaned-reference jent_kvzalloc',
+      'link orphaned-reference jent_kvzfree',
+      'link orphaned-reference jent_read_random_block',
+      'link undefined-symbol __kmalloc',
+    ]);
+    const orphan = report.findings.find((f) => f.symbol === 'jent_hash_time')!;
+    expect(orphan.evidence).toContainEqual({ label: 'referenced by', file: 'crypto/jitterentropy.c', detail: 'from declarations in the other compile units of vmlinux DWARF' });
+  });
+});
