@@ -17,7 +17,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # Bump when the extracted member list changes: invalidates .complete markers.
-RECIPE=1
+RECIPE=2
 JOBS="${RELINKABLE_JOBS:-$(nproc)}"
 export LC_ALL=C
 
@@ -34,6 +34,13 @@ modules_for() { # <version>
   esac
   printf '%s\n' crypto/gcm.ko arch/x86/kvm/kvm.ko arch/x86/kvm/kvm-intel.ko \
     arch/x86/kvm/kvm-amd.ko arch/x86/crypto/aesni-intel.ko
+}
+# Module lists next to the modules (relative to usr/lib/debug/lib/modules/<rel>): which
+# modules are built in, as modprobe knows it. Only the 6.12 dbg packages ship them.
+module_lists_for() { # <version>
+  case "$1" in
+    6.12.*) printf '%s\n' modules.builtin modules.builtin.modinfo modules.order ;;
+  esac
 }
 # Files from linux-headers-<abi>-common; the first is required, the others only if the
 # package ships them (tools/objtool/noreturns.h is not in any of the pinned packages).
@@ -119,6 +126,7 @@ extract_version() { # <version>
 
   local dbg_members=("./usr/lib/debug/boot/vmlinux-$rel" "./usr/lib/debug/boot/System.map-$rel")
   while IFS= read -r m; do dbg_members+=("./usr/lib/debug/lib/modules/$rel/kernel/$m"); done < <(modules_for "$v")
+  while IFS= read -r m; do dbg_members+=("./usr/lib/debug/lib/modules/$rel/$m"); done < <(module_lists_for "$v")
   local hdr_members=("./usr/src/linux-headers-$rel/Module.symvers" "./usr/src/linux-headers-$rel/.config")
   local cmn_members=() listing
   for m in "${COMMON_REQUIRED[@]}"; do cmn_members+=("./usr/src/linux-headers-$abi-common/$m"); done
