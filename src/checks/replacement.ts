@@ -1,7 +1,21 @@
-import type { Finding } from '../findings/index.js';
+import type { Evidence, Finding } from '../findings/index.js';
+import type { FrozenObject } from '../model/frozen.js';
 import { basename } from 'node:path';
 import { bestPathMatch } from '../model/paths.js';
 import { defineCheck } from './check.js';
+
+function moduleNowBuiltin(obj: FrozenObject, what: string, evidence: Evidence[]): Finding {
+  return {
+    id: 'module-now-builtin',
+    severity: 'runtime',
+    object: obj.path,
+    symbol: obj.moduleInfo?.name,
+    message: `the new kernel builds ${what} into vmlinux: the frozen module would load beside the built-in copy (registrations collide), it cannot replace it`,
+    before: `module ${obj.moduleInfo?.name ?? obj.path}`,
+    after: 'built into vmlinux',
+    evidence,
+  };
+}
 
 /**
  * Link prediction is only complete when relinkable knows what a frozen object replaces: a
@@ -17,27 +31,25 @@ export const replacementCheck = defineCheck({
       if (r.found) continue;
       const obj = r.frozen;
       const dwarf = model.kernel.dwarf();
-      if (obj.isModule && dwarf) {
+      const listed = obj.isModule && obj.moduleInfo?.name ? model.kernel.builtinModule(obj.moduleInfo.name) : null;
+      if (listed) {
+        findings.push(moduleNowBuiltin(obj, listed.entry, [{ label: 'new kernel', file: listed.file, location: `line ${listed.line}`, detail: listed.entry }]));
+        continue;
+      }
+      // Without modules.builtin, the module's compile units in vmlinux's DWARF tell.
+      if (obj.isModule && listed === null && dwarf) {
         const builtIn = obj.compileUnits
           .filter((cu) => !cu.endsWith('.mod.c'))
           .map((cu) => bestPathMatch(cu, dwarf.compileUnitsNamedLike(basename(cu)).map((u) => u.name ?? '')).match)
           .filter((m): m is string => m !== undefined);
         if (builtIn.length) {
-          findings.push({
-            id: 'module-now-builtin',
-            severity: 'runtime',
-            object: obj.path,
-            symbol: obj.moduleInfo?.name,
-            message: `the new kernel builds ${builtIn.join(', ')} into vmlinux: the frozen module would load beside the built-in copy (registrations collide), it cannot replace it`,
-            before: `module ${obj.moduleInfo?.name ?? obj.path}`,
-            after: 'built into vmlinux',
-            evidence: builtIn.map((cu) => ({
-              label: 'new kernel',
-              file: model.kernel.artifacts.vmlinux,
-              section: '.debug_info',
-              location: `compile unit ${cu}`,
-            })),
-          });
+          findings.push(
+            moduleNowBuiltin(
+              obj,
+              builtIn.join(', '),
+              builtIn.map((cu) => ({ label: 'new kernel', file: model.kernel.artifacts.vmlinux, section: '.debug_info', location: `compile unit ${cu}` })),
+            ),
+          );
           continue;
         }
       }

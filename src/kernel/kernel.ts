@@ -1,5 +1,5 @@
 import { basename, join, relative } from 'node:path';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { DwarfFile } from '../dwarf/index.js';
 import { ElfFile, type ElfSymbol } from '../elf/index.js';
 import { ET_EXEC, SHN_UNDEF } from '../elf/constants.js';
@@ -24,6 +24,7 @@ export class NewKernel {
   private dwarfCache: DwarfFile | undefined | null;
   private treeCache: BuildTree | undefined | null;
   private releaseCache: string | undefined | null;
+  private builtinCache: Map<string, { file: string; line: number; entry: string }> | undefined;
   /** Symbols by name, as looked up so far. */
   private readonly lookups = new Map<string, ElfSymbol[]>();
 
@@ -45,7 +46,7 @@ export class NewKernel {
   release(): string | undefined {
     if (this.releaseCache !== undefined) return this.releaseCache ?? undefined;
     this.releaseCache = null;
-    const banner = this.vmlinux.symbolsNamed('linux_banner').find((s) => s.shndx !== SHN_UNDEF);
+    const banner = this.global('linux_banner');
     const section = banner ? this.vmlinux.sections[banner.shndx] : undefined;
     if (banner && section && section.type !== 8) {
       const off = section.offset + Number(banner.value - section.addr);
@@ -93,9 +94,8 @@ export class NewKernel {
 
   /** Local (static) definitions of the given names: evidence that a function was made static. */
   locals(name: string): ElfSymbol[] {
-    if (!this.lookups.has(name)) this.lookups.set(name, this.vmlinux.symbolsNamed(name));
-    return this.lookups
-      .get(name)!
+    return this.vmlinux
+      .localSymbolsNamed(name)
       .filter((s) => s.binding === 'local' && s.shndx !== SHN_UNDEF && (s.type === 'func' || s.type === 'object'));
   }
 
@@ -110,6 +110,24 @@ export class NewKernel {
       this.treeCache = a.layout === 'build-dir' && a.root ? new BuildTree(a.root, a.vmlinuxArchive, a.libraryArchives) : null;
     }
     return this.treeCache ?? undefined;
+  }
+
+  /**
+   * Whether modules.builtin lists a module name (compiled into vmlinux): the line, or
+   * undefined; undefined as a whole when the kernel came without modules.builtin.
+   */
+  builtinModule(name: string): { file: string; line: number; entry: string } | undefined | null {
+    const file = this.artifacts.modulesBuiltin;
+    if (!file) return null;
+    if (!this.builtinCache) {
+      this.builtinCache = new Map();
+      const lines = readFileSync(file, 'utf8').split('\n');
+      lines.forEach((entry, i) => {
+        const m = /([^/]+)\.ko$/.exec(entry.trim());
+        if (m) this.builtinCache!.set(m[1]!.replace(/-/g, '_'), { file, line: i + 1, entry: entry.trim() });
+      });
+    }
+    return this.builtinCache.get(name.replace(/-/g, '_'));
   }
 
   /** The new kernel's .ko of a module name ("jitterentropy_rng"), if its modules are at hand. */

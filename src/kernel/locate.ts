@@ -23,6 +23,8 @@ export interface KernelArtifacts {
   readonly libraryArchives: readonly string[];
   /** Where .ko files of the new kernel live (Debian: usr/lib/debug/lib/modules/<abi>; build dir: itself). */
   readonly modulesDir: string | undefined;
+  /** modules.builtin: the modules compiled into vmlinux, as modprobe knows them. */
+  readonly modulesBuiltin: string | undefined;
   /** Debian linux-headers-<abi> directory (Module.symvers, .config, arch headers). */
   readonly headersDir: string | undefined;
 }
@@ -61,6 +63,7 @@ export function locateKernel(opts: LocateOptions): KernelArtifacts {
       vmlinuxArchive: undefined,
       libraryArchives: [],
       modulesDir: undefined,
+      modulesBuiltin: undefined,
       headersDir: undefined,
     };
   }
@@ -125,6 +128,7 @@ function locateBuildDir(root: string): KernelArtifacts | undefined {
     vmlinuxArchive: maybe(join(root, 'vmlinux.a')),
     libraryArchives,
     modulesDir: root,
+    modulesBuiltin: maybe(join(root, 'modules.builtin')),
     headersDir: undefined,
   };
 }
@@ -160,6 +164,7 @@ function locateDebian(root: string, release: string | undefined): KernelArtifact
     vmlinuxArchive: undefined,
     libraryArchives: [],
     modulesDir: existsSync(modulesDir) ? modulesDir : undefined,
+    modulesBuiltin: maybe(join(modulesDir, 'modules.builtin')),
     headersDir,
   };
 }

@@ -33,11 +33,20 @@ describe('Debian 6.1.170 jitterentropy_rng.ko against Debian 6.12.117', async ()
     expect(changed).toEqual(['___ratelimit', '__stack_chk_fail', '_printk', 'crypto_register_rng', 'crypto_unregister_rng', 'module_layout']);
   });
 
-  it('says the module is built into 6.12, so it cannot replace it', () => {
+  it('says the module is built into 6.12 (modules.builtin), so it cannot replace it', () => {
     const builtin = report.findings.find((f) => f.id === 'module-now-builtin')!;
-    expect(builtin.evidence.map((e) => e.location)).toEqual(['compile unit crypto/jitterentropy.c', 'compile unit crypto/jitterentropy-kcapi.c']);
+    expect(builtin.evidence).toEqual([
+      { label: 'new kernel', file: expect.stringMatching(/modules\/6\.12\.117\+deb12-amd64\/modules\.builtin$/), location: expect.stringMatching(/^line \d+$/), detail: 'kernel/crypto/jitterentropy_rng.ko' },
+    ]);
     expect(report.kernel.release).toBe('6.12.117+deb12-amd64');
     expect(report.verdict).toBe('will-not-link');
+  });
+
+  it('without modules.builtin, finds the module\'s compile units in vmlinux DWARF instead', async () => {
+    const explicit = await checkJson([JITTER_61(), '--vmlinux', debianVmlinux('6.12.117'), '--symvers', debianSymvers('6.12.117')]);
+    const builtin = explicit.report.findings.find((f) => f.id === 'module-now-builtin')!;
+    expect(builtin.evidence.map((e) => e.location)).toEqual(['compile unit crypto/jitterentropy.c', 'compile unit crypto/jitterentropy-kcapi.c']);
+    expect(summary(explicit.report)).toEqual(summary(report));
   });
 
   it('reads a small part of the 354 MB vmlinux', async () => {
