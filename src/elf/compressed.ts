@@ -1,7 +1,11 @@
+import { createRequire } from 'node:module';
 import { inflateSync } from 'node:zlib';
-import { decompress as zstdDecompress } from 'fzstd';
 import { InputError, hex } from '../errors.js';
 import { ELFCOMPRESS_ZLIB, ELFCOMPRESS_ZSTD } from './constants.js';
+
+// Loaded on first use: most kernels compress nothing, and every check pays for its imports.
+let fzstd: typeof import('fzstd') | undefined;
+const zstd = () => (fzstd ??= createRequire(import.meta.url)('fzstd') as typeof import('fzstd'));
 
 /** Largest decompressed section we accept; .debug_info of a distribution vmlinux is ~220 MB. */
 const MAX_DECOMPRESSED = 2 ** 31 - 1;
@@ -50,7 +54,7 @@ function inflateChecked(file: string, sectionName: string, type: number, payload
     if (type === ELFCOMPRESS_ZLIB) {
       out = inflateSync(payload, { maxOutputLength: Math.max(declared, 1) });
     } else if (type === ELFCOMPRESS_ZSTD) {
-      out = Buffer.from(zstdDecompress(payload, new Uint8Array(declared)));
+      out = Buffer.from(zstd().decompress(payload, new Uint8Array(declared)));
     } else {
       throw new InputError(file, `section ${sectionName}: unknown compression type ${type}`);
     }

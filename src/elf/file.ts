@@ -115,14 +115,21 @@ export class ElfFile {
       strings: this.sectionData(strtab),
       extendedIndexes: shndx ? this.sectionData(shndx) : undefined,
       sectionCount: this.sections.length,
+      firstNonLocal: symtab.info,
     });
     return this.symbolIndex;
   }
 
-  /** The entries named `name` (any binding). */
+  /** The global and weak entries named `name`. */
   symbolsNamed(name: string): ElfSymbol[] {
     const table = this.symtab();
     return table ? table.lookup(name).map((i) => table.at(i)) : [];
+  }
+
+  /** The local entries named `name`. */
+  localSymbolsNamed(name: string): ElfSymbol[] {
+    const table = this.symtab();
+    return table ? table.locals(name).map((i) => table.at(i)) : [];
   }
 
   relocationSections(): ElfSection[] {

@@ -1,6 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import pLimit from 'p-limit';
 import { ElfFile, FileSource, readArchive, readWithPrefetch, SliceSource, type Archive } from '../elf/index.js';
 import { SHN_UNDEF } from '../elf/constants.js';
 import { InputError } from '../errors.js';
@@ -98,6 +97,7 @@ export class BuildTree {
    * walk them: a distribution build directory links vmlinux from thousands of objects.
    */
   async preload(paths: readonly string[], concurrency = PRELOAD_CONCURRENCY): Promise<void> {
+    const { default: pLimit } = await import('p-limit');
     const limit = pLimit(concurrency);
     await Promise.all(
       paths
