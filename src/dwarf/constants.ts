@@ -9,12 +9,14 @@ export const DW_UT_split_type = 0x06;
 
 export const DW_TAG = {
   array_type: 0x01,
+  class_type: 0x02,
   enumeration_type: 0x04,
   formal_parameter: 0x05,
   lexical_block: 0x0b,
   member: 0x0d,
   pointer_type: 0x0f,
   reference_type: 0x10,
+  rvalue_reference_type: 0x42,
   compile_unit: 0x11,
   structure_type: 0x13,
   subroutine_type: 0x15,
@@ -137,6 +139,20 @@ export const DW_FORM = {
   GNU_strp_alt: 0x1f21,
 } as const;
 
+export const DW_ATE = {
+  address: 0x01,
+  boolean: 0x02,
+  complex_float: 0x03,
+  float: 0x04,
+  signed: 0x05,
+  signed_char: 0x06,
+  unsigned: 0x07,
+  unsigned_char: 0x08,
+  UTF: 0x10,
+} as const;
+
 export const DW_OP_addr = 0x03;
+export const DW_OP_plus_uconst = 0x23;
+export const DW_OP_constu = 0x10;
 export const DW_OP_addrx = 0xa1;
 export const DW_OP_GNU_addr_index = 0xfb;

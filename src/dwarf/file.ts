@@ -259,6 +259,29 @@ export class DwarfFile implements UnitContext {
     };
   }
 
+  /**
+   * Units whose bytes mention a name: its .debug_str offset (any place the string ends there,
+   * so tail-merged strings count) or the name inline. A cheap superset of the units with a
+   * DIE of that name, read unit by unit without decoding; callers decode only these.
+   */
+  *unitsMentioning(name: string): Generator<UnitHeader> {
+    const str = this.sectionBytes('.debug_str');
+    const needle = Buffer.from(`${name}\0`, 'utf8');
+    const patterns: Buffer[] = [needle];
+    if (str) {
+      for (let at = str.indexOf(needle); at >= 0; at = str.indexOf(needle, at + 1)) {
+        const p = Buffer.alloc(4);
+        if (this.littleEndian) p.writeUInt32LE(at);
+        else p.writeUInt32BE(at);
+        patterns.push(p);
+      }
+    }
+    for (const header of this.unitHeaders()) {
+      const bytes = this.infoBytes(header);
+      if (patterns.some((p) => bytes.indexOf(p, header.firstDieOffset - header.offset) >= 0)) yield header;
+    }
+  }
+
   /** The summary of the compile unit that starts at `offset` (its root DIE only). */
   compileUnitAt(offset: number): CompileUnitSummary | undefined {
     const header = this.headerAt(offset);

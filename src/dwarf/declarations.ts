@@ -1,0 +1,129 @@
+import type { TypeRef } from '../model/types.js';
+import { DW_AT, DW_OP_addr, DW_TAG } from './constants.js';
+import type { Die, Unit } from './die.js';
+import type { DwarfFile } from './file.js';
+import { DwarfTypeGraph, VOID_REF } from './types.js';
+import type { UnitHeader } from './unit.js';
+
+/** A function a compile unit declares (calls) or defines. */
+export interface UnitFunction {
+  readonly name: string;
+  /** The subprogram DIE: a 'function' node in the graph. */
+  readonly ref: TypeRef;
+  readonly external: boolean;
+  readonly declaration: boolean;
+  /** Entry address (section-relative in a relocatable file). */
+  readonly lowPc: bigint | undefined;
+  readonly noreturn: boolean;
+}
+
+/** A variable with static storage a unit defines (at any depth), or a declaration of an external one. */
+export interface UnitVariable {
+  readonly name: string;
+  readonly type: TypeRef;
+  readonly external: boolean;
+  readonly declaration: boolean;
+  /** DW_OP_addr location (section-relative in a relocatable file). */
+  readonly address: bigint | undefined;
+  /** The function a static local belongs to. */
+  readonly scope: string | undefined;
+  readonly die: TypeRef;
+}
+
+export interface UnitContents {
+  readonly unit: string | undefined;
+  readonly functions: readonly UnitFunction[];
+  readonly variables: readonly UnitVariable[];
+}
+
+function nameOf(graph: DwarfTypeGraph, unit: Unit, die: Die): string | undefined {
+  const own = unit.string(die, DW_AT.linkage_name) ?? unit.name(die);
+  if (own) return own;
+  // Concrete instances and out-of-class definitions name themselves through their origin.
+  for (const at of [DW_AT.abstract_origin, DW_AT.specification]) {
+    const ref = graph.typeAttr(unit, die, at);
+    if (ref === VOID_REF) continue;
+    const origin = graph.dwarf.headerAt(ref, '.debug_info');
+    if (!origin) continue;
+    const originUnit = graph.dwarf.unit(origin);
+    const originDie = originUnit.dieAt(ref);
+    return originUnit.string(originDie, DW_AT.linkage_name) ?? originUnit.name(originDie);
+  }
+  return undefined;
+}
+
+function flagOrOrigin(graph: DwarfTypeGraph, unit: Unit, die: Die, at: number): boolean {
+  if (unit.flag(die, at)) return true;
+  const ref = graph.typeAttr(unit, die, DW_AT.specification);
+  if (ref === VOID_REF) return false;
+  const origin = graph.dwarf.headerAt(ref, '.debug_info');
+  if (!origin) return false;
+  const originUnit = graph.dwarf.unit(origin);
+  return originUnit.flag(originUnit.dieAt(ref), at);
+}
+
+function staticAddress(unit: Unit, die: Die, littleEndian: boolean): bigint | undefined {
+  const loc = unit.attr(die, DW_AT.location);
+  if (loc?.kind !== 'block' || loc.bytes[0] !== DW_OP_addr) return undefined;
+  const size = unit.header.addressSize;
+  if (loc.bytes.length !== 1 + size) return undefined;
+  if (size === 8) return littleEndian ? loc.bytes.readBigUInt64LE(1) : loc.bytes.readBigUInt64BE(1);
+  return BigInt(littleEndian ? loc.bytes.readUInt32LE(1) : loc.bytes.readUInt32BE(1));
+}
+
+/**
+ * What one compile unit declares and defines: its top-level functions (declarations of what
+ * it calls, definitions of what it provides) and every variable with static storage,
+ * including function-scope statics such as printk_ratelimited()'s rate-limit state.
+ */
+export function unitContents(graph: DwarfTypeGraph, header: UnitHeader): UnitContents {
+  const dwarf = graph.dwarf;
+  const unit = dwarf.unit(header);
+  const functions: UnitFunction[] = [];
+  const variables: UnitVariable[] = [];
+  const root = unit.root();
+  const scopes: (string | undefined)[] = [];
+  for (const die of unit.entries()) {
+    scopes.length = die.depth;
+    const tag = die.abbrev.tag;
+    if (tag === DW_TAG.subprogram) {
+      const name = nameOf(graph, unit, die);
+      scopes[die.depth] = name;
+      if (die.depth === 1 && name) {
+        functions.push({
+          name,
+          ref: DwarfTypeGraph.refOf(header, die.offset),
+          external: flagOrOrigin(graph, unit, die, DW_AT.external),
+          declaration: unit.flag(die, DW_AT.declaration),
+          lowPc: unit.address(die, DW_AT.low_pc),
+          noreturn: flagOrOrigin(graph, unit, die, DW_AT.noreturn),
+        });
+      }
+    } else if (tag === DW_TAG.variable && die.depth >= 1) {
+      const declaration = unit.flag(die, DW_AT.declaration);
+      const address = staticAddress(unit, die, dwarf.littleEndian);
+      if (address === undefined && !(declaration && die.depth === 1)) continue;
+      const name = nameOf(graph, unit, die);
+      if (!name) continue;
+      let type = graph.typeAttr(unit, die);
+      if (type === VOID_REF) {
+        // A definition that completes a declaration carries the type on the declaration.
+        const spec = graph.typeAttr(unit, die, DW_AT.specification);
+        if (spec !== VOID_REF) {
+          const h = dwarf.headerAt(spec, '.debug_info');
+          if (h) type = graph.typeAttr(dwarf.unit(h), dwarf.unit(h).dieAt(spec));
+        }
+      }
+      variables.push({
+        name,
+        type,
+        external: flagOrOrigin(graph, unit, die, DW_AT.external),
+        declaration,
+        address,
+        scope: die.depth > 1 ? scopes.slice(1, die.depth).filter(Boolean).at(-1) : undefined,
+        die: DwarfTypeGraph.refOf(header, die.offset),
+      });
+    }
+  }
+  return { unit: unit.name(root), functions, variables };
+}
