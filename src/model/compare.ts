@@ -1,0 +1,320 @@
+import { declare } from './cdecl.js';
+import { resolved, sizeOf, type TypeGraph, type TypeNode, type TypeRef } from './types.js';
+
+/**
+ * Compares the types two graphs give the same interface (an old object's DWARF and a new
+ * kernel's BTF, say) by layout: what a compiled caller or callee depends on. Typedef names,
+ * qualifiers and parameter names do not count; sizes, offsets, bitfields, signedness,
+ * enumerator values and the shape of prototypes do.
+ *
+ * The closure is walked breadth-first from the roots, so each named struct, union or enum
+ * is compared once, with the shortest way it is reached (pointer hops, by value or not):
+ * that is what ranks a change. Pairs already compared are not compared again, which also
+ * ends cycles (a struct that points to itself).
+ */
+
+export type ChangeKind =
+  | 'kind'
+  | 'size'
+  | 'int-width'
+  | 'signedness'
+  /** Plain `char` changed signedness (v6.2 builds with -funsigned-char): one build-wide change, not per type. */
+  | 'char-signedness'
+  | 'float-width'
+  | 'array-length'
+  | 'member-offset'
+  | 'member-bitfield'
+  | 'member-removed'
+  | 'member-added'
+  | 'enumerator-value'
+  | 'enumerator-removed'
+  | 'enumerator-added'
+  | 'param-count'
+  | 'variadic'
+  | 'declaration-only';
+
+export interface Change {
+  readonly kind: ChangeKind;
+  /** Where inside the type: "flags", "ops.generate(param 2)", "" for the type itself. */
+  readonly path: string;
+  readonly before: string;
+  readonly after: string;
+}
+
+export interface Reach {
+  /** Pointer hops from a root (0: the root itself or by value inside it). */
+  readonly depth: number;
+  /** Reached without any pointer: a by-value parameter, return, owned variable, embedded member. */
+  readonly byValue: boolean;
+  /** How: "param 1 of ___ratelimit -> struct ratelimit_state". */
+  readonly via: string;
+  /** The root it was reached from. */
+  readonly root: string;
+}
+
+/** The changes of one named aggregate (or of a root prototype), and how it is reached. */
+export interface TypeDelta {
+  /** "struct ratelimit_state", "enum pid_type", or a root's label. */
+  readonly name: string;
+  readonly before: TypeRef;
+  readonly after: TypeRef;
+  readonly changes: readonly Change[];
+  readonly reach: Reach;
+}
+
+export interface Root {
+  readonly label: string;
+  readonly before: TypeRef;
+  readonly after: TypeRef;
+  /** The root is storage the object owns (a variable), not an interface it calls. */
+  readonly owned: boolean;
+}
+
+interface Pending {
+  readonly a: TypeRef;
+  readonly b: TypeRef;
+  readonly reach: Reach;
+  /** Set on a root: its label names the delta when the root is not a named aggregate (a prototype). */
+  readonly root?: string;
+}
+
+const MAX_INLINE_DEPTH = 16;
+
+/**
+ * How many pointer hops from a root the closure is followed. Rank 3 (the deeper closure,
+ * for a human) starts at two hops; beyond three nothing the object does is plausibly tied to
+ * a layout, and an ABI snapshot stores types only this far, so object and snapshot agree.
+ */
+export const CLOSURE_HOPS = 3;
+
+export class ClosureComparison {
+  private readonly seen = new Set<string>();
+  private readonly queue: Pending[] = [];
+  readonly deltas: TypeDelta[] = [];
+  /** Named aggregates seen on both sides, with their reach, changed or not. */
+  readonly compared: { name: string; reach: Reach }[] = [];
+
+  constructor(
+    readonly a: TypeGraph,
+    readonly b: TypeGraph,
+  ) {}
+
+  /** Compares from the roots; returns the deltas (only those with changes). */
+  run(roots: readonly Root[]): TypeDelta[] {
+    for (const root of roots) {
+      this.queue.push({ a: root.before, b: root.after, reach: { depth: 0, byValue: true, via: root.label, root: root.label }, root: root.label });
+    }
+    // Breadth-first by depth: the first time an aggregate is met is its shortest reach.
+    for (let i = 0; i < this.queue.length; i++) this.visit(this.queue[i]!);
+    return this.deltas;
+  }
+
+  private key(a: TypeRef, b: TypeRef): string {
+    return `${a}:${b}`;
+  }
+
+  private enqueue(a: TypeRef, b: TypeRef, reach: Reach): void {
+    if (!this.seen.has(this.key(a, b))) this.queue.push({ a, b, reach });
+  }
+
+  private visit(item: Pending): void {
+    const k = this.key(item.a, item.b);
+    if (this.seen.has(k)) return;
+    this.seen.add(k);
+    const ra = resolved(this.a, item.a);
+    const rb = resolved(this.b, item.b);
+    if (this.seen.has(this.key(ra.ref, rb.ref)) && (ra.ref !== item.a || rb.ref !== item.b)) return;
+    this.seen.add(this.key(ra.ref, rb.ref));
+    const changes: Change[] = [];
+    const name = aggregateName(ra.node) ?? item.root ?? declare(this.a, item.a);
+    this.compareNodes(ra.node, rb.node, '', changes, item.reach, 0);
+    if (isNamedAggregate(ra.node) && isNamedAggregate(rb.node)) this.compared.push({ name, reach: item.reach });
+    if (changes.length) this.deltas.push({ name, before: ra.ref, after: rb.ref, changes, reach: item.reach });
+  }
+
+  /** Compares two resolved nodes in place, recording changes under `path`. */
+  private compareNodes(na: TypeNode, nb: TypeNode, path: string, out: Change[], reach: Reach, depth: number): void {
+    if (depth > MAX_INLINE_DEPTH) return;
+    if (na.kind !== nb.kind) {
+      // An old declaration (the object never saw the layout) meeting anything is no dependency.
+      if ((na.kind === 'struct' || na.kind === 'union') && na.size === undefined) return;
+      out.push({ kind: 'kind', path, before: describe(na), after: describe(nb) });
+      return;
+    }
+    switch (na.kind) {
+      case 'int': {
+        const b = nb as typeof na;
+        if (na.size !== b.size) out.push({ kind: 'int-width', path, before: `${na.name} (${na.size} bytes)`, after: `${b.name} (${b.size} bytes)` });
+        else if (isSigned(na.encoding) !== isSigned(b.encoding)) {
+          const plainChar = na.name === 'char' && b.name === 'char';
+          out.push({ kind: plainChar ? 'char-signedness' : 'signedness', path, before: `${na.name} (${signedness(na.encoding)})`, after: `${b.name} (${signedness(b.encoding)})` });
+        }
+        return;
+      }
+      case 'float': {
+        const b = nb as typeof na;
+        if (na.size !== b.size) out.push({ kind: 'float-width', path, before: `${na.name} (${na.size} bytes)`, after: `${b.name} (${b.size} bytes)` });
+        return;
+      }
+      case 'pointer': {
+        const b = nb as typeof na;
+        if (reach.depth >= CLOSURE_HOPS) return;
+        this.enqueue(na.target, b.target, {
+          depth: reach.depth + 1,
+          byValue: false,
+          via: `${reach.via}${path ? `.${path}` : ''} ->`,
+          root: reach.root,
+        });
+        return;
+      }
+      case 'array': {
+        const b = nb as typeof na;
+        // A flexible array member is count 0 in BTF and has no bound in DWARF: the same thing.
+        if ((na.count ?? 0) !== (b.count ?? 0)) out.push({ kind: 'array-length', path, before: String(na.count ?? '[]'), after: String(b.count ?? '[]') });
+        const ea = resolved(this.a, na.element);
+        const eb = resolved(this.b, b.element);
+        this.compareMember(ea.ref, eb.ref, `${path}[]`, out, reach, depth + 1);
+        return;
+      }
+      case 'struct':
+      case 'union': {
+        const b = nb as typeof na;
+        this.compareAggregate(na, b, path, out, reach, depth);
+        return;
+      }
+      case 'enum': {
+        const b = nb as typeof na;
+        if (na.declaration) return;
+        if (b.declaration) {
+          out.push({ kind: 'declaration-only', path, before: `${na.values.length} enumerators`, after: 'declaration only: values unknown' });
+          return;
+        }
+        if (na.size !== b.size) out.push({ kind: 'size', path, before: `${na.size}`, after: `${b.size}` });
+        const after = new Map(b.values.map((v) => [v.name, v.value]));
+        const before = new Set(na.values.map((v) => v.name));
+        for (const v of na.values) {
+          const now = after.get(v.name);
+          if (now === undefined) out.push({ kind: 'enumerator-removed', path: join(path, v.name), before: String(v.value), after: 'removed' });
+          else if (now !== v.value) out.push({ kind: 'enumerator-value', path: join(path, v.name), before: String(v.value), after: String(now) });
+        }
+        for (const v of b.values) if (!before.has(v.name)) out.push({ kind: 'enumerator-added', path: join(path, v.name), before: 'absent', after: String(v.value) });
+        return;
+      }
+      case 'function': {
+        const b = nb as typeof na;
+        if (na.prototyped && b.prototyped) {
+          if (na.params.length !== b.params.length) out.push({ kind: 'param-count', path, before: String(na.params.length), after: String(b.params.length) });
+          if (na.variadic !== b.variadic) out.push({ kind: 'variadic', path, before: na.variadic ? 'variadic' : 'fixed', after: b.variadic ? 'variadic' : 'fixed' });
+        }
+        const n = Math.min(na.params.length, b.params.length);
+        for (let i = 0; i < n; i++) this.compareMember(na.params[i]!.type, b.params[i]!.type, join(path, `(param ${i + 1})`), out, reach, depth + 1);
+        this.compareMember(na.returns, b.returns, join(path, '(return)'), out, reach, depth + 1);
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  /**
+   * A position inside an aggregate or prototype: scalars are compared here; a named
+   * aggregate held by value becomes its own delta (reached at the same depth, by value);
+   * anonymous ones are compared inline.
+   */
+  private compareMember(a: TypeRef, b: TypeRef, path: string, out: Change[], reach: Reach, depth: number): void {
+    const ra = resolved(this.a, a);
+    const rb = resolved(this.b, b);
+    if (isNamedAggregate(ra.node) && isNamedAggregate(rb.node) && ra.node.kind === rb.node.kind) {
+      const sa = sizeOf(this.a, ra.ref);
+      const sb = sizeOf(this.b, rb.ref);
+      if (sa !== undefined && sb !== undefined && sa !== sb) {
+        out.push({ kind: 'size', path, before: `${aggregateName(ra.node)} (${sa} bytes)`, after: `${aggregateName(rb.node)} (${sb} bytes)` });
+      }
+      this.enqueue(ra.ref, rb.ref, { depth: reach.depth, byValue: reach.byValue, via: `${reach.via}${path ? `.${path}` : ''}`, root: reach.root });
+      return;
+    }
+    this.compareNodes(ra.node, rb.node, path, out, reach, depth);
+  }
+
+  private compareAggregate(
+    na: Extract<TypeNode, { kind: 'struct' | 'union' }>,
+    nb: Extract<TypeNode, { kind: 'struct' | 'union' }>,
+    path: string,
+    out: Change[],
+    reach: Reach,
+    depth: number,
+  ): void {
+    if (na.size === undefined) return; // the object never saw this layout
+    if (nb.size === undefined) {
+      out.push({ kind: 'declaration-only', path, before: `size ${na.size}`, after: 'declaration only: layout unknown' });
+      return;
+    }
+    if (na.size !== nb.size) out.push({ kind: 'size', path, before: String(na.size), after: String(nb.size) });
+    // Named members match by name; anonymous ones (unnamed unions and structs) by their order among the anonymous.
+    const keys = (members: typeof na.members) => {
+      let anonymous = 0;
+      return members.map((m) => m.name ?? `#${anonymous++}`);
+    };
+    const keysA = keys(na.members);
+    const keysB = keys(nb.members);
+    const byName = new Map<string, (typeof nb.members)[number]>();
+    nb.members.forEach((m, i) => byName.set(keysB[i]!, m));
+    const matched = new Set<string>();
+    na.members.forEach((m, i) => {
+      const key = keysA[i]!;
+      const label = join(path, m.name ?? `(anonymous ${key})`);
+      const other = byName.get(key);
+      if (!other) {
+        out.push({ kind: 'member-removed', path: label, before: `at ${bytes(m.bitOffset)}`, after: 'removed' });
+        return;
+      }
+      matched.add(key);
+      if (m.bitOffset !== other.bitOffset) out.push({ kind: 'member-offset', path: label, before: bytes(m.bitOffset), after: bytes(other.bitOffset) });
+      if (m.bitSize !== other.bitSize) out.push({ kind: 'member-bitfield', path: label, before: m.bitSize === undefined ? 'not a bitfield' : `${m.bitSize} bits`, after: other.bitSize === undefined ? 'not a bitfield' : `${other.bitSize} bits` });
+      this.compareMember(m.type, other.type, label, out, reach, depth + 1);
+    });
+    nb.members.forEach((m, i) => {
+      const key = keysB[i]!;
+      if (!matched.has(key)) out.push({ kind: 'member-added', path: join(path, m.name ?? `(anonymous ${key})`), before: 'absent', after: `at ${bytes(m.bitOffset)}` });
+    });
+  }
+}
+
+function join(path: string, part: string): string {
+  return path ? `${path}.${part}` : part;
+}
+
+/** An offset in bits, said in bytes ("20") or bytes and bits ("20:3"). */
+export function bytes(bitOffset: number): string {
+  return bitOffset % 8 === 0 ? String(bitOffset / 8) : `${Math.floor(bitOffset / 8)}:${bitOffset % 8}`;
+}
+
+function isSigned(e: string): boolean {
+  return e === 'signed' || e === 'signed-char';
+}
+
+function signedness(e: string): string {
+  return isSigned(e) ? 'signed' : 'unsigned';
+}
+
+function isNamedAggregate(n: TypeNode): n is Extract<TypeNode, { kind: 'struct' | 'union' | 'enum' }> {
+  return (n.kind === 'struct' || n.kind === 'union' || n.kind === 'enum') && n.name !== undefined;
+}
+
+export function aggregateName(n: TypeNode): string | undefined {
+  return (n.kind === 'struct' || n.kind === 'union' || n.kind === 'enum') && n.name ? `${n.kind} ${n.name}` : undefined;
+}
+
+function describe(n: TypeNode): string {
+  switch (n.kind) {
+    case 'int':
+    case 'float':
+      return n.name;
+    case 'struct':
+    case 'union':
+    case 'enum':
+      return `${n.kind} ${n.name ?? '{...}'}`;
+    default:
+      return n.kind;
+  }
+}
