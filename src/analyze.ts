@@ -7,10 +7,37 @@ import { locateKernel, type LocateOptions } from './kernel/locate.js';
 import { readFrozenObject, type FrozenObject } from './model/frozen.js';
 import { LinkModel, type LinkMode } from './model/link.js';
 import { findReplacement, type Replacement } from './model/replacement.js';
+import { BtfInterface, ObjectDwarfInterface, VmlinuxDwarfInterface, type InterfaceSource } from './model/interface.js';
+import { SignatureAnalysis, type Coverage } from './model/signatures.js';
+import { DwarfFile } from './dwarf/index.js';
+import { ElfFile, FileSource } from './elf/index.js';
+import { looksLikeSnapshot, readSnapshot } from './snapshot/read.js';
 
 export interface CheckOptions extends LocateOptions {
   /** What each frozen object replaces, in the order the objects were given. */
   replaces?: readonly string[] | undefined;
+  /** Objects built from the same sources in the new tree: the preferred view of the new interface. */
+  reference?: readonly string[] | undefined;
+  /** Which of vmlinux's type information to use: both (BTF first), or only one. */
+  typeSource?: 'auto' | 'btf' | 'dwarf' | undefined;
+}
+
+/** The new kernel's interface sources, most preferred first: reference objects, vmlinux BTF, vmlinux DWARF. */
+function interfaceSources(kernel: NewKernel, references: readonly string[], typeSource: CheckOptions['typeSource'] = 'auto'): InterfaceSource[] {
+  const sources: InterfaceSource[] = [];
+  for (const path of references) {
+    const elf = ElfFile.open(path);
+    if (elf.header.machine !== kernel.machine) throw new InputError(path, `wrong architecture for the new kernel (${machineName(elf.header.machine)})`);
+    if (!DwarfFile.present(elf)) throw new InputError(path, 'a reference object needs DWARF (-g): it has none');
+    sources.push(new ObjectDwarfInterface(new DwarfFile(elf), `reference object ${path} (DWARF)`));
+  }
+  const btf = typeSource === 'dwarf' ? undefined : kernel.btf();
+  if (btf) sources.push(new BtfInterface(btf));
+  else if (typeSource === 'btf') throw new InputError(kernel.artifacts.vmlinux, 'has no .BTF section (asked for --type-source btf)');
+  const dwarf = typeSource === 'btf' ? undefined : kernel.dwarf();
+  if (dwarf) sources.push(new VmlinuxDwarfInterface(dwarf, kernel.vmlinux, (name) => kernel.global(name)));
+  else if (typeSource === 'dwarf') throw new InputError(kernel.artifacts.vmlinux, 'has no DWARF (asked for --type-source dwarf)');
+  return sources;
 }
 
 export interface Analysis {
@@ -19,6 +46,19 @@ export interface Analysis {
   readonly mode: LinkMode;
   readonly replacements: ReadonlyMap<FrozenObject, Replacement>;
   readonly findings: readonly Finding[];
+  readonly coverage: Coverage;
+}
+
+/** A frozen object, or its ABI snapshot (relinkable extract): told apart by the first bytes. */
+export function readFrozen(path: string): FrozenObject {
+  const source = FileSource.open(path);
+  let head: Buffer;
+  try {
+    head = source.read(0, Math.min(16, source.size), 'first bytes');
+  } finally {
+    source.close();
+  }
+  return looksLikeSnapshot(head) ? readSnapshot(path) : readFrozenObject(path);
 }
 
 /** bytes → readers → model → checks: everything `check` does before rendering. */
@@ -29,7 +69,7 @@ export async function analyze(objectPaths: readonly string[], options: CheckOpti
     throw new UsageError(`--replaces given ${replaces.length} times for ${objectPaths.length} object(s)`);
   }
   const kernel = new NewKernel(locateKernel(options));
-  const frozen = objectPaths.map((p) => readFrozenObject(p));
+  const frozen = objectPaths.map(readFrozen);
   for (const obj of frozen) {
     if (obj.machine !== kernel.machine) {
       throw new InputError(
@@ -49,6 +89,15 @@ export async function analyze(objectPaths: readonly string[], options: CheckOpti
   const targetsModule = [...replacements.values()].some((r) => r.found && r.target.kind === 'module');
   const mode: LinkMode = modules.length > 0 || targetsModule ? 'module' : 'built-in';
   await Promise.all([...replacements.values()].map((r) => (r.found ? r.prepare() : undefined)));
-  const model = new LinkModel(mode, frozen, kernel, replacements);
-  return { frozen, kernel, mode, replacements, findings: runChecks(model) };
+  const sources = interfaceSources(kernel, options.reference ?? [], options.typeSource);
+  const frozenInterface = (obj: FrozenObject) => obj.compiledAgainst;
+  const definitionsUsed = (obj: FrozenObject): string[] => {
+    const r = replacements.get(obj);
+    if (!r?.found) return [];
+    return [...obj.definitions.values()].filter((d) => d.kind === 'function' && r.definitions.has(d.name)).map((d) => d.name);
+  };
+  const signatures = new SignatureAnalysis(frozen, sources, frozenInterface, kernel.machine, definitionsUsed);
+  const model = new LinkModel(mode, frozen, kernel, replacements, signatures);
+  const findings = runChecks(model);
+  return { frozen, kernel, mode, replacements, findings, coverage: signatures.coverage() };
 }

@@ -11,6 +11,10 @@ import { orphanedReferenceCheck } from './orphaned-reference.js';
 import { replacementCheck } from './replacement.js';
 import { symbolTypeChangedCheck } from './symbol-type-changed.js';
 import { undefinedSymbolCheck } from './undefined-symbol.js';
+import { enumChangedCheck } from './enum-changed.js';
+import { layoutChangedCheck } from './layout-changed.js';
+import { prototypeChangedCheck } from './prototype-changed.js';
+import { variableTypeChangedCheck } from './variable-type-changed.js';
 
 export const CHECKS: readonly Check[] = [
   replacementCheck,
@@ -21,12 +25,20 @@ export const CHECKS: readonly Check[] = [
   duplicateDefinitionCheck,
   symbolTypeChangedCheck,
   orphanedReferenceCheck,
+  prototypeChangedCheck,
+  layoutChangedCheck,
+  enumChangedCheck,
+  variableTypeChangedCheck,
   modversionsCrcCheck,
 ];
+
+/** Findings without a rank sort after the ranked ones of their severity. */
+const RANK_DEFAULT = 10;
 
 export function compareFindings(a: Finding, b: Finding): number {
   return (
     severityRank(a.severity) - severityRank(b.severity) ||
+    (a.rank ?? RANK_DEFAULT) - (b.rank ?? RANK_DEFAULT) ||
     cmp(a.id, b.id) ||
     cmp(a.object, b.object) ||
     cmp(a.symbol ?? '', b.symbol ?? '') ||

@@ -8,6 +8,8 @@ import { renderJson } from '../report/json.js';
 import { buildReport } from '../report/report.js';
 import { renderText } from '../report/text.js';
 import { toolVersion } from '../version.js';
+import { readFrozenObject } from '../model/frozen.js';
+import { buildSnapshot, renderSnapshot } from '../snapshot/write.js';
 
 /** Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 unusable input or usage, 3 internal error. */
 export const EXIT = { ok: 0, findings: 1, input: 2, internal: 3 } as const;
@@ -20,6 +22,8 @@ interface CheckFlags {
   systemMap?: string;
   release?: string;
   replaces?: string[];
+  reference?: string[];
+  typeSource: 'auto' | 'btf' | 'dwarf';
   format: 'text' | 'json';
   output?: string;
   failOn: Severity | 'never';
@@ -58,6 +62,10 @@ export async function main(
     .option('--system-map <file>', 'new System.map')
     .option('--release <abi>', 'with several kernels in a Debian layout: which one')
     .option('--replaces <path>', 'what the frozen object replaces (object path in the build directory, or compile unit); repeat per object', collect)
+    .option('--reference <object>', 'the same source compiled in the new tree: preferred for the new interface; repeatable', collect)
+    .addOption(
+      new Option('--type-source <source>', "vmlinux type information to compare with: auto (BTF, then DWARF), or only one").choices(['auto', 'btf', 'dwarf']).default('auto'),
+    )
     .addOption(new Option('--format <format>', 'report format').choices(['text', 'json']).default('text'))
     .option('--output <file>', 'write the report to a file instead of standard output')
     .addOption(
@@ -73,6 +81,8 @@ export async function main(
         systemMap: flags.systemMap,
         release: flags.release,
         replaces: flags.replaces,
+        reference: flags.reference,
+        typeSource: flags.typeSource,
       });
       const report = buildReport(analysis, toolVersion());
       const toTerminal = !flags.output && io.stdout.isTTY === true;
@@ -89,6 +99,24 @@ export async function main(
       }
       const failOn = flags.failOn;
       exitCode = failOn !== 'never' && analysis.findings.some((f) => atLeast(f.severity, failOn)) ? EXIT.findings : EXIT.ok;
+    });
+
+  program
+    .command('extract')
+    .description("write a frozen object's ABI snapshot: what it expects of the kernel, as a small JSON file to certify and review")
+    .argument('<object>', 'frozen relocatable object (.o, .ko)')
+    .option('-o, --output <file>', 'where to write the snapshot (default: standard output)')
+    .action((object: string, flags: { output?: string }) => {
+      const text = renderSnapshot(buildSnapshot(readFrozenObject(object)));
+      if (flags.output) {
+        try {
+          writeFileSync(flags.output, text);
+        } catch (err) {
+          throw new InputError(flags.output, `cannot write the snapshot (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+        }
+      } else {
+        io.stdout.write(text);
+      }
     });
 
   try {

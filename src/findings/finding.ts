@@ -35,4 +35,8 @@ export interface Finding {
   readonly after?: string | undefined;
   readonly evidence: readonly Evidence[];
   readonly candidates?: readonly Candidate[] | undefined;
+  /** Within a severity, lower ranks first: how directly the frozen object meets the change. */
+  readonly rank?: number | undefined;
+  /** Unified diff of `before` and `after` when they are declarations. */
+  readonly diff?: string | undefined;
 }

@@ -5,7 +5,7 @@ export interface FindingKind {
   /** The usual severity; a finding may state another (its page says when). */
   readonly severity: Severity;
   /** Which stage of the relink it predicts. */
-  readonly area: 'link' | 'module' | 'replacement';
+  readonly area: 'link' | 'module' | 'replacement' | 'interface';
 }
 
 /**
@@ -21,9 +21,13 @@ export const FINDING_KINDS = {
   'not-exported': { title: 'Defined in the kernel but not exported', severity: 'link', area: 'module' },
   'export-gpl-only': { title: 'GPL-only export used by a module that is not GPL-compatible', severity: 'link', area: 'module' },
   'export-namespace': { title: 'Export in a namespace the module does not import', severity: 'link', area: 'module' },
-  'modversions-crc-changed': { title: "The kernel's own checksum changed", severity: 'review', area: 'module' },
+  'modversions-crc-changed': { title: "The kernel's own checksum changed", severity: 'info', area: 'module' },
   'module-now-builtin': { title: 'The module is built into the new kernel', severity: 'runtime', area: 'replacement' },
   'replacement-not-found': { title: 'Could not find what the object replaces', severity: 'review', area: 'replacement' },
+  'prototype-changed': { title: 'Prototype changed at the machine level', severity: 'runtime', area: 'interface' },
+  'layout-changed': { title: 'Struct or union layout changed', severity: 'runtime', area: 'interface' },
+  'enum-changed': { title: 'Enumerator values changed', severity: 'runtime', area: 'interface' },
+  'variable-type-changed': { title: 'Type of an imported variable changed', severity: 'runtime', area: 'interface' },
 } as const satisfies Record<string, FindingKind>;
 
 export type FindingId = keyof typeof FINDING_KINDS;

@@ -1,6 +1,8 @@
 import { basename, join, relative } from 'node:path';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { DwarfFile } from '../dwarf/index.js';
+import { btfGraph, readBtf } from '../btf/file.js';
+import type { BtfTypeGraph } from '../btf/graph.js';
 import { ElfFile, type ElfSymbol } from '../elf/index.js';
 import { ET_EXEC, SHN_UNDEF } from '../elf/constants.js';
 import { InputError } from '../errors.js';
@@ -22,6 +24,7 @@ export class NewKernel {
   private configCache: KernelConfig | undefined | null;
   private globalsCache: Map<string, ElfSymbol> | undefined;
   private dwarfCache: DwarfFile | undefined | null;
+  private btfCache: BtfTypeGraph | undefined | null;
   private treeCache: BuildTree | undefined | null;
   private releaseCache: string | undefined | null;
   private builtinCache: Map<string, { file: string; line: number; entry: string }> | undefined;
@@ -102,6 +105,15 @@ export class NewKernel {
   dwarf(): DwarfFile | undefined {
     if (this.dwarfCache === undefined) this.dwarfCache = DwarfFile.present(this.vmlinux) ? new DwarfFile(this.vmlinux) : null;
     return this.dwarfCache ?? undefined;
+  }
+
+  /** vmlinux's .BTF as a type graph; undefined when it has none. */
+  btf(): BtfTypeGraph | undefined {
+    if (this.btfCache === undefined) {
+      const btf = readBtf(this.vmlinux);
+      this.btfCache = btf ? btfGraph(this.vmlinux, btf) : null;
+    }
+    return this.btfCache ?? undefined;
   }
 
   tree(): BuildTree | undefined {

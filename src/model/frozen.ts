@@ -5,6 +5,7 @@ import { DwarfFile, DW_AT, DW_TAG } from '../dwarf/index.js';
 import { ElfFile, isUndefinedReference, relocationTypeName, type ElfSymbol } from '../elf/index.js';
 import { ET_REL, SHN_COMMON, SHN_UNDEF } from '../elf/constants.js';
 import { readModuleInfo, type ModuleInfo } from '../kernel/module-info.js';
+import { ObjectDwarfInterface, type FrozenInterface } from './interface.js';
 import { kindOfSymbolType, type SymbolKind } from './kinds.js';
 import { FunctionLocator } from './sites.js';
 
@@ -39,13 +40,26 @@ export interface FrozenExport {
   readonly gplOnly: boolean;
 }
 
+export interface FrozenSection {
+  readonly name: string;
+  readonly type: number;
+  readonly flags: number;
+  readonly size: number;
+  readonly entsize: number;
+  readonly addralign: number;
+}
+
 export interface FrozenObject {
   /** The path as the user gave it. */
   readonly path: string;
+  /** Read from the object itself, or from an ABI snapshot of it (relinkable extract). */
+  readonly origin: 'object' | 'snapshot';
   readonly sha256: string;
   readonly size: number;
-  readonly elf: ElfFile;
   readonly machine: number;
+  readonly is64: boolean;
+  readonly littleEndian: boolean;
+  readonly sections: readonly FrozenSection[];
   /** A loadable module (.ko: has .gnu.linkonce.this_module); an object with only .modinfo is not. */
   readonly isModule: boolean;
   readonly moduleInfo: ModuleInfo | undefined;
@@ -54,6 +68,8 @@ export interface FrozenObject {
   readonly exports: ReadonlyMap<string, FrozenExport>;
   /** DW_AT_name of each compile unit (e.g. "crypto/jitterentropy.c"); empty without DWARF. */
   readonly compileUnits: readonly string[];
+  /** The interface it was compiled against, from its DWARF or a snapshot; undefined when it has neither. */
+  readonly compiledAgainst: FrozenInterface | undefined;
   readonly producer: string | undefined;
 }
 
@@ -172,16 +188,20 @@ export function readFrozenObject(path: string): FrozenObject {
   const moduleInfo = readModuleInfo(elf);
   return {
     path,
+    origin: 'object',
     sha256,
     size: elf.source.size,
-    elf,
     machine: elf.header.machine,
+    is64: elf.header.is64,
+    littleEndian: elf.header.littleEndian,
+    sections: elf.sections.map((s) => ({ name: s.name, type: s.type, flags: s.flags, size: s.size, entsize: s.entsize, addralign: s.addralign })),
     isModule: moduleInfo?.loadable === true,
     moduleInfo,
     definitions,
     imports,
     exports,
     compileUnits,
+    compiledAgainst: dwarf ? new ObjectDwarfInterface(dwarf, `frozen ${path} (DWARF)`) : undefined,
     producer,
   };
 }

@@ -4,6 +4,7 @@ import type { ExportedSymbol } from '../kernel/symvers.js';
 import type { FrozenObject } from './frozen.js';
 import { kindOfSymbolType, type SymbolKind } from './kinds.js';
 import type { Replacement, ReplacedUnit } from './replacement.js';
+import type { SignatureAnalysis } from './signatures.js';
 
 export type LinkMode = 'built-in' | 'module';
 
@@ -36,6 +37,8 @@ export class LinkModel {
     readonly frozen: readonly FrozenObject[],
     readonly kernel: NewKernel,
     readonly replacements: ReadonlyMap<FrozenObject, Replacement>,
+    /** The interface comparison (prototypes, layouts) over the new kernel's sources. */
+    readonly signatures: SignatureAnalysis,
   ) {
     for (const obj of frozen) {
       for (const [name, def] of obj.definitions) {
@@ -142,7 +145,7 @@ export class LinkModel {
     const m = /^__(start|stop)_([A-Za-z_][A-Za-z0-9_]*)$/.exec(name);
     if (!m) return undefined;
     const sec = m[2]!;
-    const inFrozen = this.frozen.some((o) => o.elf.sections.some((s) => s.name === sec));
+    const inFrozen = this.frozen.some((o) => o.sections.some((s) => s.name === sec));
     return inFrozen || this.kernel.vmlinux.section(sec) ? sec : undefined;
   }
 

@@ -2,10 +2,11 @@ import type { Analysis } from '../analyze.js';
 import { machineName } from '../elf/constants.js';
 import { FINDING_KINDS, SEVERITIES, docPage, type Candidate, type Evidence, type FindingId, type Severity } from '../findings/index.js';
 import type { LinkMode } from '../model/link.js';
+import type { Coverage } from '../model/signatures.js';
 
 export const REPORT_FORMAT = 'relinkable-report';
 /** Bumped on any change a consumer of the JSON could notice; docs/report-format.md describes each version. */
-export const REPORT_FORMAT_VERSION = 1;
+export const REPORT_FORMAT_VERSION = 2;
 
 export type Verdict = 'relinkable' | 'at-risk' | 'will-not-link';
 
@@ -20,6 +21,10 @@ export interface ReportFinding {
   readonly after: string | null;
   readonly evidence: readonly Evidence[];
   readonly candidates: readonly Candidate[];
+  /** Within a severity, lower ranks come first (0: the frozen object owns storage of the changed type). */
+  readonly rank: number | null;
+  /** Unified diff of before and after, when they are declarations. */
+  readonly diff: string | null;
   readonly docs: string;
 }
 
@@ -55,6 +60,8 @@ export interface Report {
     readonly exportsFrom: string;
   };
   readonly summary: Readonly<Record<Severity, number>>;
+  /** What the interface comparison covered, and what it could not compare, with why. */
+  readonly coverage: Coverage;
   readonly findings: readonly ReportFinding[];
 }
 
@@ -105,6 +112,7 @@ export function buildReport(analysis: Analysis, version: string): Report {
       exportsFrom: kernel.exports().source,
     },
     summary,
+    coverage: analysis.coverage,
     findings: analysis.findings.map((f) => ({
       id: f.id,
       title: FINDING_KINDS[f.id].title,
@@ -116,6 +124,8 @@ export function buildReport(analysis: Analysis, version: string): Report {
       after: f.after ?? null,
       evidence: f.evidence.map(compactEvidence),
       candidates: f.candidates ?? [],
+      rank: f.rank ?? null,
+      diff: f.diff ?? null,
       docs: docPage(f.id),
     })),
   };

@@ -43,6 +43,16 @@ export function renderText(report: Report, options: TextOptions): string {
   const missing = parts.filter(([, p]) => !p).map(([n]) => n);
   if (missing.length) lines.push(`        not found: ${missing.join(', ')}`);
   lines.push(`        mode: ${report.mode === 'module' ? 'module (links against exports)' : 'built-in (links into vmlinux)'}`);
+  const cov = report.coverage;
+  const part = (label: string, x: { compared: number; notCompared: readonly { name: string; why: string }[] }) =>
+    `${x.compared} of ${x.compared + x.notCompared.length} ${label}`;
+  lines.push(
+    `compared ${part('called functions', cov.functions)}, ${part('imported variables', cov.variables)}, ${part('owned kernel types', cov.ownedTypes)}; from ${cov.sources.join(', ') || 'nothing'}`,
+  );
+  for (const x of [...cov.functions.notCompared, ...cov.variables.notCompared, ...cov.ownedTypes.notCompared]) {
+    lines.push(`        not compared: ${x.name}: ${x.why}`);
+  }
+  for (const path of cov.withoutDwarf) lines.push(`        not compared: ${path} has no DWARF: its interface could not be read`);
 
   for (const severity of SEVERITIES) {
     const group = report.findings.filter((f) => f.severity === severity);
@@ -57,11 +67,24 @@ export function renderText(report: Report, options: TextOptions): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** Diff lines shown per finding in the terminal; the JSON report carries the whole diff. */
+const DIFF_LINES = 14;
+/** Findings ranked this far down (the deeper type closure) get one line each. */
+const COMPACT_RANK = 3;
+
 function renderFinding(f: ReportFinding, c: (code: string, s: string) => string): string[] {
   const out: string[] = [];
   out.push(`  ${c(ANSI.bold, f.id)}${f.symbol ? `  ${f.symbol}` : ''}  [${f.object}]`);
   out.push(`    ${f.message}`);
-  if (f.before !== null || f.after !== null) {
+  if (f.rank !== null && f.rank >= COMPACT_RANK) return out;
+  if (f.diff !== null) {
+    const lines = f.diff.split('\n');
+    for (const line of lines.slice(0, DIFF_LINES)) {
+      const color = line.startsWith('+') && !line.startsWith('+++') ? ANSI.green : line.startsWith('-') && !line.startsWith('---') ? ANSI.red : '';
+      out.push(`    ${color ? c(color, line) : line}`);
+    }
+    if (lines.length > DIFF_LINES) out.push(`    ${c(ANSI.dim, `… ${lines.length - DIFF_LINES} more diff lines (--format json has them all)`)}`);
+  } else if (f.before !== null || f.after !== null) {
     if (f.before !== null) out.push(`    before: ${f.before}`);
     if (f.after !== null) out.push(`    after:  ${f.after}`);
   }

@@ -12,6 +12,15 @@ describe('frozen built-in object (old drivers/rng_driver.o) into the new kernel 
       'link undefined-symbol buf_alloc',
       'link undefined-symbol helper_count',
       'link undefined-symbol rng_core_legacy',
+      // rank 0: storage the object owns, an imported variable
+      'runtime layout-changed struct rate_state',
+      'runtime variable-type-changed rng_threshold',
+      // rank 1: by value, or the calling convention itself
+      'runtime enum-changed enum rng_mode',
+      'runtime layout-changed struct rng_req',
+      'runtime prototype-changed log_event',
+      'runtime prototype-changed rng_driver_init',
+      'runtime prototype-changed rng_submit',
       'runtime symbol-type-changed event_count',
       'runtime unresolved-weak-reference optional_hook',
     ]);
@@ -52,17 +61,21 @@ describe('frozen module (old rng_mod.ko) against the new kernel', async () => {
       'link not-exported core_internal_state',
       'link undefined-symbol buf_alloc',
       'link undefined-symbol helper_count',
-      'review modversions-crc-changed log_event',
+      'runtime prototype-changed log_event',
       'review orphaned-reference rng_mod_api',
+      'info modversions-crc-changed log_event',
     ]);
     expect(report.mode).toBe('module');
     expect(report.frozen[0]!.replaces).toMatchObject({ found: true, name: 'module drivers/rng_mod', how: 'module-name' });
   });
 
-  it('reports the CRC change with both checksums and where each was read', () => {
+  it('reports the CRC change with both checksums, where each was read, and what explains it', () => {
     const crc = report.findings.find((f) => f.id === 'modversions-crc-changed')!;
     expect([crc.before, crc.after]).toEqual(['0xecd0cdd0', '0xbec0bcbf']);
     expect(crc.evidence.map((e) => e.label)).toEqual(['frozen module', 'new kernel export']);
+    expect(crc.message).toBe(
+      "the kernel's own checksum for log_event changed (0xecd0cdd0 → 0xbec0bcbf): explained by changes a caller can feel: log_event (arguments 1 → 2, +1 more)",
+    );
   });
 });
 

@@ -103,13 +103,16 @@ describe('a built-in frozen object against a Debian vmlinux without relocations 
     const frozen = join(builtTree('6.1.170'), 'crypto', 'jitterentropy-kcapi.o');
     const { report } = await checkJson([frozen, '--kernel', debianKernel('6.12.117')]);
     expect(report.frozen[0]!.replaces).toEqual({ found: true, name: 'compile unit crypto/jitterentropy-kcapi.c', how: 'compile-unit', target: 'vmlinux' });
-    expect(summary(report)).toEqual([
+    expect(summary(report).filter((s) => s.startsWith('link'))).toEqual([
       'link orphaned-reference jent_hash_time',
       'link orphaned-reference jent_kvzalloc',
       'link orphaned-reference jent_kvzfree',
       'link orphaned-reference jent_read_random_block',
       'link undefined-symbol __kmalloc',
     ]);
+    // The siblings drifted apart: the new jitterentropy.o takes more arguments than the frozen kcapi object passes.
+    const prototypes = report.findings.filter((f) => f.id === 'prototype-changed').map((f) => `${f.symbol}: ${f.message.replace(/^.*machine level /, '')}`);
+    expect(prototypes).toEqual(['jent_entropy_collector_alloc: argument count: 2 → 3', 'jent_entropy_init: argument count: 0 → 4']);
     const orphan = report.findings.find((f) => f.symbol === 'jent_hash_time')!;
     expect(orphan.evidence).toContainEqual({ label: 'referenced by', file: 'crypto/jitterentropy.c', detail: 'from declarations in the other compile units of vmlinux DWARF' });
   });

@@ -1,0 +1,43 @@
+import type { Finding } from '../findings/index.js';
+import { definition } from '../model/cdecl.js';
+import { EXPOSURE_RANK } from '../model/signatures.js';
+import { defineCheck } from './check.js';
+import { declarationDiff, frozenSide, kernelSide } from './declarations.js';
+import { summarizeChanges } from './layout-changed.js';
+
+/**
+ * An enum the frozen object meets whose enumerators now have other values (or are gone):
+ * the object compiled the old values in as constants. Enumerators only added are not a
+ * change the old code can see.
+ */
+export const enumChangedCheck = defineCheck({
+  name: 'enumerators',
+  produces: ['enum-changed'],
+  run(model) {
+    const findings: Finding[] = [];
+    for (const change of model.signatures.typeChanges()) {
+      if (change.source.graph.node(change.delta.after).kind !== 'enum') continue;
+      const changes = change.delta.changes.filter((c) => c.kind === 'enumerator-value' || c.kind === 'enumerator-removed' || c.kind === 'size' || c.kind === 'declaration-only');
+      if (changes.length === 0) continue;
+      const before = definition(change.frozenGraph, change.delta.before);
+      const after = definition(change.source.graph, change.delta.after);
+      findings.push({
+        id: 'enum-changed',
+        severity: change.exposure === 'closure' ? 'review' : 'runtime',
+        object: change.object.path,
+        symbol: change.delta.name,
+        rank: EXPOSURE_RANK[change.exposure],
+        message: `${change.delta.name}: ${summarizeChanges(changes)}; the frozen object uses the old values as constants`,
+        before,
+        after,
+        diff: declarationDiff(before, after),
+        evidence: [
+          { label: 'reached', file: change.object.path, detail: change.delta.reach.via },
+          frozenSide(change.object.path, change.frozenGraph, change.delta.before),
+          kernelSide(change.source, change.delta.after),
+        ],
+      });
+    }
+    return findings;
+  },
+});

@@ -1,0 +1,93 @@
+import type { Evidence, Finding } from '../findings/index.js';
+import { definition } from '../model/cdecl.js';
+import type { Change } from '../model/compare.js';
+import { EXPOSURE_RANK, type TypeChange } from '../model/signatures.js';
+import { defineCheck } from './check.js';
+import { declarationDiff, frozenSide, kernelSide } from './declarations.js';
+
+const LAYOUT_CHANGES = new Set<Change['kind']>(['kind', 'size', 'int-width', 'signedness', 'float-width', 'array-length', 'member-offset', 'member-bitfield', 'member-removed', 'member-added', 'declaration-only']);
+
+const EXPOSURE_TEXT = {
+  owned: 'the frozen object owns storage of this type: it will be read with the new layout',
+  'by-value': 'passed or returned by value',
+  pointer: 'one pointer away from what the frozen object owns or calls',
+  closure: 'deeper in the type closure of what the frozen object owns or calls',
+} as const;
+
+/** One change, in the words a kernel engineer would use. */
+export function describeChange(c: Change): string {
+  const where = c.path ? `${c.path}: ` : '';
+  switch (c.kind) {
+    case 'member-offset':
+      return `${where}offset ${c.before} → ${c.after}`;
+    case 'size':
+      return `${where}size ${c.before} → ${c.after}`;
+    case 'member-removed':
+      return `${c.path} removed (was ${c.before})`;
+    case 'member-added':
+      return `${c.path} added ${c.after}`;
+    case 'enumerator-value':
+      return `${c.path} = ${c.before} → ${c.after}`;
+    case 'enumerator-removed':
+      return `${c.path} (= ${c.before}) removed`;
+    case 'enumerator-added':
+      return `${c.path} = ${c.after} added`;
+    case 'param-count':
+      return `${where}arguments ${c.before} → ${c.after}`;
+    case 'array-length':
+      return `${where}elements ${c.before} → ${c.after}`;
+    default:
+      return `${where}${c.before} → ${c.after}`;
+  }
+}
+
+/** The first few changes, and how many more: the diff carries them all. */
+export function summarizeChanges(changes: readonly Change[], shown = 4): string {
+  const head = changes.slice(0, shown).map(describeChange).join('; ');
+  return changes.length > shown ? `${head}; and ${changes.length - shown} more` : head;
+}
+
+/**
+ * A struct or union the frozen object meets whose layout differs in the new kernel, ranked
+ * by how the object meets it: owned storage and by-value use first, then types reached
+ * through a pointer of a signature it calls, then the deeper closure (for a human).
+ */
+export const layoutChangedCheck = defineCheck({
+  name: 'layouts',
+  produces: ['layout-changed'],
+  run(model) {
+    const findings: Finding[] = [];
+    for (const change of model.signatures.typeChanges()) {
+      const node = change.source.graph.node(change.delta.after);
+      if (node.kind !== 'struct' && node.kind !== 'union') continue;
+      const changes = change.delta.changes.filter((c) => LAYOUT_CHANGES.has(c.kind));
+      if (changes.length === 0) continue;
+      findings.push(layoutFinding(change, changes));
+    }
+    return findings;
+  },
+});
+
+function layoutFinding(change: TypeChange, changes: readonly Change[]): Finding {
+  const { delta } = change;
+  const before = definition(change.frozenGraph, delta.before);
+  const after = definition(change.source.graph, delta.after);
+  const evidence: Evidence[] = [];
+  for (const o of change.owners) {
+    evidence.push({ label: 'owned storage', file: change.object.path, symbol: o.variable, detail: o.scope ? `static in ${o.scope}` : 'defined by the object' });
+  }
+  evidence.push({ label: 'reached', file: change.object.path, detail: `${delta.reach.via}${delta.reach.byValue ? ' (by value)' : ''}` });
+  evidence.push(frozenSide(change.object.path, change.frozenGraph, delta.before), kernelSide(change.source, delta.after));
+  return {
+    id: 'layout-changed',
+    severity: change.exposure === 'closure' ? 'review' : 'runtime',
+    object: change.object.path,
+    symbol: delta.name,
+    rank: EXPOSURE_RANK[change.exposure],
+    message: `${delta.name} changed: ${summarizeChanges(changes)} (${EXPOSURE_TEXT[change.exposure]})`,
+    before,
+    after,
+    diff: declarationDiff(before, after),
+    evidence,
+  };
+}

@@ -1,0 +1,41 @@
+import type { Finding } from '../findings/index.js';
+import { prototype } from '../model/cdecl.js';
+import { defineCheck } from './check.js';
+import { declarationDiff, frozenSide, kernelSide } from './declarations.js';
+
+/**
+ * A function the frozen object calls, or defines for the new kernel to call, whose
+ * arguments or result travel differently at the machine level: another register or stack
+ * slot, another width, an aggregate of another size, another count. Differences of pointee
+ * layout are layout-changed's; a typedef renamed over the same layout moves nothing and is
+ * not reported.
+ */
+export const prototypeChangedCheck = defineCheck({
+  name: 'prototypes',
+  produces: ['prototype-changed'],
+  run(model) {
+    const findings: Finding[] = [];
+    for (const pair of model.signatures.functions()) {
+      if (!pair.after || !pair.source || !pair.call || pair.call.differences.length === 0) continue;
+      const before = prototype(pair.before.graph, pair.before.type, pair.name);
+      const after = prototype(pair.after.graph, pair.after.type, pair.name);
+      const what = pair.call.differences.map((d) => `${d.what}: ${d.before} → ${d.after}`).join('; ');
+      findings.push({
+        id: 'prototype-changed',
+        severity: 'runtime',
+        object: pair.object.path,
+        symbol: pair.name,
+        rank: 1,
+        message:
+          pair.direction === 'import'
+            ? `the frozen object calls ${pair.name} with the old prototype; at the machine level ${what}`
+            : `the new kernel calls the frozen object's ${pair.name} with another prototype; at the machine level ${what}`,
+        before,
+        after,
+        diff: declarationDiff(before, after),
+        evidence: [frozenSide(pair.object.path, pair.before.graph, pair.before.type), kernelSide(pair.source, pair.after.type)],
+      });
+    }
+    return findings;
+  },
+});

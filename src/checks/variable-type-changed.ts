@@ -1,0 +1,38 @@
+import type { Finding } from '../findings/index.js';
+import { declare } from '../model/cdecl.js';
+import { ClosureComparison } from '../model/compare.js';
+import { defineCheck } from './check.js';
+import { declarationDiff, frozenSide, kernelSide } from './declarations.js';
+import { summarizeChanges } from './layout-changed.js';
+
+/** An imported variable whose type is no longer what the frozen object reads and writes. */
+export const variableTypeChangedCheck = defineCheck({
+  name: 'imported variables',
+  produces: ['variable-type-changed'],
+  run(model) {
+    const findings: Finding[] = [];
+    for (const v of model.signatures.variables()) {
+      if (!v.after || !v.source) continue;
+      // Only the variable's own type: aggregates it reaches are layout-changed's.
+      const cmp = new ClosureComparison(v.before.graph, v.after.graph);
+      const own = cmp.run([{ label: v.name, before: v.before.type, after: v.after.type, owned: false }]).find((d) => d.reach.depth === 0 && d.reach.via === v.name);
+      const changes = own?.changes.filter((c) => c.kind !== 'char-signedness' && c.kind !== 'enumerator-added') ?? [];
+      if (changes.length === 0) continue;
+      const before = declare(v.before.graph, v.before.type, v.name);
+      const after = declare(v.after.graph, v.after.type, v.name);
+      findings.push({
+        id: 'variable-type-changed',
+        severity: 'runtime',
+        object: v.object.path,
+        symbol: v.name,
+        rank: 0,
+        message: `${v.name}: ${summarizeChanges(changes)}`,
+        before,
+        after,
+        diff: declarationDiff(before, after),
+        evidence: [frozenSide(v.object.path, v.before.graph, v.before.type), kernelSide(v.source, v.after.type)],
+      });
+    }
+    return findings;
+  },
+});
