@@ -70,6 +70,26 @@ export interface Root {
   readonly owned: boolean;
 }
 
+/** A type pair one level deep: its own changes, and the pairs it leads to. */
+interface PairResult {
+  readonly changes: readonly Change[];
+  readonly edges: readonly Edge[];
+}
+
+interface Edge {
+  readonly a: TypeRef;
+  readonly b: TypeRef;
+  /** Through a pointer (one hop more), or held by value. */
+  readonly pointer: boolean;
+  readonly path: string;
+}
+
+/**
+ * Results of comparing type pairs, shareable between comparisons over the same two graphs
+ * (comparing every export of two kernels compares struct task_struct once, not 10,000 times).
+ */
+export type PairCache = Map<string, PairResult>;
+
 interface Pending {
   readonly a: TypeRef;
   readonly b: TypeRef;
@@ -97,6 +117,9 @@ export class ClosureComparison {
   constructor(
     readonly a: TypeGraph,
     readonly b: TypeGraph,
+    private readonly cache: PairCache = new Map(),
+    /** Pointer hops to follow from a root; more only for studies of the whole closure. */
+    private readonly hops: number = CLOSURE_HOPS,
   ) {}
 
   /** Compares from the roots; returns the deltas (only those with changes). */
@@ -124,16 +147,33 @@ export class ClosureComparison {
     const ra = resolved(this.a, item.a);
     const rb = resolved(this.b, item.b);
     if (this.seen.has(this.key(ra.ref, rb.ref)) && (ra.ref !== item.a || rb.ref !== item.b)) return;
-    this.seen.add(this.key(ra.ref, rb.ref));
-    const changes: Change[] = [];
+    const resolvedKey = this.key(ra.ref, rb.ref);
+    this.seen.add(resolvedKey);
+    let result = this.cache.get(resolvedKey);
+    if (!result) {
+      const changes: Change[] = [];
+      const edges: Edge[] = [];
+      this.compareNodes(ra.node, rb.node, '', changes, edges, 0);
+      result = { changes, edges };
+      this.cache.set(resolvedKey, result);
+    }
+    const { reach } = item;
+    for (const e of result.edges) {
+      if (e.pointer && reach.depth >= this.hops) continue;
+      this.enqueue(e.a, e.b, {
+        depth: reach.depth + (e.pointer ? 1 : 0),
+        byValue: reach.byValue && !e.pointer,
+        via: `${reach.via}${e.path ? `.${e.path}` : ''}${e.pointer ? ' ->' : ''}`,
+        root: reach.root,
+      });
+    }
     const name = aggregateName(ra.node) ?? item.root ?? declare(this.a, item.a);
-    this.compareNodes(ra.node, rb.node, '', changes, item.reach, 0);
-    if (isNamedAggregate(ra.node) && isNamedAggregate(rb.node)) this.compared.push({ name, reach: item.reach });
-    if (changes.length) this.deltas.push({ name, before: ra.ref, after: rb.ref, changes, reach: item.reach });
+    if (isNamedAggregate(ra.node) && isNamedAggregate(rb.node)) this.compared.push({ name, reach });
+    if (result.changes.length) this.deltas.push({ name, before: ra.ref, after: rb.ref, changes: result.changes, reach });
   }
 
   /** Compares two resolved nodes in place, recording changes under `path`. */
-  private compareNodes(na: TypeNode, nb: TypeNode, path: string, out: Change[], reach: Reach, depth: number): void {
+  private compareNodes(na: TypeNode, nb: TypeNode, path: string, out: Change[], edges: Edge[], depth: number): void {
     if (depth > MAX_INLINE_DEPTH) return;
     if (na.kind !== nb.kind) {
       // An old declaration (the object never saw the layout) meeting anything is no dependency.
@@ -158,13 +198,7 @@ export class ClosureComparison {
       }
       case 'pointer': {
         const b = nb as typeof na;
-        if (reach.depth >= CLOSURE_HOPS) return;
-        this.enqueue(na.target, b.target, {
-          depth: reach.depth + 1,
-          byValue: false,
-          via: `${reach.via}${path ? `.${path}` : ''} ->`,
-          root: reach.root,
-        });
+        edges.push({ a: na.target, b: b.target, pointer: true, path });
         return;
       }
       case 'array': {
@@ -173,13 +207,13 @@ export class ClosureComparison {
         if ((na.count ?? 0) !== (b.count ?? 0)) out.push({ kind: 'array-length', path, before: String(na.count ?? '[]'), after: String(b.count ?? '[]') });
         const ea = resolved(this.a, na.element);
         const eb = resolved(this.b, b.element);
-        this.compareMember(ea.ref, eb.ref, `${path}[]`, out, reach, depth + 1);
+        this.compareMember(ea.ref, eb.ref, `${path}[]`, out, edges, depth + 1);
         return;
       }
       case 'struct':
       case 'union': {
         const b = nb as typeof na;
-        this.compareAggregate(na, b, path, out, reach, depth);
+        this.compareAggregate(na, b, path, out, edges, depth);
         return;
       }
       case 'enum': {
@@ -207,8 +241,8 @@ export class ClosureComparison {
           if (na.variadic !== b.variadic) out.push({ kind: 'variadic', path, before: na.variadic ? 'variadic' : 'fixed', after: b.variadic ? 'variadic' : 'fixed' });
         }
         const n = Math.min(na.params.length, b.params.length);
-        for (let i = 0; i < n; i++) this.compareMember(na.params[i]!.type, b.params[i]!.type, join(path, `(param ${i + 1})`), out, reach, depth + 1);
-        this.compareMember(na.returns, b.returns, join(path, '(return)'), out, reach, depth + 1);
+        for (let i = 0; i < n; i++) this.compareMember(na.params[i]!.type, b.params[i]!.type, join(path, `(param ${i + 1})`), out, edges, depth + 1);
+        this.compareMember(na.returns, b.returns, join(path, '(return)'), out, edges, depth + 1);
         return;
       }
       default:
@@ -221,7 +255,7 @@ export class ClosureComparison {
    * aggregate held by value becomes its own delta (reached at the same depth, by value);
    * anonymous ones are compared inline.
    */
-  private compareMember(a: TypeRef, b: TypeRef, path: string, out: Change[], reach: Reach, depth: number): void {
+  private compareMember(a: TypeRef, b: TypeRef, path: string, out: Change[], edges: Edge[], depth: number): void {
     const ra = resolved(this.a, a);
     const rb = resolved(this.b, b);
     if (isNamedAggregate(ra.node) && isNamedAggregate(rb.node) && ra.node.kind === rb.node.kind) {
@@ -230,10 +264,10 @@ export class ClosureComparison {
       if (sa !== undefined && sb !== undefined && sa !== sb) {
         out.push({ kind: 'size', path, before: `${aggregateName(ra.node)} (${sa} bytes)`, after: `${aggregateName(rb.node)} (${sb} bytes)` });
       }
-      this.enqueue(ra.ref, rb.ref, { depth: reach.depth, byValue: reach.byValue, via: `${reach.via}${path ? `.${path}` : ''}`, root: reach.root });
+      edges.push({ a: ra.ref, b: rb.ref, pointer: false, path });
       return;
     }
-    this.compareNodes(ra.node, rb.node, path, out, reach, depth);
+    this.compareNodes(ra.node, rb.node, path, out, edges, depth);
   }
 
   private compareAggregate(
@@ -241,7 +275,7 @@ export class ClosureComparison {
     nb: Extract<TypeNode, { kind: 'struct' | 'union' }>,
     path: string,
     out: Change[],
-    reach: Reach,
+    edges: Edge[],
     depth: number,
   ): void {
     if (na.size === undefined) return; // the object never saw this layout
@@ -271,7 +305,7 @@ export class ClosureComparison {
       matched.add(key);
       if (m.bitOffset !== other.bitOffset) out.push({ kind: 'member-offset', path: label, before: bytes(m.bitOffset), after: bytes(other.bitOffset) });
       if (m.bitSize !== other.bitSize) out.push({ kind: 'member-bitfield', path: label, before: m.bitSize === undefined ? 'not a bitfield' : `${m.bitSize} bits`, after: other.bitSize === undefined ? 'not a bitfield' : `${other.bitSize} bits` });
-      this.compareMember(m.type, other.type, label, out, reach, depth + 1);
+      this.compareMember(m.type, other.type, label, out, edges, depth + 1);
     });
     nb.members.forEach((m, i) => {
       const key = keysB[i]!;
