@@ -7,32 +7,126 @@ export interface BenchCase {
   readonly argv: readonly string[];
   /** Files that must exist. */
   readonly inputs: readonly string[];
+  /** Runs after the warm-up (default BENCH_RUNS, 5); minutes-long peers run once, without warm-up. */
+  readonly runs?: number;
   readonly target?: { readonly seconds: number; readonly rssMB: number };
   /** The relinkable case this peer is compared with. */
   readonly peerOf?: string;
   readonly peerNote?: string;
+  /** The relinkable case must be faster than this peer (a target expressed as a ratio). */
+  readonly mustBeat?: boolean;
 }
 
 const CACHE = process.env.RELINKABLE_CACHE ?? join(homedir(), '.cache', 'relinkable');
 const corpus = (v: string) => join(CACHE, 'corpus', v);
 const JITTER_61 = join(corpus('6.1.170'), 'usr/lib/debug/lib/modules/6.1.0-47-amd64/kernel/crypto/jitterentropy_rng.ko');
 const SYMVERS_612 = join(corpus('6.12.117'), 'usr/src/linux-headers-6.12.117+deb12-amd64/Module.symvers');
+const VMLINUX_61 = join(corpus('6.1.170'), 'usr/lib/debug/boot/vmlinux-6.1.0-47-amd64');
+const VMLINUX_612 = join(corpus('6.12.117'), 'usr/lib/debug/boot/vmlinux-6.12.117+deb12-amd64');
 const CLI = join('dist', 'src', 'cli', 'main.js');
+const check = (...extra: string[]) => [process.execPath, CLI, 'check', JITTER_61, '--kernel', corpus('6.12.117'), '--format', 'json', '--fail-on', 'never', '--output', '/dev/null', ...extra];
+const sh = (command: string) => ['sh', '-c', command];
+/** kmidiff's whitelist of the module's imports, and two empty module directories (it wants them). */
+const KMIDIFF_SETUP = `d=$(mktemp -d) && mkdir $d/1 $d/2 && { echo '[abi_whitelist]'; nm -u '${JITTER_61}' | awk '{print "  "$2}'; } > $d/wl`;
 
 export const CASES: readonly BenchCase[] = [
+  // Issue 2: the link check alone.
   {
-    id: 'check-ko-symbols',
-    title: 'relinkable check jitterentropy_rng.ko (6.1.170) --kernel Debian 6.12.117',
-    argv: [process.execPath, CLI, 'check', JITTER_61, '--kernel', corpus('6.12.117'), '--format', 'json', '--fail-on', 'never', '--output', '/dev/null'],
+    id: 'check-symbols',
+    title: 'check jitterentropy_rng.ko 6.1.170 vs Debian 6.12.117: link checks only (--type-source none)',
+    argv: check('--type-source', 'none'),
     inputs: [JITTER_61, corpus('6.12.117')],
     target: { seconds: 0.5, rssMB: 200 },
   },
   {
     id: 'nm-grep',
     title: 'peer: nm -u jitterentropy_rng.ko, piped to grep -wF over Module.symvers',
-    argv: ['sh', '-c', `nm -u '${JITTER_61}' | awk '{print $2}' | grep -wFf - '${SYMVERS_612}' >/dev/null`],
+    argv: sh(`nm -u '${JITTER_61}' | awk '{print $2}' | grep -wFf - '${SYMVERS_612}' >/dev/null`),
     inputs: [JITTER_61, SYMVERS_612],
-    peerOf: 'check-ko-symbols',
-    peerNote: 'nm+grep only lists which imports are exported; no CRCs, GPL, namespaces, renames, or built-in detection',
+    peerOf: 'check-symbols',
+    peerNote: 'nm+grep only lists which imports are exported',
+  },
+  // Issue 3: the interface checks, through BTF and through DWARF.
+  {
+    id: 'check-btf',
+    title: 'check jitterentropy_rng.ko vs Debian 6.12.117 through BTF (--type-source btf)',
+    argv: check('--type-source', 'btf'),
+    inputs: [JITTER_61, corpus('6.12.117')],
+    target: { seconds: 0.3, rssMB: 200 },
+  },
+  {
+    id: 'check-dwarf',
+    title: 'check jitterentropy_rng.ko vs Debian 6.12.117 through DWARF (--type-source dwarf)',
+    argv: check('--type-source', 'dwarf'),
+    inputs: [JITTER_61, corpus('6.12.117')],
+    target: { seconds: 1.5, rssMB: 400 },
+  },
+  {
+    id: 'kmidiff',
+    title: 'peer: kmidiff --kmi-whitelist <its imports> --vmlinux1 6.1.170 --vmlinux2 6.12.117',
+    argv: sh(`${KMIDIFF_SETUP} && kmidiff --kmi-whitelist $d/wl --vmlinux1 '${VMLINUX_61}' --vmlinux2 '${VMLINUX_612}' $d/1 $d/2 >/dev/null; rm -rf $d`),
+    inputs: [JITTER_61, VMLINUX_61, VMLINUX_612],
+    peerOf: 'check-dwarf',
+    peerNote: '1,073 unranked lines for the same 15 imports',
+  },
+  {
+    id: 'btf-parse',
+    title: 'BTF of the 6.12 vmlinux parsed into the type model (every type)',
+    argv: [process.execPath, join('dist', 'bench', 'btf-parse.js'), VMLINUX_612],
+    inputs: [VMLINUX_612],
+  },
+  {
+    id: 'bpftool',
+    title: 'peer: bpftool btf dump file <6.12 vmlinux> format raw',
+    argv: sh(`bpftool btf dump file '${VMLINUX_612}' format raw >/dev/null`),
+    inputs: [VMLINUX_612],
+    peerOf: 'btf-parse',
+  },
+  {
+    id: 'dwarf-pass-612',
+    title: 'full DWARF pass over the 6.12 vmlinux (every DIE, every attribute)',
+    argv: [process.execPath, join('dist', 'bench', 'dwarf-pass.js'), VMLINUX_612],
+    inputs: [VMLINUX_612],
+    runs: 1,
+  },
+  {
+    id: 'readelf-612',
+    title: 'peer: readelf --debug-dump=info <6.12 vmlinux>',
+    argv: sh(`readelf --debug-dump=info '${VMLINUX_612}' >/dev/null`),
+    inputs: [VMLINUX_612],
+    runs: 1,
+    peerOf: 'dwarf-pass-612',
+  },
+  {
+    id: 'pahole-612',
+    title: 'peer: pahole <6.12 vmlinux>',
+    argv: sh(`pahole '${VMLINUX_612}' >/dev/null`),
+    inputs: [VMLINUX_612],
+    runs: 1,
+    peerOf: 'dwarf-pass-612',
+  },
+  {
+    id: 'abidw-612',
+    title: 'peer: abidw --noout <6.12 vmlinux>',
+    argv: ['abidw', '--noout', VMLINUX_612],
+    inputs: [VMLINUX_612],
+    runs: 1,
+    peerOf: 'dwarf-pass-612',
+  },
+  {
+    id: 'dwarf-pass-61',
+    title: 'full DWARF pass over the 6.1 vmlinux',
+    argv: [process.execPath, join('dist', 'bench', 'dwarf-pass.js'), VMLINUX_61],
+    inputs: [VMLINUX_61],
+    runs: 1,
+  },
+  {
+    id: 'abidw-61',
+    title: 'peer: abidw --noout <6.1 vmlinux>',
+    argv: ['abidw', '--noout', VMLINUX_61],
+    inputs: [VMLINUX_61],
+    runs: 1,
+    peerOf: 'dwarf-pass-61',
+    mustBeat: true,
   },
 ];

@@ -30,10 +30,11 @@ function runOnce(argv: readonly string[]): { seconds: number; rssMB: number } {
 }
 
 function measure(job: BenchCase): Measured {
-  runOnce(job.argv); // warm the page cache and the JIT's disk cache
+  const runs = job.runs ?? RUNS;
+  if (runs > 1) runOnce(job.argv); // warm the page cache
   const seconds: number[] = [];
   const rssMB: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
+  for (let i = 0; i < runs; i++) {
     const r = runOnce(job.argv);
     seconds.push(r.seconds);
     rssMB.push(r.rssMB);
@@ -51,10 +52,16 @@ function main(): number {
     console.error('bench: dist/ is missing: run npm run build');
     return 2;
   }
-  console.log(`# relinkable bench — ${RUNS} runs each after one warm-up; ${cpus().length} CPUs, load ${loadavg()[0]!.toFixed(2)}\n`);
-  const results = CASES.map(measure);
-  console.log('| job | median s | min s | max s | peak RSS MB (max) | target |');
-  console.log('| --- | ---: | ---: | ---: | ---: | --- |');
+  const only = process.argv.slice(2);
+  const cases = only.length ? CASES.filter((c) => only.includes(c.id)) : CASES;
+  console.log(`# relinkable bench — ${RUNS} runs each after one warm-up (single-run jobs: one run); ${cpus().length} CPUs, load ${loadavg()[0]!.toFixed(2)}\n`);
+  const results = cases.map((c) => {
+    const r = measure(c);
+    console.error(`  ${c.id}: median ${median(r.seconds).toFixed(3)} s`);
+    return r;
+  });
+  console.log('| job | runs | median s | min s | max s | peak RSS MB (max) | target |');
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | --- |');
   let failed = 0;
   for (const r of results) {
     const med = median(r.seconds);
@@ -65,14 +72,22 @@ function main(): number {
       if (!ok) failed++;
       target = `${ok ? 'met' : 'MISSED'}: ≤ ${r.job.target.seconds} s, ≤ ${r.job.target.rssMB} MB`;
     }
-    console.log(`| ${r.job.title} | ${med.toFixed(3)} | ${Math.min(...r.seconds).toFixed(3)} | ${Math.max(...r.seconds).toFixed(3)} | ${rss.toFixed(0)} | ${target} |`);
+    console.log(`| ${r.job.title} | ${r.seconds.length} | ${med.toFixed(3)} | ${Math.min(...r.seconds).toFixed(3)} | ${Math.max(...r.seconds).toFixed(3)} | ${rss.toFixed(0)} | ${target} |`);
   }
   console.log('');
   for (const r of results) {
     if (!r.job.peerOf) continue;
-    const ours = results.find((x) => x.job.id === r.job.peerOf)!;
+    const ours = results.find((x) => x.job.id === r.job.peerOf);
+    if (!ours) continue;
     const ratio = median(ours.seconds) / median(r.seconds);
-    console.log(`- ${ours.job.id} vs ${r.job.id}: relinkable takes ${ratio.toFixed(2)}× the peer's median time (${r.job.peerNote ?? ''})`);
+    const memory = Math.max(...ours.rssMB) / Math.max(...r.rssMB);
+    let verdict = '';
+    if (r.job.mustBeat) {
+      const ok = ratio < 1;
+      if (!ok) failed++;
+      verdict = ok ? ' — target met: faster than the peer' : ' — target MISSED: not faster than the peer';
+    }
+    console.log(`- ${ours.job.id} vs ${r.job.id}: ${ratio.toFixed(2)}× the time, ${memory.toFixed(2)}× the memory${r.job.peerNote ? ` (${r.job.peerNote})` : ''}${verdict}`);
   }
   if (failed) console.log(`\n${failed} target(s) missed`);
   return failed ? 1 : 0;

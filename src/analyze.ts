@@ -18,13 +18,14 @@ export interface CheckOptions extends LocateOptions {
   replaces?: readonly string[] | undefined;
   /** Objects built from the same sources in the new tree: the preferred view of the new interface. */
   reference?: readonly string[] | undefined;
-  /** Which of vmlinux's type information to use: both (BTF first), or only one. */
-  typeSource?: 'auto' | 'btf' | 'dwarf' | undefined;
+  /** Which of vmlinux's type information to use: both (BTF first), only one, or none (link checks only). */
+  typeSource?: 'auto' | 'btf' | 'dwarf' | 'none' | undefined;
 }
 
 /** The new kernel's interface sources, most preferred first: reference objects, vmlinux BTF, vmlinux DWARF. */
 function interfaceSources(kernel: NewKernel, references: readonly string[], typeSource: CheckOptions['typeSource'] = 'auto'): InterfaceSource[] {
   const sources: InterfaceSource[] = [];
+  if (typeSource === 'none') return sources;
   for (const path of references) {
     const elf = ElfFile.open(path);
     if (elf.header.machine !== kernel.machine) throw new InputError(path, `wrong architecture for the new kernel (${machineName(elf.header.machine)})`);

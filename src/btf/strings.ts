@@ -44,16 +44,23 @@ export class BtfStrings {
     return { table, index: off - table.start };
   }
 
+  private readonly decoded = new Map<number, string>();
+
   has(off: number): boolean {
     return Number.isInteger(off) && off >= 0 && off < this.total;
   }
 
   get(off: number): string {
+    const cached = this.decoded.get(off);
+    if (cached !== undefined) return cached;
     const hit = this.locate(off);
     if (!hit) throw new InputError(this.file, `string offset ${off} out of range (${this.total} bytes of strings)`);
     const b = hit.table.bytes;
     const end = b.indexOf(0, hit.index);
-    return b.toString('utf8', hit.index, end);
+    // BTF deduplicates strings: member names like "next" or "lock" are one offset used thousands of times.
+    const text = b.toString('utf8', hit.index, end);
+    this.decoded.set(off, text);
+    return text;
   }
 
   /** Whether `off` is where a string begins (offset 0, a split section's first byte, or after a NUL). */

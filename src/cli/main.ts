@@ -23,7 +23,7 @@ interface CheckFlags {
   release?: string;
   replaces?: string[];
   reference?: string[];
-  typeSource: 'auto' | 'btf' | 'dwarf';
+  typeSource: 'auto' | 'btf' | 'dwarf' | 'none';
   format: 'text' | 'json';
   output?: string;
   failOn: Severity | 'never';
@@ -64,7 +64,9 @@ export async function main(
     .option('--replaces <path>', 'what the frozen object replaces (object path in the build directory, or compile unit); repeat per object', collect)
     .option('--reference <object>', 'the same source compiled in the new tree: preferred for the new interface; repeatable', collect)
     .addOption(
-      new Option('--type-source <source>', "vmlinux type information to compare with: auto (BTF, then DWARF), or only one").choices(['auto', 'btf', 'dwarf']).default('auto'),
+      new Option('--type-source <source>', 'vmlinux type information to compare interfaces with: auto (BTF, then DWARF), only one, or none (link checks only)')
+        .choices(['auto', 'btf', 'dwarf', 'none'])
+        .default('auto'),
     )
     .addOption(new Option('--format <format>', 'report format').choices(['text', 'json']).default('text'))
     .option('--output <file>', 'write the report to a file instead of standard output')

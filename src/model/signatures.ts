@@ -177,7 +177,7 @@ export class SignatureAnalysis {
     const charSignedness: TypeDelta[] = [];
     const notCompared = { functions: [] as { name: string; why: string }[], variables: [] as { name: string; why: string }[], owned: [] as { name: string; why: string }[] };
     const withoutDwarf: string[] = [];
-    const nowhere = `not found in ${this.sources.map((s) => s.description).join(' or ') || 'any type source of the new kernel'}`;
+    const nowhere = this.sources.length ? `not found in ${this.sources.map((s) => s.description).join(' or ')}` : 'no type source of the new kernel was used (--type-source none)';
 
     for (const obj of this.frozen) {
       const mine = this.frozenInterface(obj);
