@@ -12,6 +12,9 @@ import { SignatureAnalysis, type Coverage } from './model/signatures.js';
 import { DwarfFile } from './dwarf/index.js';
 import { ElfFile, FileSource } from './elf/index.js';
 import { looksLikeSnapshot, readSnapshot } from './snapshot/read.js';
+import { bundledCatalogueDirectory, type Catalogue } from './catalogue/catalogue.js';
+import { configRenamesOf, readCatalogue } from './checks/primitives/index.js';
+import { KernelBuild, OriginKernel } from './model/kernel-build.js';
 
 export interface CheckOptions extends LocateOptions {
   /** What each frozen object replaces, in the order the objects were given. */
@@ -20,6 +23,10 @@ export interface CheckOptions extends LocateOptions {
   reference?: readonly string[] | undefined;
   /** Which of vmlinux's type information to use: both (BTF first), only one, or none (link checks only). */
   typeSource?: 'auto' | 'btf' | 'dwarf' | 'none' | undefined;
+  /** The kernel the frozen objects were compiled in (its headers): what their feature numbers and fixup types meant. */
+  builtWith?: string | undefined;
+  /** A signatures/ catalogue directory other than the bundled one. */
+  signatures?: string | undefined;
 }
 
 /** The new kernel's interface sources, most preferred first: reference objects, vmlinux BTF, vmlinux DWARF. */
@@ -48,6 +55,9 @@ export interface Analysis {
   readonly replacements: ReadonlyMap<FrozenObject, Replacement>;
   readonly findings: readonly Finding[];
   readonly coverage: Coverage;
+  readonly catalogue: Catalogue;
+  /** The catalogue came from --signatures rather than the bundled one. */
+  readonly catalogueGiven: boolean;
 }
 
 /** A frozen object, or its ABI snapshot (relinkable extract): told apart by the first bytes. */
@@ -98,7 +108,10 @@ export async function analyze(objectPaths: readonly string[], options: CheckOpti
     return [...obj.definitions.values()].filter((d) => d.kind === 'function' && r.definitions.has(d.name)).map((d) => d.name);
   };
   const signatures = new SignatureAnalysis(frozen, sources, frozenInterface, kernel.machine, definitionsUsed);
-  const model = new LinkModel(mode, frozen, kernel, replacements, signatures);
+  const catalogue = readCatalogue(options.signatures ?? bundledCatalogueDirectory());
+  const origin = options.builtWith ? new OriginKernel(options.builtWith) : undefined;
+  const build = new KernelBuild(kernel, configRenamesOf(catalogue), options.reference ?? [], replacements);
+  const model = new LinkModel(mode, frozen, kernel, replacements, signatures, { catalogue, build, origin });
   const findings = runChecks(model);
-  return { frozen, kernel, mode, replacements, findings, coverage: signatures.coverage() };
+  return { frozen, kernel, mode, replacements, findings, coverage: signatures.coverage(), catalogue, catalogueGiven: options.signatures !== undefined };
 }

@@ -15,6 +15,7 @@ import { enumChangedCheck } from './enum-changed.js';
 import { layoutChangedCheck } from './layout-changed.js';
 import { prototypeChangedCheck } from './prototype-changed.js';
 import { variableTypeChangedCheck } from './variable-type-changed.js';
+import { primitivesCheck } from './primitives/index.js';
 
 export const CHECKS: readonly Check[] = [
   replacementCheck,
@@ -30,6 +31,7 @@ export const CHECKS: readonly Check[] = [
   enumChangedCheck,
   variableTypeChangedCheck,
   modversionsCrcCheck,
+  primitivesCheck,
 ];
 
 /** Findings without a rank sort after the ranked ones of their severity. */

@@ -23,6 +23,8 @@ interface CheckFlags {
   release?: string;
   replaces?: string[];
   reference?: string[];
+  builtWith?: string;
+  signatures?: string;
   typeSource: 'auto' | 'btf' | 'dwarf' | 'none';
   format: 'text' | 'json';
   output?: string;
@@ -63,6 +65,8 @@ export async function main(
     .option('--release <abi>', 'with several kernels in a Debian layout: which one')
     .option('--replaces <path>', 'what the frozen object replaces (object path in the build directory, or compile unit); repeat per object', collect)
     .option('--reference <object>', 'the same source compiled in the new tree: preferred for the new interface; repeatable', collect)
+    .option('--built-with <dir>', 'the kernel the frozen objects were compiled in (build directory or linux-headers): what their CPU feature numbers and fixup types meant')
+    .option('--signatures <dir>', 'a build-primitive catalogue other than the bundled signatures/')
     .addOption(
       new Option('--type-source <source>', 'vmlinux type information to compare interfaces with: auto (BTF, then DWARF), only one, or none (link checks only)')
         .choices(['auto', 'btf', 'dwarf', 'none'])
@@ -85,6 +89,8 @@ export async function main(
         replaces: flags.replaces,
         reference: flags.reference,
         typeSource: flags.typeSource,
+        builtWith: flags.builtWith,
+        signatures: flags.signatures,
       });
       const report = buildReport(analysis, toolVersion());
       const toTerminal = !flags.output && io.stdout.isTTY === true;

@@ -39,4 +39,6 @@ export interface Finding {
   readonly rank?: number | undefined;
   /** Unified diff of `before` and `after` when they are declarations. */
   readonly diff?: string | undefined;
+  /** The signatures/ catalogue entry a build-primitive finding comes from. */
+  readonly signature?: string | undefined;
 }

@@ -7,6 +7,8 @@ import { ElfFile, type ElfSymbol } from '../elf/index.js';
 import { ET_EXEC, SHN_UNDEF } from '../elf/constants.js';
 import { InputError } from '../errors.js';
 import { BuildTree } from './build-tree.js';
+import { KernelSources } from './headers.js';
+import { readLinkerScript, type LinkerScript } from './linker-script.js';
 import { KernelConfig } from './kconfig.js';
 import { readVmlinuxExports } from './ksymtab.js';
 import type { KernelArtifacts } from './locate.js';
@@ -28,6 +30,9 @@ export class NewKernel {
   private treeCache: BuildTree | undefined | null;
   private releaseCache: string | undefined | null;
   private builtinCache: Map<string, { file: string; line: number; entry: string }> | undefined;
+  private sourcesCache: KernelSources | undefined;
+  private readonly scripts = new Map<string, LinkerScript | null>();
+  private producerCache: string | undefined | null;
   /** Symbols by name, as looked up so far. */
   private readonly lookups = new Map<string, ElfSymbol[]>();
 
@@ -172,5 +177,50 @@ export class NewKernel {
     const base = this.artifacts.layout === 'build-dir' ? this.artifacts.root : this.artifacts.modulesDir && join(this.artifacts.modulesDir, 'kernel');
     const rel = base ? relative(base, koPath) : basename(koPath);
     return rel.replace(/\.ko$/, '');
+  }
+
+  /** Source files of the new kernel: the build directory's source tree, Debian's linux-headers packages. */
+  sources(): KernelSources {
+    this.sourcesCache ??= KernelSources.of(this.artifacts.root, this.artifacts.headersDir);
+    return this.sourcesCache;
+  }
+
+  /** The linker script of the final vmlinux link (build directory), or of module links (scripts/module.lds). */
+  linkerScript(which: 'vmlinux' | 'module'): { file: string; script: LinkerScript } | undefined {
+    const file = which === 'vmlinux' ? this.artifacts.linkerScript : this.sources().find('scripts/module.lds');
+    if (!file) return undefined;
+    let script = this.scripts.get(file);
+    if (script === undefined) this.scripts.set(file, (script = readLinkerScript(file)));
+    return script ? { file, script } : undefined;
+  }
+
+  /** DW_AT_producer of vmlinux's first compile unit: the compiler and the flags most of the kernel was built with. */
+  firstProducer(): string | undefined {
+    if (this.producerCache === undefined) {
+      this.producerCache = null;
+      const dwarf = this.dwarf();
+      // The first units are often assembler (head_64.S): walk unit to unit, reading root DIEs only.
+      for (let offset = 0, n = 0; dwarf && n < 64; n++) {
+        const cu = dwarf.compileUnitAt(offset);
+        if (!cu) break;
+        if (cu.producer && /^GNU C|clang/.test(cu.producer)) {
+          this.producerCache = cu.producer;
+          break;
+        }
+        offset = cu.header.end;
+      }
+    }
+    return this.producerCache ?? undefined;
+  }
+
+  /** The compile command kbuild recorded for an object of a build directory (.<name>.o.cmd), when there is one. */
+  compileCommand(objectRelPath: string): { file: string; command: string } | undefined {
+    const root = this.artifacts.layout === 'build-dir' ? this.artifacts.root : undefined;
+    if (!root) return undefined;
+    const file = join(root, objectRelPath.replace(/([^/]+)$/, '.$1.cmd'));
+    if (!existsSync(file)) return undefined;
+    const text = readFileSync(file, 'utf8');
+    const m = /^(?:savedcmd|cmd)_\S+\s*:=\s*(.*)$/m.exec(text);
+    return m ? { file, command: m[1]! } : undefined;
   }
 }

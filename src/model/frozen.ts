@@ -8,6 +8,7 @@ import { readModuleInfo, type ModuleInfo } from '../kernel/module-info.js';
 import { ObjectDwarfInterface, type FrozenInterface } from './interface.js';
 import { kindOfSymbolType, type SymbolKind } from './kinds.js';
 import { FunctionLocator } from './sites.js';
+import { readBuildFacts, type BuildFacts } from './build.js';
 
 export interface ReferenceSite {
   readonly section: string;
@@ -71,6 +72,8 @@ export interface FrozenObject {
   /** The interface it was compiled against, from its DWARF or a snapshot; undefined when it has neither. */
   readonly compiledAgainst: FrozenInterface | undefined;
   readonly producer: string | undefined;
+  /** The low-level build conventions it shows (src/model/build.ts). */
+  readonly build: BuildFacts;
 }
 
 const MAX_SITES = 8;
@@ -186,6 +189,7 @@ export function readFrozenObject(path: string): FrozenObject {
   }
 
   const moduleInfo = readModuleInfo(elf);
+  const compiledAgainst = dwarf ? new ObjectDwarfInterface(dwarf, `frozen ${path} (DWARF)`) : undefined;
   return {
     path,
     origin: 'object',
@@ -201,8 +205,9 @@ export function readFrozenObject(path: string): FrozenObject {
     imports,
     exports,
     compileUnits,
-    compiledAgainst: dwarf ? new ObjectDwarfInterface(dwarf, `frozen ${path} (DWARF)`) : undefined,
+    compiledAgainst,
     producer,
+    build: readBuildFacts(elf, dwarf, compiledAgainst),
   };
 }
 

@@ -1,3 +1,5 @@
+import type { Catalogue } from '../catalogue/catalogue.js';
+import type { KernelBuild, OriginKernel } from './kernel-build.js';
 import type { ElfSymbol } from '../elf/index.js';
 import type { NewKernel } from '../kernel/kernel.js';
 import type { ExportedSymbol } from '../kernel/symvers.js';
@@ -25,6 +27,12 @@ export type Resolution =
  * replace, plus the frozen objects. Checks ask it where a symbol resolves and who defines
  * what; it knows nothing of findings or reports.
  */
+export interface PrimitiveModel {
+  readonly catalogue: Catalogue;
+  readonly build: KernelBuild;
+  readonly origin: OriginKernel | undefined;
+}
+
 export class LinkModel {
   private readonly frozenDefinitions = new Map<string, FrozenObject>();
   private readonly replacedDefinitions = new Map<string, ReplacedUnit>();
@@ -39,6 +47,8 @@ export class LinkModel {
     readonly replacements: ReadonlyMap<FrozenObject, Replacement>,
     /** The interface comparison (prototypes, layouts) over the new kernel's sources. */
     readonly signatures: SignatureAnalysis,
+    /** The build-primitive catalogue and the new kernel's (and the origin kernel's) build conventions. */
+    readonly primitives: PrimitiveModel,
   ) {
     for (const obj of frozen) {
       for (const [name, def] of obj.definitions) {

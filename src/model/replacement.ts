@@ -1,4 +1,4 @@
-import { basename } from 'node:path';
+import { basename, join } from 'node:path';
 import { DW_AT, DW_TAG, type CompileUnitSummary, type DwarfFile, type UnitHeader } from '../dwarf/index.js';
 import { DW_OP_addr } from '../dwarf/constants.js';
 import { SHN_UNDEF } from '../elf/constants.js';
@@ -35,6 +35,10 @@ export interface ReplacedUnit {
   readonly exports: ReadonlySet<string>;
   /** What the references to its symbols were read from, for evidence. */
   readonly referenceSource: string;
+  /** The replaced object as a file of the new kernel (build-directory object, new module .ko), when it is one. */
+  readonly newObject: string | undefined;
+  /** DW_AT_producer of the replaced compile unit (compiler and flags the new kernel built it with), when known. */
+  readonly producer: string | undefined;
   /** Reads ahead (concurrently) what referencesTo will need. */
   prepare(): Promise<void>;
   /** References from the rest of the new kernel (everything but the replaced unit) to these names. */
@@ -123,6 +127,8 @@ function findReplacedObject(frozen: FrozenObject, kernel: NewKernel, explicit: s
     definitions,
     exports: new Set(),
     referenceSource: module ? `the other objects of ${module}.ko (${module}.mod)` : 'the other objects of vmlinux.a',
+    newObject: join(tree.root, path),
+    producer: undefined,
     prepare: () => tree.preload(siblings),
     referencesTo(names) {
       const out = new Map<string, Referrer[]>();
@@ -181,6 +187,8 @@ function findReplacedCompileUnit(frozen: FrozenObject, kernel: NewKernel, explic
     definitions,
     exports: new Set(),
     referenceSource: hasRelocations ? 'vmlinux relocations (linked with --emit-relocs)' : 'declarations in the other compile units of vmlinux DWARF',
+    newObject: undefined,
+    producer: unit.producer,
     prepare: nothingToPrepare,
     referencesTo(names) {
       return hasRelocations
@@ -317,6 +325,8 @@ function findReplacedModule(frozen: FrozenObject, kernel: NewKernel): Replacemen
     definitions,
     exports,
     referenceSource: 'Module.symvers (which modules import an export is not recorded there)',
+    newObject: ko,
+    producer: undefined,
     prepare: nothingToPrepare,
     referencesTo() {
       return new Map();

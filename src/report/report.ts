@@ -6,7 +6,7 @@ import type { Coverage } from '../model/signatures.js';
 
 export const REPORT_FORMAT = 'relinkable-report';
 /** Bumped on any change a consumer of the JSON could notice; docs/report-format.md describes each version. */
-export const REPORT_FORMAT_VERSION = 2;
+export const REPORT_FORMAT_VERSION = 3;
 
 export type Verdict = 'relinkable' | 'at-risk' | 'will-not-link';
 
@@ -25,6 +25,8 @@ export interface ReportFinding {
   readonly rank: number | null;
   /** Unified diff of before and after, when they are declarations. */
   readonly diff: string | null;
+  /** The signatures/ catalogue entry of a build-primitive finding. */
+  readonly signature: string | null;
   readonly docs: string;
 }
 
@@ -62,6 +64,8 @@ export interface Report {
   readonly summary: Readonly<Record<Severity, number>>;
   /** What the interface comparison covered, and what it could not compare, with why. */
   readonly coverage: Coverage;
+  /** The build-primitive catalogue the report was made with. */
+  readonly catalogue: { readonly version: string; readonly digest: string; readonly entries: number; readonly directory: string | null };
   readonly findings: readonly ReportFinding[];
 }
 
@@ -113,6 +117,7 @@ export function buildReport(analysis: Analysis, version: string): Report {
     },
     summary,
     coverage: analysis.coverage,
+    catalogue: { version: analysis.catalogue.version, digest: analysis.catalogue.digest, entries: analysis.catalogue.entries.length, directory: analysis.catalogueGiven ? analysis.catalogue.directory : null },
     findings: analysis.findings.map((f) => ({
       id: f.id,
       title: FINDING_KINDS[f.id].title,
@@ -126,6 +131,7 @@ export function buildReport(analysis: Analysis, version: string): Report {
       candidates: f.candidates ?? [],
       rank: f.rank ?? null,
       diff: f.diff ?? null,
+      signature: f.signature ?? null,
       docs: docPage(f.id),
     })),
   };

@@ -53,6 +53,8 @@ export function renderText(report: Report, options: TextOptions): string {
     lines.push(`        not compared: ${x.name}: ${x.why}`);
   }
   for (const path of cov.withoutDwarf) lines.push(`        not compared: ${path} has no DWARF: its interface could not be read`);
+  const cat = report.catalogue;
+  lines.push(`catalogue ${cat.version} (${cat.entries} build primitives, sha256 ${cat.digest.slice(0, 16)}…)`);
 
   for (const severity of SEVERITIES) {
     const group = report.findings.filter((f) => f.severity === severity);
@@ -74,7 +76,7 @@ const COMPACT_RANK = 3;
 
 function renderFinding(f: ReportFinding, c: (code: string, s: string) => string): string[] {
   const out: string[] = [];
-  out.push(`  ${c(ANSI.bold, f.id)}${f.symbol ? `  ${f.symbol}` : ''}  [${f.object}]`);
+  out.push(`  ${c(ANSI.bold, f.id)}${f.symbol ? `  ${f.symbol}` : ''}${f.signature ? `  (${f.signature})` : ''}  [${f.object}]`);
   out.push(`    ${f.message}`);
   if (f.rank !== null && f.rank >= COMPACT_RANK) return out;
   if (f.diff !== null) {

@@ -1,6 +1,7 @@
 import type { FrozenDefinition, FrozenExport, FrozenSection } from '../model/frozen.js';
 import type { ModuleInfo } from '../kernel/module-info.js';
 import type { SymbolKind } from '../model/kinds.js';
+import type { BuildFacts } from '../model/build.js';
 
 /**
  * An ABI snapshot: what a frozen object expects of the kernel, as a small JSON file a
@@ -8,7 +9,7 @@ import type { SymbolKind } from '../model/kinds.js';
  * wherever it accepts the object. docs/snapshot-format.md describes each field.
  */
 export const SNAPSHOT_FORMAT = 'relinkable-abi-snapshot';
-export const SNAPSHOT_FORMAT_VERSION = 1;
+export const SNAPSHOT_FORMAT_VERSION = 2;
 
 /** A type node with its references replaced by snapshot type ids (0 is void). */
 export type SnapshotType =
@@ -51,6 +52,8 @@ export interface Snapshot {
   definitions: FrozenDefinition[];
   imports: { name: string; kind: SymbolKind; kindSource: string; weak: boolean; sites: SnapshotSite[] }[];
   exports: FrozenExport[];
+  /** The low-level build conventions the object shows (format 2+): compiler, function entries, special sections, BTF. */
+  build: BuildFacts;
   /** null when the object had no DWARF. */
   interface: {
     declaredFunctions: { name: string; type: number }[];

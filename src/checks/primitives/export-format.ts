@@ -1,0 +1,54 @@
+import { list, object, str } from '../../schema.js';
+import type { Finding } from '../../findings/index.js';
+import { catalogueVersion } from '../../model/kernel-build.js';
+import { defineDetector, frozenEvidence, primitiveFinding, someNames } from './detector.js';
+
+/**
+ * Up to v6.4 EXPORT_SYMBOL emitted the ksymtab entry in the object (___ksymtab+<sym>); from
+ * v6.5 the object only carries a .export_symbol marker and modpost writes the table. A
+ * frozen object of one era relinked into a kernel of the other: old-style entries still land
+ * in __ksymtab, but modpost does not see them (no Module.symvers line, no CRC, modules that
+ * import them fail modpost); new-style markers in an old kernel export nothing.
+ */
+export const exportFormat = defineDetector({
+  name: 'export-format',
+  produces: ['export-format-changed'],
+  parameters: object({ since: str(), oldSections: list(str(), 1), newSection: str() }),
+  run(entry, ctx): Finding[] {
+    if (ctx.frozen.isModule || ctx.frozen.exports.size === 0) return [];
+    const p = entry.parameters;
+    const version = ctx.kernel.version();
+    if (!version) return [];
+    const since = catalogueVersion(p.since);
+    const modern = version.major > since.major || (version.major === since.major && version.minor >= since.minor);
+    const oldStyle = ctx.build.sections.filter((s) => p.oldSections.some((o) => s.name.startsWith(o)));
+    const newStyle = ctx.build.sections.some((s) => s.name === p.newSection);
+    const names = [...ctx.frozen.exports.keys()].sort();
+    if (modern && oldStyle.length > 0 && !newStyle) {
+      return [
+        primitiveFinding(entry, ctx, {
+          id: 'export-format-changed',
+          symbol: names[0],
+          message: `the frozen object exports ${someNames(names)} the pre-${p.since} way (${oldStyle.length} ___ksymtab sections); the new kernel (${version.text}) builds its export table with modpost from ${p.newSection}, so modpost does not know these exports: no Module.symvers entry, no CRC, and modules importing them fail modpost`,
+          before: `${oldStyle[0]!.name} …`,
+          after: `${p.newSection} markers (${p.since}+)`,
+          evidence: [frozenEvidence(ctx, { section: oldStyle[0]!.name, detail: `${oldStyle.length} old-style export sections` }), { label: 'new kernel', detail: `release ${version.text}` }],
+        }),
+      ];
+    }
+    if (!modern && newStyle) {
+      return [
+        primitiveFinding(entry, ctx, {
+          id: 'export-format-changed',
+          severity: 'runtime',
+          symbol: names[0],
+          message: `the frozen object marks its exports in ${p.newSection} (${p.since}+), which the new kernel (${version.text}) does not read: ${someNames(names)} ${names.length > 1 ? 'are' : 'is'} not exported`,
+          before: p.newSection,
+          after: '___ksymtab+<sym> sections',
+          evidence: [frozenEvidence(ctx, { section: p.newSection }), { label: 'new kernel', detail: `release ${version.text}` }],
+        }),
+      ];
+    }
+    return [];
+  },
+});

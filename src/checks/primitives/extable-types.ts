@@ -1,0 +1,52 @@
+import { object } from '../../schema.js';
+import type { Finding } from '../../findings/index.js';
+import { defineDetector, frozenEvidence, primitiveFinding } from './detector.js';
+
+/**
+ * Since v5.16 an exception-table entry says what the fixup does in its data word
+ * (EX_TYPE_*); the kernel's fixup_exception() switches on it and BUGs on a type it does not
+ * know. Types come and go (6.12 drops EX_TYPE_COPY): every type the frozen entries use
+ * must exist in the new kernel's extable_fixup_types.h.
+ */
+export const extableTypes = defineDetector({
+  name: 'extable-types',
+  produces: ['extable-type-unknown'],
+  parameters: object({}),
+  run(entry, ctx): Finding[] {
+    const table = ctx.build.extable;
+    if (!table || table.layout !== 'data' || table.types.length === 0) return [];
+    const next = ctx.kernel.extableTypes();
+    if (!next) {
+      return [
+        primitiveFinding(entry, ctx, {
+          id: 'extable-type-unknown',
+          severity: 'review',
+          message: `the new kernel's extable_fixup_types.h was not found: the ${table.types.length} fixup types of the frozen __ex_table could not be checked`,
+          evidence: [frozenEvidence(ctx, { section: '__ex_table', detail: `${table.entries} entries` })],
+        }),
+      ];
+    }
+    const old = ctx.origin?.extableTypes();
+    const out: Finding[] = [];
+    for (const t of table.types) {
+      if (next.types.has(t.type & next.typeMask)) continue;
+      const was = old?.types.get(t.type & old.typeMask);
+      const label = was?.length ? was.join('/') : `type ${t.type}`;
+      out.push(
+        primitiveFinding(entry, ctx, {
+          id: 'extable-type-unknown',
+          symbol: was?.[0],
+          message: `${t.count} exception-table entr${t.count > 1 ? 'ies' : 'y'} (first at ${t.example}) use ${label}, which the new kernel does not define: a fault there reaches the "unknown type" path of fixup_exception()`,
+          before: `${label} (${t.type})`,
+          after: `type ${t.type} undefined`,
+          evidence: [
+            frozenEvidence(ctx, { section: '__ex_table', location: t.example, detail: `data & 0xff = ${t.type}, ${t.count} entries` }),
+            ...(old && was ? [{ label: 'built with', file: old.file, detail: `${was.join(', ')} = ${t.type}` }] : []),
+            { label: 'new kernel', file: next.file, detail: `no EX_TYPE_* = ${t.type}` },
+          ],
+        }),
+      );
+    }
+    return out;
+  },
+});

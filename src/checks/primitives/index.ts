@@ -1,0 +1,107 @@
+import { loadCatalogue, type Catalogue, type CatalogueEntry } from '../../catalogue/catalogue.js';
+import { UsageError } from '../../errors.js';
+import type { Finding, FindingId } from '../../findings/index.js';
+import type { LinkModel } from '../../model/link.js';
+import { defineCheck, type Check } from '../check.js';
+import { btfIds, splitBtf } from './btf.js';
+import { compilerFlags, compilerVersion } from './compiler-flags.js';
+import { configRenames } from './config-renames.js';
+import { cpuFeatures } from './cpu-features.js';
+import type { DetectorContext, RegisteredDetector } from './detector.js';
+import { exportFormat } from './export-format.js';
+import { extableTypes } from './extable-types.js';
+import { ftraceEntry } from './ftrace-entry.js';
+import { functionPadding } from './function-padding.js';
+import { instrumentation } from './instrumentation.js';
+import { kcfi } from './kcfi.js';
+import { landingPads } from './landing-pads.js';
+import { mitigationSites } from './mitigation-sites.js';
+import { moduleFormat } from './module-format.js';
+import { noreturn } from './noreturn.js';
+import { orcFormat } from './orc-format.js';
+import { percpuSymbols } from './percpu-symbols.js';
+import { sectionPlacement, sectionRenames } from './sections.js';
+import { specialSections } from './special-sections.js';
+import { stackProtector } from './stack-protector.js';
+import { unreferenced } from './unreferenced.js';
+
+/** Every detector the catalogue can name. */
+export const DETECTORS: readonly RegisteredDetector[] = [
+  btfIds,
+  compilerFlags,
+  compilerVersion,
+  configRenames,
+  cpuFeatures,
+  exportFormat,
+  extableTypes,
+  ftraceEntry,
+  functionPadding,
+  instrumentation,
+  kcfi,
+  landingPads,
+  mitigationSites,
+  moduleFormat,
+  noreturn,
+  orcFormat,
+  percpuSymbols,
+  sectionPlacement,
+  sectionRenames,
+  specialSections,
+  splitBtf,
+  stackProtector,
+  unreferenced,
+];
+
+export function readCatalogue(directory: string): Catalogue {
+  return loadCatalogue(directory, DETECTORS);
+}
+
+/** The config renames every detector's option lookups follow (the config-renames entries). */
+export function configRenamesOf(catalogue: Catalogue): { old: string; new: string }[] {
+  return catalogue.entries
+    .filter((e) => e.detector === configRenames.name)
+    .flatMap((e) => (e as CatalogueEntry<{ renames: { old: string; new: string }[] }>).parameters.renames);
+}
+
+const PRODUCED: FindingId[] = [...new Set(DETECTORS.flatMap((d) => d.produces)), 'primitive-check-incomplete'];
+
+/**
+ * The build-primitive check: each catalogue entry for the frozen object's architecture,
+ * run by the detector it names, against the new kernel's build conventions.
+ */
+export const primitivesCheck: Check = defineCheck({
+  name: 'build primitives',
+  produces: PRODUCED,
+  run(model: LinkModel): Finding[] {
+    const { catalogue, build, origin } = model.primitives;
+    const byName = new Map(DETECTORS.map((d) => [d.name, d]));
+    const out: Finding[] = [];
+    for (const frozen of model.frozen) {
+      const facts = frozen.build;
+      const ctx: DetectorContext = { frozen, build: facts, kernel: build, origin, model };
+      const skipped: string[] = [];
+      let reason: string | undefined;
+      for (const entry of catalogue.entries) {
+        if (!entry.architectures.includes(facts.architecture as never)) continue;
+        const detector = byName.get(entry.detector)!;
+        try {
+          out.push(...detector.run(entry, ctx));
+        } catch (err) {
+          if (!(err instanceof UsageError)) throw err;
+          skipped.push(entry.id);
+          reason = err.message;
+        }
+      }
+      if (skipped.length > 0) {
+        out.push({
+          id: 'primitive-check-incomplete',
+          severity: 'review',
+          object: frozen.path,
+          message: `${skipped.length} build-primitive checks could not run: ${reason}`,
+          evidence: [{ label: 'catalogue', detail: `not checked: ${skipped.join(', ')}` }],
+        });
+      }
+    }
+    return out;
+  },
+});

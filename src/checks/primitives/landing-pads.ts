@@ -1,0 +1,77 @@
+import { hex } from '../../errors.js';
+import type { Evidence, Finding } from '../../findings/index.js';
+import type { IndirectTarget } from '../../model/build.js';
+import { list, object, oneOf, str } from '../../schema.js';
+import { configEvidence, defineDetector, frozenEvidence, frozenProducer, primitiveFinding, someNames } from './detector.js';
+import { effectiveFlag, flagTokens } from '../../model/compiler.js';
+
+const PADS = ['endbr64', 'endbr32', 'bti-c', 'bti-j', 'bti-jc', 'paciasp', 'pacibsp'] as const;
+
+/** Functions named in evidence per finding; the message names a few, the evidence all. */
+const LISTED = 200;
+
+/**
+ * IBT / BTI: a kernel that enforces indirect-branch tracking faults (#CP, or a BTI
+ * exception) when an indirect call lands on an instruction other than a landing pad. Every
+ * frozen function whose address is kept (an ops table, module init/exit, an initcall, a
+ * pointer stored by code) is such a target. One finding per place the addresses are kept —
+ * jent_alg, __this_module — naming each function without a pad and the slot it sits in.
+ */
+export const landingPads = defineDetector({
+  name: 'landing-pads',
+  produces: ['landing-pad-missing'],
+  parameters: object({
+    config: list(str(), 1),
+    pads: list(oneOf(PADS), 1),
+    /** The compiler flag family that emits the pads, for evidence: -fcf-protection, -mbranch-protection. */
+    flag: str(),
+    /** The .note.gnu.property bit: ibt or bti. */
+    property: oneOf(['ibt', 'bti']),
+  }),
+  run(entry, ctx): Finding[] {
+    const p = entry.parameters;
+    const enforced = ctx.kernel.enabled(p.config);
+    if (!enforced) return [];
+    const pads = new Set<string>(p.pads);
+    const byName = new Map(ctx.build.functions.map((f) => [f.name, f]));
+    const producer = frozenProducer(ctx.build);
+    const flag = producer ? (effectiveFlag(flagTokens(producer), [`${p.flag}=`, p.flag]) ?? `no ${p.flag}`) : 'compiler flags unknown';
+    const note = ctx.build.properties ? `${p.property.toUpperCase()} ${ctx.build.properties[p.property] ? 'set' : 'not set'} in .note.gnu.property` : 'no .note.gnu.property';
+    const padName = p.pads[0]!;
+
+    // Group by where the addresses are kept: a data object, or the code that stores them.
+    const groups = new Map<string, IndirectTarget[]>();
+    for (const t of ctx.build.indirectTargets) {
+      const fn = byName.get(t.function);
+      if (!fn || pads.has(fn.entry)) continue;
+      const key = t.from.symbol ?? t.from.section;
+      groups.set(key, [...(groups.get(key) ?? []), t]);
+    }
+    const out: Finding[] = [];
+    for (const [holder, targets] of [...groups].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      const slots = targets.map((t) => (t.from.member ? `${holder}${t.from.member} → ${t.function}` : t.function));
+      const first = byName.get(targets[0]!.function)!;
+      const inCode = byName.has(holder);
+      const evidence: Evidence[] = [
+        frozenEvidence(ctx, {
+          section: targets[0]!.from.section,
+          symbol: holder,
+          detail: `${inCode ? 'code storing the addresses of' : 'holds the addresses of'} ${targets.length} function${targets.length > 1 ? 's' : ''} without ${padName}: ${slots.slice(0, LISTED).join(', ')}${slots.length > LISTED ? `, and ${slots.length - LISTED} more` : ''}`,
+        }),
+        frozenEvidence(ctx, { section: first.section, symbol: first.name, offset: hex(first.offset), detail: `first instruction is not ${p.pads.join('/')} (${flag}; ${note})` }),
+        configEvidence(ctx, enforced),
+      ];
+      out.push(
+        primitiveFinding(entry, ctx, {
+          id: 'landing-pad-missing',
+          symbol: holder,
+          message: `${targets.length} function${targets.length > 1 ? 's' : ''} reached through ${inCode ? `addresses ${holder} stores` : holder} ${targets.length > 1 ? 'have' : 'has'} no ${padName} at the entry (${someNames(slots, 8)}): the new kernel enforces ${enforced.name}, so the first indirect call into each faults`,
+          before: `no landing pads (${flag})`,
+          after: `${padName} at every indirect-branch target (CONFIG_${enforced.name}=${enforced.value})`,
+          evidence,
+        }),
+      );
+    }
+    return out;
+  },
+});

@@ -1,0 +1,73 @@
+import { list, object, str } from '../../schema.js';
+import type { Evidence, Finding } from '../../findings/index.js';
+import { catalogueVersion, compareSeries, parseKernelVersion, type KernelVersion } from '../../model/kernel-build.js';
+import { defineDetector, frozenEvidence, primitiveFinding } from './detector.js';
+
+interface NoreturnList {
+  readonly series: string;
+  readonly source: string;
+  readonly functions: readonly string[];
+}
+
+/** The list for a kernel: its own series, else the nearest older one (said in the evidence). */
+function listFor(lists: readonly NoreturnList[], version: KernelVersion | undefined): NoreturnList | undefined {
+  if (!version) return undefined;
+  const older = lists.filter((l) => compareSeries(catalogueVersion(l.series), version) <= 0);
+  return older.sort((a, b) => compareSeries(catalogueVersion(b.series), catalogueVersion(a.series)))[0];
+}
+
+/**
+ * objtool's view of which functions never return (its noreturn list, per version, kept as
+ * catalogue data) against the frozen object's: a callee that became noreturn makes objtool
+ * call the code after the call unreachable ("unreachable instruction" when the relink runs
+ * objtool); a callee that is no longer noreturn returns into code the compiler never wrote
+ * — execution falls through into whatever follows the call.
+ */
+export const noreturn = defineDetector({
+  name: 'noreturn',
+  produces: ['noreturn-changed'],
+  parameters: object({ lists: list(object({ series: str(), source: str(), functions: list(str(), 1) }), 1) }),
+  run(entry, ctx): Finding[] {
+    const lists = entry.parameters.lists;
+    const newVersion = ctx.kernel.version();
+    const newList = listFor(lists, newVersion);
+    if (!newList) return [];
+    const frozenVersion = parseKernelVersion(ctx.frozen.moduleInfo?.vermagic);
+    const oldList = listFor(lists, frozenVersion);
+    const declared = new Set(ctx.build.noreturnCalls);
+    const newSet = new Set(newList.functions);
+    const oldSet = new Set(oldList?.functions ?? []);
+    const out: Finding[] = [];
+    for (const [name, imp] of [...ctx.frozen.imports].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      if (imp.kind === 'data') continue;
+      const before = declared.has(name) || oldSet.has(name);
+      const after = newSet.has(name);
+      if (before === after) continue;
+      if (!before && !oldList && !after) continue;
+      const why: Evidence[] = [
+        frozenEvidence(ctx, {
+          symbol: name,
+          section: declared.has(name) ? '.debug_info' : undefined,
+          detail: declared.has(name) ? 'declared noreturn (DW_AT_noreturn)' : oldSet.has(name) ? `noreturn in objtool's list for ${oldList!.series} (${oldList!.source})` : `returns (${oldList ? `not in objtool's list for ${oldList.series}` : 'no DW_AT_noreturn'})`,
+        }),
+        { label: 'new kernel', detail: `${after ? 'noreturn' : 'returns'} per objtool's list for ${newList.series} (${newList.source})${newVersion && compareSeries(catalogueVersion(newList.series), newVersion) !== 0 ? `, the nearest older list to ${newVersion.text}` : ''}` },
+      ];
+      // A callee the new kernel lacks is an undefined symbol; that finding says it.
+      if (!ctx.kernel.defines(name)) continue;
+      out.push(
+        primitiveFinding(entry, ctx, {
+          id: 'noreturn-changed',
+          severity: after ? 'warning' : 'runtime',
+          symbol: name,
+          message: after
+            ? `${name} is noreturn for the new kernel's objtool but the frozen object was compiled to return from it: objtool reports the code after each call as an unreachable instruction`
+            : `the frozen object was compiled with ${name} as noreturn (nothing after the call), but it returns in the new kernel: execution falls through past the call`,
+          before: before ? 'noreturn' : 'returns',
+          after: after ? 'noreturn' : 'returns',
+          evidence: [...imp.sites.slice(0, 2).map((s) => frozenEvidence(ctx, { section: s.section, symbol: s.function, offset: `0x${s.offset.toString(16)}`, detail: `calls ${name}` })), ...why],
+        }),
+      );
+    }
+    return out;
+  },
+});

@@ -1,0 +1,124 @@
+import { describePlacement, placeSection, type InputFile, type Placement } from '../../kernel/linker-script.js';
+import { list, object, str } from '../../schema.js';
+import type { Evidence, Finding } from '../../findings/index.js';
+import { catalogueVersion } from '../../model/kernel-build.js';
+import { defineDetector, frozenEvidence, primitiveFinding, type DetectorContext } from './detector.js';
+
+/** Sections ld handles itself, never through the script's rules. */
+const NOT_PLACED = /^(\.rela?\.|\.symtab$|\.strtab$|\.shstrtab$|\.group$|\.note\.GNU-stack$|\.llvm_addrsig$)/;
+
+function linkInput(ctx: DetectorContext): InputFile {
+  const replaced = ctx.model.replacements.get(ctx.frozen);
+  const name = replaced?.found && !replaced.name.startsWith('compile unit') && !replaced.name.startsWith('module') ? replaced.name : ctx.frozen.path;
+  return ctx.kernel.kernel.artifacts.vmlinuxArchive ? { name, archive: 'vmlinux.a' } : { name };
+}
+
+function scriptFor(ctx: DetectorContext) {
+  return ctx.kernel.linkerScript(ctx.model.mode === 'module' ? 'module' : 'vmlinux');
+}
+
+/**
+ * Every allocated input section of the frozen object matched against the new kernel's
+ * linker script (arch/<arch>/kernel/vmlinux.lds for a built-in relink, scripts/module.lds
+ * for a module): a section no rule matches is an orphan (ld warns, or fails with
+ * CONFIG_LD_ORPHAN_WARN_LEVEL=error, and places it by guesswork); a section the script
+ * discards is gone from the relinked kernel.
+ */
+export const sectionPlacement = defineDetector({
+  name: 'section-placement',
+  produces: ['section-orphaned', 'section-discarded'],
+  parameters: object({}),
+  run(entry, ctx): Finding[] {
+    const found = scriptFor(ctx);
+    if (!found) return [];
+    const module = ctx.model.mode === 'module';
+    const input = linkInput(ctx);
+    const out: Finding[] = [];
+    for (const s of ctx.build.sections) {
+      if (!s.flags.includes('A') || s.size === 0 || NOT_PLACED.test(s.name)) continue;
+      const p = placeSection(found.script, s.name, input);
+      const where: Evidence = { label: 'new kernel', file: found.file, location: p.kind === 'orphan' ? undefined : `line ${p.line}`, detail: describePlacement(p) };
+      if (p.kind === 'discarded') {
+        out.push(
+          primitiveFinding(entry, ctx, {
+            id: 'section-discarded',
+            symbol: s.name,
+            message: `the new ${module ? 'module' : 'vmlinux'} linker script discards ${s.name} (${s.size} bytes${s.relocations ? `, ${s.relocations} relocations` : ''}): what the frozen object put there is not in the relinked kernel`,
+            before: `${s.name}: ${s.size} bytes`,
+            after: describePlacement(p),
+            evidence: [frozenEvidence(ctx, { section: s.name, detail: `${s.size} bytes, flags ${s.flags}` }), where],
+          }),
+        );
+      } else if (p.kind === 'orphan' && !module) {
+        out.push(
+          primitiveFinding(entry, ctx, {
+            id: 'section-orphaned',
+            symbol: s.name,
+            message: `no rule of the new vmlinux linker script matches ${s.name} (${s.size} bytes): ld places it by its own heuristics and warns "orphan section" (an error with CONFIG_LD_ORPHAN_WARN_LEVEL=error)`,
+            before: `${s.name}: ${s.size} bytes`,
+            after: 'orphan',
+            evidence: [frozenEvidence(ctx, { section: s.name, detail: `${s.size} bytes, flags ${s.flags}` }), where],
+          }),
+        );
+      }
+    }
+    return out;
+  },
+});
+
+/**
+ * Sections renamed between versions (.data.once → .data..once, .data.unlikely →
+ * .data..unlikely): the frozen object's old name is no longer collected where the code that
+ * walks it looks (clear_warn_once walks __start_once..__end_once). Decided from the new
+ * linker script when there is one, else from the reference object, else from the kernel
+ * version (then only for a human to confirm).
+ */
+export const sectionRenames = defineDetector({
+  name: 'section-renames',
+  produces: ['section-renamed'],
+  parameters: object({ renames: list(object({ from: str(), to: str(), since: str() }), 1) }),
+  run(entry, ctx): Finding[] {
+    if (ctx.model.mode === 'module') return [];
+    const out: Finding[] = [];
+    const script = scriptFor(ctx);
+    const reference = ctx.kernel.reference(ctx.frozen);
+    const version = ctx.kernel.version();
+    const input = linkInput(ctx);
+    for (const r of entry.parameters.renames) {
+      const s = ctx.build.sections.find((x) => x.name === r.from);
+      if (!s || s.size === 0) continue;
+      const evidence: Evidence[] = [frozenEvidence(ctx, { section: s.name, detail: `${s.size} bytes` })];
+      let after: string;
+      let severity: Finding['severity'] = entry.severity;
+      if (script) {
+        const was: Placement = placeSection(script.script, r.from, input);
+        const now: Placement = placeSection(script.script, r.to, input);
+        const same = was.kind === now.kind && (was.kind !== 'placed' || (now.kind === 'placed' && was.output === now.output && was.ranges.join() === now.ranges.join()));
+        if (same || now.kind !== 'placed') continue;
+        evidence.push({ label: 'new kernel', file: script.file, location: `line ${now.line}`, detail: `${r.to}: ${describePlacement(now)}; ${r.from}: ${describePlacement(was)}` });
+        after = `${r.to}: ${describePlacement(now)}`;
+      } else if (reference?.build.sections.some((x) => x.name === r.to)) {
+        evidence.push({ label: 'reference object', file: reference.path, section: r.to, detail: `the new build names it ${r.to}` });
+        after = r.to;
+      } else {
+        const since = catalogueVersion(r.since);
+        if (!version || version.major < since.major || (version.major === since.major && version.minor < since.minor)) continue;
+        severity = 'review';
+        evidence.push({ label: 'new kernel', detail: `release ${version.text}; renamed in ${r.since} (no linker script or reference object to confirm)` });
+        after = r.to;
+      }
+      out.push(
+        primitiveFinding(entry, ctx, {
+          id: 'section-renamed',
+          severity,
+          symbol: r.from,
+          message: `the frozen object puts ${s.size} bytes in ${r.from}; the new kernel collects that data as ${r.to}, so it falls outside what walks ${r.to}`,
+          before: r.from,
+          after,
+          evidence,
+        }),
+      );
+    }
+    return out;
+  },
+});

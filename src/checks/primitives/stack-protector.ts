@@ -1,0 +1,113 @@
+import type { CatalogueEntry } from '../../catalogue/catalogue.js';
+import { list, object, oneOf, str } from '../../schema.js';
+import { effectiveFlag, flagTokens } from '../../model/compiler.js';
+import { configEvidence, defineDetector, frozenEvidence, frozenProducer, primitiveFinding, type DetectorContext } from './detector.js';
+import type { Evidence, Finding } from '../../findings/index.js';
+
+type Guard = { kind: 'off' } | { kind: 'fixed' } | { kind: 'symbol'; name: string } | { kind: 'unknown' };
+
+const describe = (g: Guard): string =>
+  g.kind === 'off' ? 'no stack protector' : g.kind === 'fixed' ? 'canary at the fixed %gs:0x28 (fixed_percpu_data.stack_canary)' : g.kind === 'symbol' ? `canary in ${g.name}` : 'canary location unknown';
+
+/**
+ * Where the stack canary lives. x86-64 up to v6.14 reads it at the fixed %gs:0x28 (no
+ * relocation); v6.15 makes it a normal per-CPU variable reached through
+ * __ref_stack_chk_guard. i386 reads %fs:__stack_chk_guard (renamed __ref_stack_chk_guard
+ * in 2024). arm64 reads it from the task at -mstack-protector-guard-offset, which must
+ * equal offsetof(struct task_struct, stack_canary) in the new kernel.
+ */
+export const stackProtector = defineDetector({
+  name: 'stack-protector',
+  produces: ['stack-protector-changed'],
+  parameters: object(
+    {
+      scheme: oneOf(['x86-segment', 'arm64-sysreg']),
+      config: list(str(), 1),
+      failSymbol: str(),
+      /** x86: the symbol that holds the fixed canary slot when the kernel uses one. */
+      fixedSlotSymbol: str(),
+      /** x86: symbols the guard is read through, newest first. */
+      guardSymbols: list(str()),
+      /** arm64: the struct and member the offset flag must match. */
+      struct: str(),
+      member: str(),
+    },
+    ['fixedSlotSymbol', 'guardSymbols', 'struct', 'member'],
+  ),
+  run(entry, ctx): Finding[] {
+    const p = entry.parameters;
+    return p.scheme === 'arm64-sysreg' ? arm64(entry, ctx, p.struct ?? 'task_struct', p.member ?? 'stack_canary') : x86(entry, ctx, p);
+  },
+});
+
+function x86(entry: CatalogueEntry, ctx: DetectorContext, p: { config: readonly string[]; failSymbol: string; fixedSlotSymbol?: string; guardSymbols?: readonly string[] }): Finding[] {
+  const imports = ctx.frozen.imports;
+  const guards = p.guardSymbols ?? [];
+  const frozenGuardSymbol = guards.find((g) => imports.has(g));
+  const frozen: Guard = frozenGuardSymbol
+    ? { kind: 'symbol', name: frozenGuardSymbol }
+    : ctx.build.fixedCanaryReads > 0
+      ? { kind: 'fixed' }
+      : imports.has(p.failSymbol)
+        ? { kind: 'unknown' }
+        : { kind: 'off' };
+  const on = ctx.kernel.enabled(p.config);
+  const kernelGuard = guards.find((g) => ctx.kernel.defines(g));
+  const kernel: Guard = !on ? { kind: 'off' } : kernelGuard ? { kind: 'symbol', name: kernelGuard } : p.fixedSlotSymbol && ctx.kernel.defines(p.fixedSlotSymbol) ? { kind: 'fixed' } : { kind: 'unknown' };
+  if (frozen.kind === kernel.kind && (frozen.kind !== 'symbol' || kernel.kind !== 'symbol' || frozen.name === kernel.name)) return [];
+  if (frozen.kind === 'unknown' || kernel.kind === 'unknown') {
+    if (frozen.kind === 'off' || kernel.kind === 'off') return [];
+  }
+  const evidence: Evidence[] = [
+    frozenEvidence(ctx, {
+      detail:
+        frozen.kind === 'fixed'
+          ? `${ctx.build.fixedCanaryReads} reads of %gs:0x28 without a relocation`
+          : frozen.kind === 'symbol'
+            ? `references ${frozen.name}`
+            : frozen.kind === 'off'
+              ? `no canary reads, no ${p.failSymbol} call`
+              : `calls ${p.failSymbol} but reads the canary neither at %gs:0x28 nor through ${guards.join('/')}`,
+    }),
+    on ? configEvidence(ctx, on) : configEvidence(ctx, { name: p.config[0]!, value: 'n' }),
+  ];
+  if (kernel.kind === 'symbol') evidence.push({ label: 'new kernel', file: ctx.kernel.kernel.artifacts.vmlinux, symbol: kernel.name, detail: 'defined' });
+  else if (kernel.kind === 'fixed') evidence.push({ label: 'new kernel', file: ctx.kernel.kernel.artifacts.vmlinux, symbol: p.fixedSlotSymbol, detail: `defined; ${guards.join(', ')} not defined` });
+  let severity: Finding['severity'] = entry.severity;
+  let message: string;
+  if (frozen.kind === 'off') {
+    severity = 'review';
+    message = 'the frozen object has no stack protector while the new kernel builds with one: its functions run unprotected';
+  } else if (kernel.kind === 'off') {
+    severity = 'review';
+    message = `the new kernel is built without a stack protector; the frozen object still checks a canary and calls ${p.failSymbol}`;
+  } else if (frozen.kind === 'symbol') {
+    severity = 'link';
+    message = `the frozen object reads the canary through ${frozen.name}, which the new kernel does not define (${describe(kernel)})`;
+  } else {
+    message = `the frozen object reads the canary at the fixed %gs:0x28, but the new kernel keeps it in ${kernel.kind === 'symbol' ? kernel.name : 'another place'}: the check compares against whatever lies at gs_base+40`;
+  }
+  return [primitiveFinding(entry, ctx, { id: 'stack-protector-changed', severity, message, before: describe(frozen), after: describe(kernel), evidence })];
+}
+
+function arm64(entry: CatalogueEntry, ctx: DetectorContext, structName: string, member: string): Finding[] {
+  const producer = frozenProducer(ctx.build);
+  if (!producer) return [];
+  const flag = effectiveFlag(flagTokens(producer), ['-mstack-protector-guard-offset=']);
+  if (!flag) return [];
+  const offset = Number(flag.slice(flag.indexOf('=') + 1));
+  const struct = ctx.kernel.struct(structName);
+  const m = struct?.members.find((x) => x.name === member);
+  if (!struct || !m) return [];
+  const expected = m.bitOffset / 8;
+  if (expected === offset) return [];
+  return [
+    primitiveFinding(entry, ctx, {
+      id: 'stack-protector-changed',
+      message: `the frozen code reads the canary at offset ${offset} of the task (${flag}), but struct ${structName}.${member} is at offset ${expected} in the new kernel`,
+      before: `${structName}.${member} at ${offset}`,
+      after: `${structName}.${member} at ${expected}`,
+      evidence: [frozenEvidence(ctx, { section: '.debug_info', location: 'DW_AT_producer', detail: flag }), { label: 'new kernel', file: struct.source.file, location: struct.source.what, detail: `${member} at byte ${expected}` }],
+    }),
+  ];
+}

@@ -1,0 +1,86 @@
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+
+/**
+ * Source files of a kernel (arch/x86/include/asm/cpufeatures.h, scripts/module.lds, …) in
+ * whatever layout the kernel came in: a make O= build directory (its Makefile includes the
+ * source tree's), a source tree itself, a Debian linux-headers-<abi> directory with its
+ * -common sibling, or an unpacked set of Debian packages (usr/src/linux-headers-*).
+ */
+export class KernelSources {
+  private constructor(readonly roots: readonly string[]) {}
+
+  /** Roots to search, most specific first. `root` is a build directory, a source tree, a headers directory or an unpack root. */
+  static of(...given: (string | undefined)[]): KernelSources {
+    const roots: string[] = [];
+    const add = (dir: string) => {
+      if (!roots.includes(dir) && isDirectory(dir)) roots.push(dir);
+    };
+    for (const root of given) {
+      if (!root || !isDirectory(root)) continue;
+      add(root);
+      const source = sourceOfBuildDir(root);
+      if (source) add(source);
+      add(join(root, 'source'));
+      // Debian: linux-headers-<abi> sits next to linux-headers-<version>-common.
+      const parent = dirname(root);
+      const base = root.slice(parent.length + 1);
+      const m = /^linux-headers-(.+?)-[a-z0-9]+$/.exec(base);
+      if (m) {
+        for (const sibling of safeList(parent)) if (sibling.startsWith(`linux-headers-${m[1]}`) && sibling.endsWith('-common')) add(join(parent, sibling));
+      }
+      const usrSrc = join(root, 'usr', 'src');
+      for (const d of safeList(usrSrc).sort()) if (d.startsWith('linux-headers-')) add(join(usrSrc, d));
+    }
+    return new KernelSources(roots);
+  }
+
+  /** The first root holding `relPath`, or undefined. */
+  find(relPath: string): string | undefined {
+    for (const root of this.roots) {
+      const p = join(root, relPath);
+      if (isFile(p)) return p;
+    }
+    return undefined;
+  }
+}
+
+function isDirectory(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function isFile(p: string): boolean {
+  try {
+    return statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function safeList(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+/** A make O= build directory's Makefile reads "include <srctree>/Makefile". */
+function sourceOfBuildDir(dir: string): string | undefined {
+  const makefile = join(dir, 'Makefile');
+  if (!existsSync(makefile)) return undefined;
+  let text: string;
+  try {
+    text = readFileSync(makefile, 'utf8').slice(0, 4096);
+  } catch {
+    return undefined;
+  }
+  const m = /^include\s+(\S+)\/Makefile\s*$/m.exec(text);
+  if (!m) return undefined;
+  const src = isAbsolute(m[1]!) ? m[1]! : resolve(dir, m[1]!);
+  return isDirectory(src) ? src : undefined;
+}

@@ -1,0 +1,588 @@
+import { EM_386, EM_AARCH64, EM_X86_64, SHF_ALLOC, SHF_EXECINSTR, SHF_WRITE, SHN_UNDEF, SHT_NOBITS, SHT_REL, SHT_RELA } from '../elf/constants.js';
+import { relocationTypeName, type ElfFile, type ElfSection, type ElfSymbol } from '../elf/index.js';
+import { decodeAlternatives, decodeExtable, readOrcHeader } from '../arch/x86/index.js';
+import { InputError, hex } from '../errors.js';
+import { DW_AT, DW_TAG, type DwarfFile } from '../dwarf/index.js';
+import type { Architecture } from '../catalogue/catalogue.js';
+import type { FrozenInterface } from './interface.js';
+import type { TypeRef } from './types.js';
+import { memberAt } from './members.js';
+import { bool, int, list, object, oneOf, record, str, type Schema } from '../schema.js';
+
+/**
+ * Build facts: what an object shows of the low-level conventions it was built with — the
+ * compiler and its flags, what sits at and before each function's entry, which functions
+ * are reached through data, the special sections and their entry formats, per-CPU and
+ * thunk references, BTF and BTF ids. Read once from the ELF (or from an ABI snapshot, where
+ * they are stored as is), for the frozen object and for a reference object alike; the
+ * primitive detectors compare them with the new kernel and never read ELF themselves.
+ */
+
+export interface CompilerFacts {
+  /** DW_AT_producer of each compile unit, deduplicated; units listed per producer. */
+  readonly producers: readonly { readonly producer: string; readonly units: readonly string[] }[];
+  /** The strings of .comment ("GCC: (Debian 12.2.0-14+deb12u1) 12.2.0"). */
+  readonly comment: readonly string[];
+}
+
+export interface SectionFacts {
+  readonly name: string;
+  readonly size: number;
+  /** ELF section flags as readelf prints the interesting ones: W, A, X. */
+  readonly flags: string;
+  /** Relocations applying to the section (counted from the relocation sections' sizes). */
+  readonly relocations: number;
+}
+
+export type EntryPad = 'endbr64' | 'endbr32' | 'bti-c' | 'bti-j' | 'bti-jc' | 'paciasp' | 'pacibsp' | 'none';
+
+export interface FunctionFacts {
+  readonly name: string;
+  readonly binding: 'local' | 'global' | 'weak';
+  readonly section: string;
+  readonly offset: number;
+  readonly size: number;
+  /** The instruction at the entry, when it is a landing pad. */
+  readonly entry: EntryPad;
+  /** NOP bytes (x86: 0x90; arm64: NOP words × 4) immediately before the entry, up to 64. */
+  readonly paddingBefore: number;
+  /** A __pfx_<name> symbol marks the padding (v6.2+ with CALL_PADDING). */
+  readonly prefixSymbol: boolean;
+  /** kCFI: the type hash of the __cfi_<name> preamble (x86: mov $hash,%eax), hex. */
+  readonly cfiHash: string | undefined;
+  /** The ftrace hook its first instructions call, if any: __fentry__, mcount, _mcount. */
+  readonly ftraceCall: string | undefined;
+}
+
+/** A function whose address is taken: reached by an indirect call from where the address is stored. */
+export interface IndirectTarget {
+  readonly function: string;
+  readonly from: {
+    readonly section: string;
+    readonly offset: number;
+    /** The data object holding the pointer (jent_alg), or the function whose code takes the address. */
+    readonly symbol: string | undefined;
+    /** The member of that object's type at the pointer's offset (".base.cra_init"), from the object's DWARF. */
+    readonly member: string | undefined;
+    readonly relocation: string;
+  };
+}
+
+export interface AlternativeFeatureUse {
+  readonly feature: number;
+  readonly flags: readonly string[];
+  readonly count: number;
+  /** Where the first such alternative patches: function+offset or section+offset. */
+  readonly example: string;
+}
+
+export interface ExtableFacts {
+  /** 'data' since v5.16 (insn, fixup, data), 'handler' before (insn, fixup, handler). */
+  readonly layout: 'data' | 'handler';
+  readonly entries: number;
+  readonly types: readonly { readonly type: number; readonly count: number; readonly example: string }[];
+  readonly handlers: readonly { readonly handler: string; readonly count: number }[];
+}
+
+export interface BtfIdFact {
+  /** struct, union, typedef, func. */
+  readonly kind: string;
+  readonly name: string;
+  /** The symbol, __BTF_ID__<kind>__<name>__<n>. */
+  readonly symbol: string;
+  /** The id resolve_btfids wrote for the kernel the object was built for (0 when unresolved). */
+  readonly id: number;
+}
+
+export interface BtfSetFact {
+  readonly kind: 'set' | 'set8';
+  readonly name: string;
+  readonly count: number;
+  /** set8 only: the flags word (BTF_SET8_KFUNCS = 1). */
+  readonly flags: number | undefined;
+}
+
+export interface BuildFacts {
+  readonly architecture: Architecture | 'other';
+  readonly compiler: CompilerFacts;
+  readonly sections: readonly SectionFacts[];
+  /** .note.gnu.property feature bits; undefined without the note. */
+  readonly properties: { readonly ibt: boolean; readonly shstk: boolean; readonly bti: boolean; readonly pac: boolean } | undefined;
+  readonly functions: readonly FunctionFacts[];
+  readonly indirectTargets: readonly IndirectTarget[];
+  /** Per undefined symbol, the relocation types that reference it and how often. */
+  readonly importRelocations: Readonly<Record<string, Readonly<Record<string, number>>>>;
+  /** x86-64: reads of the stack canary at the fixed %gs:0x28 (fixed_percpu_data), which carry no relocation. */
+  readonly fixedCanaryReads: number;
+  readonly alternatives: { readonly entrySize: number | undefined; readonly features: readonly AlternativeFeatureUse[] } | undefined;
+  readonly extable: ExtableFacts | undefined;
+  /** .orc_header (v6.4+): the hash of the ORC format, hex. */
+  readonly orcHeader: string | undefined;
+  /** A module's .BTF (split BTF on vmlinux's) and .BTF.base (distilled base), base64. */
+  readonly btf: { readonly split: string; readonly distilledBase: string | undefined } | undefined;
+  readonly btfIds: readonly BtfIdFact[];
+  readonly btfSets: readonly BtfSetFact[];
+  /** Functions it calls whose declaration in its DWARF says noreturn. */
+  readonly noreturnCalls: readonly string[];
+}
+
+export function architectureOf(machine: number): Architecture | 'other' {
+  return machine === EM_X86_64 ? 'x86_64' : machine === EM_386 ? 'i386' : machine === EM_AARCH64 ? 'aarch64' : 'other';
+}
+
+/**
+ * Sections whose relocations point at code for a patching or bookkeeping table, not as a
+ * function pointer anything calls: an address there does not make a function an indirect
+ * branch target.
+ */
+const BOOKKEEPING = [
+  /^__mcount_loc$/,
+  /^__patchable_function_entries$/,
+  /^\.orc_unwind(_ip)?$/,
+  /^\.(return|retpoline|call)_sites$/,
+  /^\.ibt_endbr_seal$/,
+  /^__ex_table$/,
+  /^\.altinstructions$/,
+  /^\.altinstr_replacement$/,
+  /^__jump_table$/,
+  /^__bug_table$/,
+  /^\.static_call_sites$/,
+  /^\.parainstructions$/,
+  /^\.kcfi_traps$/,
+  /^\.discard/,
+  /^\.debug/,
+  /^\.eh_frame$/,
+  /^_{2,3}ksymtab/,
+  /^__kcrctab/,
+  /^\.export_symbol$/,
+  /^\.BTF/,
+  /^__tracepoints_ptrs$/,
+  /^\.smp_locks$/,
+];
+
+const FTRACE_HOOKS = new Set(['__fentry__', 'mcount', '_mcount', '__gnu_mcount_nc']);
+/** Relocations of a direct call or jump: the target is called, its address is not kept. */
+const BRANCH_RELOCATIONS = new Set(['R_X86_64_PLT32', 'R_386_PLT32', 'R_AARCH64_CALL26', 'R_AARCH64_JUMP26']);
+/** PC-relative relocations whose addend is biased by the field's width (S + A - P points past the field). */
+const PC_RELATIVE_32 = new Set(['R_X86_64_PC32', 'R_386_PC32']);
+
+function flagString(s: ElfSection): string {
+  return `${s.flags & SHF_WRITE ? 'W' : ''}${s.flags & SHF_ALLOC ? 'A' : ''}${s.flags & SHF_EXECINSTR ? 'X' : ''}`;
+}
+
+function relocationCounts(elf: ElfFile): Map<number, number> {
+  const counts = new Map<number, number>();
+  for (const rs of elf.relocationSections()) {
+    const entsize = rs.entsize || (rs.type === SHT_RELA ? (elf.header.is64 ? 24 : 12) : elf.header.is64 ? 16 : 8);
+    counts.set(rs.info, (counts.get(rs.info) ?? 0) + Math.floor(rs.size / entsize));
+  }
+  return counts;
+}
+
+function readCompiler(elf: ElfFile, dwarf: DwarfFile | undefined): CompilerFacts {
+  const byProducer = new Map<string, string[]>();
+  if (dwarf) {
+    for (const cu of dwarf.compileUnits()) {
+      if (!cu.producer) continue;
+      const units = byProducer.get(cu.producer) ?? [];
+      if (cu.name) units.push(cu.name);
+      byProducer.set(cu.producer, units);
+    }
+  }
+  const comment: string[] = [];
+  const section = elf.section('.comment');
+  if (section && section.type !== SHT_NOBITS) {
+    for (const s of elf.sectionData(section).toString('latin1').split('\0')) if (s && !comment.includes(s)) comment.push(s);
+  }
+  return { producers: [...byProducer].map(([producer, units]) => ({ producer, units })), comment };
+}
+
+interface CodeReader {
+  bytes(section: number): Buffer | undefined;
+}
+
+/** x86: whether the 4-byte field at `offset` is the displacement of a call, jmp or jcc rel32. */
+function isBranchField(code: Buffer | undefined, offset: number): boolean {
+  if (!code || offset < 1) return false;
+  const op = code[offset - 1]!;
+  if (op === 0xe8 || op === 0xe9) return true;
+  return offset >= 2 && code[offset - 2] === 0x0f && (op & 0xf0) === 0x80;
+}
+
+function classifyEntry(arch: BuildFacts['architecture'], code: Buffer, offset: number, le: boolean): EntryPad {
+  if (arch === 'x86_64' || arch === 'i386') {
+    if (offset + 4 > code.length) return 'none';
+    if (code[offset] === 0xf3 && code[offset + 1] === 0x0f && code[offset + 2] === 0x1e) {
+      if (code[offset + 3] === 0xfa) return 'endbr64';
+      if (code[offset + 3] === 0xfb) return 'endbr32';
+    }
+    return 'none';
+  }
+  if (arch === 'aarch64') {
+    if (offset + 4 > code.length) return 'none';
+    const insn = le ? code.readUInt32LE(offset) : code.readUInt32BE(offset);
+    switch (insn) {
+      case 0xd503245f:
+        return 'bti-c';
+      case 0xd503249f:
+        return 'bti-j';
+      case 0xd50324df:
+        return 'bti-jc';
+      case 0xd503233f:
+        return 'paciasp';
+      case 0xd503237f:
+        return 'pacibsp';
+    }
+  }
+  return 'none';
+}
+
+function paddingBefore(arch: BuildFacts['architecture'], code: Buffer, offset: number, le: boolean): number {
+  let n = 0;
+  if (arch === 'x86_64' || arch === 'i386') {
+    while (n < 64 && offset - n - 1 >= 0 && code[offset - n - 1] === 0x90) n++;
+    return n;
+  }
+  if (arch === 'aarch64') {
+    while (n < 64 && offset - n - 4 >= 0 && (le ? code.readUInt32LE(offset - n - 4) : code.readUInt32BE(offset - n - 4)) === 0xd503201f) n += 4;
+  }
+  return n;
+}
+
+/** x86-64 `op %gs:0x28, reg` with a 32-bit absolute displacement and no relocation: the fixed canary slot. */
+function countFixedCanaryReads(code: Buffer, relocated: ReadonlySet<number>): number {
+  let n = 0;
+  for (let i = code.indexOf(0x65); i >= 0 && i + 9 <= code.length; i = code.indexOf(0x65, i + 1)) {
+    const rex = code[i + 1]!;
+    if ((rex & 0xf0) !== 0x40) continue;
+    const op = code[i + 2]!;
+    if (op !== 0x8b && op !== 0x2b && op !== 0x33 && op !== 0x3b && op !== 0x39) continue;
+    const modrm = code[i + 3]!;
+    if ((modrm & 0xc7) !== 0x04 || code[i + 4] !== 0x25) continue;
+    if (code.readInt32LE(i + 5) !== 0x28 || relocated.has(i + 5)) continue;
+    n++;
+  }
+  return n;
+}
+
+function readBtfIds(elf: ElfFile, symbols: readonly ElfSymbol[]): { ids: BtfIdFact[]; sets: BtfSetFact[] } {
+  const section = elf.section('.BTF_ids');
+  const ids: BtfIdFact[] = [];
+  const sets: BtfSetFact[] = [];
+  if (!section) return { ids, sets };
+  const data = section.type === SHT_NOBITS ? Buffer.alloc(section.size) : elf.sectionData(section);
+  const le = elf.header.littleEndian;
+  const u32 = (off: number, sym: string): number => {
+    if (off < 0 || off + 4 > data.length) throw new InputError(elf.name, `.BTF_ids: ${sym} at ${hex(off)} lies outside the section (${hex(data.length)} bytes)`);
+    return le ? data.readUInt32LE(off) : data.readUInt32BE(off);
+  };
+  for (const s of symbols) {
+    if (!s.name.startsWith('__BTF_ID__') || s.shndx !== section.index) continue;
+    const rest = s.name.slice('__BTF_ID__'.length);
+    const off = Number(s.value);
+    const set = /^(set8?)__(.+)$/.exec(rest);
+    if (set) {
+      const kind = set[1] as 'set' | 'set8';
+      sets.push({ kind, name: set[2]!, count: u32(off, s.name), flags: kind === 'set8' ? u32(off + 4, s.name) : undefined });
+      continue;
+    }
+    const m = /^(struct|union|typedef|func)__(.+)__\d+$/.exec(rest);
+    if (!m) continue;
+    ids.push({ kind: m[1]!, name: m[2]!, symbol: s.name, id: u32(off, s.name) });
+  }
+  ids.sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
+  sets.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return { ids, sets };
+}
+
+/** Imports whose DWARF declaration carries DW_AT_noreturn. */
+function readNoreturnCalls(dwarf: DwarfFile | undefined, imports: ReadonlySet<string>): string[] {
+  if (!dwarf) return [];
+  const out = new Set<string>();
+  for (const cu of dwarf.compileUnits()) {
+    const unit = dwarf.unit(cu.header);
+    for (const die of unit.children(unit.root())) {
+      if (die.abbrev.tag !== DW_TAG.subprogram || !unit.flag(die, DW_AT.noreturn)) continue;
+      const name = unit.string(die, DW_AT.linkage_name) ?? unit.name(die);
+      if (name && imports.has(name)) out.add(name);
+    }
+  }
+  return [...out].sort();
+}
+
+/** Reads the build facts of a relocatable object. `frozen` (its own DWARF view) names the members that hold function pointers. */
+export function readBuildFacts(elf: ElfFile, dwarf: DwarfFile | undefined, own: FrozenInterface | undefined): BuildFacts {
+  const arch = architectureOf(elf.header.machine);
+  const le = elf.header.littleEndian;
+  const symbols = elf.symbols();
+  const relocCounts = relocationCounts(elf);
+  const sections: SectionFacts[] = elf.sections
+    .filter((s) => s.index !== 0 && s.type !== SHT_RELA && s.type !== SHT_REL && !s.name.startsWith('.debug') && s.name !== '')
+    .map((s) => ({ name: s.name, size: s.size, flags: flagString(s), relocations: relocCounts.get(s.index) ?? 0 }));
+
+  const codeCache = new Map<number, Buffer>();
+  const code: CodeReader = {
+    bytes(index) {
+      const s = elf.sections[index];
+      if (!s || !(s.flags & SHF_EXECINSTR) || s.type === SHT_NOBITS) return undefined;
+      let b = codeCache.get(index);
+      if (!b) codeCache.set(index, (b = elf.sectionData(s)));
+      return b;
+    },
+  };
+
+  // Symbols by section, to name where a relocation points.
+  const funcsBySection = new Map<number, ElfSymbol[]>();
+  const objectsBySection = new Map<number, ElfSymbol[]>();
+  const names = new Set<string>();
+  for (const s of symbols) {
+    if (s.name) names.add(s.name);
+    if (s.shndx === SHN_UNDEF || s.shndx >= 0xff00 || !s.name) continue;
+    const map = s.type === 'func' ? funcsBySection : s.type === 'object' ? objectsBySection : undefined;
+    if (!map) continue;
+    const list = map.get(s.shndx) ?? [];
+    list.push(s);
+    map.set(s.shndx, list);
+  }
+  for (const list of [...funcsBySection.values(), ...objectsBySection.values()]) list.sort((a, b) => Number(a.value - b.value));
+  const starts = new Map<number, Map<number, ElfSymbol>>();
+  for (const [shndx, list] of funcsBySection) {
+    const m = new Map<number, ElfSymbol>();
+    for (const f of list) if (!m.has(Number(f.value))) m.set(Number(f.value), f);
+    starts.set(shndx, m);
+  }
+  const startingAt = (shndx: number, offset: number): ElfSymbol | undefined => starts.get(shndx)?.get(offset);
+  /** The symbol whose [value, value+size) holds offset (the innermost: the latest start). */
+  const containing = (map: Map<number, ElfSymbol[]>, shndx: number, offset: number): ElfSymbol | undefined => {
+    const list = map.get(shndx);
+    if (!list) return undefined;
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (Number(list[mid]!.value) <= offset) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo - 1; i >= 0 && i >= lo - 8; i--) {
+      const s = list[i]!;
+      if (offset < Number(s.value) + Math.max(s.size, 1)) return s;
+    }
+    return undefined;
+  };
+  const ownedByName = new Map<string, TypeRef>();
+  if (own) {
+    for (const v of own.ownedStorage()) {
+      if (v.scope === undefined || !ownedByName.has(v.name)) ownedByName.set(v.name, v.type);
+    }
+  }
+  const cfiSymbols = new Map<string, ElfSymbol>();
+  for (const s of symbols) if (s.name.startsWith('__cfi_') && s.shndx !== SHN_UNDEF) cfiSymbols.set(s.name, s);
+
+  // One pass over the relocations: import relocation types, relocated code offsets (for the
+  // canary scan), ftrace calls at function entries, and addresses of functions kept as data.
+  const importRelocations: Record<string, Record<string, number>> = {};
+  const relocatedCode = new Map<number, Set<number>>();
+  const ftraceAt = new Map<string, string>();
+  const targets = new Map<string, IndirectTarget>();
+  for (const rs of elf.relocationSections()) {
+    const target = elf.sections[rs.info];
+    if (!target || target.name.startsWith('.debug') || !(target.flags & SHF_ALLOC)) continue;
+    const table = elf.relocations(rs);
+    const isCode = (target.flags & SHF_EXECINSTR) !== 0;
+    const bookkeeping = BOOKKEEPING.some((re) => re.test(target.name));
+    let offsets = relocatedCode.get(target.index);
+    if (isCode && !offsets) relocatedCode.set(target.index, (offsets = new Set()));
+    for (let i = 0; i < table.count; i++) {
+      const r = table.at(i);
+      const sym = symbols[r.symbolIndex];
+      if (!sym) throw new InputError(elf.name, `${rs.name}: relocation ${i} names symbol ${r.symbolIndex}, past the end of the symbol table`);
+      const type = relocationTypeName(elf.header.machine, r.type);
+      const offset = Number(r.offset);
+      offsets?.add(offset);
+      if (sym.shndx === SHN_UNDEF && sym.name) {
+        const counts = (importRelocations[sym.name] ??= {});
+        counts[type] = (counts[type] ?? 0) + 1;
+        if (isCode && FTRACE_HOOKS.has(sym.name)) {
+          const f = containing(funcsBySection, target.index, offset);
+          if (f && offset - Number(f.value) < 32) ftraceAt.set(f.name, sym.name);
+        }
+        continue;
+      }
+      if (bookkeeping || BRANCH_RELOCATIONS.has(type)) continue;
+      // In code, a PC-relative field after a call, jmp or jcc opcode is a branch (to a .cold
+      // part, a static function), not an address kept for later.
+      if (isCode && PC_RELATIVE_32.has(type) && isBranchField(code.bytes(target.index), offset)) continue;
+      // Where the relocated value points: a function symbol, or section + addend.
+      let fn: ElfSymbol | undefined;
+      const addend = Number(r.addend ?? 0n) + (PC_RELATIVE_32.has(type) ? 4 : 0);
+      if (sym.type === 'func') fn = addend === 0 ? sym : undefined;
+      else if (sym.type === 'section') fn = startingAt(sym.shndx, addend);
+      if (!fn) continue;
+      const holder = isCode ? containing(funcsBySection, target.index, offset) : containing(objectsBySection, target.index, offset);
+      const holderType = holder && !isCode ? ownedByName.get(holder.name) : undefined;
+      const member = holderType !== undefined && own ? memberAt(own.graph, holderType, (offset - Number(holder!.value)) * 8) : undefined;
+      const seen = targets.get(fn.name);
+      // Keep one site per function, the most telling: a named member of a data object first.
+      if (seen && (seen.from.member !== undefined || member === undefined)) continue;
+      targets.set(fn.name, { function: fn.name, from: { section: target.name, offset, symbol: holder?.name, member, relocation: type } });
+    }
+  }
+
+  const functions: FunctionFacts[] = [];
+  for (const [shndx, list] of funcsBySection) {
+    const bytes = code.bytes(shndx);
+    if (!bytes) continue;
+    const section = elf.sections[shndx]!.name;
+    for (const f of list) {
+      if (f.binding === 'other' || f.name.startsWith('__pfx_') || f.name.startsWith('__cfi_')) continue;
+      const offset = Number(f.value);
+      let cfiHash: string | undefined;
+      const found = cfiSymbols.get(`__cfi_${f.name}`);
+      const cfi = found && found.shndx === shndx ? found : undefined;
+      if (cfi && (arch === 'x86_64' || arch === 'i386')) {
+        // mov $hash, %eax after the preamble's padding: b8 imm32 ending right at the function.
+        const at = offset - 5;
+        if (at >= 0 && bytes[at] === 0xb8) cfiHash = hex(bytes.readUInt32LE(at + 1) >>> 0);
+        else {
+          const first = Number(cfi.value);
+          if (bytes[first] === 0xb8 && first + 5 <= bytes.length) cfiHash = hex(bytes.readUInt32LE(first + 1) >>> 0);
+        }
+      } else if (cfi && arch === 'aarch64') {
+        const at = offset - 4;
+        if (at >= 0) cfiHash = hex(le ? bytes.readUInt32LE(at) : bytes.readUInt32BE(at));
+      }
+      functions.push({
+        name: f.name,
+        binding: f.binding as FunctionFacts['binding'],
+        section,
+        offset,
+        size: f.size,
+        entry: classifyEntry(arch, bytes, offset, le),
+        paddingBefore: paddingBefore(arch, bytes, offset, le),
+        prefixSymbol: names.has(`__pfx_${f.name}`),
+        cfiHash,
+        ftraceCall: ftraceAt.get(f.name),
+      });
+    }
+  }
+  functions.sort((a, b) => (a.section < b.section ? -1 : a.section > b.section ? 1 : a.offset - b.offset || (a.name < b.name ? -1 : 1)));
+
+  let fixedCanaryReads = 0;
+  if (arch === 'x86_64') {
+    for (const [index, offsets] of relocatedCode) {
+      const bytes = code.bytes(index);
+      if (bytes) fixedCanaryReads += countFixedCanaryReads(bytes, offsets);
+    }
+  }
+
+  const props = elf.gnuProperties();
+  const x86 = arch === 'x86_64' || arch === 'i386';
+  const btfSection = elf.section('.BTF');
+  const btfBase = elf.section('.BTF.base');
+  const { ids: btfIds, sets: btfSets } = readBtfIds(elf, symbols);
+  const imports = new Set(Object.keys(importRelocations));
+
+  return {
+    architecture: arch,
+    compiler: readCompiler(elf, dwarf),
+    sections,
+    properties: props ? { ibt: props.x86Ibt, shstk: props.x86Shstk, bti: props.aarch64Bti, pac: props.aarch64Pac } : undefined,
+    functions,
+    indirectTargets: [...targets.values()].sort((a, b) => (a.function < b.function ? -1 : 1)),
+    importRelocations: sortKeys(importRelocations),
+    fixedCanaryReads,
+    alternatives: x86 ? alternativeFacts(elf) : undefined,
+    extable: x86 ? extableFacts(elf) : undefined,
+    orcHeader: x86 ? readOrcHeader(elf)?.hash : undefined,
+    btf: btfSection && btfSection.type !== SHT_NOBITS
+      ? { split: elf.sectionData(btfSection).toString('base64'), distilledBase: btfBase && btfBase.type !== SHT_NOBITS ? elf.sectionData(btfBase).toString('base64') : undefined }
+      : undefined,
+    btfIds,
+    btfSets,
+    noreturnCalls: readNoreturnCalls(dwarf, imports),
+  };
+}
+
+function sortKeys<T>(o: Record<string, T>): Record<string, T> {
+  return Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+function where(site: { section: string; offset: number; function: string | undefined; functionOffset: number | undefined }): string {
+  return site.function ? `${site.function}+${hex(site.functionOffset ?? 0)}` : `${site.section}+${hex(site.offset)}`;
+}
+
+function alternativeFacts(elf: ElfFile): BuildFacts['alternatives'] {
+  if (!elf.section('.altinstructions')) return undefined;
+  const alt = decodeAlternatives(elf);
+  const byFeature = new Map<string, AlternativeFeatureUse>();
+  for (const e of alt.entries) {
+    const key = `${e.feature}:${e.flagNames.join(',')}`;
+    const seen = byFeature.get(key);
+    byFeature.set(key, seen ? { ...seen, count: seen.count + 1 } : { feature: e.feature, flags: e.flagNames, count: 1, example: where(e.site) });
+  }
+  const features = [...byFeature.values()].sort((a, b) => a.feature - b.feature || a.flags.join().localeCompare(b.flags.join()));
+  return { entrySize: alt.entrySize, features };
+}
+
+function extableFacts(elf: ElfFile): ExtableFacts | undefined {
+  if (!elf.section('__ex_table')) return undefined;
+  const table = decodeExtable(elf);
+  const types = new Map<number, { count: number; example: string }>();
+  const handlers = new Map<string, number>();
+  for (const e of table.entries) {
+    if (e.type !== undefined) {
+      const t = types.get(e.type);
+      types.set(e.type, t ? { ...t, count: t.count + 1 } : { count: 1, example: where(e.insn) });
+    }
+    if (e.handler) handlers.set(e.handler, (handlers.get(e.handler) ?? 0) + 1);
+  }
+  return {
+    layout: table.layout,
+    entries: table.entries.length,
+    types: [...types].sort((a, b) => a[0] - b[0]).map(([type, t]) => ({ type, ...t })),
+    handlers: [...handlers].sort().map(([handler, count]) => ({ handler, count })),
+  };
+}
+
+/** The shape of BuildFacts, for reading them back from an ABI snapshot. */
+export const BUILD_FACTS_SCHEMA: Schema = object(
+  {
+    architecture: oneOf(['x86_64', 'i386', 'aarch64', 'other']),
+    compiler: object({ producers: list(object({ producer: str(), units: list(str()) })), comment: list(str()) }),
+    sections: list(object({ name: str(), size: int(0), flags: { type: 'any' }, relocations: int(0) })),
+    properties: { type: 'any' },
+    functions: list(
+      object(
+        {
+          name: str(),
+          binding: oneOf(['local', 'global', 'weak']),
+          section: str(),
+          offset: int(0),
+          size: int(0),
+          entry: oneOf(['endbr64', 'endbr32', 'bti-c', 'bti-j', 'bti-jc', 'paciasp', 'pacibsp', 'none']),
+          paddingBefore: int(0, 64),
+          prefixSymbol: bool,
+          cfiHash: str(),
+          ftraceCall: str(),
+        },
+        ['cfiHash', 'ftraceCall'],
+      ),
+    ),
+    indirectTargets: list(
+      object({
+        function: str(),
+        from: object({ section: str(), offset: int(0), symbol: str(), member: str(), relocation: str() }, ['symbol', 'member']),
+      }),
+    ),
+    importRelocations: record(record(int(1))),
+    fixedCanaryReads: int(0),
+    alternatives: { type: 'any' },
+    extable: { type: 'any' },
+    orcHeader: str(/^[0-9a-f]{40}$/),
+    btf: object({ split: str(), distilledBase: str() }, ['distilledBase']),
+    btfIds: list(object({ kind: str(), name: str(), symbol: str(), id: int(0) })),
+    btfSets: list(object({ kind: oneOf(['set', 'set8']), name: str(), count: int(0), flags: int(0) }, ['flags'])),
+    noreturnCalls: list(str()),
+  },
+  ['properties', 'alternatives', 'extable', 'orcHeader', 'btf'],
+);

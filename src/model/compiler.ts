@@ -1,0 +1,34 @@
+/**
+ * Compiler identity and flags as DW_AT_producer ("GNU C11 12.2.0 -m64 -mno-red-zone …"), a
+ * kbuild .cmd line ("gcc -Wp,-MMD,… -m64 …") or CONFIG_CC_VERSION_TEXT record them.
+ */
+
+export interface CompilerIdentity {
+  readonly family: 'gcc' | 'clang' | 'unknown';
+  /** "12.2.0" */
+  readonly version: string | undefined;
+}
+
+export function flagTokens(text: string): string[] {
+  return text.split(/\s+/).filter((t) => t.startsWith('-'));
+}
+
+/**
+ * The effective setting of a flag family: the last token that matches one of `forms`
+ * (a form ending in "=" matches by prefix, others exactly), as GCC lets the last one win.
+ */
+export function effectiveFlag(tokens: readonly string[], forms: readonly string[]): string | undefined {
+  for (let i = tokens.length - 1; i >= 0; i--) {
+    const t = tokens[i]!;
+    if (forms.some((f) => (f.endsWith('=') ? t.startsWith(f) : t === f))) return t;
+  }
+  return undefined;
+}
+
+/** From a producer ("GNU C11 12.2.0 …", "clang version 18.1.8 …") or CONFIG_CC_VERSION_TEXT ("gcc-12 (Debian 12.2.0-14) 12.2.0"). */
+export function compilerIdentity(text: string): CompilerIdentity {
+  const family = /^GNU |gcc|GCC/.test(text) ? 'gcc' : /clang/i.test(text) ? 'clang' : 'unknown';
+  const head = text.split(' -')[0] ?? text;
+  const versions = head.match(/\b\d+\.\d+(\.\d+)?\b/g);
+  return { family, version: versions ? versions[versions.length - 1] : undefined };
+}

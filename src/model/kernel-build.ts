@@ -1,0 +1,284 @@
+import { basename } from 'node:path';
+import { readCpufeatures, readExtableTypes, readOrcHeader, type CpuFeatures, type ExtableTypes } from '../arch/x86/index.js';
+import { ElfFile } from '../elf/index.js';
+import { InputError, UsageError } from '../errors.js';
+import { KernelSources } from '../kernel/headers.js';
+import type { NewKernel } from '../kernel/kernel.js';
+import type { LinkerScript } from '../kernel/linker-script.js';
+import { readBuildFacts, type BuildFacts } from './build.js';
+import type { FrozenObject } from './frozen.js';
+import { resolved, type TypeGraph } from './types.js';
+import type { Replacement } from './replacement.js';
+import { DwarfFile } from '../dwarf/index.js';
+import { readModuleInfo } from '../kernel/module-info.js';
+
+/** A kernel version as far as a primitive cares: major.minor (and the stable patch level when known). */
+export interface KernelVersion {
+  readonly major: number;
+  readonly minor: number;
+  readonly patch: number | undefined;
+  readonly text: string;
+}
+
+export function parseKernelVersion(text: string | undefined): KernelVersion | undefined {
+  const m = text ? /^v?(\d+)\.(\d+)(?:\.(\d+))?/.exec(text) : null;
+  if (!m) return undefined;
+  return { major: Number(m[1]), minor: Number(m[2]), patch: m[3] === undefined ? undefined : Number(m[3]), text: text! };
+}
+
+/** a < b: -1, equal: 0, a > b: 1 (major.minor only: a stable series shares its conventions). */
+export function compareSeries(a: KernelVersion, b: KernelVersion): number {
+  return Math.sign(a.major - b.major || a.minor - b.minor);
+}
+
+/** "v6.3" as a catalogue writes it. */
+export function catalogueVersion(v: string): KernelVersion {
+  const parsed = parseKernelVersion(v);
+  if (!parsed) throw new Error(`not a kernel version: ${v}`);
+  return parsed;
+}
+
+/** Where a fact about the new kernel was read: a file, and what in it. */
+export interface Source {
+  readonly file: string | undefined;
+  readonly what: string;
+}
+
+/** A reference object: the frozen object's source compiled by the new kernel's build. */
+export interface ReferenceObject {
+  readonly path: string;
+  /** How it was found: --reference, the same path in the build directory, or the new kernel's module of the same name. */
+  readonly how: 'given' | 'same-path' | 'module';
+  readonly build: BuildFacts;
+  readonly producer: string | undefined;
+  readonly thisModuleSize: number | undefined;
+  readonly vermagic: string | undefined;
+}
+
+/** Old-to-new Kconfig names (v6.9 mitigation renames): looking an option up tries each name it has had. */
+export type ConfigRenames = readonly { readonly old: string; readonly new: string }[];
+
+/**
+ * The new kernel as the primitive detectors see it: its config (with renamed options
+ * followed), which symbols it defines, the sizes of the structs that fix special-section
+ * formats, its headers (cpufeatures.h, extable types), its ORC header, linker scripts and
+ * compiler flags, and the reference object of each frozen object. Everything is read the
+ * first time a detector asks.
+ */
+export class KernelBuild {
+  private readonly referenceCache = new Map<FrozenObject, ReferenceObject | null>();
+  private cpufeaturesCache: CpuFeatures | undefined | null;
+  private extableCache: ExtableTypes | undefined | null;
+  private orcCache: string | undefined | null;
+
+  constructor(
+    readonly kernel: NewKernel,
+    private readonly renames: ConfigRenames,
+    private readonly givenReferences: readonly string[],
+    private readonly replacements: ReadonlyMap<FrozenObject, Replacement>,
+  ) {}
+
+  release(): string | undefined {
+    return this.kernel.release();
+  }
+
+  version(): KernelVersion | undefined {
+    return parseKernelVersion(this.kernel.release());
+  }
+
+  get configFile(): string | undefined {
+    return this.kernel.artifacts.config;
+  }
+
+  /**
+   * The option under whichever name this kernel's .config uses (MITIGATION_RETPOLINE or
+   * RETPOLINE); undefined without a .config.
+   */
+  option(name: string): { name: string; value: string } | undefined {
+    const config = this.kernel.config();
+    if (!config) return undefined;
+    const names = [name, ...this.renames.filter((r) => r.new === name).map((r) => r.old), ...this.renames.filter((r) => r.old === name).map((r) => r.new)];
+    for (const n of names) if (config.has(n)) return { name: n, value: config.get(n) };
+    return { name, value: 'n' };
+  }
+
+  /** The first of `names` enabled (y or m), or undefined. Throws when there is no .config: a detector must not guess. */
+  enabled(names: readonly string[]): { name: string; value: string } | undefined {
+    this.requireConfig();
+    for (const n of names) {
+      const o = this.option(n);
+      if (o && (o.value === 'y' || o.value === 'm')) return o;
+    }
+    return undefined;
+  }
+
+  /**
+   * The vermagic string the new kernel's modules carry (include/linux/vermagic.h): the
+   * release, then SMP, preempt, mod_unload, modversions, the architecture's part and RANDSTRUCT.
+   */
+  vermagic(arch: string): { text: string; source: Source } | undefined {
+    const release = this.release();
+    if (!release || !this.hasConfig()) return undefined;
+    const on = (n: string) => this.enabled([n]) !== undefined;
+    let text = `${release} `;
+    if (on('SMP')) text += 'SMP ';
+    if (on('PREEMPT_BUILD')) text += 'preempt ';
+    else if (on('PREEMPT_RT')) text += 'preempt_rt ';
+    if (on('MODULE_UNLOAD')) text += 'mod_unload ';
+    if (on('MODVERSIONS')) text += 'modversions ';
+    if (arch === 'aarch64') text += 'aarch64';
+    if (on('RANDSTRUCT')) text += 'RANDSTRUCT_';
+    return { text, source: { file: this.configFile, what: 'the release in linux_banner and the options include/linux/vermagic.h reads' } };
+  }
+
+  hasConfig(): boolean {
+    return this.kernel.config() !== undefined;
+  }
+
+  private requireConfig(): void {
+    if (!this.kernel.config()) throw new UsageError('the new kernel has no .config (give --config): the build-primitive checks need it');
+  }
+
+  /** Whether vmlinux defines `name` (a global) or the kernel exports it. */
+  defines(name: string): boolean {
+    return this.kernel.global(name) !== undefined || this.kernel.exports().map.get(name) !== undefined;
+  }
+
+  /** A struct of the new kernel, from vmlinux BTF (DWARF when there is no BTF). */
+  struct(name: string): { graph: TypeGraph; size: number; members: readonly { name: string; bitOffset: number }[]; source: Source } | undefined {
+    const btf = this.kernel.btf();
+    const graph: TypeGraph | undefined = btf;
+    const ref = btf?.typeByName('struct', name)[0];
+    if (graph && ref !== undefined) {
+      const node = resolved(graph, ref).node;
+      if (node.kind === 'struct' && node.size !== undefined) {
+        return { graph, size: node.size, members: node.members.map((m) => ({ name: m.name ?? '', bitOffset: m.bitOffset })), source: { file: this.kernel.artifacts.vmlinux, what: `.BTF ${graph.locate(ref)}` } };
+      }
+    }
+    return undefined;
+  }
+
+  /** Whether the kernel's type information could answer struct questions at all. */
+  hasTypes(): boolean {
+    return this.kernel.btf() !== undefined;
+  }
+
+  /** arch/x86/include/asm/cpufeatures.h of the new kernel. */
+  cpufeatures(): CpuFeatures | undefined {
+    if (this.cpufeaturesCache === undefined) {
+      const file = this.kernel.sources().find('arch/x86/include/asm/cpufeatures.h');
+      this.cpufeaturesCache = file ? readCpufeatures(file) : null;
+    }
+    return this.cpufeaturesCache ?? undefined;
+  }
+
+  extableTypes(): ExtableTypes | undefined {
+    if (this.extableCache === undefined) {
+      const file = this.kernel.sources().find('arch/x86/include/asm/extable_fixup_types.h');
+      this.extableCache = file ? readExtableTypes(file) : null;
+    }
+    return this.extableCache ?? undefined;
+  }
+
+  /** vmlinux's .orc_header hash (v6.4+). */
+  orcHeader(): string | undefined {
+    if (this.orcCache === undefined) this.orcCache = readOrcHeader(this.kernel.vmlinux)?.hash ?? null;
+    return this.orcCache ?? undefined;
+  }
+
+  /** Names of vmlinux's sections (its output sections). */
+  sectionNames(): ReadonlySet<string> {
+    return new Set(this.kernel.vmlinux.sections.map((s) => s.name));
+  }
+
+  linkerScript(which: 'vmlinux' | 'module'): { file: string; script: LinkerScript } | undefined {
+    return this.kernel.linkerScript(which);
+  }
+
+  /**
+   * How the new kernel compiles the frozen object's source: the reference object's
+   * producer, the replaced compile unit's producer in vmlinux DWARF, the build directory's
+   * .cmd, or (least specific) the producer of vmlinux's first C unit.
+   */
+  compilerFlags(frozen: FrozenObject): { text: string; source: Source; specific: boolean } | undefined {
+    const reference = this.reference(frozen);
+    if (reference?.producer) return { text: reference.producer, source: { file: reference.path, what: 'DW_AT_producer of the reference object' }, specific: true };
+    const replaced = this.replacements.get(frozen);
+    if (replaced?.found && replaced.producer) {
+      return { text: replaced.producer, source: { file: this.kernel.artifacts.vmlinux, what: `DW_AT_producer of ${replaced.name}` }, specific: true };
+    }
+    if (replaced?.found && replaced.newObject && this.kernel.artifacts.layout === 'build-dir') {
+      const cmd = this.kernel.compileCommand(replaced.name);
+      if (cmd) return { text: cmd.command, source: { file: cmd.file, what: 'kbuild compile command' }, specific: true };
+    }
+    const first = this.kernel.firstProducer();
+    if (first) return { text: first, source: { file: this.kernel.artifacts.vmlinux, what: "DW_AT_producer of vmlinux's first C compile unit (kernel-wide flags)" }, specific: false };
+    return undefined;
+  }
+
+  /** The reference object for a frozen object: given with --reference, or the replaced object itself when it is a file. */
+  reference(frozen: FrozenObject): ReferenceObject | undefined {
+    let r = this.referenceCache.get(frozen);
+    if (r === undefined) {
+      r = this.findReference(frozen) ?? null;
+      this.referenceCache.set(frozen, r);
+    }
+    return r ?? undefined;
+  }
+
+  private findReference(frozen: FrozenObject): ReferenceObject | undefined {
+    const given = this.givenReferences;
+    let path: string | undefined;
+    let how: ReferenceObject['how'] = 'given';
+    if (given.length === 1 && this.replacements.size === 1) path = given[0];
+    else path = given.find((g) => basename(g) === basename(frozen.path));
+    if (!path) {
+      const replaced = this.replacements.get(frozen);
+      if (replaced?.found && replaced.newObject) {
+        path = replaced.newObject;
+        how = replaced.how === 'module-name' ? 'module' : 'same-path';
+      }
+    }
+    if (!path) return undefined;
+    const elf = ElfFile.open(path);
+    try {
+      if (elf.header.machine !== frozen.machine) throw new InputError(path, 'reference object of another architecture than the frozen object');
+      const dwarf = DwarfFile.present(elf) ? new DwarfFile(elf) : undefined;
+      // Member names of function-pointer slots are evidence about the frozen object only.
+      const build = readBuildFacts(elf, dwarf, undefined);
+      const producer = build.compiler.producers.find((p) => !p.units.every((u) => u.endsWith('.mod.c')))?.producer ?? build.compiler.producers[0]?.producer;
+      const info = readModuleInfo(elf);
+      return { path, how, build, producer, thisModuleSize: info?.thisModuleSize, vermagic: info?.vermagic };
+    } finally {
+      elf.close();
+    }
+  }
+}
+
+/** The kernel the frozen objects were compiled in (--built-with): only its headers are read. */
+export class OriginKernel {
+  private cpufeaturesCache: CpuFeatures | undefined | null;
+  private extableCache: ExtableTypes | undefined | null;
+  readonly sources: KernelSources;
+
+  constructor(readonly root: string) {
+    this.sources = KernelSources.of(root);
+    if (this.sources.roots.length === 0) throw new InputError(root, 'no such directory (--built-with takes the build directory or headers of the kernel the frozen objects were compiled in)');
+  }
+
+  cpufeatures(): CpuFeatures | undefined {
+    if (this.cpufeaturesCache === undefined) {
+      const file = this.sources.find('arch/x86/include/asm/cpufeatures.h');
+      this.cpufeaturesCache = file ? readCpufeatures(file) : null;
+    }
+    return this.cpufeaturesCache ?? undefined;
+  }
+
+  extableTypes(): ExtableTypes | undefined {
+    if (this.extableCache === undefined) {
+      const file = this.sources.find('arch/x86/include/asm/extable_fixup_types.h');
+      this.extableCache = file ? readExtableTypes(file) : null;
+    }
+    return this.extableCache ?? undefined;
+  }
+}
