@@ -1,4 +1,5 @@
-import { homedir } from 'node:os';
+import { copyFileSync, mkdtempSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export interface BenchCase {
@@ -15,6 +16,8 @@ export interface BenchCase {
   readonly peerNote?: string;
   /** The relinkable case must be faster than this peer (a target expressed as a ratio). */
   readonly mustBeat?: boolean;
+  /** What this case adds to another (its baseline): the difference of the medians must stay under maxSeconds. */
+  readonly overhead?: { readonly baseline: string; readonly maxSeconds: number; readonly what: string };
 }
 
 const CACHE = process.env.RELINKABLE_CACHE ?? join(homedir(), '.cache', 'relinkable');
@@ -26,6 +29,13 @@ const VMLINUX_612 = join(corpus('6.12.117'), 'usr/lib/debug/boot/vmlinux-6.12.11
 const CLI = join('dist', 'src', 'cli', 'main.js');
 const check = (...extra: string[]) => [process.execPath, CLI, 'check', JITTER_61, '--kernel', corpus('6.12.117'), '--format', 'json', '--fail-on', 'never', '--output', '/dev/null', ...extra];
 const sh = (command: string) => ['sh', '-c', command];
+
+/** A catalogue holding only the config renames (which no detector reports on): the check without build primitives. */
+function catalogueWithoutPrimitives(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'relinkable-bench-catalogue-'));
+  for (const f of ['catalogue.json', 'config-renames.json']) copyFileSync(join('signatures', f), join(dir, f));
+  return dir;
+}
 /** kmidiff's whitelist of the module's imports, and two empty module directories (it wants them). */
 const KMIDIFF_SETUP = `d=$(mktemp -d) && mkdir $d/1 $d/2 && { echo '[abi_whitelist]'; nm -u '${JITTER_61}' | awk '{print "  "$2}'; } > $d/wl`;
 
@@ -53,6 +63,22 @@ export const CASES: readonly BenchCase[] = [
     argv: check('--type-source', 'btf'),
     inputs: [JITTER_61, corpus('6.12.117')],
     target: { seconds: 0.3, rssMB: 200 },
+  },
+  // Issue 4: the build-primitive checks, as what they add to the BTF-path check.
+  {
+    id: 'check-btf-without-primitives',
+    title: 'the same BTF-path check with a catalogue of no build primitives (only signatures/config-renames.json)',
+    argv: check('--type-source', 'btf', '--signatures', catalogueWithoutPrimitives()),
+    inputs: [JITTER_61, corpus('6.12.117')],
+    runs: 11,
+  },
+  {
+    id: 'check-btf-primitives',
+    title: 'check through BTF with the full signatures/ catalogue (39 build primitives)',
+    argv: check('--type-source', 'btf'),
+    inputs: [JITTER_61, corpus('6.12.117')],
+    runs: 11,
+    overhead: { baseline: 'check-btf-without-primitives', maxSeconds: 0.1, what: 'the build-primitive checks (build facts, catalogue, 39 entries)' },
   },
   {
     id: 'check-dwarf',

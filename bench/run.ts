@@ -89,6 +89,15 @@ function main(): number {
     }
     console.log(`- ${ours.job.id} vs ${r.job.id}: ${ratio.toFixed(2)}× the time, ${memory.toFixed(2)}× the memory${r.job.peerNote ? ` (${r.job.peerNote})` : ''}${verdict}`);
   }
+  for (const r of results) {
+    const o = r.job.overhead;
+    const base = o && results.find((x) => x.job.id === o.baseline);
+    if (!o || !base) continue;
+    const added = median(r.seconds) - median(base.seconds);
+    const ok = added <= o.maxSeconds;
+    if (!ok) failed++;
+    console.log(`- ${r.job.id} adds ${(added * 1000).toFixed(0)} ms to ${base.job.id} for ${o.what} — target ${ok ? 'met' : 'MISSED'}: ≤ ${o.maxSeconds * 1000} ms`);
+  }
   if (failed) console.log(`\n${failed} target(s) missed`);
   return failed ? 1 : 0;
 }

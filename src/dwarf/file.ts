@@ -133,34 +133,48 @@ export class DwarfFile implements UnitContext {
   unitHeaders(section: InfoSection = '.debug_info'): readonly UnitHeader[] {
     const cached = this.headerIndex.get(section);
     if (cached) return cached;
-    const elfSection = this.elfSection(section);
-    const headers: UnitHeader[] = [];
-    if (elfSection) {
-      const inPlace = this.readsInPlace(elfSection);
-      const whole = inPlace ? undefined : this.sectionBytes(section)!;
-      const size = whole ? whole.length : elfSection.size;
-      let offset = 0;
-      while (offset < size) {
-        let c: Cursor;
-        let prefix: Buffer | undefined;
-        if (whole) {
-          c = new Cursor(whole, offset, this.littleEndian, this.file, section);
-        } else {
-          // One read per unit gives the header and the start of the root DIE (see compileUnitsNamedLike).
-          const n = Math.min(MAX_UNIT_HEADER + ROOT_DIE_SCAN, size - offset);
-          const bytes = this.elf.source.read(elfSection.offset + offset, n, `${section} unit header`);
-          c = new Cursor(bytes, 0, this.littleEndian, this.file, section, offset);
-          prefix = bytes;
-        }
-        const header = readUnitHeader(c, section, size);
-        headers.push(header);
-        if (prefix) this.prefixes.set(header, prefix);
-        if (header.end <= offset) break;
-        offset = header.end;
-      }
-    }
+    const headers = [...this.walkUnitHeaders(section)];
     this.headerIndex.set(section, headers);
     return headers;
+  }
+
+  /** The first units' headers, in order, without indexing the rest of the section. */
+  *leadingUnitHeaders(section: InfoSection = '.debug_info'): Generator<UnitHeader> {
+    const cached = this.headerIndex.get(section);
+    if (cached) yield* cached;
+    else yield* this.walkUnitHeaders(section);
+  }
+
+  private *walkUnitHeaders(section: InfoSection): Generator<UnitHeader> {
+    const elfSection = this.elfSection(section);
+    if (!elfSection) return;
+    const inPlace = this.readsInPlace(elfSection);
+    const whole = inPlace ? undefined : this.sectionBytes(section)!;
+    const size = whole ? whole.length : elfSection.size;
+    let offset = 0;
+    while (offset < size) {
+      let c: Cursor;
+      let prefix: Buffer | undefined;
+      if (whole) {
+        c = new Cursor(whole, offset, this.littleEndian, this.file, section);
+      } else {
+        // One read per unit gives the header and the start of the root DIE (see compileUnitsNamedLike).
+        const n = Math.min(MAX_UNIT_HEADER + ROOT_DIE_SCAN, size - offset);
+        const bytes = this.elf.source.read(elfSection.offset + offset, n, `${section} unit header`);
+        c = new Cursor(bytes, 0, this.littleEndian, this.file, section, offset);
+        prefix = bytes;
+      }
+      const header = readUnitHeader(c, section, size);
+      if (prefix) this.prefixes.set(header, prefix);
+      yield header;
+      if (header.end <= offset) return;
+      offset = header.end;
+    }
+  }
+
+  /** Name, directory and producer of a unit's root DIE (compile, partial and skeleton units). */
+  summary(header: UnitHeader): CompileUnitSummary | undefined {
+    return this.summarise(header)?.summary;
   }
 
   /** The unit containing a section offset (binary search over the index). */

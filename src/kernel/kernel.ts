@@ -200,14 +200,14 @@ export class NewKernel {
       this.producerCache = null;
       const dwarf = this.dwarf();
       // The first units are often assembler (head_64.S): walk unit to unit, reading root DIEs only.
-      for (let offset = 0, n = 0; dwarf && n < 64; n++) {
-        const cu = dwarf.compileUnitAt(offset);
-        if (!cu) break;
-        if (cu.producer && /^GNU C|clang/.test(cu.producer)) {
+      let n = 0;
+      for (const header of dwarf?.leadingUnitHeaders() ?? []) {
+        const cu = dwarf!.summary(header);
+        if (cu?.producer && /^GNU C|clang/.test(cu.producer)) {
           this.producerCache = cu.producer;
           break;
         }
-        offset = cu.header.end;
+        if (++n >= 64) break;
       }
     }
     return this.producerCache ?? undefined;

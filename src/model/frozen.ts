@@ -190,6 +190,7 @@ export function readFrozenObject(path: string): FrozenObject {
 
   const moduleInfo = readModuleInfo(elf);
   const compiledAgainst = dwarf ? new ObjectDwarfInterface(dwarf, `frozen ${path} (DWARF)`) : undefined;
+  let build: BuildFacts | undefined;
   return {
     path,
     origin: 'object',
@@ -207,7 +208,11 @@ export function readFrozenObject(path: string): FrozenObject {
     compileUnits,
     compiledAgainst,
     producer,
-    build: readBuildFacts(elf, dwarf, compiledAgainst),
+    // Read the first time a build-primitive detector (or extract) asks.
+    get build(): BuildFacts {
+      build ??= readBuildFacts(elf, dwarf, compiledAgainst);
+      return build;
+    },
   };
 }
 

@@ -1,6 +1,6 @@
 import { list, object, str } from '../../schema.js';
 import { compilerIdentity, effectiveFlag, flagTokens } from '../../model/compiler.js';
-import { defineDetector, frozenEvidence, frozenProducer, primitiveFinding, type DetectorContext } from './detector.js';
+import { assembledOnly, defineDetector, frozenEvidence, frozenProducer, primitiveFinding, type DetectorContext } from './detector.js';
 import type { Evidence } from '../../findings/index.js';
 
 function newSide(ctx: DetectorContext): { text: string; evidence: Evidence; specific: boolean } | undefined {
@@ -72,6 +72,7 @@ export const compilerVersion = defineDetector({
   produces: ['compiler-changed'],
   parameters: object({}),
   run(entry, ctx) {
+    if (assembledOnly(ctx.build)) return [];
     const producer = frozenProducer(ctx.build);
     const comment = ctx.build.compiler.comment.find((c) => /GCC|clang/.test(c));
     const config = ctx.kernel.option('CC_VERSION_TEXT');

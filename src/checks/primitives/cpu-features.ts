@@ -41,7 +41,7 @@ export const cpuFeatures = defineDetector({
         primitiveFinding(entry, ctx, {
           id: 'cpu-feature-renumbered',
           severity: 'review',
-          message: `the frozen alternatives are gated on ${alt.features.length} feature numbers, which the new kernel names ${someNames(alt.features.map((f) => `${f.feature} ${name(f.feature, next.names(f.feature))}`), 8)}; without the cpufeatures.h of the kernel the object was built in (--built-with) it cannot be confirmed that they meant the same`,
+          message: `the frozen alternatives are gated on ${alt.features.length} feature numbers, which the new kernel names ${someNames(alt.features.map((f) => `${f.feature} ${name(f.feature, next.names(f.feature))}`), 32)}; without the cpufeatures.h of the kernel the object was built in (--built-with) it cannot be confirmed that they meant the same`,
           evidence: [altEvidence, { label: 'new kernel', file: next.file }],
         }),
       ];

@@ -85,10 +85,21 @@ export function frozenEvidence(ctx: DetectorContext, e: Omit<Evidence, 'label' |
   return { label: 'frozen object', file: ctx.frozen.path, ...e };
 }
 
-/** The frozen object's main producer (not the modpost .mod.c unit). */
+/** An assembler's producer ("GNU AS 2.40"): no compiler flags apply to what it assembled. */
+export function isAssembler(producer: string): boolean {
+  return /^GNU AS\b|^(LLVM|clang).*\bas\b/i.test(producer);
+}
+
+/** The frozen object's main compiler producer: not the modpost .mod.c unit, not assembler units. */
 export function frozenProducer(build: BuildFacts): string | undefined {
-  const main = build.compiler.producers.find((p) => p.units.length === 0 || !p.units.every((u) => u.endsWith('.mod.c')));
-  return (main ?? build.compiler.producers[0])?.producer;
+  const compiled = build.compiler.producers.filter((p) => !isAssembler(p.producer));
+  const main = compiled.find((p) => p.units.length === 0 || !p.units.every((u) => u.endsWith('.mod.c')));
+  return (main ?? compiled[0])?.producer;
+}
+
+/** Only assembler units: compiler identity and flags do not apply. */
+export function assembledOnly(build: BuildFacts): boolean {
+  return build.compiler.producers.length > 0 && build.compiler.producers.every((p) => isAssembler(p.producer));
 }
 
 /** Names, shortened for a message: "a, b, c and 4 more". */

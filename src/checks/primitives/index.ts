@@ -2,6 +2,7 @@ import { loadCatalogue, type Catalogue, type CatalogueEntry } from '../../catalo
 import { UsageError } from '../../errors.js';
 import type { Finding, FindingId } from '../../findings/index.js';
 import type { LinkModel } from '../../model/link.js';
+import { architectureOf } from '../../model/build.js';
 import { defineCheck, type Check } from '../check.js';
 import { btfIds, splitBtf } from './btf.js';
 import { compilerFlags, compilerVersion } from './compiler-flags.js';
@@ -77,12 +78,21 @@ export const primitivesCheck: Check = defineCheck({
     const byName = new Map(DETECTORS.map((d) => [d.name, d]));
     const out: Finding[] = [];
     for (const frozen of model.frozen) {
-      const facts = frozen.build;
-      const ctx: DetectorContext = { frozen, build: facts, kernel: build, origin, model };
+      // The build facts are read when the first detector asks (not at all with a catalogue that needs none).
+      const ctx: DetectorContext = {
+        frozen,
+        get build() {
+          return frozen.build;
+        },
+        kernel: build,
+        origin,
+        model,
+      };
+      const architecture = architectureOf(frozen.machine);
       const skipped: string[] = [];
       let reason: string | undefined;
       for (const entry of catalogue.entries) {
-        if (!entry.architectures.includes(facts.architecture as never)) continue;
+        if (!entry.architectures.includes(architecture as never)) continue;
         const detector = byName.get(entry.detector)!;
         try {
           out.push(...detector.run(entry, ctx));

@@ -39,24 +39,25 @@ export const landingPads = defineDetector({
     const note = ctx.build.properties ? `${p.property.toUpperCase()} ${ctx.build.properties[p.property] ? 'set' : 'not set'} in .note.gnu.property` : 'no .note.gnu.property';
     const padName = p.pads[0]!;
 
-    // Group by where the addresses are kept: a data object, or the code that stores them.
+    // Group by where the addresses are kept: each data object, and the object's own code.
+    const CODE = '(code)';
     const groups = new Map<string, IndirectTarget[]>();
     for (const t of ctx.build.indirectTargets) {
       const fn = byName.get(t.function);
       if (!fn || pads.has(fn.entry)) continue;
-      const key = t.from.symbol ?? t.from.section;
+      const key = t.from.symbol && !byName.has(t.from.symbol) ? t.from.symbol : t.from.symbol ? CODE : t.from.section;
       groups.set(key, [...(groups.get(key) ?? []), t]);
     }
     const out: Finding[] = [];
     for (const [holder, targets] of [...groups].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-      const slots = targets.map((t) => (t.from.member ? `${holder}${t.from.member} → ${t.function}` : t.function));
+      const inCode = holder === CODE;
+      const slots = targets.map((t) => (t.from.member ? `${holder}${t.from.member} → ${t.function}` : inCode ? `${t.function} (address taken in ${t.from.symbol})` : t.function));
       const first = byName.get(targets[0]!.function)!;
-      const inCode = byName.has(holder);
       const evidence: Evidence[] = [
         frozenEvidence(ctx, {
           section: targets[0]!.from.section,
-          symbol: holder,
-          detail: `${inCode ? 'code storing the addresses of' : 'holds the addresses of'} ${targets.length} function${targets.length > 1 ? 's' : ''} without ${padName}: ${slots.slice(0, LISTED).join(', ')}${slots.length > LISTED ? `, and ${slots.length - LISTED} more` : ''}`,
+          symbol: inCode ? undefined : holder,
+          detail: `${inCode ? 'its code takes the addresses of' : 'holds the addresses of'} ${targets.length} function${targets.length > 1 ? 's' : ''} without ${padName}: ${slots.slice(0, LISTED).join(', ')}${slots.length > LISTED ? `, and ${slots.length - LISTED} more` : ''}`,
         }),
         frozenEvidence(ctx, { section: first.section, symbol: first.name, offset: hex(first.offset), detail: `first instruction is not ${p.pads.join('/')} (${flag}; ${note})` }),
         configEvidence(ctx, enforced),
@@ -64,8 +65,8 @@ export const landingPads = defineDetector({
       out.push(
         primitiveFinding(entry, ctx, {
           id: 'landing-pad-missing',
-          symbol: holder,
-          message: `${targets.length} function${targets.length > 1 ? 's' : ''} reached through ${inCode ? `addresses ${holder} stores` : holder} ${targets.length > 1 ? 'have' : 'has'} no ${padName} at the entry (${someNames(slots, 8)}): the new kernel enforces ${enforced.name}, so the first indirect call into each faults`,
+          symbol: inCode ? first.name : holder,
+          message: `${targets.length} function${targets.length > 1 ? 's' : ''} ${inCode ? 'whose addresses the code passes on or stores' : `reached through ${holder}`} ${targets.length > 1 ? 'have' : 'has'} no ${padName} at the entry (${someNames(slots, 8)}): the new kernel enforces ${enforced.name}, so the first indirect call into each faults`,
           before: `no landing pads (${flag})`,
           after: `${padName} at every indirect-branch target (CONFIG_${enforced.name}=${enforced.value})`,
           evidence,

@@ -43,7 +43,9 @@ export const noreturn = defineDetector({
       const before = declared.has(name) || oldSet.has(name);
       const after = newSet.has(name);
       if (before === after) continue;
-      if (!before && !oldList && !after) continue;
+      // A call the compiler emits by itself (__stack_chk_fail) has no declaration to read its
+      // noreturn status from; without the old kernel's list there is nothing to compare.
+      if (!oldList && imp.kindSource !== 'dwarf') continue;
       const why: Evidence[] = [
         frozenEvidence(ctx, {
           symbol: name,

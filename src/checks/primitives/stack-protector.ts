@@ -1,7 +1,7 @@
 import type { CatalogueEntry } from '../../catalogue/catalogue.js';
 import { list, object, oneOf, str } from '../../schema.js';
 import { effectiveFlag, flagTokens } from '../../model/compiler.js';
-import { configEvidence, defineDetector, frozenEvidence, frozenProducer, primitiveFinding, type DetectorContext } from './detector.js';
+import { assembledOnly, configEvidence, defineDetector, frozenEvidence, frozenProducer, primitiveFinding, type DetectorContext } from './detector.js';
 import type { Evidence, Finding } from '../../findings/index.js';
 
 type Guard = { kind: 'off' } | { kind: 'fixed' } | { kind: 'symbol'; name: string } | { kind: 'unknown' };
@@ -44,6 +44,10 @@ function x86(entry: CatalogueEntry, ctx: DetectorContext, p: { config: readonly 
   const imports = ctx.frozen.imports;
   const guards = p.guardSymbols ?? [];
   const frozenGuardSymbol = guards.find((g) => imports.has(g));
+  // Compiled with a stack protector but no function needed a canary: nothing to disagree on.
+  const producer = frozenProducer(ctx.build);
+  const protectorFlag = producer ? effectiveFlag(flagTokens(producer), ['-fstack-protector', '-fstack-protector-strong', '-fstack-protector-all', '-fstack-protector-explicit', '-fno-stack-protector']) : undefined;
+  const compiledWith = protectorFlag !== undefined && protectorFlag !== '-fno-stack-protector';
   const frozen: Guard = frozenGuardSymbol
     ? { kind: 'symbol', name: frozenGuardSymbol }
     : ctx.build.fixedCanaryReads > 0
@@ -51,6 +55,7 @@ function x86(entry: CatalogueEntry, ctx: DetectorContext, p: { config: readonly 
       : imports.has(p.failSymbol)
         ? { kind: 'unknown' }
         : { kind: 'off' };
+  if (frozen.kind === 'off' && (compiledWith || assembledOnly(ctx.build))) return [];
   const on = ctx.kernel.enabled(p.config);
   const kernelGuard = guards.find((g) => ctx.kernel.defines(g));
   const kernel: Guard = !on ? { kind: 'off' } : kernelGuard ? { kind: 'symbol', name: kernelGuard } : p.fixedSlotSymbol && ctx.kernel.defines(p.fixedSlotSymbol) ? { kind: 'fixed' } : { kind: 'unknown' };

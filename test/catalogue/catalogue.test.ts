@@ -1,0 +1,110 @@
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { bundledCatalogueDirectory } from '../../src/catalogue/catalogue.js';
+import { DETECTORS, readCatalogue } from '../../src/checks/primitives/index.js';
+import { InputError } from '../../src/errors.js';
+import { ROOT } from '../support/paths.js';
+
+/** The rows of ../shared/PRIMITIVES.md: 25 x86 and 6 arm64 primitives. */
+const ROWS = [...Array.from({ length: 25 }, (_, i) => `x86-${i + 1}`), ...Array.from({ length: 6 }, (_, i) => `arm64-A${i + 1}`)];
+
+const catalogue = readCatalogue(bundledCatalogueDirectory());
+const temps: string[] = [];
+afterEach(() => {
+  for (const t of temps.splice(0)) rmSync(t, { recursive: true, force: true });
+});
+
+/** A copy of the bundled catalogue to break. */
+function copy(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'relinkable-catalogue-'));
+  temps.push(dir);
+  cpSync(bundledCatalogueDirectory(), dir, { recursive: true });
+  return dir;
+}
+
+function edit(dir: string, file: string, change: (entry: Record<string, unknown>) => void): void {
+  const entry = JSON.parse(readFileSync(join(dir, file), 'utf8')) as Record<string, unknown>;
+  change(entry);
+  writeFileSync(join(dir, file), JSON.stringify(entry, null, 2));
+}
+
+function loadError(dir: string): string {
+  try {
+    readCatalogue(dir);
+  } catch (err) {
+    if (err instanceof InputError) return err.message;
+    throw err;
+  }
+  throw new Error('the catalogue loaded');
+}
+
+describe('the bundled catalogue', () => {
+  it('loads and validates: one file per entry, named after its id, each naming a known detector', () => {
+    expect(catalogue.version).toBe('1.0.0');
+    expect(catalogue.entries).toHaveLength(39);
+    const files = readdirSync(join(ROOT, 'signatures')).filter((f) => f !== 'catalogue.json').sort();
+    expect(catalogue.entries.map((e) => e.file)).toEqual(files);
+    for (const e of catalogue.entries) {
+      expect(e.file).toBe(`${e.id}.json`);
+      expect(DETECTORS.map((d) => d.name)).toContain(e.detector);
+    }
+    expect(catalogue.digest).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('covers every row of PRIMITIVES.md with an entry, or lists it as a known gap in docs/signatures.md', () => {
+    const covered = new Set(catalogue.entries.flatMap((e) => e.primitives));
+    const docs = readFileSync(join(ROOT, 'docs', 'signatures.md'), 'utf8');
+    const gaps = new Set([...docs.matchAll(/^\| (x86-\d+|arm64-A\d) \|/gm)].map((m) => m[1]!));
+    for (const row of ROWS) expect(covered.has(row) || gaps.has(row), row).toBe(true);
+    // A gap that an entry covers is stale documentation.
+    for (const gap of gaps) expect(covered.has(gap), `${gap} is listed as a gap but covered`).toBe(false);
+    expect([...gaps].sort()).toEqual(['arm64-A3', 'x86-19']);
+  });
+
+  it('is listed in docs/signatures.md, entry by entry', () => {
+    const docs = readFileSync(join(ROOT, 'docs', 'signatures.md'), 'utf8');
+    for (const e of catalogue.entries) expect(docs, e.id).toContain(e.id);
+  });
+
+  it('changes its digest when an entry changes', () => {
+    const dir = copy();
+    edit(dir, 'x86-ibt-landing-pads.json', (e) => (e.observed = 'edited'));
+    expect(readCatalogue(dir).digest).not.toBe(catalogue.digest);
+    expect(readCatalogue(copy()).digest).toBe(catalogue.digest);
+  });
+});
+
+describe('a catalogue that does not validate is refused, naming the file and the problem', () => {
+  it.each([
+    ['an unknown field', (e: Record<string, unknown>) => (e.colour = 'red'), /x86-ibt-landing-pads\.json: colour: unknown field/],
+    ['a missing field', (e: Record<string, unknown>) => delete e.why, /why: missing/],
+    ['an id that is not the file name', (e: Record<string, unknown>) => (e.id = 'x86-ibt'), /id: "x86-ibt" must match the file name/],
+    ['an unknown detector', (e: Record<string, unknown>) => (e.detector = 'telepathy'), /detector: no detector named "telepathy"/],
+    ['parameters its detector does not take', (e: Record<string, unknown>) => (e.parameters = { config: 'X86_KERNEL_IBT' }), /parameters\.config: expected an array, got string "X86_KERNEL_IBT"/],
+    ['a severity that does not exist', (e: Record<string, unknown>) => (e.severity = 'fatal'), /severity: expected one of link, runtime, warning, review, info, got string "fatal"/],
+    ['a row PRIMITIVES.md does not have', (e: Record<string, unknown>) => (e.primitives = ['x86-99']), /primitives\[0\]: "x86-99" does not match/],
+    ['a version that is not one', (e: Record<string, unknown>) => (e.changes = [{ version: 'recent', summary: 's' }]), /changes\[0\]\.version: "recent" does not match/],
+  ])('%s', (_, change, expected) => {
+    const dir = copy();
+    edit(dir, 'x86-ibt-landing-pads.json', change);
+    expect(loadError(dir)).toMatch(expected);
+  });
+
+  it('not JSON at all', () => {
+    const dir = copy();
+    writeFileSync(join(dir, 'x86-ibt-landing-pads.json'), '{ "id": ');
+    expect(loadError(dir)).toMatch(/x86-ibt-landing-pads\.json: not valid JSON/);
+  });
+
+  it('no catalogue.json, or no entries', () => {
+    const dir = copy();
+    rmSync(join(dir, 'catalogue.json'));
+    expect(loadError(dir)).toMatch(/catalogue\.json: cannot read \(ENOENT\)/);
+    const empty = mkdtempSync(join(tmpdir(), 'relinkable-catalogue-'));
+    temps.push(empty);
+    writeFileSync(join(empty, 'catalogue.json'), JSON.stringify({ version: '1.0.0', description: 'empty' }));
+    expect(loadError(empty)).toMatch(/the catalogue has no entries/);
+  });
+});
