@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InputError } from '../errors.js';
 import { SEVERITIES, type Severity } from '../findings/severity.js';
@@ -66,6 +66,8 @@ export interface CatalogueEntry<P = unknown> extends Omit<EntryFields, 'paramete
   readonly parameters: P;
   /** The file it was read from, relative to the catalogue directory. */
   readonly file: string;
+  /** Where to point a reader: signatures/<file> for the bundled catalogue, else the full path. */
+  readonly source: string;
 }
 
 /** What the loader needs of a detector: its name and the schema of its parameters. */
@@ -124,6 +126,13 @@ export function loadCatalogue(directory: string, detectors: readonly DetectorSch
   const { version } = index as Infer<typeof INDEX_SCHEMA>;
 
   const byName = new Map(detectors.map((d) => [d.name, d]));
+  let bundled: string | undefined;
+  try {
+    bundled = bundledCatalogueDirectory();
+  } catch {
+    bundled = undefined;
+  }
+  const isBundled = bundled !== undefined && resolve(bundled) === resolve(directory);
   const hash = createHash('sha256');
   const entries: CatalogueEntry[] = [];
   const files = readdirSync(directory)
@@ -142,7 +151,7 @@ export function loadCatalogue(directory: string, detectors: readonly DetectorSch
       else errors.push(...validate(entry.parameters, detector.parameters, 'parameters'));
     }
     if (errors.length) throw new InputError(path, errors.join('; '));
-    entries.push({ ...entry, severity: entry.severity as Severity, architectures: entry.architectures as Architecture[], file });
+    entries.push({ ...entry, severity: entry.severity as Severity, architectures: entry.architectures as Architecture[], file, source: isBundled ? `signatures/${file}` : path });
   }
   if (entries.length === 0) throw new InputError(directory, 'the catalogue has no entries');
   return { directory, version, digest: hash.digest('hex'), entries };

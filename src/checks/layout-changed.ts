@@ -62,11 +62,27 @@ export const layoutChangedCheck = defineCheck({
       if (node.kind !== 'struct' && node.kind !== 'union') continue;
       const changes = change.delta.changes.filter((c) => LAYOUT_CHANGES.has(c.kind));
       if (changes.length === 0) continue;
+      if (loaderRefusesFirst(change, node.name, changes)) continue;
       findings.push(layoutFinding(change, changes));
     }
     return findings;
   },
 });
+
+/**
+ * A module's own struct module (__this_module) of another size: the loader refuses the .ko
+ * before anything reads a field, and module-struct-size says so at link severity. With the
+ * same size and moved members the loader accepts it, and only this finding tells.
+ */
+function loaderRefusesFirst(change: TypeChange, name: string | undefined, changes: readonly Change[]): boolean {
+  return (
+    name === 'module' &&
+    change.object.isModule &&
+    change.owners.length > 0 &&
+    change.owners.every((o) => o.variable === '__this_module') &&
+    changes.some((c) => c.kind === 'size' && !c.path)
+  );
+}
 
 function layoutFinding(change: TypeChange, changes: readonly Change[]): Finding {
   const { delta } = change;

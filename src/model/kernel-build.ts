@@ -9,7 +9,7 @@ import { readBuildFacts, type BuildFacts } from './build.js';
 import type { FrozenObject } from './frozen.js';
 import { resolved, type TypeGraph } from './types.js';
 import type { Replacement } from './replacement.js';
-import { DwarfFile } from '../dwarf/index.js';
+import { DW_AT, DW_TAG, DwarfFile } from '../dwarf/index.js';
 import { readModuleInfo } from '../kernel/module-info.js';
 
 /** A kernel version as far as a primitive cares: major.minor (and the stable patch level when known). */
@@ -126,8 +126,9 @@ export class KernelBuild {
     else if (on('PREEMPT_RT')) text += 'preempt_rt ';
     if (on('MODULE_UNLOAD')) text += 'mod_unload ';
     if (on('MODVERSIONS')) text += 'modversions ';
+    // The i386 CPU family and the RANDSTRUCT seed hash are not in .config: only a reference module tells them.
+    if (arch === 'i386' || on('RANDSTRUCT')) return undefined;
     if (arch === 'aarch64') text += 'aarch64';
-    if (on('RANDSTRUCT')) text += 'RANDSTRUCT_';
     return { text, source: { file: this.configFile, what: 'the release in linux_banner and the options include/linux/vermagic.h reads' } };
   }
 
@@ -144,7 +145,7 @@ export class KernelBuild {
     return this.kernel.global(name) !== undefined || this.kernel.exports().map.get(name) !== undefined;
   }
 
-  /** A struct of the new kernel, from vmlinux BTF (DWARF when there is no BTF). */
+  /** A struct of the new kernel, from vmlinux BTF (which every kernel of the corpus has; DWARF is not searched: too slow per question). */
   struct(name: string): { graph: TypeGraph; size: number; members: readonly { name: string; bitOffset: number }[]; source: Source } | undefined {
     const btf = this.kernel.btf();
     const graph: TypeGraph | undefined = btf;
@@ -158,15 +159,38 @@ export class KernelBuild {
     return undefined;
   }
 
+  /**
+   * Whether vmlinux's DWARF marks a function it defines noreturn (DW_AT_noreturn on its
+   * definition or on the declaration the definition completes); undefined without DWARF, or
+   * when the function is not found there. One unit is read, found through .debug_aranges.
+   */
+  noreturnInDwarf(name: string): boolean | undefined {
+    const sym = this.kernel.global(name);
+    const dwarf = this.kernel.dwarf();
+    if (!sym || sym.type !== 'func' || !dwarf) return undefined;
+    const unitOffset = dwarf.addressRanges()?.unitFor(sym.value);
+    const header = unitOffset === undefined ? undefined : dwarf.headerAt(unitOffset);
+    if (!header) return undefined;
+    const unit = dwarf.unit(header);
+    let declared = false;
+    let found = false;
+    for (const die of unit.children(unit.root())) {
+      if (die.abbrev.tag !== DW_TAG.subprogram || (unit.string(die, DW_AT.linkage_name) ?? unit.name(die)) !== name) continue;
+      found = true;
+      if (unit.flag(die, DW_AT.noreturn)) declared = true;
+    }
+    return found ? declared : undefined;
+  }
+
   /** Whether the kernel's type information could answer struct questions at all. */
   hasTypes(): boolean {
     return this.kernel.btf() !== undefined;
   }
 
-  /** arch/x86/include/asm/cpufeatures.h of the new kernel. */
-  cpufeatures(): CpuFeatures | undefined {
+  /** A cpufeatures.h of the new kernel (arch/x86/include/asm/cpufeatures.h). */
+  cpufeatures(relPath: string): CpuFeatures | undefined {
     if (this.cpufeaturesCache === undefined) {
-      const file = this.kernel.sources().find('arch/x86/include/asm/cpufeatures.h');
+      const file = this.kernel.sources().find(relPath);
       this.cpufeaturesCache = file ? readCpufeatures(file) : null;
     }
     return this.cpufeaturesCache ?? undefined;
@@ -266,9 +290,9 @@ export class OriginKernel {
     if (this.sources.roots.length === 0) throw new InputError(root, 'no such directory (--built-with takes the build directory or headers of the kernel the frozen objects were compiled in)');
   }
 
-  cpufeatures(): CpuFeatures | undefined {
+  cpufeatures(relPath: string): CpuFeatures | undefined {
     if (this.cpufeaturesCache === undefined) {
-      const file = this.sources.find('arch/x86/include/asm/cpufeatures.h');
+      const file = this.sources.find(relPath);
       this.cpufeaturesCache = file ? readCpufeatures(file) : null;
     }
     return this.cpufeaturesCache ?? undefined;

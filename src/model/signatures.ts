@@ -75,7 +75,8 @@ export interface ClosureReport {
  * Functions the compiler calls by itself, whose interface the compiler fixes: their CRCs
  * move with the kernel's own declarations, never with what the object was compiled against.
  */
-const COMPILER_IMPLICIT = /^(__stack_chk_fail|__fentry__|mcount|_mcount|__x86_return_thunk|__x86_indirect_(call_)?thunk_\w+|__x86_indirect_jump_thunk_\w+|__sanitizer_cov_\w+|__asan_\w+|__ubsan_handle_\w+|__tsan_\w+|__msan_\w+|__kasan_\w+|__gcov_\w+)$/;
+/** Functions the compiler calls by itself (canary, ftrace, thunks, sanitizers): their declarations are the compiler's, not the source's. */
+export const COMPILER_IMPLICIT = /^(__stack_chk_fail|__fentry__|mcount|_mcount|__x86_return_thunk|__x86_indirect_(call_)?thunk_\w+|__x86_indirect_jump_thunk_\w+|__sanitizer_cov_\w+|__asan_\w+|__ubsan_handle_\w+|__tsan_\w+|__msan_\w+|__kasan_\w+|__gcov_\w+)$/;
 
 /**
  * Pairs what each frozen object's DWARF says it was compiled against with what the new

@@ -21,8 +21,14 @@ describe('frozen built-in object (old drivers/rng_driver.o) into the new kernel 
       'runtime prototype-changed log_event',
       'runtime prototype-changed rng_driver_init',
       'runtime prototype-changed rng_submit',
+      // Build primitives of the old → new fixture pair (IBT, call padding, call-depth tracking, flags).
+      'runtime compiler-flag-changed -fcf-protection',
+      'runtime function-padding-missing seed',
+      'runtime landing-pad-missing alg',
+      'runtime mitigation-missing -',
       'runtime symbol-type-changed event_count',
       'runtime unresolved-weak-reference optional_hook',
+      'review compiler-flag-changed -funsigned-char',
     ]);
     expect(report.verdict).toBe('will-not-link');
     expect(report.mode).toBe('built-in');
@@ -58,10 +64,16 @@ describe('frozen module (old rng_mod.ko) against the new kernel', async () => {
       'link duplicate-definition crc_helper',
       'link export-gpl-only register_rng',
       'link export-namespace rng_stat_read',
+      'link module-struct-size __this_module',
       'link not-exported core_internal_state',
       'link undefined-symbol buf_alloc',
       'link undefined-symbol helper_count',
       'runtime prototype-changed log_event',
+      'runtime compiler-flag-changed -fcf-protection',
+      'runtime function-padding-missing gen',
+      'runtime landing-pad-missing alg',
+      'runtime mitigation-missing -',
+      'review compiler-flag-changed -funsigned-char',
       'review orphaned-reference rng_mod_api',
       'info modversions-crc-changed log_event',
     ]);

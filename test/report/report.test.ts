@@ -15,10 +15,11 @@ describe('reports', () => {
 
   it('JSON carries the documented top-level shape and versions', async () => {
     const r = JSON.parse((await runCli(['check', FROZEN_MODULE, '--kernel', NEW_KERNEL, '--format', 'json'])).stdout);
-    expect(Object.keys(r)).toEqual(['format', 'formatVersion', 'tool', 'verdict', 'mode', 'frozen', 'kernel', 'summary', 'coverage', 'findings']);
-    expect([r.format, r.formatVersion, r.tool.name]).toEqual(['relinkable-report', 2, 'relinkable']);
-    expect(r.summary).toEqual({ link: 6, runtime: 1, warning: 0, review: 1, info: 1 });
-    expect(Object.keys(r.findings[0])).toEqual(['id', 'title', 'severity', 'object', 'symbol', 'message', 'before', 'after', 'evidence', 'candidates', 'rank', 'diff', 'docs']);
+    expect(Object.keys(r)).toEqual(['format', 'formatVersion', 'tool', 'verdict', 'mode', 'frozen', 'kernel', 'summary', 'coverage', 'catalogue', 'findings']);
+    expect([r.format, r.formatVersion, r.tool.name]).toEqual(['relinkable-report', 3, 'relinkable']);
+    expect(r.catalogue).toEqual({ version: '1.0.0', digest: expect.stringMatching(/^[0-9a-f]{64}$/), entries: 39, directory: null });
+    expect(r.summary).toEqual({ link: 7, runtime: 5, warning: 0, review: 2, info: 1 });
+    expect(Object.keys(r.findings[0])).toEqual(['id', 'title', 'severity', 'object', 'symbol', 'message', 'before', 'after', 'evidence', 'candidates', 'rank', 'diff', 'signature', 'docs']);
     expect(Object.keys(r.coverage)).toEqual(['sources', 'functions', 'variables', 'ownedTypes', 'withoutDwarf']);
     expect(r.frozen[0].sha256).toMatch(/^[0-9a-f]{64}$/);
   });
@@ -26,10 +27,11 @@ describe('reports', () => {
   it('text groups findings by severity, most severe first, with no colour off a terminal', async () => {
     const { stdout } = await runCli(['check', FROZEN_DRIVER, '--kernel', NEW_KERNEL]);
     const headings = stdout.split('\n').filter((l) => /^[A-Z ,]+ \(\d+\)$/.test(l));
-    expect(headings).toEqual(['FAILS THE LINK OR THE MODULE LOAD (5)', 'LINKS, THEN BREAKS AT RUN TIME (9)']);
+    expect(headings).toEqual(['FAILS THE LINK OR THE MODULE LOAD (5)', 'LINKS, THEN BREAKS AT RUN TIME (13)', 'NEEDS A HUMAN (1)']);
     expect(stdout).not.toMatch(/\x1b\[/);
     expect(stdout.split('\n')[0]).toBe('relinkable 0.1.0: WILL NOT LINK');
-    expect(stdout.trimEnd().split('\n').at(-1)).toBe('summary: 5 link, 9 runtime');
+    expect(stdout.trimEnd().split('\n').at(-1)).toBe('summary: 5 link, 13 runtime, 1 review');
+    expect(stdout).toMatch(/^catalogue 1\.0\.0 \(39 build primitives, sha256 [0-9a-f]{16}…\)$/m);
   });
 
   it('--fail-on sets which severities make the exit code 1', async () => {

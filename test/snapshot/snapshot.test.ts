@@ -33,7 +33,7 @@ describe('ABI snapshots', () => {
     const b = readFileSync(await extract(FROZEN_DRIVER, 'b.json'));
     expect(a.equals(b)).toBe(true);
     const s = JSON.parse(a.toString());
-    expect([s.format, s.formatVersion, s.object.name]).toEqual(['relinkable-abi-snapshot', 1, 'rng_driver.o']);
+    expect([s.format, s.formatVersion, s.object.name]).toEqual(['relinkable-abi-snapshot', 2, 'rng_driver.o']);
     expect(s.interface.ownedStorage.map((v: { name: string; scope: string | null }) => [v.name, v.scope])).toEqual([
       ['__func__', 'gen'],
       ['alg', null],
@@ -66,7 +66,8 @@ describe('ABI snapshots', () => {
   it.each([
     ['not JSON', '{ nope', /^not a valid ABI snapshot \(/],
     ['another format', JSON.stringify({ format: 'something-else' }), /^not a valid ABI snapshot: format is not "relinkable-abi-snapshot"$/],
-    ['a future version', JSON.stringify({ format: 'relinkable-abi-snapshot', formatVersion: 99 }), /^not a valid ABI snapshot: format version 99 \(this relinkable reads 1\)$/],
+    ['a future version', JSON.stringify({ format: 'relinkable-abi-snapshot', formatVersion: 99 }), /^not a valid ABI snapshot: format version 99 \(this relinkable reads 2\)$/],
+    ['format 1, without build facts', JSON.stringify({ format: 'relinkable-abi-snapshot', formatVersion: 1 }), /^ABI snapshot format 1 has no build facts, which the build-primitive checks need: extract it again from the object$/],
   ])('refuses %s with one line', async (name, text, problem) => {
     const path = join(dir, `${name.replace(/\W/g, '_')}.json`);
     writeFileSync(path, text);

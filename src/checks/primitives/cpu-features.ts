@@ -19,7 +19,7 @@ export const cpuFeatures = defineDetector({
     const alt = ctx.build.alternatives;
     if (!alt || alt.features.length === 0) return [];
     const header = entry.parameters.header;
-    const next = ctx.kernel.cpufeatures();
+    const next = ctx.kernel.cpufeatures(header);
     const altEvidence = frozenEvidence(ctx, { section: '.altinstructions', detail: `${alt.features.reduce((n, f) => n + f.count, 0)} alternatives, ${alt.entrySize ?? '?'}-byte entries, ${alt.features.length} feature numbers` });
     if (!next) {
       return [
@@ -32,7 +32,7 @@ export const cpuFeatures = defineDetector({
       ];
     }
     const name = (n: number, names: readonly string[]) => (names.length ? names.map(shortFeatureName).join('/') : `unnamed ${wordBit(n)}`);
-    const old = ctx.origin?.cpufeatures();
+    const old = ctx.origin?.cpufeatures(header);
     if (!old) {
       const frozenRelease = parseKernelVersion(ctx.frozen.moduleInfo?.vermagic);
       const newRelease = ctx.kernel.version();

@@ -70,7 +70,7 @@ function catalogueEvidence(entry: CatalogueEntry): Evidence {
   const change = entry.changes[0]!;
   return {
     label: 'catalogue',
-    file: `signatures/${entry.file}`,
+    file: entry.source,
     detail: `${entry.title} (${entry.changes.map((c) => `${c.version}${c.commit ? ` ${c.commit}` : ''}`).join(', ') || change.version})`,
   };
 }

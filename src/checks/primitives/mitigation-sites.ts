@@ -56,7 +56,7 @@ export const mitigationSites = defineDetector({
         before: `no ${p.mitigation}`,
         after: `${p.mitigation} required (CONFIG_${on.name}=${on.value})`,
         evidence: [
-          frozenEvidence(ctx, { detail: producer ? `DW_AT_producer has none of ${p.flags.join(', ') || '(no flag)'}` : 'no DW_AT_producer to read the flags from' }),
+          ...(p.flags.length ? [frozenEvidence(ctx, { detail: producer ? `DW_AT_producer has none of ${p.flags.join(', ')}` : 'no compiler DW_AT_producer to read the flags from' })] : []),
           frozenEvidence(ctx, { detail: `none of ${[...p.symbols.map((s) => `${s}*`), ...p.sections].join(', ')}` }),
           configEvidence(ctx, on),
         ],

@@ -2,6 +2,7 @@ import { list, object, str } from '../../schema.js';
 import type { Evidence, Finding } from '../../findings/index.js';
 import { catalogueVersion, compareSeries, parseKernelVersion, type KernelVersion } from '../../model/kernel-build.js';
 import { defineDetector, frozenEvidence, primitiveFinding } from './detector.js';
+import { COMPILER_IMPLICIT } from '../../model/signatures.js';
 
 interface NoreturnList {
   readonly series: string;
@@ -41,18 +42,23 @@ export const noreturn = defineDetector({
     for (const [name, imp] of [...ctx.frozen.imports].sort(([a], [b]) => (a < b ? -1 : 1))) {
       if (imp.kind === 'data') continue;
       const before = declared.has(name) || oldSet.has(name);
-      const after = newSet.has(name);
+      const listed = newSet.has(name);
+      if (before === listed) continue;
+      // objtool warns by its list alone; whether a function really returns is for the kernel's
+      // DWARF to say, and matters only where the frozen code expects it not to.
+      const inDwarf = before && !listed ? ctx.kernel.noreturnInDwarf(name) : undefined;
+      const after = listed || inDwarf === true;
       if (before === after) continue;
-      // A call the compiler emits by itself (__stack_chk_fail) has no declaration to read its
-      // noreturn status from; without the old kernel's list there is nothing to compare.
-      if (!oldList && imp.kindSource !== 'dwarf') continue;
+      // A call the compiler emits by itself (__stack_chk_fail) is declared by the compiler, not
+      // the source: its DWARF declaration says nothing of noreturn. Only the lists compare.
+      if (!oldList && (imp.kindSource !== 'dwarf' || COMPILER_IMPLICIT.test(name))) continue;
       const why: Evidence[] = [
         frozenEvidence(ctx, {
           symbol: name,
           section: declared.has(name) ? '.debug_info' : undefined,
           detail: declared.has(name) ? 'declared noreturn (DW_AT_noreturn)' : oldSet.has(name) ? `noreturn in objtool's list for ${oldList!.series} (${oldList!.source})` : `returns (${oldList ? `not in objtool's list for ${oldList.series}` : 'no DW_AT_noreturn'})`,
         }),
-        { label: 'new kernel', detail: `${after ? 'noreturn' : 'returns'} per objtool's list for ${newList.series} (${newList.source})${newVersion && compareSeries(catalogueVersion(newList.series), newVersion) !== 0 ? `, the nearest older list to ${newVersion.text}` : ''}` },
+        { label: 'new kernel', detail: `${listed ? 'noreturn' : 'returns'} per objtool's list for ${newList.series} (${newList.source})${newVersion && compareSeries(catalogueVersion(newList.series), newVersion) !== 0 ? `, the nearest older list to ${newVersion.text}` : ''}${inDwarf === false ? '; no DW_AT_noreturn in vmlinux DWARF' : ''}` },
       ];
       // A callee the new kernel lacks is an undefined symbol; that finding says it.
       if (!ctx.kernel.defines(name)) continue;

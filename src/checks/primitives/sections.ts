@@ -1,4 +1,4 @@
-import { describePlacement, placeSection, type InputFile, type Placement } from '../../kernel/linker-script.js';
+import { describePlacement, globMatch, placeSection, type InputFile, type Placement } from '../../kernel/linker-script.js';
 import { list, object, str } from '../../schema.js';
 import type { Evidence, Finding } from '../../findings/index.js';
 import { catalogueVersion } from '../../model/kernel-build.js';
@@ -27,21 +27,29 @@ function scriptFor(ctx: DetectorContext) {
 export const sectionPlacement = defineDetector({
   name: 'section-placement',
   produces: ['section-orphaned', 'section-discarded'],
-  parameters: object({}),
+  parameters: object({
+    /** Sections the kernel's scripts discard on purpose (exit code of built-in objects, notes, markers). */
+    discardedByDesign: list(str()),
+  }),
   run(entry, ctx): Finding[] {
     const found = scriptFor(ctx);
     if (!found) return [];
     const module = ctx.model.mode === 'module';
     const input = linkInput(ctx);
+    const byDesign = entry.parameters.discardedByDesign;
+    // What the new build of the same source also has, the new script discards on purpose.
+    const reference = new Set(ctx.kernel.reference(ctx.frozen)?.build.sections.map((s) => s.name) ?? []);
     const out: Finding[] = [];
     for (const s of ctx.build.sections) {
       if (!s.flags.includes('A') || s.size === 0 || NOT_PLACED.test(s.name)) continue;
       const p = placeSection(found.script, s.name, input);
+      if (p.kind === 'discarded' && (reference.has(s.name) || byDesign.some((d) => globMatch(d, s.name)))) continue;
       const where: Evidence = { label: 'new kernel', file: found.file, location: p.kind === 'orphan' ? undefined : `line ${p.line}`, detail: describePlacement(p) };
       if (p.kind === 'discarded') {
         out.push(
           primitiveFinding(entry, ctx, {
             id: 'section-discarded',
+            severity: 'runtime',
             symbol: s.name,
             message: `the new ${module ? 'module' : 'vmlinux'} linker script discards ${s.name} (${s.size} bytes${s.relocations ? `, ${s.relocations} relocations` : ''}): what the frozen object put there is not in the relinked kernel`,
             before: `${s.name}: ${s.size} bytes`,

@@ -60,9 +60,7 @@ function x86(entry: CatalogueEntry, ctx: DetectorContext, p: { config: readonly 
   const kernelGuard = guards.find((g) => ctx.kernel.defines(g));
   const kernel: Guard = !on ? { kind: 'off' } : kernelGuard ? { kind: 'symbol', name: kernelGuard } : p.fixedSlotSymbol && ctx.kernel.defines(p.fixedSlotSymbol) ? { kind: 'fixed' } : { kind: 'unknown' };
   if (frozen.kind === kernel.kind && (frozen.kind !== 'symbol' || kernel.kind !== 'symbol' || frozen.name === kernel.name)) return [];
-  if (frozen.kind === 'unknown' || kernel.kind === 'unknown') {
-    if (frozen.kind === 'off' || kernel.kind === 'off') return [];
-  }
+  if ((frozen.kind === 'unknown' && kernel.kind === 'off') || (kernel.kind === 'unknown' && frozen.kind === 'off')) return [];
   const evidence: Evidence[] = [
     frozenEvidence(ctx, {
       detail:
@@ -89,8 +87,11 @@ function x86(entry: CatalogueEntry, ctx: DetectorContext, p: { config: readonly 
   } else if (frozen.kind === 'symbol') {
     severity = 'link';
     message = `the frozen object reads the canary through ${frozen.name}, which the new kernel does not define (${describe(kernel)})`;
+  } else if (frozen.kind === 'unknown' || kernel.kind === 'unknown') {
+    severity = 'review';
+    message = `where the canary is read could not be told on ${frozen.kind === 'unknown' ? 'the frozen side' : "the new kernel's side"} (${describe(frozen)}; ${describe(kernel)}): a human must compare them`;
   } else {
-    message = `the frozen object reads the canary at the fixed %gs:0x28, but the new kernel keeps it in ${kernel.kind === 'symbol' ? kernel.name : 'another place'}: the check compares against whatever lies at gs_base+40`;
+    message = `the frozen object reads the canary at the fixed %gs:0x28, but the new kernel keeps it in ${kernel.kind === 'symbol' ? kernel.name : 'another place'} (no fixed_percpu_data): the check compares against whatever lies at gs_base+40`;
   }
   return [primitiveFinding(entry, ctx, { id: 'stack-protector-changed', severity, message, before: describe(frozen), after: describe(kernel), evidence })];
 }

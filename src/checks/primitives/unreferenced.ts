@@ -28,7 +28,7 @@ export const unreferenced = defineDetector({
         id: 'definition-unreferenced',
         symbol: dead[0],
         message: `nothing in the new kernel references ${someNames(dead)} (${dead.length} of the ${candidates.length} global functions the frozen object defines): in the relinked kernel ${dead.length > 1 ? 'they are' : 'it is'} dead code`,
-        before: `${dead.length} global functions called by the old kernel`,
+        before: `${dead.length} global function${dead.length > 1 ? 's' : ''} the frozen object defines`,
         after: 'not referenced',
         evidence: [frozenEvidence(ctx, { symbol: dead[0], detail: 'global function' }), { label: 'new kernel', detail: `no reference in ${replaced.referenceSource}` }],
       }),

@@ -1,0 +1,246 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { CatalogueEntry } from '../../src/catalogue/catalogue.js';
+import { bundledCatalogueDirectory } from '../../src/catalogue/catalogue.js';
+import { readCatalogue } from '../../src/checks/primitives/index.js';
+import { landingPads } from '../../src/checks/primitives/landing-pads.js';
+import { ftraceEntry } from '../../src/checks/primitives/ftrace-entry.js';
+import { stackProtector } from '../../src/checks/primitives/stack-protector.js';
+import type { DetectorContext } from '../../src/checks/primitives/detector.js';
+import { readFrozenObject } from '../../src/model/frozen.js';
+import type { KernelBuild } from '../../src/model/kernel-build.js';
+import type { Report } from '../../src/report/report.js';
+import { ROOT } from '../support/paths.js';
+import { checkJson } from '../support/run.js';
+
+const F = (p: string) => join(ROOT, 'fixtures', p);
+const OLD = F('old-kernel');
+const NEW = F('new-kernel');
+const frozen = (name: string) => F(`frozen/${name}`);
+/** The same source built by the new fixture kernel: what a clean object looks like. */
+const twin = (name: string) => F(`new-kernel/drivers/${name}`);
+
+/** Build-primitive findings as "severity id symbol (entry)". */
+function primitives(report: Report): string[] {
+  return report.findings.filter((f) => f.signature !== null || f.id === 'primitive-check-incomplete').map((f) => `${f.severity} ${f.id} ${f.symbol ?? '-'} (${f.signature})`);
+}
+
+async function run(...args: string[]): Promise<{ list: string[]; report: Report }> {
+  const { report } = await checkJson(args);
+  return { list: primitives(report), report };
+}
+
+const catalogue = readCatalogue(bundledCatalogueDirectory());
+const entry = (id: string): CatalogueEntry => catalogue.entries.find((e) => e.id === id)!;
+
+const temps: string[] = [];
+afterAll(() => {
+  for (const t of temps) rmSync(t, { recursive: true, force: true });
+});
+/** The new fixture kernel's .config with some lines replaced. */
+function configWith(replace: Record<string, string | null>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'relinkable-config-'));
+  temps.push(dir);
+  const lines = readFileSync(join(NEW, '.config'), 'utf8').split('\n').filter((l) => !Object.keys(replace).some((k) => l.startsWith(`${k}=`)));
+  for (const [k, v] of Object.entries(replace)) if (v !== null) lines.push(`${k}=${v}`);
+  const path = join(dir, '.config');
+  writeFileSync(path, `${lines.join('\n')}\n`);
+  return path;
+}
+
+describe('frozen prim_driver.o (old fixture kernel) into the new fixture kernel: every built-in primitive', async () => {
+  const { list, report } = await run(frozen('prim_driver.o'), '--kernel', NEW, '--built-with', OLD);
+  const find = (id: string, sig: string) => report.findings.find((f) => f.id === id && f.signature === sig)!;
+
+  it('reports exactly these', () => {
+    expect(list).toEqual([
+      'link percpu-symbol-changed cpu_number (x86-percpu-hot-variables)',
+      'link percpu-symbol-changed current_task (x86-percpu-hot-variables)',
+      'runtime btf-id-unresolved __BTF_ID__struct__prim_legacy__2 (btf-ids)',
+      'runtime btf-set-flags-missing __BTF_ID__set8__prim_kfunc_ids (btf-ids)',
+      'runtime compiler-flag-changed -fcf-protection (x86-cf-protection-flag)',
+      'runtime compiler-flag-changed -mstack-protector-guard-reg (x86-abi-flags)',
+      'runtime compiler-flag-changed -mstack-protector-guard-symbol (x86-abi-flags)',
+      'runtime cpu-feature-renumbered X86_FEATURE_CLEAR_CPU_BUF (x86-cpu-feature-numbers)',
+      'runtime function-padding-missing prim_start (x86-function-padding)',
+      'runtime landing-pad-missing prim_ops (x86-ibt-landing-pads)',
+      'runtime mitigation-missing - (x86-call-depth-tracking)',
+      'runtime noreturn-changed fixture_halt (objtool-noreturns)',
+      'runtime section-discarded .fixture.legacy (linker-script-placement)',
+      'runtime section-renamed .data.once (x86-data-section-renames)',
+      'runtime special-section-format - (x86-alternatives-format)',
+      'runtime special-section-format - (x86-exception-table-format)',
+      'runtime special-section-unread - (x86-paravirt-patching)',
+      'runtime stack-protector-changed - (x86-64-stack-canary)',
+      'warning export-format-changed prim_version (export-format)',
+      'warning section-orphaned .data.once (linker-script-placement)',
+      'warning section-orphaned .parainstructions (linker-script-placement)',
+      'review compiler-flag-changed -funsigned-char (plain-char-signedness)',
+      'review definition-unreferenced prim_selftest (unreferenced-definitions)',
+    ]);
+  });
+
+  it('names the ops-table slots without endbr64 and the IBT option', () => {
+    const f = find('landing-pad-missing', 'x86-ibt-landing-pads');
+    expect(f.message).toBe('2 functions reached through prim_ops have no endbr64 at the entry (prim_ops.start → prim_start and prim_ops.stop → prim_stop): the new kernel enforces X86_KERNEL_IBT, so the first indirect call into each faults');
+  });
+
+  it('reads the entry sizes and the feature number against both headers', () => {
+    expect(find('special-section-format', 'x86-alternatives-format').before).toBe('2 entries × 12 bytes');
+    expect(find('special-section-format', 'x86-alternatives-format').after).toBe('struct alt_instr: 14 bytes');
+    expect(find('special-section-format', 'x86-exception-table-format').before).toBe('1 entries × 12 bytes, 3 relocations each (handler)');
+    const moved = find('cpu-feature-renumbered', 'x86-cpu-feature-numbers');
+    expect([moved.before, moved.after]).toEqual(['370 = CLEAR_CPU_BUF', '370 = SGX_EDECCSSA']);
+    expect(moved.message).toContain('(CLEAR_CPU_BUF is now 114 = 3*32+18)');
+  });
+
+  it('says how the canary moved, and where the noreturn status comes from', () => {
+    const canary = find('stack-protector-changed', 'x86-64-stack-canary');
+    expect([canary.before, canary.after]).toEqual(['canary at the fixed %gs:0x28 (fixed_percpu_data.stack_canary)', 'canary in __ref_stack_chk_guard']);
+    expect(canary.evidence[0]!.detail).toBe('2 reads of %gs:0x28 without a relocation');
+    const halt = find('noreturn-changed', 'objtool-noreturns');
+    expect([halt.severity, halt.before, halt.after]).toEqual(['runtime', 'noreturn', 'returns']);
+    expect(halt.evidence.at(-2)!.detail).toMatch(/; no DW_AT_noreturn in vmlinux DWARF$/);
+  });
+
+  it('places the sections with the new linker script', () => {
+    const renamed = find('section-renamed', 'x86-data-section-renames');
+    expect(renamed.after).toMatch(/^\.data\.\.once: placed in \.data by .* inside __start_once\.\.__end_once$/);
+  });
+});
+
+describe('the clean misses of the built-in primitives', async () => {
+  it('the frozen object against its own old kernel: nothing', async () => {
+    expect((await run(frozen('prim_driver.o'), '--kernel', OLD, '--built-with', OLD)).list).toEqual([]);
+  });
+
+  it("the new kernel's own build of the same source: only what the fixtures cannot mimic", async () => {
+    // No objtool runs on the fixtures (no .call_sites), and both fixture trees export the pre-6.5 way.
+    expect((await run(twin('prim_driver.o'), '--kernel', NEW, '--built-with', NEW)).list).toEqual([
+      'runtime mitigation-missing - (x86-call-depth-tracking)',
+      'warning export-format-changed prim_version (export-format)',
+    ]);
+  });
+
+  it('without --built-with, feature numbers of an object with no vermagic are for a human', async () => {
+    const { list } = await run(frozen('prim_driver.o'), '--kernel', OLD);
+    expect(list).toEqual(['review cpu-feature-renumbered - (x86-cpu-feature-numbers)']);
+  });
+});
+
+describe('frozen prim_mod.ko into the new fixture kernel: module primitives', async () => {
+  const { list, report } = await run(frozen('prim_mod.ko'), '--kernel', NEW, '--built-with', OLD);
+
+  it('reports exactly these', () => {
+    expect(list).toEqual([
+      'link module-struct-size __this_module (module-struct)',
+      'runtime compiler-flag-changed -fcf-protection (x86-cf-protection-flag)',
+      'runtime compiler-flag-changed -mstack-protector-guard-reg (x86-abi-flags)',
+      'runtime compiler-flag-changed -mstack-protector-guard-symbol (x86-abi-flags)',
+      'runtime extable-type-unknown EX_TYPE_COPY (x86-extable-types)',
+      'runtime function-padding-missing mod_stop (x86-function-padding)',
+      'runtime landing-pad-missing mod_ops (x86-ibt-landing-pads)',
+      'runtime mitigation-missing - (x86-call-depth-tracking)',
+      'runtime orc-format-changed - (x86-orc-format)',
+      'runtime section-discarded .fixture.legacy (linker-script-placement)',
+      'runtime split-btf-mismatch - (module-split-btf)',
+      'runtime stack-protector-changed - (x86-64-stack-canary)',
+      'review compiler-flag-changed -funsigned-char (plain-char-signedness)',
+    ]);
+    const orc = report.findings.find((f) => f.id === 'orc-format-changed')!;
+    expect(orc.after).toBe('.orc_header 054eca7dfb6297bc0b72acd42f2314f0e2ea37d5');
+    const btf = report.findings.find((f) => f.id === 'split-btf-mismatch')!;
+    expect(btf.message).toMatch(/^the module's split BTF was built on another vmlinux \(/);
+  });
+
+  it("the new kernel's own module: only the call-depth sites objtool would add", async () => {
+    expect((await run(twin('prim_mod.ko'), '--kernel', NEW, '--built-with', NEW)).list).toEqual(['runtime mitigation-missing - (x86-call-depth-tracking)']);
+  });
+
+  it('refuses vermagic options the new kernel does not have (computed from its .config without a reference module)', async () => {
+    const explicit = (config: string) => [twin('prim_mod.ko'), '--vmlinux', join(NEW, 'vmlinux'), '--symvers', join(NEW, 'Module.symvers'), '--config', config];
+    const { report: r } = await checkJson(explicit(configWith({ CONFIG_PREEMPT_BUILD: null })));
+    const f = r.findings.find((x) => x.id === 'vermagic-mismatch')!;
+    expect([f.severity, f.before, f.after]).toEqual(['link', '6.12.0-fixture SMP preempt mod_unload modversions ', '6.12.0-fixture SMP mod_unload modversions ']);
+    const { report: same } = await checkJson(explicit(join(NEW, '.config')));
+    expect(same.findings.filter((x) => x.id === 'vermagic-mismatch')).toEqual([]);
+  });
+});
+
+describe('one primitive per object: ftrace entry, instrumentation, kCFI', () => {
+  it('mcount calls where the kernel hooks __fentry__; the new build calls __fentry__', async () => {
+    expect((await run(frozen('prim_trace.o'), '--kernel', NEW, '--built-with', OLD)).list).toContain('link ftrace-entry-changed mcount (x86-ftrace-entry)');
+    expect((await run(twin('prim_trace.o'), '--kernel', NEW, '--built-with', NEW)).list).toEqual(['runtime mitigation-missing - (x86-call-depth-tracking)']);
+  });
+
+  it('KCOV hooks a kernel without KCOV lacks; the old kernel has them', async () => {
+    expect((await run(frozen('prim_kcov.o'), '--kernel', NEW)).list).toContain('link instrumentation-mismatch __sanitizer_cov_trace_pc (sanitizer-hooks)');
+    expect((await run(frozen('prim_kcov.o'), '--kernel', OLD)).list).toEqual([]);
+  });
+
+  it('a kCFI hash that differs from the reference object built by the new kernel', async () => {
+    const cfi = F('new-kernel/.config-cfi');
+    const { report } = await run(frozen('prim_cfi.o'), '--kernel', NEW, '--config', cfi);
+    const f = report.findings.find((x) => x.id === 'kcfi-mismatch')!;
+    expect([f.symbol, f.before, f.after]).toEqual(['prim_cb', '__cfi_prim_cb: 0x12345678', '__cfi_prim_cb: 0xbadcafe']);
+    expect((await run(twin('prim_cfi.o'), '--kernel', NEW, '--config', cfi)).list.filter((l) => l.includes('kcfi'))).toEqual([]);
+    // Without CFI in the kernel the hashes do not matter.
+    expect((await run(frozen('prim_cfi.o'), '--kernel', NEW)).list.filter((l) => l.includes('kcfi'))).toEqual([]);
+  });
+
+  it('return thunks and retpolines missing from an object built without the mitigation flags', async () => {
+    const { list } = await run(F('elf/x86_64.o'), '--kernel', NEW);
+    expect(list).toContain('runtime mitigation-missing - (x86-return-thunks)');
+    expect(list).toContain('runtime mitigation-missing - (x86-retpolines)');
+    expect((await run(frozen('prim_driver.o'), '--kernel', NEW)).list.filter((l) => /return-thunks|retpolines/.test(l))).toEqual([]);
+  });
+
+  it('a compiler the new kernel is not built with is for a human', async () => {
+    const config = configWith({ CONFIG_CC_VERSION_TEXT: '"gcc-14 (Debian 14.2.0-19) 14.2.0"' });
+    const { report } = await run(frozen('prim_kcov.o'), '--kernel', NEW, '--config', config);
+    const f = report.findings.find((x) => x.id === 'compiler-changed')!;
+    expect([f.severity, f.before, f.after]).toEqual(['review', 'gcc 12.2.0', 'gcc-14 (Debian 14.2.0-19) 14.2.0']);
+    expect((await run(frozen('prim_kcov.o'), '--kernel', NEW)).list.filter((l) => l.includes('compiler-changed'))).toEqual([]);
+  });
+
+  it('follows renamed options: the old kernel has RETPOLINE, asked for MITIGATION_RETPOLINE', async () => {
+    const { list } = await run(F('elf/x86_64.o'), '--kernel', OLD);
+    expect(list).toContain('runtime mitigation-missing - (x86-retpolines)');
+    expect(readFileSync(join(OLD, '.config'), 'utf8')).toMatch(/^CONFIG_RETPOLINE=y$/m);
+    expect(readFileSync(join(OLD, '.config'), 'utf8')).not.toMatch(/MITIGATION_RETPOLINE/);
+  });
+});
+
+describe('arm64 detectors on real arm64 objects (a 6.12-like build with BTI and call-ops padding, a 6.1-like one without)', () => {
+  const bti = readFrozenObject(F('elf/aarch64-bti.o'));
+  const plain = readFrozenObject(F('elf/aarch64-nobti.o'));
+  /** The new kernel as the arm64 detectors ask about it: options, and task_struct.stack_canary at 1912. */
+  const kernel = {
+    enabled: (names: readonly string[]) => (names.some((n) => ['ARM64_BTI_KERNEL', 'FUNCTION_TRACER', 'DYNAMIC_FTRACE', 'DYNAMIC_FTRACE_WITH_CALL_OPS', 'STACKPROTECTOR'].includes(n)) ? { name: names[0]!, value: 'y' } : undefined),
+    option: (name: string) => ({ name, value: 'y' }),
+    defines: () => false,
+    struct: (name: string) => (name === 'task_struct' ? { size: 4096, members: [{ name: 'stack_canary', bitOffset: 1912 * 8 }], source: { file: 'vmlinux', what: '.BTF' } } : undefined),
+    configFile: 'config',
+  } as unknown as KernelBuild;
+  const ctx = (frozenObject: typeof bti): DetectorContext => ({ frozen: frozenObject, build: frozenObject.build, kernel, origin: undefined, model: undefined as never });
+
+  it('BTI: bti c at the ops callbacks passes, a plain build does not', () => {
+    expect(landingPads.run(entry('arm64-bti-landing-pads'), ctx(bti))).toEqual([]);
+    const [f] = landingPads.run(entry('arm64-bti-landing-pads'), ctx(plain));
+    expect(f!.message).toBe('2 functions reached through arm64_ops have no bti-c at the entry (arm64_ops.start → ops_start and arm64_ops.stop → ops_stop): the new kernel enforces ARM64_BTI_KERNEL, so the first indirect call into each faults');
+  });
+
+  it('call ops: 8 bytes of NOPs before each function with =4,2, none with =2', () => {
+    expect(ftraceEntry.run(entry('arm64-ftrace-call-ops'), ctx(bti))).toEqual([]);
+    const [f] = ftraceEntry.run(entry('arm64-ftrace-call-ops'), ctx(plain));
+    expect([f!.symbol, f!.before, f!.after]).toEqual(['arm64_entry', '0 bytes before arm64_entry', '8 bytes of NOPs before every function']);
+  });
+
+  it('the per-task canary offset against task_struct.stack_canary', () => {
+    expect(stackProtector.run(entry('arm64-stack-canary-offset'), ctx(bti))).toEqual([]);
+    const [f] = stackProtector.run(entry('arm64-stack-canary-offset'), ctx(plain));
+    expect([f!.before, f!.after]).toEqual(['task_struct.stack_canary at 1920', 'task_struct.stack_canary at 1912']);
+  });
+});
