@@ -124,6 +124,8 @@ export interface BuildFacts {
   readonly btfSets: readonly BtfSetFact[];
   /** Functions it calls whose declaration in its DWARF says noreturn. */
   readonly noreturnCalls: readonly string[];
+  /** Functions objtool's ANNOTATE_NOENDBR marks as address-taken without a landing pad on purpose (.discard.noendbr). */
+  readonly noEndbr: readonly string[];
 }
 
 export function architectureOf(machine: number): Architecture | 'other' {
@@ -384,9 +386,11 @@ export function readBuildFacts(elf: ElfFile, dwarf: DwarfFile | undefined, own: 
   const relocatedCode = new Map<number, Set<number>>();
   const ftraceAt = new Map<string, string>();
   const targets = new Map<string, IndirectTarget>();
+  const noEndbr = new Set<string>();
   for (const rs of elf.relocationSections()) {
     const target = elf.sections[rs.info];
-    if (!target || target.name.startsWith('.debug') || !(target.flags & SHF_ALLOC)) continue;
+    if (!target || target.name.startsWith('.debug')) continue;
+    if (!(target.flags & SHF_ALLOC) && target.name !== '.discard.noendbr') continue;
     const table = elf.relocations(rs);
     const isCode = (target.flags & SHF_EXECINSTR) !== 0;
     const bookkeeping = BOOKKEEPING.some((re) => re.test(target.name));
@@ -406,6 +410,11 @@ export function readBuildFacts(elf: ElfFile, dwarf: DwarfFile | undefined, own: 
           const f = containing(funcsBySection, target.index, offset);
           if (f && offset - Number(f.value) < 32) ftraceAt.set(f.name, sym.name);
         }
+        continue;
+      }
+      if (target.name === '.discard.noendbr') {
+        const fn = sym.type === 'func' ? sym : sym.type === 'section' ? startingAt(sym.shndx, Number(r.addend ?? 0n)) : undefined;
+        if (fn) noEndbr.add(fn.name);
         continue;
       }
       if (bookkeeping || BRANCH_RELOCATIONS.has(type)) continue;
@@ -500,6 +509,7 @@ export function readBuildFacts(elf: ElfFile, dwarf: DwarfFile | undefined, own: 
     btfIds,
     btfSets,
     noreturnCalls: readNoreturnCalls(dwarf, imports),
+    noEndbr: [...noEndbr].sort(),
   };
 }
 
@@ -583,6 +593,7 @@ export const BUILD_FACTS_SCHEMA: Schema = object(
     btfIds: list(object({ kind: str(), name: str(), symbol: str(), id: int(0) })),
     btfSets: list(object({ kind: oneOf(['set', 'set8']), name: str(), count: int(0), flags: int(0) }, ['flags'])),
     noreturnCalls: list(str()),
+    noEndbr: list(str()),
   },
   ['properties', 'alternatives', 'extable', 'orcHeader', 'btf'],
 );

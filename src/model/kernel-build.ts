@@ -270,13 +270,25 @@ export class KernelBuild {
       const dwarf = DwarfFile.present(elf) ? new DwarfFile(elf) : undefined;
       // Member names of function-pointer slots are evidence about the frozen object only.
       const build = readBuildFacts(elf, dwarf, undefined);
-      const producer = build.compiler.producers.find((p) => !p.units.every((u) => u.endsWith('.mod.c')))?.producer ?? build.compiler.producers[0]?.producer;
+      const producer = mainProducer(build);
       const info = readModuleInfo(elf);
       return { path, how, build, producer, thisModuleSize: info?.thisModuleSize, vermagic: info?.vermagic };
     } finally {
       elf.close();
     }
   }
+}
+
+/** An assembler's producer ("GNU AS 2.40"): no compiler flags apply to what it assembled. */
+export function isAssembler(producer: string): boolean {
+  return /^GNU AS\b|^(LLVM|clang).*\bas\b/i.test(producer);
+}
+
+/** An object's main compiler producer: not the modpost .mod.c unit, not assembler units. */
+export function mainProducer(build: BuildFacts): string | undefined {
+  const compiled = build.compiler.producers.filter((p) => !isAssembler(p.producer));
+  const main = compiled.find((p) => p.units.length === 0 || !p.units.every((u) => u.endsWith('.mod.c')));
+  return (main ?? compiled[0])?.producer;
 }
 
 /** The kernel the frozen objects were compiled in (--built-with): only its headers are read. */

@@ -132,3 +132,17 @@ describe('Debian 6.1.170 gcm.ko on 6.12.117', async () => {
     expect(ids(own.report.findings)).toEqual([]);
   });
 });
+
+describe('clean misses on real data', () => {
+  const MODULES = ['crypto/gcm.ko', 'arch/x86/kvm/kvm.ko', 'arch/x86/kvm/kvm-intel.ko', 'arch/x86/kvm/kvm-amd.ko', 'arch/x86/crypto/aesni-intel.ko'];
+
+  it.each(MODULES)('6.12.117 %s on its own kernel: no build-primitive finding at all', async (m) => {
+    const { report } = await checkJson([debianModule('6.12.117', m), '--kernel', debianKernel('6.12.117'), '--built-with', debianKernel('6.12.117'), '--type-source', 'none']);
+    expect(ids(report.findings)).toEqual([]);
+  });
+
+  it.each(MODULES)('6.1.170 %s on 6.1.192 (same series): only its BTF, split on 6.1.170', async (m) => {
+    const { report } = await checkJson([debianModule('6.1.170', m), '--kernel', debianKernel('6.1.192'), '--built-with', debianKernel('6.1.170'), '--type-source', 'none']);
+    expect(ids(report.findings)).toEqual(['split-btf-mismatch module-split-btf']);
+  });
+});

@@ -2,7 +2,7 @@ import type { CatalogueEntry } from '../../catalogue/catalogue.js';
 import type { Evidence, Finding, FindingId, Severity } from '../../findings/index.js';
 import type { BuildFacts } from '../../model/build.js';
 import type { FrozenObject } from '../../model/frozen.js';
-import type { KernelBuild, OriginKernel } from '../../model/kernel-build.js';
+import { isAssembler, mainProducer, type KernelBuild, type OriginKernel } from '../../model/kernel-build.js';
 import type { LinkModel } from '../../model/link.js';
 import type { Infer, Schema } from '../../schema.js';
 
@@ -85,17 +85,8 @@ export function frozenEvidence(ctx: DetectorContext, e: Omit<Evidence, 'label' |
   return { label: 'frozen object', file: ctx.frozen.path, ...e };
 }
 
-/** An assembler's producer ("GNU AS 2.40"): no compiler flags apply to what it assembled. */
-export function isAssembler(producer: string): boolean {
-  return /^GNU AS\b|^(LLVM|clang).*\bas\b/i.test(producer);
-}
-
 /** The frozen object's main compiler producer: not the modpost .mod.c unit, not assembler units. */
-export function frozenProducer(build: BuildFacts): string | undefined {
-  const compiled = build.compiler.producers.filter((p) => !isAssembler(p.producer));
-  const main = compiled.find((p) => p.units.length === 0 || !p.units.every((u) => u.endsWith('.mod.c')));
-  return (main ?? compiled[0])?.producer;
-}
+export const frozenProducer = mainProducer;
 
 /** Only assembler units: compiler identity and flags do not apply. */
 export function assembledOnly(build: BuildFacts): boolean {

@@ -16,6 +16,8 @@ export const functionPadding = defineDetector({
     /** The option holding the byte count (FUNCTION_PADDING_BYTES). */
     bytesOption: str(),
     defaultBytes: int(1, 64),
+    /** Sections whose functions the kernel never pads (static-call trampolines). */
+    exemptSections: list(str()),
   }),
   run(entry, ctx) {
     const p = entry.parameters;
@@ -24,7 +26,7 @@ export const functionPadding = defineDetector({
     const bytesOption = ctx.kernel.option(p.bytesOption);
     const needed = bytesOption && /^\d+$/.test(bytesOption.value) ? Number(bytesOption.value) : p.defaultBytes;
     const targets = new Set(ctx.build.indirectTargets.map((t) => t.function));
-    const exposed = ctx.build.functions.filter((f) => f.binding !== 'local' || targets.has(f.name));
+    const exposed = ctx.build.functions.filter((f) => (f.binding !== 'local' || targets.has(f.name)) && !p.exemptSections.includes(f.section));
     const short = exposed.filter((f) => f.paddingBefore < needed);
     if (short.length === 0) return [];
     const first = short[0]!;

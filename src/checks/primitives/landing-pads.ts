@@ -27,6 +27,8 @@ export const landingPads = defineDetector({
     flag: str(),
     /** The .note.gnu.property bit: ibt or bti. */
     property: oneOf(['ibt', 'bti']),
+    /** Sections whose functions are never branched to indirectly (static-call trampolines, patched in place). */
+    exemptSections: list(str()),
   }),
   run(entry, ctx): Finding[] {
     const p = entry.parameters;
@@ -42,9 +44,10 @@ export const landingPads = defineDetector({
     // Group by where the addresses are kept: each data object, and the object's own code.
     const CODE = '(code)';
     const groups = new Map<string, IndirectTarget[]>();
+    const annotated = new Set(ctx.build.noEndbr);
     for (const t of ctx.build.indirectTargets) {
       const fn = byName.get(t.function);
-      if (!fn || pads.has(fn.entry)) continue;
+      if (!fn || pads.has(fn.entry) || annotated.has(fn.name) || p.exemptSections.includes(fn.section)) continue;
       const key = t.from.symbol && !byName.has(t.from.symbol) ? t.from.symbol : t.from.symbol ? CODE : t.from.section;
       groups.set(key, [...(groups.get(key) ?? []), t]);
     }
