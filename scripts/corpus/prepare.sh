@@ -29,6 +29,8 @@ declare -A NEED=(
   [depmod]=kmod [ld]=binutils [readelf]=binutils [objcopy]=binutils
   [dpkg-deb]=dpkg [dpkg-architecture]=dpkg-dev [apt-get]=apt
   [perl]=perl [sha256sum]=coreutils [tar]=tar
+  # the AAPCS64 oracle test (test/model/abi.test.ts) compiles with the AArch64 cross gcc
+  [aarch64-linux-gnu-gcc]=gcc-aarch64-linux-gnu [aarch64-linux-gnu-objdump]=binutils-aarch64-linux-gnu
 )
 
 missing_pkgs() {
