@@ -1,7 +1,6 @@
 import type { TypeRef } from '../model/types.js';
 import { DW_AT, DW_OP_addr, DW_TAG } from './constants.js';
 import type { Die, Unit } from './die.js';
-import type { DwarfFile } from './file.js';
 import { DwarfTypeGraph, VOID_REF } from './types.js';
 import type { UnitHeader } from './unit.js';
 

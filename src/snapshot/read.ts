@@ -87,7 +87,7 @@ class SnapshotInterface implements FrozenInterface {
   readonly graph: SnapshotTypeGraph;
 
   constructor(
-    private readonly file: string,
+    file: string,
     private readonly data: NonNullable<Snapshot['interface']>,
     pointerSize: number,
   ) {
