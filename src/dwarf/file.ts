@@ -202,6 +202,11 @@ export class DwarfFile implements UnitContext {
     return unit;
   }
 
+  /** The units decoded so far (and not forgotten), in the order they were first read. */
+  decodedUnits(): UnitHeader[] {
+    return [...this.units.values()].map((unit) => unit.header);
+  }
+
   /** Drops cached units (and their bytes) after a pass over many units. */
   forgetUnits(): void {
     this.units.clear();
@@ -273,26 +278,33 @@ export class DwarfFile implements UnitContext {
     };
   }
 
-  /**
-   * Units whose bytes mention a name: its .debug_str offset (any place the string ends there,
-   * so tail-merged strings count) or the name inline. A cheap superset of the units with a
-   * DIE of that name, read unit by unit without decoding; callers decode only these.
-   */
-  *unitsMentioning(name: string): Generator<UnitHeader> {
+  /** Every .debug_str offset at which `name` (NUL-terminated) starts, tail-merged strings included. */
+  stringOffsets(name: string): number[] {
     const str = this.sectionBytes('.debug_str');
+    if (!str) return [];
     const needle = Buffer.from(`${name}\0`, 'utf8');
-    const patterns: Buffer[] = [needle];
-    if (str) {
-      for (let at = str.indexOf(needle); at >= 0; at = str.indexOf(needle, at + 1)) {
-        const p = Buffer.alloc(4);
-        if (this.littleEndian) p.writeUInt32LE(at);
-        else p.writeUInt32BE(at);
-        patterns.push(p);
-      }
+    const out: number[] = [];
+    for (let at = str.indexOf(needle); at >= 0; at = str.indexOf(needle, at + 1)) out.push(at);
+    return out;
+  }
+
+  /**
+   * Units whose bytes mention a name, with those bytes: its .debug_str offset (any place the
+   * string ends there, so tail-merged strings count; `stringOffsets(name)` when the caller
+   * has them) or the name inline. A cheap superset of the units with a DIE of that name,
+   * read unit by unit without decoding; callers decode only these.
+   */
+  *unitsMentioning(name: string, offsets: readonly number[] = this.stringOffsets(name)): Generator<{ header: UnitHeader; bytes: Buffer }> {
+    const patterns: Buffer[] = [Buffer.from(`${name}\0`, 'utf8')];
+    for (const at of offsets) {
+      const p = Buffer.alloc(4);
+      if (this.littleEndian) p.writeUInt32LE(at);
+      else p.writeUInt32BE(at);
+      patterns.push(p);
     }
     for (const header of this.unitHeaders()) {
       const bytes = this.infoBytes(header);
-      if (patterns.some((p) => bytes.indexOf(p, header.firstDieOffset - header.offset) >= 0)) yield header;
+      if (patterns.some((p) => bytes.indexOf(p, header.firstDieOffset - header.offset) >= 0)) yield { header, bytes };
     }
   }
 

@@ -1,7 +1,6 @@
 import type { TypeRef } from '../model/types.js';
-import { DW_AT, DW_TAG } from './constants.js';
+import { DW_AT, DW_FORM, DW_TAG } from './constants.js';
 import { unitContents, type UnitFunction, type UnitVariable } from './declarations.js';
-import type { DwarfFile } from './file.js';
 import { DwarfTypeGraph } from './types.js';
 import type { UnitHeader } from './unit.js';
 
@@ -23,29 +22,125 @@ export function functionAt(graph: DwarfTypeGraph, name: string, address: bigint)
   return fn ? { ...fn, unit: contents.unit } : undefined;
 }
 
+type NamedKind = 'struct' | 'union' | 'enum' | 'typedef';
+
+const TAG_OF_KIND: Record<NamedKind, number> = {
+  struct: DW_TAG.structure_type,
+  union: DW_TAG.union_type,
+  enum: DW_TAG.enumeration_type,
+  typedef: DW_TAG.typedef,
+};
+const KIND_OF_TAG = new Map<number, NamedKind>(Object.entries(TAG_OF_KIND).map(([kind, tag]) => [tag, kind as NamedKind]));
+
 /**
- * The first unit that defines a struct/union/enum/typedef of this name with a layout (not a
- * declaration). Units are searched in order, after a quick test of each unit's bytes for the
- * name's string offset; kernel headers put a type in hundreds of units, so the search
- * usually stops early.
+ * Where a linked file's DWARF defines a named struct/union/enum/typedef with a layout (not a
+ * declaration). Kernel headers put a type in hundreds of units, and a closure comparison asks
+ * for the same name again from each unit that only declares it, so answers are remembered.
+ * Units already listed are asked first: a subsystem's private types are defined together
+ * (`struct module_sect_attrs` and `struct module_notes_attrs` in one unit). Then the units
+ * decoded for other questions: the unit defining a function defines the types of its
+ * interface (`crypto/rng.c`, where `crypto_register_rng` is, defines `struct rng_alg`).
+ * Only then the rest that mention the name, in order: first those whose bytes could hold
+ * the definition (mayDefine), then the others. Each unit searched is listed whole, once.
+ * Which of several units gives the answer therefore depends on what was asked before; in
+ * one kernel they describe one layout.
  */
-export function typeNamed(graph: DwarfTypeGraph, kind: 'struct' | 'union' | 'enum' | 'typedef', name: string): TypeRef | undefined {
-  const dwarf = graph.dwarf;
-  const tag = { struct: DW_TAG.structure_type, union: DW_TAG.union_type, enum: DW_TAG.enumeration_type, typedef: DW_TAG.typedef }[kind];
-  for (const header of dwarf.unitsMentioning(name)) {
-    const ref = findTopLevel(graph, header, tag, name);
-    if (ref !== undefined) return ref;
+export class TypeDefinitions {
+  private readonly answers = new Map<string, TypeRef | undefined>();
+  /** The top-level definitions of each unit read so far, by unit offset, then "kind name". */
+  private readonly listed = new Map<number, ReadonlyMap<string, TypeRef>>();
+
+  constructor(private readonly graph: DwarfTypeGraph) {}
+
+  find(kind: NamedKind, name: string): TypeRef | undefined {
+    const key = `${kind} ${name}`;
+    if (!this.answers.has(key)) this.answers.set(key, this.search(kind, name, key));
+    return this.answers.get(key);
   }
-  return undefined;
+
+  private search(kind: NamedKind, name: string, key: string): TypeRef | undefined {
+    for (const definitions of this.listed.values()) {
+      const ref = definitions.get(key);
+      if (ref !== undefined) return ref;
+    }
+    const dwarf = this.graph.dwarf;
+    const offsets = dwarf.stringOffsets(name);
+    const tag = TAG_OF_KIND[kind];
+    for (const header of dwarf.decodedUnits()) {
+      if (header.section !== '.debug_info' || this.listed.has(header.offset)) continue;
+      if (!mayDefine(this.graph, header, dwarf.infoBytes(header), tag, offsets)) continue;
+      const ref = this.list(header).get(key);
+      if (ref !== undefined) return ref;
+    }
+    const unlikely: UnitHeader[] = [];
+    for (const { header, bytes } of dwarf.unitsMentioning(name, offsets)) {
+      if (this.listed.has(header.offset)) continue;
+      if (!mayDefine(this.graph, header, bytes, tag, offsets)) {
+        unlikely.push(header);
+        continue;
+      }
+      const ref = this.list(header).get(key);
+      if (ref !== undefined) return ref;
+    }
+    for (const header of unlikely) {
+      const ref = this.list(header).get(key);
+      if (ref !== undefined) return ref;
+    }
+    return undefined;
+  }
+
+  private list(header: UnitHeader): ReadonlyMap<string, TypeRef> {
+    const definitions = unitTypeDefinitions(this.graph, header);
+    this.listed.set(header.offset, definitions);
+    return definitions;
+  }
 }
 
-function findTopLevel(graph: DwarfTypeGraph, header: UnitHeader, tag: number, name: string): TypeRef | undefined {
+/** The named types a unit defines at top level (not declarations), by "kind name"; the first of a name wins. */
+export function unitTypeDefinitions(graph: DwarfTypeGraph, header: UnitHeader): Map<string, TypeRef> {
+  const definitions = new Map<string, TypeRef>();
   const unit = graph.dwarf.unit(header);
   for (const die of unit.children(unit.root())) {
-    if (die.abbrev.tag !== tag || unit.flag(die, DW_AT.declaration)) continue;
-    if (unit.name(die) === name) return DwarfTypeGraph.refOf(header, die.offset);
+    const kind = KIND_OF_TAG.get(die.abbrev.tag);
+    if (!kind || unit.flag(die, DW_AT.declaration)) continue;
+    const name = unit.name(die);
+    const key = `${kind} ${name}`;
+    if (name && !definitions.has(key)) definitions.set(key, DwarfTypeGraph.refOf(header, die.offset));
   }
-  return undefined;
+  return definitions;
+}
+
+/**
+ * Whether a unit may define the type, judged from its bytes: GCC writes a named type's
+ * DW_AT_name (DW_FORM_strp) as the first attribute, right after the DIE's abbreviation
+ * code, so each place the name's string offset occurs is tried as such a DIE (codes of 1
+ * to 3 ULEB bytes) against the unit's abbreviations: the wanted tag, not a declaration.
+ * Nothing is decoded at these places (a match by chance only costs a unit walk), and a
+ * unit of declarations alone is passed over.
+ */
+function mayDefine(graph: DwarfTypeGraph, header: UnitHeader, bytes: Buffer, tag: number, offsets: readonly number[]): boolean {
+  const dwarf = graph.dwarf;
+  if (header.offsetSize !== 4 || offsets.length === 0) return true;
+  const abbrevs = dwarf.abbreviations(header.abbrevOffset);
+  const first = header.firstDieOffset - header.offset;
+  const needle = Buffer.alloc(4);
+  for (const off of offsets) {
+    if (dwarf.littleEndian) needle.writeUInt32LE(off);
+    else needle.writeUInt32BE(off);
+    for (let at = bytes.indexOf(needle, first); at >= 0; at = bytes.indexOf(needle, at + 1)) {
+      for (let k = 1; k <= 3 && at - k >= first; k++) {
+        // a ULEB code: its last byte below 0x80, every earlier byte 0x80 or above
+        if (bytes[at - 1]! >= 0x80 || (k > 1 && bytes[at - k]! < 0x80)) break;
+        let code = 0;
+        for (let i = 0; i < k; i++) code += (bytes[at - k + i]! & 0x7f) * 2 ** (7 * i);
+        const abbrev = abbrevs.get(code);
+        if (!abbrev || abbrev.tag !== tag) continue;
+        const firstAttr = abbrev.attributes[0];
+        if (firstAttr?.at === DW_AT.name && firstAttr.form === DW_FORM.strp && !abbrev.attributes.some((a) => a.at === DW_AT.declaration)) return true;
+      }
+    }
+  }
+  return false;
 }
 
 /**
@@ -65,7 +160,7 @@ export function variableAt(graph: DwarfTypeGraph, name: string, address: bigint,
       if (v) return v;
     }
   }
-  for (const header of dwarf.unitsMentioning(name)) {
+  for (const { header } of dwarf.unitsMentioning(name)) {
     if (tried.has(header.offset)) continue;
     const v = tryUnit(header);
     if (v) return v;

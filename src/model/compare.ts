@@ -145,6 +145,9 @@ export class ClosureComparison {
     if (this.seen.has(k)) return;
     this.seen.add(k);
     const ra = resolved(this.a, item.a);
+    // The object never saw a declared type's layout, so nothing of the new one matters: it is
+    // not even looked up (a DWARF source would search the whole vmlinux for its definition).
+    if (isDeclaration(ra.node)) return;
     const rb = resolved(this.b, item.b);
     if (this.seen.has(this.key(ra.ref, rb.ref)) && (ra.ref !== item.a || rb.ref !== item.b)) return;
     const resolvedKey = this.key(ra.ref, rb.ref);
@@ -329,6 +332,10 @@ function isSigned(e: string): boolean {
 
 function signedness(e: string): string {
   return isSigned(e) ? 'signed' : 'unsigned';
+}
+
+function isDeclaration(n: TypeNode): boolean {
+  return ((n.kind === 'struct' || n.kind === 'union') && n.size === undefined) || (n.kind === 'enum' && n.declaration);
 }
 
 function isNamedAggregate(n: TypeNode): n is Extract<TypeNode, { kind: 'struct' | 'union' | 'enum' }> {

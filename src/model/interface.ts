@@ -1,8 +1,7 @@
 import { unitContents, type UnitVariable } from '../dwarf/declarations.js';
 import type { DwarfFile } from '../dwarf/index.js';
-import { functionAt, typeNamed as dwarfTypeNamed, variableAt } from '../dwarf/lookup.js';
+import { functionAt, TypeDefinitions, unitTypeDefinitions, variableAt } from '../dwarf/lookup.js';
 import { DwarfTypeGraph } from '../dwarf/types.js';
-import { DW_AT, DW_TAG } from '../dwarf/constants.js';
 import type { ElfFile } from '../elf/index.js';
 import type { BtfTypeGraph } from '../btf/graph.js';
 import type { FunctionDecl, TypeGraph, TypeRef, VariableDecl } from './types.js';
@@ -99,14 +98,7 @@ export class ObjectDwarfInterface implements InterfaceSource, FrozenInterface {
         if (v.scope || this.variables.has(v.name)) continue;
         this.variables.set(v.name, { name: v.name, graph: this.graph, type: v.type, location: this.graph.locate(v.die) });
       }
-      const unit = this.dwarf.unit(cu.header);
-      for (const die of unit.children(unit.root())) {
-        const kind = KIND_OF_TAG.get(die.abbrev.tag);
-        if (!kind || unit.flag(die, DW_AT.declaration)) continue;
-        const name = unit.name(die);
-        const key = `${kind} ${name}`;
-        if (name && !this.types.has(key)) this.types.set(key, DwarfTypeGraph.refOf(cu.header, die.offset));
-      }
+      for (const [key, ref] of unitTypeDefinitions(this.graph, cu.header)) if (!this.types.has(key)) this.types.set(key, ref);
     }
   }
 
@@ -145,13 +137,6 @@ export class ObjectDwarfInterface implements InterfaceSource, FrozenInterface {
   }
 }
 
-const KIND_OF_TAG = new Map<number, NamedKind>([
-  [DW_TAG.structure_type, 'struct'],
-  [DW_TAG.union_type, 'union'],
-  [DW_TAG.enumeration_type, 'enum'],
-  [DW_TAG.typedef, 'typedef'],
-]);
-
 /**
  * vmlinux DWARF, asked one question at a time: a function through its symbol's address and
  * .debug_aranges; a variable in the unit its neighbouring local symbols name; a type in the
@@ -160,6 +145,7 @@ const KIND_OF_TAG = new Map<number, NamedKind>([
 export class VmlinuxDwarfInterface implements InterfaceSource {
   readonly description = 'vmlinux DWARF';
   readonly graph: DwarfTypeGraph;
+  private readonly definitions: TypeDefinitions;
 
   constructor(
     dwarf: DwarfFile,
@@ -167,7 +153,8 @@ export class VmlinuxDwarfInterface implements InterfaceSource {
     private readonly global: (name: string) => { value: bigint; shndx: number } | undefined,
   ) {
     // A unit that only declares a struct leaves its layout to another unit of the same kernel.
-    this.graph = new DwarfTypeGraph(dwarf, (kind, name) => dwarfTypeNamed(this.graph, kind, name));
+    this.graph = new DwarfTypeGraph(dwarf, (kind, name) => this.definitions.find(kind, name));
+    this.definitions = new TypeDefinitions(this.graph);
   }
 
   functionNamed(name: string): FunctionDecl | undefined {
@@ -185,7 +172,7 @@ export class VmlinuxDwarfInterface implements InterfaceSource {
   }
 
   typeNamed(kind: NamedKind, name: string): TypeRef | undefined {
-    return dwarfTypeNamed(this.graph, kind, name);
+    return this.definitions.find(kind, name);
   }
 
   /**

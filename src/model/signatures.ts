@@ -188,14 +188,6 @@ export class SignatureAnalysis {
       }
       const roots: (Root & { source: InterfaceSource })[] = [];
 
-      // Owned storage first: the breadth-first walk then reaches these types as owned.
-      for (const v of ownedVariables(mine)) {
-        const asked = this.ask((s) => s.typeNamed(v.kind, v.typeName));
-        owned.push({ object: obj, variable: v.name, scope: v.scope, kind: v.kind, typeName: v.typeName, before: v.typeRef, after: asked?.answer, source: asked?.source });
-        if (!asked) notCompared.owned.push({ name: `${v.kind} ${v.typeName} (${v.name})`, why: `${nowhere}: a type of the object's own, or one the new kernel dropped` });
-        if (asked) roots.push({ label: `${v.scope ? `${v.scope}: ` : ''}${v.name}`, before: v.typeRef, after: asked.answer, owned: true, source: asked.source });
-      }
-
       for (const imp of obj.imports.values()) {
         if (imp.kind === 'function' || imp.kind === 'unknown') {
           const before = mine.declaredFunction(imp.name);
@@ -231,6 +223,18 @@ export class SignatureAnalysis {
         functions.push(this.pair(obj, name, 'definition', before, asked));
         if (asked) roots.push({ label: name, before: before.type, after: asked.answer.type, owned: false, source: asked.source });
       }
+
+      // Owned storage is asked for after the functions (whose units define most of the
+      // types the object owns: the DWARF source searches those first), and goes first among
+      // the roots: the breadth-first walk then reaches these types as owned.
+      const ownedRoots: typeof roots = [];
+      for (const v of ownedVariables(mine)) {
+        const asked = this.ask((s) => s.typeNamed(v.kind, v.typeName));
+        owned.push({ object: obj, variable: v.name, scope: v.scope, kind: v.kind, typeName: v.typeName, before: v.typeRef, after: asked?.answer, source: asked?.source });
+        if (!asked) notCompared.owned.push({ name: `${v.kind} ${v.typeName} (${v.name})`, why: `${nowhere}: a type of the object's own, or one the new kernel dropped` });
+        if (asked) ownedRoots.push({ label: `${v.scope ? `${v.scope}: ` : ''}${v.name}`, before: v.typeRef, after: asked.answer, owned: true, source: asked.source });
+      }
+      roots.unshift(...ownedRoots);
 
       // One comparison per kernel source, so each type pair is compared once.
       for (const source of this.sources) {

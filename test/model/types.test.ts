@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { btfGraph, readBtf } from '../../src/btf/file.js';
 import { DwarfFile } from '../../src/dwarf/index.js';
-import { typeNamed } from '../../src/dwarf/lookup.js';
+import { TypeDefinitions } from '../../src/dwarf/lookup.js';
 import { DwarfTypeGraph } from '../../src/dwarf/types.js';
 import { ElfFile } from '../../src/elf/index.js';
 import { definition, prototype } from '../../src/model/cdecl.js';
@@ -32,7 +32,7 @@ describe('struct layouts from DWARF and BTF agree with pahole', () => {
     const dwarf = new DwarfTypeGraph(new DwarfFile(elf));
     const btf = btfGraph(elf, readBtf(elf)!);
     const truth = paholeStruct(join(kernel, 'vmlinux'), name);
-    const fromDwarf = members(dwarf, typeNamed(dwarf, 'struct', name)!);
+    const fromDwarf = members(dwarf, new TypeDefinitions(dwarf).find('struct', name)!);
     const fromBtf = members(btf, btf.typeByName('struct', name)[0]!);
     expect(fromDwarf).toEqual({ size: truth.size, members: truth.members.map(({ name: n, offset, size }) => ({ name: n, offset, size })) });
     expect(fromBtf).toEqual(fromDwarf);
@@ -47,7 +47,7 @@ describe('struct layouts from DWARF and BTF agree with pahole', () => {
       const truth = paholeStruct(path, name, 'btf');
       const fromBtf = members(btf, btf.typeByName('struct', name)[0]!);
       expect(fromBtf).toEqual({ size: truth.size, members: truth.members.map(({ name: n, offset, size }) => ({ name: n, offset, size })) });
-      expect(members(dwarf, typeNamed(dwarf, 'struct', name)!)).toEqual(fromBtf);
+      expect(members(dwarf, new TypeDefinitions(dwarf).find('struct', name)!)).toEqual(fromBtf);
     }
   });
 });
@@ -58,8 +58,9 @@ describe('DWARF and BTF describe the same types as the same layout', () => {
     const dwarf = new DwarfTypeGraph(new DwarfFile(elf));
     const btf = btfGraph(elf, readBtf(elf)!);
     const names = ['rate_state', 'rng_req', 'rng_alg'];
+    const definitions = new TypeDefinitions(dwarf);
     const cmp = new ClosureComparison(dwarf, btf);
-    const deltas = cmp.run(names.map((n) => ({ label: n, before: typeNamed(dwarf, 'struct', n)!, after: btf.typeByName('struct', n)[0]!, owned: false })));
+    const deltas = cmp.run(names.map((n) => ({ label: n, before: definitions.find('struct', n)!, after: btf.typeByName('struct', n)[0]!, owned: false })));
     expect(deltas).toEqual([]);
     expect(cmp.compared.map((c) => c.name).sort()).toEqual(['struct rate_state', 'struct rng_alg', 'struct rng_req']);
   });
@@ -68,10 +69,10 @@ describe('DWARF and BTF describe the same types as the same layout', () => {
     const elf = ElfFile.open(join(NEW_KERNEL, 'vmlinux'));
     const dwarf = new DwarfTypeGraph(new DwarfFile(elf));
     const btf = btfGraph(elf, readBtf(elf)!);
-    expect(definition(dwarf, typeNamed(dwarf, 'struct', 'rng_req')!)).toBe(
+    expect(definition(dwarf, new TypeDefinitions(dwarf).find('struct', 'rng_req')!)).toBe(
       ['struct rng_req {', '\tlong int seed; /* 0 8 */', '\tlong int len; /* 8 8 */', '\tlong int flags; /* 16 8 */', '}; /* size 24 */'].join('\n'),
     );
-    expect(definition(btf, btf.typeByName('struct', 'rng_req')[0]!)).toBe(definition(dwarf, typeNamed(dwarf, 'struct', 'rng_req')!));
+    expect(definition(btf, btf.typeByName('struct', 'rng_req')[0]!)).toBe(definition(dwarf, new TypeDefinitions(dwarf).find('struct', 'rng_req')!));
     const fn = btf.functionByName('ratelimit_check')!;
     expect(prototype(btf, fn.type, 'ratelimit_check')).toBe('int ratelimit_check(struct rate_state *rs, const char *func)');
   });
