@@ -26,7 +26,7 @@ const JITTER_61 = join(corpus('6.1.170'), 'usr/lib/debug/lib/modules/6.1.0-47-am
 const SYMVERS_612 = join(corpus('6.12.117'), 'usr/src/linux-headers-6.12.117+deb12-amd64/Module.symvers');
 const VMLINUX_61 = join(corpus('6.1.170'), 'usr/lib/debug/boot/vmlinux-6.1.0-47-amd64');
 const VMLINUX_612 = join(corpus('6.12.117'), 'usr/lib/debug/boot/vmlinux-6.12.117+deb12-amd64');
-const CLI = join('dist', 'src', 'cli', 'main.js');
+const CLI = join('dist', 'relinkable.mjs');
 const check = (...extra: string[]) => [process.execPath, CLI, 'check', JITTER_61, '--kernel', corpus('6.12.117'), '--format', 'json', '--fail-on', 'never', '--output', '/dev/null', ...extra];
 const sh = (command: string) => ['sh', '-c', command];
 

@@ -48,7 +48,7 @@ function main(): number {
     console.error(`bench: missing corpus inputs (run npm run corpus first):\n  ${[...new Set(missing)].join('\n  ')}`);
     return 2;
   }
-  if (!existsSync(join('dist', 'src', 'cli', 'main.js'))) {
+  if (!existsSync(join('dist', 'relinkable.mjs'))) {
     console.error('bench: dist/ is missing: run npm run build');
     return 2;
   }

@@ -8,4 +8,5 @@ export const NEW_KERNEL = join(FIXTURES, 'new-kernel');
 export const OLD_KERNEL = join(FIXTURES, 'old-kernel');
 export const FROZEN_DRIVER = join(FIXTURES, 'frozen', 'rng_driver.o');
 export const FROZEN_MODULE = join(FIXTURES, 'frozen', 'rng_mod.ko');
-export const CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js');
+/** The `relinkable` bin: the bundle npm run build writes. */
+export const CLI = join(ROOT, 'dist', 'relinkable.mjs');
