@@ -1,3 +1,4 @@
+import { InputError } from '../errors.js';
 import { DW_FORM } from './constants.js';
 import { Cursor } from './reader.js';
 
@@ -45,6 +46,22 @@ export class AbbreviationTable {
     const abbrev = this.decodeAt(at, code);
     this.decoded.set(code, abbrev);
     return abbrev;
+  }
+
+  /**
+   * Whether the whole table lies in the cursor's bytes (its terminating 0 code included),
+   * scanning what is not scanned yet. False, rather than an error, when the bytes end first:
+   * the caller read a window of the section and can read more.
+   */
+  endsWithin(): boolean {
+    if (this.complete) return true;
+    try {
+      this.scanTo(Number.POSITIVE_INFINITY);
+      return true;
+    } catch (err) {
+      if (err instanceof InputError) return false;
+      throw err;
+    }
   }
 
   private position(code: number): number | undefined {

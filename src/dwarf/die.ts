@@ -1,8 +1,10 @@
 import { InputError, hex } from '../errors.js';
 import type { Abbreviation, AbbreviationTable } from './abbrev.js';
 import { DW_AT, DW_FORM } from './constants.js';
-import { Cursor, stringAt } from './reader.js';
+import { Cursor } from './reader.js';
 import type { UnitHeader } from './unit.js';
+
+export type StringSection = '.debug_str' | '.debug_line_str';
 
 /** What a unit needs from the file it lives in; implemented by DwarfFile. */
 export interface UnitContext {
@@ -11,8 +13,8 @@ export interface UnitContext {
   /** The unit's bytes; with `limit`, only its first `limit` bytes (enough for the root DIE). */
   infoBytes(header: UnitHeader, limit?: number): Buffer;
   abbreviations(offset: number): AbbreviationTable;
-  strSection(): Buffer | undefined;
-  lineStrSection(): Buffer | undefined;
+  /** The string at an offset of a string section; undefined when the file has no such section. */
+  stringAt(section: StringSection, offset: number): string | undefined;
   strOffsetsSection(): Buffer | undefined;
   addrSection(): Buffer | undefined;
 }
@@ -253,9 +255,9 @@ export class Unit {
     const at = base + index * size;
     if (at + size > table.length) c.fail(`string index ${index} outside .debug_str_offsets`);
     const off = size === 4 ? (this.ctx.littleEndian ? table.readUInt32LE(at) : table.readUInt32BE(at)) : Number(this.ctx.littleEndian ? table.readBigUInt64LE(at) : table.readBigUInt64BE(at));
-    const str = this.ctx.strSection();
-    if (!str) c.fail('DW_FORM_strx without .debug_str');
-    return stringAt(str, off, this.ctx.file, '.debug_str');
+    const str = this.ctx.stringAt('.debug_str', off);
+    if (str === undefined) c.fail('DW_FORM_strx without .debug_str');
+    return str;
   }
 
   private indexedAddress(index: number, c: Cursor): bigint {
@@ -304,16 +306,14 @@ export class Unit {
       case DW_FORM.string:
         return { kind: 'string', value: c.cstring() };
       case DW_FORM.strp: {
-        const str = this.ctx.strSection();
-        const off = c.offset(h.offsetSize);
-        if (!str) c.fail('DW_FORM_strp without .debug_str');
-        return { kind: 'string', value: stringAt(str, off, this.ctx.file, '.debug_str') };
+        const str = this.ctx.stringAt('.debug_str', c.offset(h.offsetSize));
+        if (str === undefined) c.fail('DW_FORM_strp without .debug_str');
+        return { kind: 'string', value: str };
       }
       case DW_FORM.line_strp: {
-        const str = this.ctx.lineStrSection();
-        const off = c.offset(h.offsetSize);
-        if (!str) c.fail('DW_FORM_line_strp without .debug_line_str');
-        return { kind: 'string', value: stringAt(str, off, this.ctx.file, '.debug_line_str') };
+        const str = this.ctx.stringAt('.debug_line_str', c.offset(h.offsetSize));
+        if (str === undefined) c.fail('DW_FORM_line_strp without .debug_line_str');
+        return { kind: 'string', value: str };
       }
       case DW_FORM.strx:
       case DW_FORM.GNU_str_index:

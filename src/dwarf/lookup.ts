@@ -33,8 +33,8 @@ const TAG_OF_KIND: Record<NamedKind, number> = {
 const KIND_OF_TAG = new Map<number, NamedKind>(Object.entries(TAG_OF_KIND).map(([kind, tag]) => [tag, kind as NamedKind]));
 
 /**
- * Where a linked file's DWARF defines a named struct/union/enum/typedef with a layout (not a
- * declaration). Kernel headers put a type in hundreds of units, and a closure comparison asks
+ * Where a file's DWARF defines a named struct/union/enum/typedef with a layout (not a
+ * declaration): a vmlinux's, or an object's. Kernel headers put a type in hundreds of units, and a closure comparison asks
  * for the same name again from each unit that only declares it, so answers are remembered.
  * Units already listed are asked first: a subsystem's private types are defined together
  * (`struct module_sect_attrs` and `struct module_notes_attrs` in one unit). Then the units
@@ -97,7 +97,7 @@ export class TypeDefinitions {
 }
 
 /** The named types a unit defines at top level (not declarations), by "kind name"; the first of a name wins. */
-export function unitTypeDefinitions(graph: DwarfTypeGraph, header: UnitHeader): Map<string, TypeRef> {
+function unitTypeDefinitions(graph: DwarfTypeGraph, header: UnitHeader): Map<string, TypeRef> {
   const definitions = new Map<string, TypeRef>();
   const unit = graph.dwarf.unit(header);
   for (const die of unit.children(unit.root())) {

@@ -1,6 +1,6 @@
 import { unitContents, type UnitVariable } from '../dwarf/declarations.js';
 import type { DwarfFile } from '../dwarf/index.js';
-import { functionAt, TypeDefinitions, unitTypeDefinitions, variableAt } from '../dwarf/lookup.js';
+import { functionAt, TypeDefinitions, variableAt } from '../dwarf/lookup.js';
 import { DwarfTypeGraph } from '../dwarf/types.js';
 import type { ElfFile } from '../elf/index.js';
 import type { BtfTypeGraph } from '../btf/graph.js';
@@ -63,20 +63,21 @@ export class BtfInterface implements InterfaceSource {
   }
 }
 
-/** An object's own DWARF (a frozen object, or a reference object): every unit read once. */
+/** An object's own DWARF (a frozen object, or a reference object): every unit read once; a named type searched for when asked. */
 export class ObjectDwarfInterface implements InterfaceSource, FrozenInterface {
   readonly graph: DwarfTypeGraph;
   private functions: Map<string, FunctionDecl> | undefined;
   private declaredFunctions: Map<string, FunctionDecl> | undefined;
   private variables: Map<string, VariableDecl> | undefined;
   private storage: UnitVariable[] | undefined;
-  private types: Map<string, TypeRef> | undefined;
+  private readonly definitions: TypeDefinitions;
 
   constructor(
     readonly dwarf: DwarfFile,
     readonly description: string,
   ) {
     this.graph = new DwarfTypeGraph(dwarf);
+    this.definitions = new TypeDefinitions(this.graph);
   }
 
   private load(): void {
@@ -85,7 +86,6 @@ export class ObjectDwarfInterface implements InterfaceSource, FrozenInterface {
     this.declaredFunctions = new Map();
     this.variables = new Map();
     this.storage = [];
-    this.types = new Map();
     for (const cu of this.dwarf.compileUnits()) {
       const contents = unitContents(this.graph, cu.header);
       for (const f of contents.functions) {
@@ -98,7 +98,6 @@ export class ObjectDwarfInterface implements InterfaceSource, FrozenInterface {
         if (v.scope || this.variables.has(v.name)) continue;
         this.variables.set(v.name, { name: v.name, graph: this.graph, type: v.type, location: this.graph.locate(v.die) });
       }
-      for (const [key, ref] of unitTypeDefinitions(this.graph, cu.header)) if (!this.types.has(key)) this.types.set(key, ref);
     }
   }
 
@@ -132,8 +131,7 @@ export class ObjectDwarfInterface implements InterfaceSource, FrozenInterface {
   }
 
   typeNamed(kind: NamedKind, name: string): TypeRef | undefined {
-    this.load();
-    return this.types!.get(`${kind} ${name}`);
+    return this.definitions.find(kind, name);
   }
 }
 

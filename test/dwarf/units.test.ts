@@ -1,9 +1,12 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { AbbreviationTable } from '../../src/dwarf/abbrev.js';
 import { DwarfFile } from '../../src/dwarf/index.js';
-import { ElfFile } from '../../src/elf/index.js';
+import { Cursor } from '../../src/dwarf/reader.js';
+import { ElfFile, type FileSource } from '../../src/elf/index.js';
 import { readFrozenObject } from '../../src/model/frozen.js';
 import { ELF_FIXTURES, FROZEN_DRIVER, FROZEN_MODULE, NEW_KERNEL } from '../support/paths.js';
+import { debianVmlinux } from '../support/corpus.js';
 import { readelfCompileUnits, readelfDeclarations } from '../support/readelf.js';
 
 const OBJECTS = ['x86_64.o', 'x86_64-dwarf4.o', 'i386.o', 'aarch64.o', 'aarch64_be.o', 'aarch64_ilp32_be.o', 'x86_64-zlib.o', 'x86_64-zstd.o'].map((f) =>
@@ -61,5 +64,42 @@ describe('address ranges', () => {
     const unit = dwarf.addressRanges()!.unitFor(startKernel.value)!;
     expect(dwarf.compileUnits().find((u) => u.header.offset === unit)?.name).toBe('init/main.c');
     expect(dwarf.addressRanges()!.unitFor(0n)).toBeUndefined();
+  });
+});
+
+describe('a linked file read in place', () => {
+  it('Debian 6.12.117 vmlinux: unit names and producers read from the file equal those read from whole sections, for a fraction of the bytes', () => {
+    const inPlace = ElfFile.open(debianVmlinux('6.12.117'));
+    const whole = ElfFile.open(debianVmlinux('6.12.117'));
+    const wholeDwarf = new DwarfFile(whole);
+    wholeDwarf.sectionBytes('.debug_str');
+    wholeDwarf.sectionBytes('.debug_line_str');
+    wholeDwarf.sectionBytes('.debug_abbrev');
+    const placeDwarf = new DwarfFile(inPlace);
+    const headers = [...placeDwarf.leadingUnitHeaders()].slice(0, 200);
+    const summaries = (d: DwarfFile) => headers.map((h) => d.summary(h)).map((s) => [s?.name, s?.compDir, s?.producer]);
+    const before = (inPlace.source as FileSource).bytesRead;
+    const ours = summaries(placeDwarf);
+    const read = (inPlace.source as FileSource).bytesRead - before;
+    expect(ours).toEqual(summaries(wholeDwarf));
+    expect(ours[0]).toEqual(['init/main.c', expect.any(String), expect.stringMatching(/^GNU C11 12\.2\.0 .*-fcf-protection=branch/)]);
+    expect(ours.filter((s) => /^GNU C11 12\.2\.0 /.test(s[2] ?? '')).length).toBeGreaterThan(150);
+    // .debug_str (4.7 MB) and .debug_abbrev (6.4 MB) are not read whole: per unit a 16 KB abbreviation window,
+    // the first 4 KB of the unit for its root DIE, and its three strings in 256-byte chunks (a producer is ~1 KB).
+    expect(read).toBeLessThan(200 * (16384 + 4096 + 2048));
+    expect(read).toBeLessThan(inPlace.section('.debug_abbrev')!.size + inPlace.section('.debug_str')!.size);
+  });
+});
+
+describe('abbreviation tables', () => {
+  it('say whether a table ends inside the bytes given (a window of the section), without failing', () => {
+    const elf = ElfFile.open(join(NEW_KERNEL, 'vmlinux'));
+    const dwarf = new DwarfFile(elf);
+    const header = dwarf.unitHeaders()[0]!;
+    const abbrev = dwarf.sectionBytes('.debug_abbrev')!;
+    const full = new AbbreviationTable(new Cursor(abbrev, 0, true, 'vmlinux', '.debug_abbrev'), header.abbrevOffset);
+    expect(full.endsWithin()).toBe(true);
+    const cut = abbrev.subarray(header.abbrevOffset, header.abbrevOffset + 8);
+    expect(new AbbreviationTable(new Cursor(cut, 0, true, 'vmlinux', '.debug_abbrev', header.abbrevOffset), 0).endsWithin()).toBe(false);
   });
 });
