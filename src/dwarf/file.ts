@@ -55,6 +55,8 @@ export class DwarfFile implements UnitContext {
   private headerIndex: Map<InfoSection, UnitHeader[]> = new Map();
   private summaries: CompileUnitSummary[] | undefined;
   private readonly unitSummaries = new Map<number, CompileUnitSummary | undefined>();
+  /** Bytes read so far from each section piece by piece (see mayReadInPlace). */
+  private readonly readInPlace = new Map<string, number>();
   private rangeIndex: AddressRanges | undefined | null;
   private readonly units = new Map<string, Unit>();
   /** The first bytes of each unit, read with its header. */
@@ -83,6 +85,18 @@ export class DwarfFile implements UnitContext {
     return !this.elf.isRelocatable && !(section.flags & SHF_COMPRESSED) && !section.name.startsWith('.zdebug');
   }
 
+  /**
+   * Whether a piece of a section may still be read from the file where it is: a question
+   * about a few units reads a few strings and tables, a pass over every unit would read each
+   * section many times over in small pieces. Once the pieces add up to a quarter of the
+   * section, it is read whole.
+   */
+  private mayReadInPlace(section: ElfSection, length: number): boolean {
+    const sofar = (this.readInPlace.get(section.name) ?? 0) + length;
+    this.readInPlace.set(section.name, sofar);
+    return sofar <= section.size / 4;
+  }
+
   /** A whole debug section, decompressed and (in relocatable files) relocated. */
   sectionBytes(name: string): Buffer | undefined {
     if (this.whole.has(name)) return this.whole.get(name);
@@ -107,7 +121,7 @@ export class DwarfFile implements UnitContext {
     if (whole) return stringAt(whole, offset, this.file, name);
     const section = this.elfSection(name);
     if (!section) return undefined;
-    if (!this.readsInPlace(section)) return stringAt(this.sectionBytes(name)!, offset, this.file, name);
+    if (!this.readsInPlace(section) || !this.mayReadInPlace(section, STRING_CHUNK)) return stringAt(this.sectionBytes(name)!, offset, this.file, name);
     if (offset >= section.size) throw new InputError(this.file, `${name}: string offset ${hex(offset)} out of range (${section.size} bytes)`);
     const chunks: Buffer[] = [];
     for (let at = offset; at < section.size; ) {
@@ -157,6 +171,7 @@ export class DwarfFile implements UnitContext {
     const section = this.elfSection('.debug_abbrev');
     if (!section || !this.readsInPlace(section) || offset >= section.size) return undefined;
     const length = Math.min(ABBREV_WINDOW, section.size - offset);
+    if (!this.mayReadInPlace(section, length)) return undefined;
     const window = this.elf.source.read(section.offset + offset, length, `.debug_abbrev table at ${hex(offset)}`);
     const table = new AbbreviationTable(new Cursor(window, 0, this.littleEndian, this.file, '.debug_abbrev', offset), 0);
     return table.endsWithin() ? table : undefined;
