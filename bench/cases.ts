@@ -2,6 +2,17 @@ import { copyFileSync, mkdtempSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+/** The commands the cases run, and the Debian package of each (the bench checks for them first). */
+export const TOOLS: Readonly<Record<string, string>> = {
+  '/usr/bin/time': 'time',
+  nm: 'binutils',
+  readelf: 'binutils',
+  kmidiff: 'abigail-tools',
+  abidw: 'abigail-tools',
+  pahole: 'dwarves',
+  bpftool: 'bpftool',
+};
+
 export interface BenchCase {
   readonly id: string;
   readonly title: string;

@@ -4,9 +4,11 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { CASES, type BenchCase } from './cases.js';
+import { CASES, TOOLS, type BenchCase } from './cases.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+/** bpftool lives in /usr/sbin, outside a normal user's PATH. */
+const ENV = { ...process.env, PATH: `${process.env.PATH ?? ''}:/usr/sbin:/sbin` };
 
 interface Measured {
   readonly job: BenchCase;
@@ -22,7 +24,7 @@ const median = (xs: number[]) => {
 
 function runOnce(argv: readonly string[]): { seconds: number; rssMB: number } {
   const start = process.hrtime.bigint();
-  const r = spawnSync('/usr/bin/time', ['-f', '%M', ...argv], { encoding: 'utf8', maxBuffer: 1 << 30 });
+  const r = spawnSync('/usr/bin/time', ['-f', '%M', ...argv], { encoding: 'utf8', maxBuffer: 1 << 30, env: ENV });
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   const rssKB = Number(r.stderr.trim().split('\n').at(-1));
   if (r.error || !Number.isFinite(rssKB)) throw new Error(`${argv.join(' ')}: did not run (${r.error?.message ?? r.stderr.slice(-400)})`);
@@ -46,6 +48,11 @@ function main(): number {
   const missing = CASES.flatMap((c) => c.inputs).filter((p) => !existsSync(p));
   if (missing.length) {
     console.error(`bench: missing corpus inputs (run npm run corpus first):\n  ${[...new Set(missing)].join('\n  ')}`);
+    return 2;
+  }
+  const absent = Object.keys(TOOLS).filter((tool) => spawnSync('sh', ['-c', `command -v ${tool}`], { env: ENV }).status !== 0);
+  if (absent.length) {
+    console.error(`bench: missing tools: ${absent.join(' ')}; install them with:\n  apt-get install -y ${[...new Set(absent.map((t) => TOOLS[t]))].join(' ')}`);
     return 2;
   }
   if (!existsSync(join('dist', 'relinkable.mjs'))) {
