@@ -1,8 +1,13 @@
 import type { Candidate } from '../findings/index.js';
 import type { SymbolKind } from '../model/kinds.js';
 
-const core = (name: string) => name.replace(/^_+/, '');
-const leading = (name: string) => name.length - core(name).length;
+/** How many underscores a name starts with (a loop, not a regex: it runs over every export). */
+function leading(name: string): number {
+  let i = 0;
+  while (i < name.length && name.charCodeAt(i) === 0x5f) i++;
+  return i;
+}
+const core = (name: string) => name.slice(leading(name));
 const tokens = (name: string) => core(name).split('_').filter((t) => t !== '');
 
 function levenshtein(a: string, b: string): number {
