@@ -81,14 +81,14 @@ export const CASES: readonly BenchCase[] = [
     title: 'the same BTF-path check with a catalogue of no build primitives (only signatures/config-renames.json)',
     argv: check('--type-source', 'btf', '--signatures', catalogueWithoutPrimitives()),
     inputs: [JITTER_61, corpus('6.12.117')],
-    runs: 11,
+    runs: 21,
   },
   {
     id: 'check-btf-primitives',
     title: 'check through BTF with the full signatures/ catalogue (39 build primitives)',
     argv: check('--type-source', 'btf'),
     inputs: [JITTER_61, corpus('6.12.117')],
-    runs: 11,
+    runs: 21,
     overhead: { baseline: 'check-btf-without-primitives', maxSeconds: 0.1, what: 'the build-primitive checks (build facts, catalogue, 39 entries)' },
   },
   {
