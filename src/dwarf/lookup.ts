@@ -33,9 +33,10 @@ const TAG_OF_KIND: Record<NamedKind, number> = {
 const KIND_OF_TAG = new Map<number, NamedKind>(Object.entries(TAG_OF_KIND).map(([kind, tag]) => [tag, kind as NamedKind]));
 
 /**
- * Where a file's DWARF defines a named struct/union/enum/typedef with a layout (not a
- * declaration): a vmlinux's, or an object's. Kernel headers put a type in hundreds of units, and a closure comparison asks
- * for the same name again from each unit that only declares it, so answers are remembered.
+ * Where a file's DWARF (a vmlinux's, or an object's) defines a named struct, union, enum or
+ * typedef with a layout, not a declaration. Kernel headers put a type in hundreds of units,
+ * and a closure comparison asks for the same name again from each unit that only declares
+ * it, so answers are remembered.
  * Units already listed are asked first: a subsystem's private types are defined together
  * (`struct module_sect_attrs` and `struct module_notes_attrs` in one unit). Then the units
  * decoded for other questions: the unit defining a function defines the types of its
