@@ -53,7 +53,8 @@ export interface Die {
 const MAX_DEPTH = 4096;
 
 export class Unit {
-  private readonly bytes: Buffer;
+  /** The unit's bytes (all of them, unless the unit was made with a limit). */
+  readonly bytes: Buffer;
   readonly abbrevs: AbbreviationTable;
   private bases: { str: number | undefined; addr: number | undefined } | undefined;
 

@@ -262,8 +262,8 @@ export class DwarfFile implements UnitContext {
   }
 
   /** The units decoded so far (and not forgotten), in the order they were first read. */
-  decodedUnits(): UnitHeader[] {
-    return [...this.units.values()].map((unit) => unit.header);
+  decodedUnits(): Unit[] {
+    return [...this.units.values()];
   }
 
   /** Drops cached units (and their bytes) after a pass over many units. */
@@ -304,16 +304,8 @@ export class DwarfFile implements UnitContext {
       if (bytes) for (const o of pathSuffixOffsets(bytes, fileName)) offsets.add(o);
     }
     // The byte patterns a matching root DIE contains: the name inline, or a string offset.
-    const patterns = [Buffer.from(`${fileName}\0`, 'utf8')];
-    for (const o of offsets) {
-      const p = Buffer.alloc(headers[0]!.offsetSize);
-      if (p.length === 4) {
-        if (this.littleEndian) p.writeUInt32LE(o);
-        else p.writeUInt32BE(o);
-      } else if (this.littleEndian) p.writeBigUInt64LE(BigInt(o));
-      else p.writeBigUInt64BE(BigInt(o));
-      patterns.push(p);
-    }
+    const patterns: Buffer[] = [Buffer.from(`${fileName}\0`, 'utf8')];
+    for (const o of offsets) patterns.push(this.offsetBytes(o, headers[0]!.offsetSize));
     const out: CompileUnitSummary[] = [];
     for (const header of headers) {
       const start = header.firstDieOffset - header.offset;
@@ -337,6 +329,17 @@ export class DwarfFile implements UnitContext {
     };
   }
 
+  /** A section offset as a unit holds it (DW_FORM_strp, sec_offset): 4 or 8 bytes in the file's byte order. */
+  offsetBytes(offset: number, size: 4 | 8 = 4): Buffer {
+    const b = Buffer.alloc(size);
+    if (size === 4) {
+      if (this.littleEndian) b.writeUInt32LE(offset);
+      else b.writeUInt32BE(offset);
+    } else if (this.littleEndian) b.writeBigUInt64LE(BigInt(offset));
+    else b.writeBigUInt64BE(BigInt(offset));
+    return b;
+  }
+
   /** Every .debug_str offset at which `name` (NUL-terminated) starts, tail-merged strings included. */
   stringOffsets(name: string): number[] {
     const str = this.sectionBytes('.debug_str');
@@ -354,13 +357,7 @@ export class DwarfFile implements UnitContext {
    * read unit by unit without decoding; callers decode only these.
    */
   *unitsMentioning(name: string, offsets: readonly number[] = this.stringOffsets(name)): Generator<{ header: UnitHeader; bytes: Buffer }> {
-    const patterns: Buffer[] = [Buffer.from(`${name}\0`, 'utf8')];
-    for (const at of offsets) {
-      const p = Buffer.alloc(4);
-      if (this.littleEndian) p.writeUInt32LE(at);
-      else p.writeUInt32BE(at);
-      patterns.push(p);
-    }
+    const patterns: Buffer[] = [Buffer.from(`${name}\0`, 'utf8'), ...offsets.map((at) => this.offsetBytes(at))];
     for (const header of this.unitHeaders()) {
       const bytes = this.infoBytes(header);
       if (patterns.some((p) => bytes.indexOf(p, header.firstDieOffset - header.offset) >= 0)) yield { header, bytes };

@@ -66,17 +66,19 @@ export class TypeDefinitions {
     }
     const dwarf = this.graph.dwarf;
     const offsets = dwarf.stringOffsets(name);
+    const needles = offsets.map((o) => dwarf.offsetBytes(o));
     const tag = TAG_OF_KIND[kind];
-    for (const header of dwarf.decodedUnits()) {
+    for (const unit of dwarf.decodedUnits()) {
+      const header = unit.header;
       if (header.section !== '.debug_info' || this.listed.has(header.offset)) continue;
-      if (!mayDefine(this.graph, header, dwarf.infoBytes(header), tag, offsets)) continue;
+      if (!mayDefine(this.graph, header, unit.bytes, tag, needles)) continue;
       const ref = this.list(header).get(key);
       if (ref !== undefined) return ref;
     }
     const unlikely: UnitHeader[] = [];
     for (const { header, bytes } of dwarf.unitsMentioning(name, offsets)) {
       if (this.listed.has(header.offset)) continue;
-      if (!mayDefine(this.graph, header, bytes, tag, offsets)) {
+      if (!mayDefine(this.graph, header, bytes, tag, needles)) {
         unlikely.push(header);
         continue;
       }
@@ -114,20 +116,17 @@ function unitTypeDefinitions(graph: DwarfTypeGraph, header: UnitHeader): Map<str
 /**
  * Whether a unit may define the type, judged from its bytes: GCC writes a named type's
  * DW_AT_name (DW_FORM_strp) as the first attribute, right after the DIE's abbreviation
- * code, so each place the name's string offset occurs is tried as such a DIE (codes of 1
- * to 3 ULEB bytes) against the unit's abbreviations: the wanted tag, not a declaration.
+ * code, so each place the name's string offset occurs (`needles`: the offsets as 4 bytes)
+ * is tried as such a DIE (codes of 1 to 3 ULEB bytes) against the unit's abbreviations: the
+ * wanted tag, not a declaration.
  * Nothing is decoded at these places (a match by chance only costs a unit walk), and a
  * unit of declarations alone is passed over.
  */
-function mayDefine(graph: DwarfTypeGraph, header: UnitHeader, bytes: Buffer, tag: number, offsets: readonly number[]): boolean {
-  const dwarf = graph.dwarf;
-  if (header.offsetSize !== 4 || offsets.length === 0) return true;
-  const abbrevs = dwarf.abbreviations(header.abbrevOffset);
+function mayDefine(graph: DwarfTypeGraph, header: UnitHeader, bytes: Buffer, tag: number, needles: readonly Buffer[]): boolean {
+  if (header.offsetSize !== 4 || needles.length === 0) return true;
+  const abbrevs = graph.dwarf.abbreviations(header.abbrevOffset);
   const first = header.firstDieOffset - header.offset;
-  const needle = Buffer.alloc(4);
-  for (const off of offsets) {
-    if (dwarf.littleEndian) needle.writeUInt32LE(off);
-    else needle.writeUInt32BE(off);
+  for (const needle of needles) {
     for (let at = bytes.indexOf(needle, first); at >= 0; at = bytes.indexOf(needle, at + 1)) {
       for (let k = 1; k <= 3 && at - k >= first; k++) {
         // a ULEB code: its last byte below 0x80, every earlier byte 0x80 or above
