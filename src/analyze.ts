@@ -4,17 +4,21 @@ import type { Finding } from './findings/index.js';
 import { runChecks } from './checks/index.js';
 import { NewKernel } from './kernel/kernel.js';
 import { locateKernel, type LocateOptions } from './kernel/locate.js';
-import { readFrozenObject, type FrozenObject } from './model/frozen.js';
+import { readFrozenObject } from './object/read.js';
+import { type FrozenObject } from './facts/frozen-object.js';
 import { LinkModel, type LinkMode } from './model/link.js';
-import { findReplacement, type Replacement } from './model/replacement.js';
-import { BtfInterface, ObjectDwarfInterface, VmlinuxDwarfInterface, type InterfaceSource } from './model/interface.js';
-import { SignatureAnalysis, type Coverage } from './model/signatures.js';
+import { findReplacement } from './kernel/replacement.js';
+import { type Replacement } from './facts/replacement.js';
+import type { InterfaceSource } from './graph/interface.js';
+import { BtfInterface } from './btf/interface.js';
+import { ObjectDwarfInterface, VmlinuxDwarfInterface } from './dwarf/interface.js';
+import { InterfaceComparison, type Coverage } from './model/interface-comparison.js';
 import { DwarfFile } from './dwarf/index.js';
 import { ElfFile, FileSource } from './elf/index.js';
 import { looksLikeSnapshot, readSnapshot } from './snapshot/read.js';
 import { bundledCatalogueDirectory, type Catalogue } from './catalogue/catalogue.js';
 import { configRenamesOf, readCatalogue } from './checks/primitives/index.js';
-import { KernelBuild, OriginKernel } from './model/kernel-build.js';
+import { KernelBuild, OriginKernel } from './kernel/conventions.js';
 
 export interface CheckOptions extends LocateOptions {
   /** What each frozen object replaces, in the order the objects were given. */
@@ -107,11 +111,11 @@ export async function analyze(objectPaths: readonly string[], options: CheckOpti
     if (!r?.found) return [];
     return [...obj.definitions.values()].filter((d) => d.kind === 'function' && r.definitions.has(d.name)).map((d) => d.name);
   };
-  const signatures = new SignatureAnalysis(frozen, sources, frozenInterface, kernel.machine, definitionsUsed);
+  const interfaces = new InterfaceComparison(frozen, sources, frozenInterface, kernel.machine, definitionsUsed);
   const catalogue = readCatalogue(options.signatures ?? bundledCatalogueDirectory());
   const origin = options.builtWith ? new OriginKernel(options.builtWith) : undefined;
-  const build = new KernelBuild(kernel, configRenamesOf(catalogue), options.reference ?? [], replacements);
-  const model = new LinkModel(mode, frozen, kernel, replacements, signatures, { catalogue, build, origin });
-  const findings = runChecks(model);
-  return { frozen, kernel, mode, replacements, findings, coverage: signatures.coverage(), catalogue, catalogueGiven: options.signatures !== undefined };
+  const conventions = new KernelBuild(kernel, configRenamesOf(catalogue), options.reference ?? [], replacements);
+  const link = new LinkModel(mode, frozen, kernel, replacements);
+  const findings = runChecks({ link, kernel, interfaces, primitives: { catalogue, conventions, origin } });
+  return { frozen, kernel, mode, replacements, findings, coverage: interfaces.coverage(), catalogue, catalogueGiven: options.signatures !== undefined };
 }

@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import { InputError } from '../errors.js';
-import type { FunctionDecl, Member, Parameter, TypeGraph, TypeNode, TypeRef, TypeSource, VariableDecl } from '../model/types.js';
+import type { FunctionDecl, Member, Parameter, TypeGraph, TypeNode, TypeRef, TypeSource, VariableDecl } from '../graph/type-graph.js';
 import type { Btf } from './btf.js';
 import { BTF_KIND, kindName } from './constants.js';
 import { at } from './header.js';

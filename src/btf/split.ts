@@ -1,5 +1,5 @@
 import { InputError } from '../errors.js';
-import { sizeOf } from '../model/types.js';
+import { sizeOf } from '../graph/type-graph.js';
 import { Btf } from './btf.js';
 import { BTF_KIND, BTF_TYPE_SIZE, extraSize, hasTypeField, kindName } from './constants.js';
 import { BtfTypeGraph } from './graph.js';

@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InputError } from '../errors.js';
+import { ARCHITECTURES, type Architecture } from '../facts/architecture.js';
 import { SEVERITIES, type Severity } from '../findings/severity.js';
 import { anything, list, object, oneOf, str, validate, type Infer, type Schema } from '../schema.js';
 
@@ -32,8 +33,6 @@ export const LOOK_IN = [
   'modinfo',
 ] as const;
 
-export const ARCHITECTURES = ['x86_64', 'i386', 'aarch64'] as const;
-export type Architecture = (typeof ARCHITECTURES)[number];
 
 const VERSION = /^v\d+\.\d+(\.\d+)?(-rc\d+)?$|^v\d+\.\d+\.y$|^v\d+\.\d+\+$/;
 const COMMIT = /^[0-9a-f]{12,40}$/;

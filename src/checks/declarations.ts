@@ -1,7 +1,7 @@
 import { createTwoFilesPatch } from 'diff';
 import type { Evidence } from '../findings/index.js';
-import type { InterfaceSource } from '../model/interface.js';
-import type { TypeGraph, TypeRef } from '../model/types.js';
+import type { InterfaceSource } from '../graph/interface.js';
+import type { TypeGraph, TypeRef } from '../graph/type-graph.js';
 
 /** A unified diff of two declarations, frozen object first. */
 export function declarationDiff(before: string, after: string): string {

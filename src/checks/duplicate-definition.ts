@@ -10,14 +10,14 @@ import { exportEntry, kernelSymbol } from './evidence.js';
 export const duplicateDefinitionCheck = defineCheck({
   name: 'duplicate definitions',
   produces: ['duplicate-definition'],
-  run(model) {
+  needs: ['link', 'kernel'],
+  run({ link, kernel }) {
     const findings: Finding[] = [];
-    const tree = model.kernel.tree();
-    for (const obj of model.frozen) {
-      if (model.mode === 'module' && obj.isModule) {
+    for (const obj of link.frozen) {
+      if (link.mode === 'module' && obj.isModule) {
         for (const exp of obj.exports.values()) {
-          const existing = model.kernel.exports().map.get(exp.name);
-          const replaced = model.replaced().find((r) => r.frozen === obj);
+          const existing = kernel.exports().map.get(exp.name);
+          const replaced = link.replaced().find((r) => r.frozen === obj);
           if (!existing || replaced?.exports.has(exp.name)) continue;
           findings.push({
             id: 'duplicate-definition',
@@ -29,7 +29,7 @@ export const duplicateDefinitionCheck = defineCheck({
             after: `exported by ${existing.module}`,
             evidence: [
               { label: 'frozen export', file: obj.path, symbol: `__ksymtab_${exp.name}` },
-              exportEntry(model.kernel, existing),
+              exportEntry(kernel, existing),
             ],
           });
         }
@@ -39,27 +39,24 @@ export const duplicateDefinitionCheck = defineCheck({
         if (def.binding !== 'global' || def.section === 'COMMON') continue;
         const evidence: Evidence[] = [{ label: 'frozen definition', file: obj.path, section: def.section, symbol: def.name }];
         let other: string | undefined;
-        const twin = model.frozen.find((o) => o !== obj && o.definitions.get(def.name)?.binding === 'global');
-        if (twin && model.frozen.indexOf(twin) > model.frozen.indexOf(obj)) {
+        const twin = link.frozen.find((o) => o !== obj && o.definitions.get(def.name)?.binding === 'global');
+        if (twin && link.frozen.indexOf(twin) > link.frozen.indexOf(obj)) {
           other = twin.path;
           evidence.push({ label: 'also defined by', file: twin.path, symbol: def.name });
-        } else if (!twin && !model.definedByReplaced(def.name)) {
-          if (model.mode === 'built-in') {
-            const sym = model.kernel.global(def.name);
+        } else if (!twin && !link.definedByReplaced(def.name)) {
+          if (link.mode === 'built-in') {
+            const sym = kernel.global(def.name);
             if (sym && sym.binding === 'global') {
               other = 'the new vmlinux';
-              evidence.push(kernelSymbol(model.kernel, sym, 'also defined by'));
+              evidence.push(kernelSymbol(kernel, sym, 'also defined by'));
             }
-          } else if (tree) {
-            for (const r of model.replaced()) {
+          } else if (kernel.isBuildTree) {
+            for (const r of link.replaced()) {
               if (r.frozen !== obj || r.target.kind !== 'module') continue;
-              for (const sib of tree.moduleObjects().get(r.target.module) ?? []) {
-                if (sib === r.name) continue;
-                const d = tree.symbolsOf(sib).defines.get(def.name);
-                if (d && !d.weak) {
-                  other = sib;
-                  evidence.push({ label: 'also defined by', file: sib, symbol: def.name });
-                }
+              for (const d of kernel.moduleObjectsDefining(r.target.module, r.name, def.name)) {
+                if (d.weak) continue;
+                other = d.object;
+                evidence.push({ label: 'also defined by', file: d.object, symbol: def.name });
               }
             }
           }

@@ -1,6 +1,6 @@
 import type { Finding } from '../findings/index.js';
 import { definition } from '../model/cdecl.js';
-import { EXPOSURE_RANK } from '../model/signatures.js';
+import { EXPOSURE_RANK } from '../model/interface-comparison.js';
 import { defineCheck } from './check.js';
 import { declarationDiff, frozenSide, kernelSide } from './declarations.js';
 import { summarizeChanges } from './layout-changed.js';
@@ -13,9 +13,10 @@ import { summarizeChanges } from './layout-changed.js';
 export const enumChangedCheck = defineCheck({
   name: 'enumerators',
   produces: ['enum-changed'],
-  run(model) {
+  needs: ['interfaces'],
+  run({ interfaces }) {
     const findings: Finding[] = [];
-    for (const change of model.signatures.typeChanges()) {
+    for (const change of interfaces.typeChanges()) {
       if (change.source.graph.node(change.delta.after).kind !== 'enum') continue;
       const changes = change.delta.changes.filter((c) => c.kind === 'enumerator-value' || c.kind === 'enumerator-removed' || c.kind === 'size' || c.kind === 'declaration-only');
       if (changes.length === 0) continue;

@@ -1,10 +1,10 @@
 import { hex } from '../errors.js';
-import type { ElfSymbol } from '../elf/index.js';
 import type { Evidence } from '../findings/index.js';
-import type { NewKernel } from '../kernel/kernel.js';
-import type { ExportedSymbol } from '../kernel/symvers.js';
-import type { FrozenImport, FrozenObject } from '../model/frozen.js';
-import type { Referrer } from '../model/replacement.js';
+import type { KernelSymbols } from '../facts/kernel.js';
+import type { LinkedSymbol } from '../facts/symbols.js';
+import type { ExportedSymbol } from '../facts/exports.js';
+import type { FrozenImport, FrozenObject } from '../facts/frozen-object.js';
+import type { Referrer } from '../facts/replacement.js';
 
 /** Evidence shared by checks: where the frozen object references a symbol, where the kernel defines it. */
 
@@ -22,11 +22,11 @@ export function referenceSites(obj: FrozenObject, imp: FrozenImport, max = 3): E
   }));
 }
 
-export function kernelSymbol(kernel: NewKernel, sym: ElfSymbol, label = 'new kernel'): Evidence {
-  const section = kernel.vmlinux.sections[sym.shndx]?.name;
+export function kernelSymbol(kernel: KernelSymbols, sym: LinkedSymbol, label = 'new kernel'): Evidence {
+  const section = kernel.sectionName(sym.shndx);
   return {
     label,
-    file: kernel.artifacts.vmlinux,
+    file: kernel.vmlinuxFile,
     section,
     symbol: sym.name,
     location: `address ${hex(sym.value)}`,
@@ -34,9 +34,8 @@ export function kernelSymbol(kernel: NewKernel, sym: ElfSymbol, label = 'new ker
   };
 }
 
-export function exportEntry(kernel: NewKernel, e: ExportedSymbol, label = 'new kernel export'): Evidence {
-  const { source } = kernel.exports();
-  const file = source === 'Module.symvers' ? kernel.artifacts.symvers : kernel.artifacts.vmlinux;
+export function exportEntry(kernel: KernelSymbols, e: ExportedSymbol, label = 'new kernel export'): Evidence {
+  const { file } = kernel.exports();
   return {
     label,
     file,

@@ -1,4 +1,4 @@
-import { isGplCompatible } from '../kernel/module-info.js';
+import { isGplCompatible } from '../facts/module.js';
 import { defineCheck } from './check.js';
 import { exportEntry, referenceSites } from './evidence.js';
 import { governingModuleInfo } from './module-license.js';
@@ -7,14 +7,15 @@ import { governingModuleInfo } from './module-license.js';
 export const exportGplOnlyCheck = defineCheck({
   name: 'GPL-only exports',
   produces: ['export-gpl-only'],
-  run(model) {
-    if (model.mode !== 'module') return [];
-    return model.frozen.flatMap((obj) => {
-      const governing = governingModuleInfo(model, obj);
+  needs: ['link', 'kernel'],
+  run({ link, kernel }) {
+    if (link.mode !== 'module') return [];
+    return link.frozen.flatMap((obj) => {
+      const governing = governingModuleInfo(link, kernel, obj);
       const license = governing?.info.license;
       if (isGplCompatible(license)) return [];
       return [...obj.imports.values()].flatMap((imp) => {
-        const r = model.resolve(imp.name, obj);
+        const r = link.resolve(imp.name, obj);
         if (r.by !== 'export' || !r.export.gplOnly) return [];
         return [
           {
@@ -27,7 +28,7 @@ export const exportGplOnlyCheck = defineCheck({
             after: r.export.exportType,
             evidence: [
               ...referenceSites(obj, imp, 1),
-              exportEntry(model.kernel, r.export),
+              exportEntry(kernel, r.export),
               { label: 'license', file: governing?.from ?? obj.path, section: '.modinfo', detail: license ? `license=${license}` : 'no license= entry' },
             ],
           },

@@ -6,13 +6,14 @@ import { governingModuleInfo } from './module-license.js';
 export const exportNamespaceCheck = defineCheck({
   name: 'export namespaces',
   produces: ['export-namespace'],
-  run(model) {
-    if (model.mode !== 'module') return [];
-    return model.frozen.flatMap((obj) => {
-      const governing = governingModuleInfo(model, obj);
+  needs: ['link', 'kernel'],
+  run({ link, kernel }) {
+    if (link.mode !== 'module') return [];
+    return link.frozen.flatMap((obj) => {
+      const governing = governingModuleInfo(link, kernel, obj);
       const imported = new Set(governing?.info.importedNamespaces ?? []);
       return [...obj.imports.values()].flatMap((imp) => {
-        const r = model.resolve(imp.name, obj);
+        const r = link.resolve(imp.name, obj);
         if (r.by !== 'export' || !r.export.namespace || imported.has(r.export.namespace)) return [];
         return [
           {
@@ -25,7 +26,7 @@ export const exportNamespaceCheck = defineCheck({
             after: `namespace ${r.export.namespace}`,
             evidence: [
               ...referenceSites(obj, imp, 1),
-              exportEntry(model.kernel, r.export),
+              exportEntry(kernel, r.export),
               { label: 'module', file: governing?.from ?? obj.path, section: '.modinfo', detail: imported.size ? [...imported].map((n) => `import_ns=${n}`).join(' ') : 'no import_ns= entry' },
             ],
           },

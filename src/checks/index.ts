@@ -1,7 +1,6 @@
 import type { Finding } from '../findings/index.js';
 import { severityRank } from '../findings/index.js';
-import type { LinkModel } from '../model/link.js';
-import type { Check } from './check.js';
+import type { Check, CheckInputs } from './check.js';
 import { duplicateDefinitionCheck } from './duplicate-definition.js';
 import { exportGplOnlyCheck } from './export-gpl-only.js';
 import { exportNamespaceCheck } from './export-namespace.js';
@@ -53,9 +52,9 @@ function cmp(a: string, b: string): number {
 }
 
 /** Runs every check; the result is sorted so that the same inputs give the same report. */
-export function runChecks(model: LinkModel, checks: readonly Check[] = CHECKS): Finding[] {
+export function runChecks(inputs: CheckInputs, checks: readonly Check[] = CHECKS): Finding[] {
   const findings = checks.flatMap((check) => {
-    const produced = check.run(model);
+    const produced = check.run(inputs);
     const stray = produced.find((f) => !check.produces.includes(f.id));
     if (stray) throw new Error(`check '${check.name}' reported ${stray.id}, which it does not declare`);
     return produced;

@@ -1,7 +1,7 @@
 import type { Evidence, Finding } from '../findings/index.js';
 import { definition } from '../model/cdecl.js';
 import type { Change } from '../model/compare.js';
-import { EXPOSURE_RANK, type TypeChange } from '../model/signatures.js';
+import { EXPOSURE_RANK, type TypeChange } from '../model/interface-comparison.js';
 import { defineCheck } from './check.js';
 import { declarationDiff, frozenSide, kernelSide } from './declarations.js';
 
@@ -55,9 +55,10 @@ export function summarizeChanges(changes: readonly Change[], shown = 4): string 
 export const layoutChangedCheck = defineCheck({
   name: 'layouts',
   produces: ['layout-changed'],
-  run(model) {
+  needs: ['interfaces'],
+  run({ interfaces }) {
     const findings: Finding[] = [];
-    for (const change of model.signatures.typeChanges()) {
+    for (const change of interfaces.typeChanges()) {
       const node = change.source.graph.node(change.delta.after);
       if (node.kind !== 'struct' && node.kind !== 'union') continue;
       const changes = change.delta.changes.filter((c) => LAYOUT_CHANGES.has(c.kind));

@@ -18,14 +18,15 @@ function summarize(deltas: readonly TypeDelta[]): string {
 export const modversionsCrcCheck = defineCheck({
   name: 'modversions CRCs',
   produces: ['modversions-crc-changed'],
-  run(model) {
+  needs: ['link', 'kernel', 'interfaces'],
+  run({ link, kernel, interfaces }) {
     const findings: Finding[] = [];
-    const exports = model.kernel.exports();
-    for (const obj of model.frozen) {
+    const exports = kernel.exports();
+    for (const obj of link.frozen) {
       for (const v of obj.moduleInfo?.versions ?? []) {
         const e = exports.map.get(v.name);
         if (!e || e.crc === undefined || e.crc === v.crc) continue;
-        const closure = model.signatures.closureOf(obj, v.name);
+        const closure = interfaces.closureOf(obj, v.name);
         const felt = closure.changed.filter((d) => d.reach.depth <= 1);
         const deep = closure.changed.filter((d) => d.reach.depth > 1);
         let explanation: string;
@@ -50,7 +51,7 @@ export const modversionsCrcCheck = defineCheck({
           after: crcHex(e.crc),
           evidence: [
             { label: 'frozen module', file: obj.path, section: '__versions', symbol: v.name, detail: `CRC ${crcHex(v.crc)}` },
-            exportEntry(model.kernel, e),
+            exportEntry(kernel, e),
           ],
         });
       }

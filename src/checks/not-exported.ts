@@ -5,11 +5,12 @@ import { kernelSymbol, referenceSites } from './evidence.js';
 export const notExportedCheck = defineCheck({
   name: 'not exported',
   produces: ['not-exported'],
-  run(model) {
-    if (model.mode !== 'module') return [];
-    return model.frozen.flatMap((obj) =>
+  needs: ['link', 'kernel'],
+  run({ link, kernel }) {
+    if (link.mode !== 'module') return [];
+    return link.frozen.flatMap((obj) =>
       [...obj.imports.values()].flatMap((imp) => {
-        const r = model.resolve(imp.name, obj);
+        const r = link.resolve(imp.name, obj);
         if (r.by !== 'unexported' || imp.weak) return [];
         return [
           {
@@ -20,7 +21,7 @@ export const notExportedCheck = defineCheck({
             message: `${imp.name} is defined in the new vmlinux but not exported to modules`,
             before: `imported by the module`,
             after: `${r.kind === 'function' ? 'function' : r.kind} in vmlinux without EXPORT_SYMBOL`,
-            evidence: [...referenceSites(obj, imp), kernelSymbol(model.kernel, r.symbol)],
+            evidence: [...referenceSites(obj, imp), kernelSymbol(kernel, r.symbol)],
           },
         ];
       }),

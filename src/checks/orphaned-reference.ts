@@ -9,10 +9,11 @@ import { referrer } from './evidence.js';
 export const orphanedReferenceCheck = defineCheck({
   name: 'references to what the replaced object defined',
   produces: ['orphaned-reference'],
-  run(model) {
+  needs: ['link'],
+  run({ link }) {
     const findings: Finding[] = [];
-    for (const r of model.replaced()) {
-      const missing = new Set([...r.definitions.keys()].filter((n) => !model.definedByFrozen(n)));
+    for (const r of link.replaced()) {
+      const missing = new Set([...r.definitions.keys()].filter((n) => !link.definedByFrozen(n)));
       const refs = r.referencesTo(missing);
       for (const name of [...refs.keys()].sort()) {
         const users = refs.get(name)!;

@@ -13,9 +13,10 @@ import { declarationDiff, frozenSide, kernelSide } from './declarations.js';
 export const prototypeChangedCheck = defineCheck({
   name: 'prototypes',
   produces: ['prototype-changed'],
-  run(model) {
+  needs: ['interfaces'],
+  run({ interfaces }) {
     const findings: Finding[] = [];
-    for (const pair of model.signatures.functions()) {
+    for (const pair of interfaces.functions()) {
       if (!pair.after || !pair.source || !pair.call || pair.call.differences.length === 0) continue;
       const before = prototype(pair.before.graph, pair.before.type, pair.name);
       const after = prototype(pair.after.graph, pair.after.type, pair.name);

@@ -1,7 +1,5 @@
 import type { Evidence, Finding } from '../findings/index.js';
-import type { FrozenObject } from '../model/frozen.js';
-import { basename } from 'node:path';
-import { bestPathMatch } from '../model/paths.js';
+import type { FrozenObject } from '../facts/frozen-object.js';
 import { defineCheck } from './check.js';
 
 function moduleNowBuiltin(obj: FrozenObject, what: string, evidence: Evidence[]): Finding {
@@ -25,33 +23,27 @@ function moduleNowBuiltin(obj: FrozenObject, what: string, evidence: Evidence[])
 export const replacementCheck = defineCheck({
   name: 'replaced object',
   produces: ['replacement-not-found', 'module-now-builtin'],
-  run(model) {
+  needs: ['link'],
+  run({ link }) {
     const findings: Finding[] = [];
-    for (const r of model.replacements.values()) {
+    for (const r of link.replacements.values()) {
       if (r.found) continue;
       const obj = r.frozen;
-      const dwarf = model.kernel.dwarf();
-      const listed = obj.isModule && obj.moduleInfo?.name ? model.kernel.builtinModule(obj.moduleInfo.name) : null;
-      if (listed) {
-        findings.push(moduleNowBuiltin(obj, listed.entry, [{ label: 'new kernel', file: listed.file, location: `line ${listed.line}`, detail: listed.entry }]));
+      if (r.builtIn?.how === 'modules.builtin') {
+        const b = r.builtIn;
+        findings.push(moduleNowBuiltin(obj, b.entry, [{ label: 'new kernel', file: b.file, location: `line ${b.line}`, detail: b.entry }]));
         continue;
       }
-      // Without modules.builtin, the module's compile units in vmlinux's DWARF tell.
-      if (obj.isModule && listed === null && dwarf) {
-        const builtIn = obj.compileUnits
-          .filter((cu) => !cu.endsWith('.mod.c'))
-          .map((cu) => bestPathMatch(cu, dwarf.compileUnitsNamedLike(basename(cu)).map((u) => u.name ?? '')).match)
-          .filter((m): m is string => m !== undefined);
-        if (builtIn.length) {
-          findings.push(
-            moduleNowBuiltin(
-              obj,
-              builtIn.join(', '),
-              builtIn.map((cu) => ({ label: 'new kernel', file: model.kernel.artifacts.vmlinux, section: '.debug_info', location: `compile unit ${cu}` })),
-            ),
-          );
-          continue;
-        }
+      if (r.builtIn?.how === 'dwarf') {
+        const b = r.builtIn;
+        findings.push(
+          moduleNowBuiltin(
+            obj,
+            b.compileUnits.join(', '),
+            b.compileUnits.map((cu) => ({ label: 'new kernel', file: b.file, section: '.debug_info', location: `compile unit ${cu}` })),
+          ),
+        );
+        continue;
       }
       findings.push({
         id: 'replacement-not-found',

@@ -6,20 +6,21 @@ import { exportEntry, kernelSymbol, referenceSites } from './evidence.js';
 export const symbolTypeChangedCheck = defineCheck({
   name: 'symbol type changed',
   produces: ['symbol-type-changed'],
-  run(model) {
+  needs: ['link', 'kernel'],
+  run({ link, kernel }) {
     const findings: Finding[] = [];
-    for (const obj of model.frozen) {
+    for (const obj of link.frozen) {
       for (const imp of obj.imports.values()) {
         if (imp.kind !== 'function' && imp.kind !== 'data') continue;
-        const r = model.resolve(imp.name, obj);
+        const r = link.resolve(imp.name, obj);
         if (r.by !== 'kernel' && r.by !== 'export' && r.by !== 'frozen' && r.by !== 'sibling') continue;
         if ((r.kind !== 'function' && r.kind !== 'data') || r.kind === imp.kind) continue;
         const evidence: Evidence[] = referenceSites(obj, imp);
-        if (r.by === 'kernel') evidence.push(kernelSymbol(model.kernel, r.symbol));
+        if (r.by === 'kernel') evidence.push(kernelSymbol(kernel, r.symbol));
         if (r.by === 'export') {
-          evidence.push(exportEntry(model.kernel, r.export));
-          const sym = model.kernel.global(imp.name);
-          if (sym) evidence.push(kernelSymbol(model.kernel, sym));
+          evidence.push(exportEntry(kernel, r.export));
+          const sym = kernel.global(imp.name);
+          if (sym) evidence.push(kernelSymbol(kernel, sym));
         }
         if (r.by === 'frozen') evidence.push({ label: 'defined by', file: r.object.path, symbol: imp.name });
         if (r.by === 'sibling') evidence.push({ label: 'defined by', file: r.object, symbol: imp.name });

@@ -15,11 +15,12 @@ const LIKELY_RENAME = 0.8;
 export const undefinedSymbolCheck = defineCheck({
   name: 'undefined symbols',
   produces: ['undefined-symbol', 'unresolved-weak-reference'],
-  run(model) {
+  needs: ['link', 'kernel'],
+  run({ link, kernel }) {
     const findings: Finding[] = [];
-    for (const obj of model.frozen) {
+    for (const obj of link.frozen) {
       for (const imp of obj.imports.values()) {
-        const r = model.resolve(imp.name, obj);
+        const r = link.resolve(imp.name, obj);
         if (r.by !== 'nothing') continue;
         const evidence: Evidence[] = referenceSites(obj, imp);
         if (r.onlyInReplaced) {
@@ -33,15 +34,15 @@ export const undefinedSymbolCheck = defineCheck({
         for (const s of r.staticIn.slice(0, 3)) {
           evidence.push({
             label: 'new kernel',
-            file: model.kernel.artifacts.vmlinux,
-            section: model.kernel.vmlinux.sections[s.shndx]?.name,
+            file: kernel.vmlinuxFile,
+            section: kernel.sectionName(s.shndx),
             symbol: s.name,
             location: `address ${hex(s.value)}`,
             detail: `exists only as a local (static) ${s.type === 'func' ? 'function' : 'object'}`,
           });
         }
-        const where = model.mode === 'module' ? 'exported by the new kernel' : 'defined in the new kernel';
-        const candidates = renameCandidates(imp.name, imp.kind, model.linkableNames(), (n) => model.kindOf(n));
+        const where = link.mode === 'module' ? 'exported by the new kernel' : 'defined in the new kernel';
+        const candidates = renameCandidates(imp.name, imp.kind, link.linkableNames(), (n) => link.kindOf(n));
         if (imp.weak) {
           findings.push({
             id: 'unresolved-weak-reference',

@@ -9,9 +9,10 @@ import { summarizeChanges } from './layout-changed.js';
 export const variableTypeChangedCheck = defineCheck({
   name: 'imported variables',
   produces: ['variable-type-changed'],
-  run(model) {
+  needs: ['interfaces'],
+  run({ interfaces }) {
     const findings: Finding[] = [];
-    for (const v of model.signatures.variables()) {
+    for (const v of interfaces.variables()) {
       if (!v.after || !v.source) continue;
       // Only the variable's own type: aggregates it reaches are layout-changed's.
       const cmp = new ClosureComparison(v.before.graph, v.after.graph);

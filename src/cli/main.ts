@@ -8,7 +8,7 @@ import { renderJson } from '../report/json.js';
 import { buildReport } from '../report/report.js';
 import { renderText } from '../report/text.js';
 import { toolVersion } from '../version.js';
-import { readFrozenObject } from '../model/frozen.js';
+import { readFrozenObject } from '../object/read.js';
 import { buildSnapshot, renderSnapshot } from '../snapshot/write.js';
 
 /** Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 unusable input or usage, 3 internal error. */

@@ -1,4 +1,4 @@
-import type { TypeRef } from '../model/types.js';
+import type { TypeRef } from '../graph/type-graph.js';
 import { DW_AT, DW_OP_addr, DW_TAG } from './constants.js';
 import type { Die, Unit } from './die.js';
 import { DwarfTypeGraph, VOID_REF } from './types.js';

@@ -1,4 +1,4 @@
-import type { TypeRef } from '../model/types.js';
+import type { TypeRef } from '../graph/type-graph.js';
 import { DW_AT, DW_FORM, DW_TAG } from './constants.js';
 import { unitContents, type UnitFunction, type UnitVariable } from './declarations.js';
 import { DwarfTypeGraph } from './types.js';

@@ -1,5 +1,5 @@
 import { InputError } from '../errors.js';
-import type { Enumerator, Member, Parameter, TypeGraph, TypeNode, TypeRef, TypeSource } from '../model/types.js';
+import type { Enumerator, Member, Parameter, TypeGraph, TypeNode, TypeRef, TypeSource } from '../graph/type-graph.js';
 import { DW_AT, DW_ATE, DW_OP_constu, DW_OP_plus_uconst, DW_TAG } from './constants.js';
 import type { Die, Unit } from './die.js';
 import type { DwarfFile } from './file.js';

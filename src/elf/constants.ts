@@ -9,9 +9,9 @@ export const ET_REL = 1;
 export const ET_EXEC = 2;
 export const ET_DYN = 3;
 
-export const EM_386 = 3;
-export const EM_X86_64 = 62;
-export const EM_AARCH64 = 183;
+import { EM_386, EM_AARCH64, EM_X86_64 } from '../facts/architecture.js';
+
+export { EM_386, EM_AARCH64, EM_X86_64 };
 
 export const SHN_UNDEF = 0;
 export const SHN_LORESERVE = 0xff00;

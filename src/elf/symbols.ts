@@ -17,8 +17,9 @@ import {
   STT_TLS,
 } from './constants.js';
 
-export type SymbolBinding = 'local' | 'global' | 'weak' | 'other';
-export type SymbolType = 'notype' | 'object' | 'func' | 'section' | 'file' | 'common' | 'tls' | 'other';
+import type { SymbolBinding, SymbolType } from '../facts/symbols.js';
+
+export type { SymbolBinding, SymbolType };
 export type SymbolVisibility = 'default' | 'internal' | 'hidden' | 'protected';
 
 export interface ElfSymbol {

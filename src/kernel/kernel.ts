@@ -6,23 +6,26 @@ import type { BtfTypeGraph } from '../btf/graph.js';
 import { ElfFile, type ElfSymbol } from '../elf/index.js';
 import { ET_EXEC, SHN_UNDEF } from '../elf/constants.js';
 import { InputError } from '../errors.js';
+import type { ExportsSource, KernelSymbols, ObjectDefinition } from '../facts/kernel.js';
+import type { ModuleInfo } from '../facts/module.js';
+import { readModuleInfo } from '../object/module-info.js';
 import { BuildTree } from './build-tree.js';
 import { KernelSources } from './headers.js';
 import { readLinkerScript, type LinkerScript } from './linker-script.js';
 import { KernelConfig } from './kconfig.js';
 import { readVmlinuxExports } from './ksymtab.js';
 import type { KernelArtifacts } from './locate.js';
-import { DecodedExports, readModuleSymvers, type ExportTable } from './symvers.js';
+import { DecodedExports, readModuleSymvers } from './symvers.js';
+import { type ExportTable } from '../facts/exports.js';
 
-export type ExportsSource = 'Module.symvers' | 'vmlinux __ksymtab';
 
 /**
  * The new kernel, as its artifacts describe it. Opening reads vmlinux's ELF header and
  * section table only; every other part is read the first time a check asks for it.
  */
-export class NewKernel {
+export class NewKernel implements KernelSymbols {
   readonly vmlinux: ElfFile;
-  private exportTable: { map: ExportTable; source: ExportsSource } | undefined;
+  private exportTable: { map: ExportTable; source: ExportsSource; file: string } | undefined;
   private configCache: KernelConfig | undefined | null;
   private globalsCache: Map<string, ElfSymbol> | undefined;
   private dwarfCache: DwarfFile | undefined | null;
@@ -68,13 +71,62 @@ export class NewKernel {
     return this.releaseCache ?? undefined;
   }
 
-  exports(): { map: ExportTable; source: ExportsSource } {
+  exports(): { map: ExportTable; source: ExportsSource; file: string } {
     if (!this.exportTable) {
       this.exportTable = this.artifacts.symvers
-        ? { map: readModuleSymvers(this.artifacts.symvers), source: 'Module.symvers' }
-        : { map: new DecodedExports(readVmlinuxExports(this.vmlinux)), source: 'vmlinux __ksymtab' };
+        ? { map: readModuleSymvers(this.artifacts.symvers), source: 'Module.symvers', file: this.artifacts.symvers }
+        : { map: new DecodedExports(readVmlinuxExports(this.vmlinux)), source: 'vmlinux __ksymtab', file: this.artifacts.vmlinux };
     }
     return this.exportTable;
+  }
+
+  get vmlinuxFile(): string {
+    return this.artifacts.vmlinux;
+  }
+
+  sectionName(index: number): string | undefined {
+    return this.vmlinux.sections[index]?.name;
+  }
+
+  hasSection(name: string): boolean {
+    return this.vmlinux.section(name) !== undefined;
+  }
+
+  get isBuildTree(): boolean {
+    return this.tree() !== undefined;
+  }
+
+  libraryProvider(name: string): string | undefined {
+    return this.tree()?.libraryProviders().get(name);
+  }
+
+  moduleObjectsDefining(module: string, except: string, name: string): ObjectDefinition[] {
+    const tree = this.tree();
+    const out: ObjectDefinition[] = [];
+    for (const object of tree?.moduleObjects().get(module) ?? []) {
+      if (object === except) continue;
+      const d = tree!.symbolsOf(object).defines.get(name);
+      if (d) out.push({ object, type: d.type as ObjectDefinition['type'], weak: d.weak });
+    }
+    return out;
+  }
+
+  /** The .modinfo of the build directory's <module>.ko; undefined when it is not at hand or cannot be read. */
+  moduleInfoOf(module: string): { info: ModuleInfo; from: string } | undefined {
+    const tree = this.tree();
+    if (!tree) return undefined;
+    const ko = join(tree.root, `${module}.ko`);
+    try {
+      const elf = ElfFile.open(ko);
+      try {
+        const info = readModuleInfo(elf);
+        return info ? { info, from: ko } : undefined;
+      } finally {
+        elf.close();
+      }
+    } catch {
+      return undefined;
+    }
   }
 
   config(): KernelConfig | undefined {

@@ -1,5 +1,5 @@
 import type { ElfFile, ElfSection } from '../elf/index.js';
-import type { ExportedSymbol } from './symvers.js';
+import type { ExportedSymbol } from '../facts/exports.js';
 
 /**
  * The exports of a linked vmlinux, read from its own tables when no Module.symvers is at

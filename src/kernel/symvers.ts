@@ -1,20 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { InputError } from '../errors.js';
-
-export type ExportType = 'EXPORT_SYMBOL' | 'EXPORT_SYMBOL_GPL' | 'EXPORT_SYMBOL_GPL_FUTURE' | 'EXPORT_UNUSED_SYMBOL' | 'EXPORT_UNUSED_SYMBOL_GPL';
-
-export interface ExportedSymbol {
-  readonly name: string;
-  /** Modversions CRC; undefined when the kernel was built without CONFIG_MODVERSIONS (0x00000000). */
-  readonly crc: number | undefined;
-  /** "vmlinux" or the module path without .ko, e.g. "crypto/jitterentropy_rng". */
-  readonly module: string;
-  readonly exportType: ExportType;
-  readonly namespace: string | undefined;
-  readonly gplOnly: boolean;
-  /** Line in Module.symvers, for evidence. */
-  readonly line: number;
-}
+import type { ExportedSymbol, ExportTable, ExportType } from '../facts/exports.js';
 
 const EXPORT_TYPES = new Set<string>([
   'EXPORT_SYMBOL',
@@ -23,16 +9,6 @@ const EXPORT_TYPES = new Set<string>([
   'EXPORT_UNUSED_SYMBOL',
   'EXPORT_UNUSED_SYMBOL_GPL',
 ]);
-
-/** The exports of the new kernel, wherever they were read from. */
-export interface ExportTable {
-  get(name: string): ExportedSymbol | undefined;
-  has(name: string): boolean;
-  names(): Iterable<string>;
-  /** Every export of one module ("vmlinux", "crypto/gcm"). */
-  ofModule(module: string): ExportedSymbol[];
-  readonly size: number;
-}
 
 /** An ExportTable over entries already decoded (from vmlinux's __ksymtab). */
 export class DecodedExports implements ExportTable {

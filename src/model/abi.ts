@@ -1,5 +1,5 @@
 import { EM_AARCH64, EM_X86_64 } from '../elf/constants.js';
-import { resolved, sizeOf, type TypeGraph, type TypeNode, type TypeRef } from './types.js';
+import { resolved, sizeOf, type TypeGraph, type TypeNode, type TypeRef } from '../graph/type-graph.js';
 
 /**
  * Where a call puts each argument, by the calling convention of the architecture: x86-64

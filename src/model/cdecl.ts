@@ -1,4 +1,4 @@
-import { resolved, sizeOf, type TypeGraph, type TypeNode, type TypeRef } from './types.js';
+import { resolved, sizeOf, type TypeGraph, type TypeNode, type TypeRef } from '../graph/type-graph.js';
 
 /**
  * C declarations from the type model, for findings a kernel engineer reads: a prototype,

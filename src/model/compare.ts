@@ -1,5 +1,5 @@
 import { declare } from './cdecl.js';
-import { resolved, sizeOf, type TypeGraph, type TypeNode, type TypeRef } from './types.js';
+import { resolved, sizeOf, type TypeGraph, type TypeNode, type TypeRef } from '../graph/type-graph.js';
 
 /**
  * Compares the types two graphs give the same interface (an old object's DWARF and a new

@@ -1,38 +1,28 @@
-import type { Catalogue } from '../catalogue/catalogue.js';
-import type { KernelBuild, OriginKernel } from './kernel-build.js';
-import type { ElfSymbol } from '../elf/index.js';
-import type { NewKernel } from '../kernel/kernel.js';
-import type { ExportedSymbol } from '../kernel/symvers.js';
-import type { FrozenObject } from './frozen.js';
-import { kindOfSymbolType, type SymbolKind } from './kinds.js';
-import type { Replacement, ReplacedUnit } from './replacement.js';
-import type { SignatureAnalysis } from './signatures.js';
+import type { KernelSymbols } from '../facts/kernel.js';
+import type { ExportedSymbol } from '../facts/exports.js';
+import type { FrozenObject } from '../facts/frozen-object.js';
+import { kindOfSymbolType, type LinkedSymbol, type SymbolKind } from '../facts/symbols.js';
+import type { Replacement, ReplacedUnit } from '../facts/replacement.js';
 
 export type LinkMode = 'built-in' | 'module';
 
 /** Where a symbol the frozen set needs comes from after the relink. */
 export type Resolution =
   | { readonly by: 'frozen'; readonly object: FrozenObject; readonly kind: SymbolKind }
-  | { readonly by: 'kernel'; readonly symbol: ElfSymbol; readonly kind: SymbolKind }
+  | { readonly by: 'kernel'; readonly symbol: LinkedSymbol; readonly kind: SymbolKind }
   | { readonly by: 'sibling'; readonly object: string; readonly kind: SymbolKind }
   | { readonly by: 'library'; readonly member: string }
   | { readonly by: 'linker'; readonly section: string }
   | { readonly by: 'export'; readonly export: ExportedSymbol; readonly kind: SymbolKind }
   /** Module mode: vmlinux defines it, but does not export it. */
-  | { readonly by: 'unexported'; readonly symbol: ElfSymbol; readonly kind: SymbolKind }
-  | { readonly by: 'nothing'; readonly onlyInReplaced: ReplacedUnit | undefined; readonly staticIn: readonly ElfSymbol[] };
+  | { readonly by: 'unexported'; readonly symbol: LinkedSymbol; readonly kind: SymbolKind }
+  | { readonly by: 'nothing'; readonly onlyInReplaced: ReplacedUnit | undefined; readonly staticIn: readonly LinkedSymbol[] };
 
 /**
  * The relink as relinkable models it: the new kernel, minus what the frozen objects
  * replace, plus the frozen objects. Checks ask it where a symbol resolves and who defines
  * what; it knows nothing of findings or reports.
  */
-export interface PrimitiveModel {
-  readonly catalogue: Catalogue;
-  readonly build: KernelBuild;
-  readonly origin: OriginKernel | undefined;
-}
-
 export class LinkModel {
   private readonly frozenDefinitions = new Map<string, FrozenObject>();
   private readonly replacedDefinitions = new Map<string, ReplacedUnit>();
@@ -43,12 +33,8 @@ export class LinkModel {
   constructor(
     readonly mode: LinkMode,
     readonly frozen: readonly FrozenObject[],
-    readonly kernel: NewKernel,
+    readonly kernel: KernelSymbols,
     readonly replacements: ReadonlyMap<FrozenObject, Replacement>,
-    /** The interface comparison (prototypes, layouts) over the new kernel's sources. */
-    readonly signatures: SignatureAnalysis,
-    /** The build-primitive catalogue and the new kernel's (and the origin kernel's) build conventions. */
-    readonly primitives: PrimitiveModel,
   ) {
     for (const obj of frozen) {
       for (const [name, def] of obj.definitions) {
@@ -77,15 +63,11 @@ export class LinkModel {
 
   /** The objects (besides the replaced one) of the module a frozen .o joins, in a build directory. */
   private siblingDefinition(name: string): { object: string; kind: SymbolKind } | undefined {
-    const tree = this.kernel.tree();
-    if (!tree) return undefined;
+    if (!this.kernel.isBuildTree) return undefined;
     for (const r of this.replaced()) {
       if (r.target.kind !== 'module' || r.how === 'module-name') continue;
-      for (const obj of tree.moduleObjects().get(r.target.module) ?? []) {
-        if (obj === r.name) continue;
-        const d = tree.symbolsOf(obj).defines.get(name);
-        if (d) return { object: obj, kind: kindOfSymbolType(d.type as never) };
-      }
+      const d = this.kernel.moduleObjectsDefining(r.target.module, r.name, name)[0];
+      if (d) return { object: d.object, kind: kindOfSymbolType(d.type) };
     }
     return undefined;
   }
@@ -121,7 +103,7 @@ export class LinkModel {
 
     const sym = this.kernel.global(name);
     if (sym && !replaced) return { by: 'kernel', symbol: sym, kind: kindOfSymbolType(sym.type) };
-    const member = this.kernel.tree()?.libraryProviders().get(name);
+    const member = this.kernel.libraryProvider(name);
     if (member) return { by: 'library', member };
     const linkerSection = this.linkerProvidedSection(name);
     if (linkerSection) return { by: 'linker', section: linkerSection };
@@ -156,11 +138,11 @@ export class LinkModel {
     if (!m) return undefined;
     const sec = m[2]!;
     const inFrozen = this.frozen.some((o) => o.sections.some((s) => s.name === sec));
-    return inFrozen || this.kernel.vmlinux.section(sec) ? sec : undefined;
+    return inFrozen || this.kernel.hasSection(sec) ? sec : undefined;
   }
 
   /** Static (local) definitions of a name in vmlinux: "it still exists, but was made static". */
-  private staticDefinitions(name: string): readonly ElfSymbol[] {
+  private staticDefinitions(name: string): readonly LinkedSymbol[] {
     return this.kernel.locals(name);
   }
 }

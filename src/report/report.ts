@@ -2,7 +2,7 @@ import type { Analysis } from '../analyze.js';
 import { machineName } from '../elf/constants.js';
 import { FINDING_KINDS, SEVERITIES, docPage, type Candidate, type Evidence, type FindingId, type Severity } from '../findings/index.js';
 import type { LinkMode } from '../model/link.js';
-import type { Coverage } from '../model/signatures.js';
+import type { Coverage } from '../model/interface-comparison.js';
 
 export const REPORT_FORMAT = 'relinkable-report';
 /** Bumped on any change a consumer of the JSON could notice; docs/report-format.md describes each version. */

@@ -1,7 +1,8 @@
-import type { FrozenDefinition, FrozenExport, FrozenSection } from '../model/frozen.js';
-import type { ModuleInfo } from '../kernel/module-info.js';
-import type { SymbolKind } from '../model/kinds.js';
-import type { BuildFacts } from '../model/build.js';
+import { bool, int, list, object, oneOf, record, str, type Schema } from '../schema.js';
+import type { FrozenDefinition, FrozenExport, FrozenSection } from '../facts/frozen-object.js';
+import type { ModuleInfo } from '../facts/module.js';
+import type { SymbolKind } from '../facts/symbols.js';
+import type { BuildFacts } from '../facts/build-facts.js';
 
 /**
  * An ABI snapshot: what a frozen object expects of the kernel, as a small JSON file a
@@ -65,3 +66,47 @@ export interface Snapshot {
     types: Record<string, SnapshotType>;
   } | null;
 }
+
+/** The shape of a snapshot's build facts (SnapshotBuildFacts), validated when a snapshot is read back. */
+export const SNAPSHOT_BUILD_FACTS_SCHEMA: Schema = object(
+  {
+    architecture: oneOf(['x86_64', 'i386', 'aarch64', 'other']),
+    compiler: object({ producers: list(object({ producer: str(), units: list(str()) })), comment: list(str()) }),
+    sections: list(object({ name: str(), size: int(0), flags: { type: 'any' }, relocations: int(0) })),
+    properties: { type: 'any' },
+    functions: list(
+      object(
+        {
+          name: str(),
+          binding: oneOf(['local', 'global', 'weak']),
+          section: str(),
+          offset: int(0),
+          size: int(0),
+          entry: oneOf(['endbr64', 'endbr32', 'bti-c', 'bti-j', 'bti-jc', 'paciasp', 'pacibsp', 'none']),
+          paddingBefore: int(0, 64),
+          prefixSymbol: bool,
+          cfiHash: str(),
+          ftraceCall: str(),
+        },
+        ['cfiHash', 'ftraceCall'],
+      ),
+    ),
+    indirectTargets: list(
+      object({
+        function: str(),
+        from: object({ section: str(), offset: int(0), symbol: str(), member: str(), relocation: str() }, ['symbol', 'member']),
+      }),
+    ),
+    importRelocations: record(record(int(1))),
+    fixedCanaryReads: int(0),
+    alternatives: { type: 'any' },
+    extable: { type: 'any' },
+    orcHeader: str(/^[0-9a-f]{40}$/),
+    btf: object({ split: str(), distilledBase: str() }, ['distilledBase']),
+    btfIds: list(object({ kind: str(), name: str(), symbol: str(), id: int(0) })),
+    btfSets: list(object({ kind: oneOf(['set', 'set8']), name: str(), count: int(0), flags: int(0) }, ['flags'])),
+    noreturnCalls: list(str()),
+    noEndbr: list(str()),
+  },
+  ['properties', 'alternatives', 'extable', 'orcHeader', 'btf'],
+);

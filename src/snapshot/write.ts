@@ -1,8 +1,8 @@
 import { hex } from '../errors.js';
-import type { FrozenObject } from '../model/frozen.js';
-import type { FrozenInterface, NamedKind } from '../model/interface.js';
+import type { FrozenObject } from '../facts/frozen-object.js';
+import type { FrozenInterface, NamedKind } from '../graph/interface.js';
 import { CLOSURE_HOPS } from '../model/compare.js';
-import type { TypeNode, TypeRef } from '../model/types.js';
+import type { TypeNode, TypeRef } from '../graph/type-graph.js';
 import { toolVersion } from '../version.js';
 import { SNAPSHOT_FORMAT, SNAPSHOT_FORMAT_VERSION, type Snapshot, type SnapshotType } from './format.js';
 import { basename } from 'node:path';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Btf, BtfTypeGraph, btfGraph, readBtf } from '../../src/btf/index.js';
 import { ElfFile } from '../../src/elf/index.js';
-import { sizeOf, type TypeGraph, type TypeRef } from '../../src/model/types.js';
+import { sizeOf, type TypeGraph, type TypeRef } from '../../src/graph/type-graph.js';
 import { debianVmlinux } from '../support/corpus.js';
 import { ELF_FIXTURES } from '../support/paths.js';
 import { BtfBuilder } from './builder.js';

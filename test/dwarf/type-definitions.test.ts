@@ -4,7 +4,7 @@ import { functionAt, TypeDefinitions } from '../../src/dwarf/lookup.js';
 import { DwarfTypeGraph } from '../../src/dwarf/types.js';
 import { ElfFile } from '../../src/elf/index.js';
 import { ClosureComparison } from '../../src/model/compare.js';
-import { ObjectDwarfInterface } from '../../src/model/interface.js';
+import { ObjectDwarfInterface } from '../../src/dwarf/interface.js';
 import { debianModule, debianVmlinux } from '../support/corpus.js';
 
 /** The 6.12.117 vmlinux DWARF with declarations completed through TypeDefinitions, recording each name asked for. */

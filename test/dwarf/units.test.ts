@@ -4,7 +4,7 @@ import { AbbreviationTable } from '../../src/dwarf/abbrev.js';
 import { DwarfFile } from '../../src/dwarf/index.js';
 import { Cursor } from '../../src/dwarf/reader.js';
 import { ElfFile, type FileSource } from '../../src/elf/index.js';
-import { readFrozenObject } from '../../src/model/frozen.js';
+import { readFrozenObject } from '../../src/object/read.js';
 import { ELF_FIXTURES, FROZEN_DRIVER, FROZEN_MODULE, NEW_KERNEL } from '../support/paths.js';
 import { debianVmlinux } from '../support/corpus.js';
 import { readelfCompileUnits, readelfDeclarations } from '../support/readelf.js';

@@ -7,7 +7,7 @@ import { DwarfTypeGraph } from '../../src/dwarf/types.js';
 import { ElfFile } from '../../src/elf/index.js';
 import { definition, prototype } from '../../src/model/cdecl.js';
 import { ClosureComparison } from '../../src/model/compare.js';
-import { sizeOf, type TypeGraph, type TypeRef } from '../../src/model/types.js';
+import { sizeOf, type TypeGraph, type TypeRef } from '../../src/graph/type-graph.js';
 import { debianVmlinux } from '../support/corpus.js';
 import { paholeStruct } from '../support/pahole.js';
 import { NEW_KERNEL, OLD_KERNEL } from '../support/paths.js';

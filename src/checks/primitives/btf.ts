@@ -5,7 +5,7 @@ import { checkSplitBase } from '../../btf/split.js';
 import { InputError } from '../../errors.js';
 import type { Evidence, Finding } from '../../findings/index.js';
 import { int, list, object, str } from '../../schema.js';
-import { catalogueVersion } from '../../model/kernel-build.js';
+import { catalogueVersion } from '../../kernel/conventions.js';
 import { defineDetector, frozenEvidence, primitiveFinding, someNames } from './detector.js';
 
 const KIND: Record<string, number> = { struct: BTF_KIND.STRUCT, union: BTF_KIND.UNION, typedef: BTF_KIND.TYPEDEF, func: BTF_KIND.FUNC };

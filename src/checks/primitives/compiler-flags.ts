@@ -1,5 +1,5 @@
 import { list, object, str } from '../../schema.js';
-import { compilerIdentity, effectiveFlag, flagTokens } from '../../model/compiler.js';
+import { compilerIdentity, effectiveFlag, flagTokens } from '../../facts/compiler.js';
 import { assembledOnly, defineDetector, frozenEvidence, frozenProducer, primitiveFinding, type DetectorContext } from './detector.js';
 import type { Evidence } from '../../findings/index.js';
 

@@ -1,7 +1,7 @@
 import { object, str } from '../../schema.js';
 import { shortFeatureName, wordBit } from '../../arch/x86/index.js';
 import type { Finding } from '../../findings/index.js';
-import { compareSeries, parseKernelVersion } from '../../model/kernel-build.js';
+import { compareSeries, parseKernelVersion } from '../../kernel/conventions.js';
 import { defineDetector, frozenEvidence, primitiveFinding, someNames } from './detector.js';
 
 /**

@@ -1,6 +1,6 @@
 import { list, object, str } from '../../schema.js';
 import type { Finding } from '../../findings/index.js';
-import { catalogueVersion } from '../../model/kernel-build.js';
+import { catalogueVersion } from '../../kernel/conventions.js';
 import { defineDetector, frozenEvidence, primitiveFinding, someNames } from './detector.js';
 
 /**

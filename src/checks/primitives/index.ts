@@ -1,8 +1,7 @@
 import { loadCatalogue, type Catalogue, type CatalogueEntry } from '../../catalogue/catalogue.js';
 import { UsageError } from '../../errors.js';
 import type { Finding, FindingId } from '../../findings/index.js';
-import type { LinkModel } from '../../model/link.js';
-import { architectureOf } from '../../model/build.js';
+import { architectureOf } from '../../facts/architecture.js';
 import { defineCheck, type Check } from '../check.js';
 import { btfIds, splitBtf } from './btf.js';
 import { compilerFlags, compilerVersion } from './compiler-flags.js';
@@ -73,8 +72,9 @@ const PRODUCED: FindingId[] = [...new Set(DETECTORS.flatMap((d) => d.produces)),
 export const primitivesCheck: Check = defineCheck({
   name: 'build primitives',
   produces: PRODUCED,
-  run(model: LinkModel): Finding[] {
-    const { catalogue, build, origin } = model.primitives;
+  needs: ['link', 'primitives'],
+  run({ link: model, primitives }): Finding[] {
+    const { catalogue, conventions: build, origin } = primitives;
     const byName = new Map(DETECTORS.map((d) => [d.name, d]));
     const out: Finding[] = [];
     for (const frozen of model.frozen) {

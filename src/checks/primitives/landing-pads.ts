@@ -1,9 +1,9 @@
 import { hex } from '../../errors.js';
 import type { Evidence, Finding } from '../../findings/index.js';
-import type { IndirectTarget } from '../../model/build.js';
+import type { IndirectTarget } from '../../facts/build-facts.js';
 import { list, object, oneOf, str } from '../../schema.js';
 import { configEvidence, defineDetector, frozenEvidence, frozenProducer, primitiveFinding, someNames } from './detector.js';
-import { effectiveFlag, flagTokens } from '../../model/compiler.js';
+import { effectiveFlag, flagTokens } from '../../facts/compiler.js';
 
 const PADS = ['endbr64', 'endbr32', 'bti-c', 'bti-j', 'bti-jc', 'paciasp', 'pacibsp'] as const;
 

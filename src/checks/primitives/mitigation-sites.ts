@@ -1,5 +1,5 @@
 import { list, object, oneOf, str } from '../../schema.js';
-import { flagTokens } from '../../model/compiler.js';
+import { flagTokens } from '../../facts/compiler.js';
 import { configEvidence, defineDetector, frozenEvidence, frozenProducer, primitiveFinding } from './detector.js';
 
 /**

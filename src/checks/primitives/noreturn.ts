@@ -1,8 +1,8 @@
 import { list, object, str } from '../../schema.js';
 import type { Evidence, Finding } from '../../findings/index.js';
-import { catalogueVersion, compareSeries, parseKernelVersion, type KernelVersion } from '../../model/kernel-build.js';
+import { catalogueVersion, compareSeries, parseKernelVersion, type KernelVersion } from '../../kernel/conventions.js';
 import { defineDetector, frozenEvidence, primitiveFinding } from './detector.js';
-import { COMPILER_IMPLICIT } from '../../model/signatures.js';
+import { COMPILER_IMPLICIT } from '../../model/interface-comparison.js';
 
 interface NoreturnList {
   readonly series: string;

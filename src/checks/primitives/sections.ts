@@ -1,7 +1,7 @@
 import { describePlacement, globMatch, placeSection, type InputFile, type Placement } from '../../kernel/linker-script.js';
 import { list, object, str } from '../../schema.js';
 import type { Evidence, Finding } from '../../findings/index.js';
-import { catalogueVersion } from '../../model/kernel-build.js';
+import { catalogueVersion } from '../../kernel/conventions.js';
 import { defineDetector, frozenEvidence, primitiveFinding, type DetectorContext } from './detector.js';
 
 /** Sections ld handles itself, never through the script's rules. */

@@ -1,6 +1,6 @@
 import type { CatalogueEntry } from '../../catalogue/catalogue.js';
 import { list, object, oneOf, str } from '../../schema.js';
-import { effectiveFlag, flagTokens } from '../../model/compiler.js';
+import { effectiveFlag, flagTokens } from '../../facts/compiler.js';
 import { assembledOnly, configEvidence, defineDetector, frozenEvidence, frozenProducer, primitiveFinding, type DetectorContext } from './detector.js';
 import type { Evidence, Finding } from '../../findings/index.js';
 

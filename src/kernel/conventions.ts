@@ -2,15 +2,16 @@ import { basename } from 'node:path';
 import { readCpufeatures, readExtableTypes, readOrcHeader, type CpuFeatures, type ExtableTypes } from '../arch/x86/index.js';
 import { ElfFile } from '../elf/index.js';
 import { InputError, UsageError } from '../errors.js';
-import { KernelSources } from '../kernel/headers.js';
-import type { NewKernel } from '../kernel/kernel.js';
-import type { LinkerScript } from '../kernel/linker-script.js';
-import { readBuildFacts, type BuildFacts } from './build.js';
-import type { FrozenObject } from './frozen.js';
-import { resolved, type TypeGraph } from './types.js';
-import type { Replacement } from './replacement.js';
+import { KernelSources } from './headers.js';
+import type { NewKernel } from './kernel.js';
+import type { LinkerScript } from './linker-script.js';
+import { readBuildFacts } from '../object/build-facts.js';
+import { type BuildFacts } from '../facts/build-facts.js';
+import type { FrozenObject } from '../facts/frozen-object.js';
+import { resolved, type TypeGraph } from '../graph/type-graph.js';
+import type { Replacement } from '../facts/replacement.js';
 import { DW_AT, DW_TAG, DwarfFile } from '../dwarf/index.js';
-import { readModuleInfo } from '../kernel/module-info.js';
+import { readModuleInfo } from '../object/module-info.js';
 
 /** A kernel version as far as a primitive cares: major.minor (and the stable patch level when known). */
 export interface KernelVersion {

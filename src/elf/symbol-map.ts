@@ -1,4 +1,4 @@
-import type { ElfFile, ElfSymbol } from '../elf/index.js';
+import type { ElfFile, ElfSymbol } from './index.js';
 
 /** Sorted function (or data) symbols of each section, to name what contains an offset. */
 export class FunctionLocator {

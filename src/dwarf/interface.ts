@@ -1,67 +1,10 @@
-import { unitContents, type UnitVariable } from '../dwarf/declarations.js';
-import type { DwarfFile } from '../dwarf/index.js';
-import { functionAt, TypeDefinitions, variableAt } from '../dwarf/lookup.js';
-import { DwarfTypeGraph } from '../dwarf/types.js';
+import type { FunctionDecl, TypeRef, VariableDecl } from '../graph/type-graph.js';
+import type { FrozenInterface, InterfaceSource, NamedKind } from '../graph/interface.js';
 import type { ElfFile } from '../elf/index.js';
-import type { BtfTypeGraph } from '../btf/graph.js';
-import type { FunctionDecl, TypeGraph, TypeRef, VariableDecl } from './types.js';
-
-export type NamedKind = 'struct' | 'union' | 'enum' | 'typedef';
-
-/**
- * What one source says about the new kernel's interface: the prototype of a function, the
- * type of a variable, the layout of a named type. Sources, in the order relinkable prefers
- * them: a reference object (the same source compiled in the new tree), vmlinux BTF,
- * vmlinux DWARF. Every finding names the source it used.
- */
-export interface InterfaceSource {
-  /** "reference object x.o (DWARF)", "vmlinux BTF", "vmlinux DWARF". */
-  readonly description: string;
-  readonly graph: TypeGraph;
-  functionNamed(name: string): FunctionDecl | undefined;
-  variableNamed(name: string): VariableDecl | undefined;
-  typeNamed(kind: NamedKind, name: string): TypeRef | undefined;
-}
-
-/** What a frozen object was compiled against: its own DWARF, or an ABI snapshot of it. */
-export interface FrozenInterface {
-  readonly graph: TypeGraph;
-  /** A function it declares: the prototype it was compiled to call. */
-  declaredFunction(name: string): FunctionDecl | undefined;
-  /** A function it defines. */
-  definedFunction(name: string): FunctionDecl | undefined;
-  variableNamed(name: string): VariableDecl | undefined;
-  /** Every variable with static storage it defines, function-scope statics included. */
-  ownedStorage(): readonly OwnedVariable[];
-  typeNamed(kind: NamedKind, name: string): TypeRef | undefined;
-}
-
-export interface OwnedVariable {
-  readonly name: string;
-  readonly type: TypeRef;
-  /** The function a static local belongs to. */
-  readonly scope: string | undefined;
-}
-
-/** vmlinux BTF (or any BTF graph): the preferred source after a reference object. */
-export class BtfInterface implements InterfaceSource {
-  constructor(
-    readonly graph: BtfTypeGraph,
-    readonly description = 'vmlinux BTF',
-  ) {}
-
-  functionNamed(name: string): FunctionDecl | undefined {
-    return this.graph.functionByName(name);
-  }
-
-  variableNamed(name: string): VariableDecl | undefined {
-    return this.graph.variableByName(name);
-  }
-
-  typeNamed(kind: NamedKind, name: string): TypeRef | undefined {
-    return this.graph.typeByName(kind, name)[0];
-  }
-}
+import { unitContents, type UnitVariable } from './declarations.js';
+import type { DwarfFile } from './file.js';
+import { functionAt, TypeDefinitions, variableAt } from './lookup.js';
+import { DwarfTypeGraph } from './types.js';
 
 /** An object's own DWARF (a frozen object, or a reference object): every unit read once; a named type searched for when asked. */
 export class ObjectDwarfInterface implements InterfaceSource, FrozenInterface {

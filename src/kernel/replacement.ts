@@ -3,59 +3,15 @@ import { DW_AT, DW_TAG, type CompileUnitSummary, type DwarfFile, type UnitHeader
 import { DW_OP_addr } from '../dwarf/constants.js';
 import { SHN_UNDEF } from '../elf/constants.js';
 import { ElfFile } from '../elf/index.js';
-import type { NewKernel } from '../kernel/kernel.js';
-import { readModuleInfo } from '../kernel/module-info.js';
-import type { FrozenObject } from './frozen.js';
-import { kindOfSymbolType, type SymbolKind } from './kinds.js';
-import { bestPathMatch, withExtension } from './paths.js';
-import { FunctionLocator } from './sites.js';
-
-/** Where in the new kernel a symbol is referenced from. */
-export interface Referrer {
-  /** The object, compile unit or module holding the reference. */
-  readonly unit: string;
-  /** The function containing the reference, when known. */
-  readonly function: string | undefined;
-}
-
-export type ReplacementHow = 'explicit' | 'same-path' | 'compile-unit' | 'module-name';
-
-/** The part of the new kernel a frozen object takes the place of. */
-export interface ReplacedUnit {
-  readonly found: true;
-  readonly frozen: FrozenObject;
-  /** "crypto/jitterentropy.o", "compile unit crypto/jitterentropy.c", "module crypto/jitterentropy_rng". */
-  readonly name: string;
-  readonly how: ReplacementHow;
-  /** Which link the frozen object joins: vmlinux, or a module (build-dir path without .ko). */
-  readonly target: { readonly kind: 'vmlinux' } | { readonly kind: 'module'; readonly module: string };
-  /** Global symbols the replaced unit defines in the new kernel. */
-  readonly definitions: ReadonlyMap<string, SymbolKind>;
-  /** Exports the replaced module provided (module replacement only). */
-  readonly exports: ReadonlySet<string>;
-  /** What the references to its symbols were read from, for evidence. */
-  readonly referenceSource: string;
-  /** The replaced object as a file of the new kernel (build-directory object, new module .ko), when it is one. */
-  readonly newObject: string | undefined;
-  /** DW_AT_producer of the replaced compile unit (compiler and flags the new kernel built it with), when known. */
-  readonly producer: string | undefined;
-  /** Reads ahead (concurrently) what referencesTo will need. */
-  prepare(): Promise<void>;
-  /** References from the rest of the new kernel (everything but the replaced unit) to these names. */
-  referencesTo(names: ReadonlySet<string>): Map<string, Referrer[]>;
-}
+import type { NewKernel } from './kernel.js';
+import { readModuleInfo } from '../object/module-info.js';
+import type { FrozenObject } from '../facts/frozen-object.js';
+import type { BuiltIn, NotReplaced, Referrer, Replacement, ReplacementHow } from '../facts/replacement.js';
+import { kindOfSymbolType, type SymbolKind } from '../facts/symbols.js';
+import { bestPathMatch, withExtension } from '../paths.js';
+import { FunctionLocator } from '../elf/symbol-map.js';
 
 const nothingToPrepare = async (): Promise<void> => {};
-
-export interface NotReplaced {
-  readonly found: false;
-  readonly frozen: FrozenObject;
-  readonly reason: string;
-  /** Ambiguous matches, when that is why. */
-  readonly candidates: readonly string[];
-}
-
-export type Replacement = ReplacedUnit | NotReplaced;
 
 const MAX_REFERRERS = 20;
 
@@ -71,14 +27,33 @@ function addReferrer(out: Map<string, Referrer[]>, name: string, r: Referrer): v
  * same name, or what --replaces names.
  */
 export function findReplacement(frozen: FrozenObject, kernel: NewKernel, explicit: string | undefined): Replacement {
-  if (frozen.isModule) return findReplacedModule(frozen, kernel);
+  if (frozen.isModule) {
+    const r = findReplacedModule(frozen, kernel);
+    return r.found ? r : { ...r, builtIn: moduleBuiltIn(frozen, kernel) };
+  }
   const tree = kernel.tree();
   if (tree) return findReplacedObject(frozen, kernel, explicit);
   return findReplacedCompileUnit(frozen, kernel, explicit);
 }
 
 function notFound(frozen: FrozenObject, reason: string, candidates: string[] = []): NotReplaced {
-  return { found: false, frozen, reason, candidates };
+  return { found: false, frozen, reason, candidates, builtIn: undefined };
+}
+
+/**
+ * Whether the new kernel builds a module's sources into vmlinux: modules.builtin says so
+ * when the kernel ships it; without it, the module's compile units in vmlinux's DWARF tell.
+ */
+function moduleBuiltIn(frozen: FrozenObject, kernel: NewKernel): BuiltIn | undefined {
+  const listed = frozen.moduleInfo?.name ? kernel.builtinModule(frozen.moduleInfo.name) : null;
+  if (listed) return { how: 'modules.builtin', ...listed };
+  const dwarf = kernel.dwarf();
+  if (listed !== null || !dwarf) return undefined;
+  const compileUnits = frozen.compileUnits
+    .filter((cu) => !cu.endsWith('.mod.c'))
+    .map((cu) => bestPathMatch(cu, dwarf.compileUnitsNamedLike(basename(cu)).map((u) => u.name ?? '')).match)
+    .filter((m): m is string => m !== undefined);
+  return compileUnits.length ? { how: 'dwarf', file: kernel.artifacts.vmlinux, compileUnits } : undefined;
 }
 
 function findReplacedObject(frozen: FrozenObject, kernel: NewKernel, explicit: string | undefined): Replacement {

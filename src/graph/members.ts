@@ -1,4 +1,4 @@
-import { resolved, sizeOf, type TypeGraph, type TypeRef } from './types.js';
+import { resolved, sizeOf, type TypeGraph, type TypeRef } from './type-graph.js';
 
 const MAX_DEPTH = 32;
 

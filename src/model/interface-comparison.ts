@@ -1,8 +1,8 @@
 import { callLayout, compareCalls, type CallDifference, type CallLayout } from './abi.js';
 import { ClosureComparison, type Root, type TypeDelta } from './compare.js';
-import type { FrozenObject } from './frozen.js';
-import type { FrozenInterface, InterfaceSource, NamedKind } from './interface.js';
-import { resolved, type FunctionDecl, type TypeGraph, type TypeRef, type VariableDecl } from './types.js';
+import type { FrozenObject } from '../facts/frozen-object.js';
+import type { FrozenInterface, InterfaceSource, NamedKind } from '../graph/interface.js';
+import { resolved, type FunctionDecl, type TypeGraph, type TypeRef, type VariableDecl } from '../graph/type-graph.js';
 
 /** A function the frozen object calls (or defines, and the new kernel calls), paired with the new kernel's view. */
 export interface FunctionPair {
@@ -82,7 +82,7 @@ export const COMPILER_IMPLICIT = /^(__stack_chk_fail|__fentry__|mcount|_mcount|_
  * Pairs what each frozen object's DWARF says it was compiled against with what the new
  * kernel provides, and compares the two. Computed once, on first use, for all checks.
  */
-export class SignatureAnalysis {
+export class InterfaceComparison {
   private computed:
     | { functions: FunctionPair[]; variables: VariablePair[]; owned: OwnedStorage[]; changes: TypeChange[]; charSignedness: TypeDelta[]; coverage: Coverage }
     | undefined;

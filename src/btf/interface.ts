@@ -1,0 +1,23 @@
+import type { FunctionDecl, TypeRef, VariableDecl } from '../graph/type-graph.js';
+import type { InterfaceSource, NamedKind } from '../graph/interface.js';
+import type { BtfTypeGraph } from './graph.js';
+
+/** vmlinux BTF (or any BTF graph): the preferred source after a reference object. */
+export class BtfInterface implements InterfaceSource {
+  constructor(
+    readonly graph: BtfTypeGraph,
+    readonly description = 'vmlinux BTF',
+  ) {}
+
+  functionNamed(name: string): FunctionDecl | undefined {
+    return this.graph.functionByName(name);
+  }
+
+  variableNamed(name: string): VariableDecl | undefined {
+    return this.graph.variableByName(name);
+  }
+
+  typeNamed(kind: NamedKind, name: string): TypeRef | undefined {
+    return this.graph.typeByName(kind, name)[0];
+  }
+}
