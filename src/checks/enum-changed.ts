@@ -2,7 +2,7 @@ import type { Finding } from '../findings/index.js';
 import { definition } from '../model/cdecl.js';
 import { EXPOSURE_RANK } from '../model/interface-comparison.js';
 import { defineCheck } from './check.js';
-import { declarationDiff, frozenSide, kernelSide } from './declarations.js';
+import { frozenSide, kernelSide } from './declarations.js';
 import { summarizeChanges } from './layout-changed.js';
 
 /**
@@ -31,7 +31,7 @@ export const enumChangedCheck = defineCheck({
         message: `${change.delta.name}: ${summarizeChanges(changes)}; the frozen object uses the old values as constants`,
         before,
         after,
-        diff: declarationDiff(before, after),
+        declarations: true,
         evidence: [
           { label: 'reached', file: change.object.path, detail: change.delta.reach.via },
           frozenSide(change.object.path, change.frozenGraph, change.delta.before),

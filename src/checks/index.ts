@@ -1,5 +1,5 @@
 import type { Finding } from '../findings/index.js';
-import { severityRank } from '../findings/index.js';
+import { messageOf, severityRank } from '../findings/index.js';
 import type { Check, CheckInputs } from './check.js';
 import { duplicateDefinitionCheck } from './duplicate-definition.js';
 import { exportGplOnlyCheck } from './export-gpl-only.js';
@@ -43,7 +43,7 @@ export function compareFindings(a: Finding, b: Finding): number {
     cmp(a.id, b.id) ||
     cmp(a.object, b.object) ||
     cmp(a.symbol ?? '', b.symbol ?? '') ||
-    cmp(a.message, b.message)
+    cmp(messageOf(a), messageOf(b))
   );
 }
 

@@ -3,7 +3,7 @@ import { definition } from '../model/cdecl.js';
 import type { Change } from '../model/compare.js';
 import { EXPOSURE_RANK, type TypeChange } from '../model/interface-comparison.js';
 import { defineCheck } from './check.js';
-import { declarationDiff, frozenSide, kernelSide } from './declarations.js';
+import { frozenSide, kernelSide } from './declarations.js';
 
 const LAYOUT_CHANGES = new Set<Change['kind']>(['kind', 'size', 'int-width', 'signedness', 'float-width', 'array-length', 'member-offset', 'member-bitfield', 'member-removed', 'member-added', 'declaration-only']);
 
@@ -104,7 +104,7 @@ function layoutFinding(change: TypeChange, changes: readonly Change[]): Finding 
     message: `${delta.name} changed: ${summarizeChanges(changes)} (${EXPOSURE_TEXT[change.exposure]})`,
     before,
     after,
-    diff: declarationDiff(before, after),
+    declarations: true,
     evidence,
   };
 }

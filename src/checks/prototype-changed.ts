@@ -1,7 +1,7 @@
 import type { Finding } from '../findings/index.js';
 import { prototype } from '../model/cdecl.js';
 import { defineCheck } from './check.js';
-import { declarationDiff, frozenSide, kernelSide } from './declarations.js';
+import { frozenSide, kernelSide } from './declarations.js';
 
 /**
  * A function the frozen object calls, or defines for the new kernel to call, whose
@@ -33,7 +33,7 @@ export const prototypeChangedCheck = defineCheck({
             : `the new kernel calls the frozen object's ${pair.name} with another prototype; at the machine level ${what}`,
         before,
         after,
-        diff: declarationDiff(before, after),
+        declarations: true,
         evidence: [frozenSide(pair.object.path, pair.before.graph, pair.before.type), kernelSide(pair.source, pair.after.type)],
       });
     }

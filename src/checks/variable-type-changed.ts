@@ -2,7 +2,7 @@ import type { Finding } from '../findings/index.js';
 import { declare } from '../model/cdecl.js';
 import { ClosureComparison } from '../model/compare.js';
 import { defineCheck } from './check.js';
-import { declarationDiff, frozenSide, kernelSide } from './declarations.js';
+import { frozenSide, kernelSide } from './declarations.js';
 import { summarizeChanges } from './layout-changed.js';
 
 /** An imported variable whose type is no longer what the frozen object reads and writes. */
@@ -30,7 +30,7 @@ export const variableTypeChangedCheck = defineCheck({
         message: `${v.name}: ${summarizeChanges(changes)}`,
         before,
         after,
-        diff: declarationDiff(before, after),
+        declarations: true,
         evidence: [frozenSide(v.object.path, v.before.graph, v.before.type), kernelSide(v.source, v.after.type)],
       });
     }

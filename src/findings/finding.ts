@@ -1,4 +1,4 @@
-import type { FindingId } from './kinds.js';
+import { renderMessage, type FindingData, type FindingId } from './kinds.js';
 import type { Severity } from './severity.js';
 
 /** One piece of evidence: where in which input the finding was read. */
@@ -22,23 +22,46 @@ export interface Candidate {
   readonly reason: string;
 }
 
+/**
+ * A finding is data: its id, severity and subject, the facts its message is made of
+ * (`data`, rendered by the id's template in kinds.ts), before/after and the evidence.
+ * Words are put together only when a report is rendered.
+ */
 export interface Finding {
   readonly id: FindingId;
   readonly severity: Severity;
   /** The frozen object it concerns. */
   readonly object: string;
   readonly symbol?: string | undefined;
-  readonly message: string;
+  /** What the message template of `id` renders (its shape is the template's parameter). */
+  readonly data?: unknown;
+  /** Transitional: a message the check wrote itself; checks move to `data` and their id's template. */
+  readonly message?: string;
+  /** Transitional: a diff the check computed itself; checks move to `declarations`. */
+  readonly diff?: string | undefined;
   /** What the frozen object expects. */
   readonly before?: string | undefined;
   /** What the new kernel provides. */
   readonly after?: string | undefined;
+  /** `before` and `after` are C declarations: a report shows their unified diff. */
+  readonly declarations?: boolean | undefined;
   readonly evidence: readonly Evidence[];
   readonly candidates?: readonly Candidate[] | undefined;
   /** Within a severity, lower ranks first: how directly the frozen object meets the change. */
   readonly rank?: number | undefined;
-  /** Unified diff of `before` and `after` when they are declarations. */
-  readonly diff?: string | undefined;
   /** The signatures/ catalogue entry a build-primitive finding comes from. */
   readonly signature?: string | undefined;
+}
+
+/** The fields of a finding besides its id and data. */
+export type FindingFields = Omit<Finding, 'id' | 'data'>;
+
+/** A finding whose data is checked against the template of its id. */
+export function finding<K extends FindingId>(id: K, data: FindingData<K>, fields: FindingFields): Finding {
+  return { id, ...fields, data };
+}
+
+/** A finding's message: rendered from its data by its id's template. */
+export function messageOf(f: Finding): string {
+  return f.message ?? renderMessage(f.id, f.data);
 }

@@ -1,6 +1,7 @@
 import type { Analysis } from '../analyze.js';
 import { machineName } from '../elf/constants.js';
-import { FINDING_KINDS, SEVERITIES, docPage, type Candidate, type Evidence, type FindingId, type Severity } from '../findings/index.js';
+import { declarationDiff } from './declaration-diff.js';
+import { FINDING_KINDS, SEVERITIES, docPage, messageOf, type Candidate, type Evidence, type FindingId, type Severity } from '../findings/index.js';
 import type { LinkMode } from '../model/link.js';
 import type { Coverage } from '../model/interface-comparison.js';
 
@@ -124,13 +125,13 @@ export function buildReport(analysis: Analysis, version: string): Report {
       severity: f.severity,
       object: f.object,
       symbol: f.symbol ?? null,
-      message: f.message,
+      message: messageOf(f),
       before: f.before ?? null,
       after: f.after ?? null,
       evidence: f.evidence.map(compactEvidence),
       candidates: f.candidates ?? [],
       rank: f.rank ?? null,
-      diff: f.diff ?? null,
+      diff: f.diff ?? (f.declarations && f.before !== undefined && f.after !== undefined ? declarationDiff(f.before, f.after) : null),
       signature: f.signature ?? null,
       docs: docPage(f.id),
     })),
