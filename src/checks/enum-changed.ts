@@ -3,7 +3,7 @@ import { definition } from '../model/cdecl.js';
 import { EXPOSURE_RANK } from '../model/interface-comparison.js';
 import { defineCheck } from './check.js';
 import { frozenSide, kernelSide } from './declarations.js';
-import { summarizeChanges } from './layout-changed.js';
+import { summarizeChanges } from '../findings/prose.js';
 
 /**
  * An enum the frozen object meets whose enumerators now have other values (or are gone):

@@ -2,6 +2,7 @@ import type { Evidence, Finding } from '../findings/index.js';
 import { definition } from '../model/cdecl.js';
 import type { Change } from '../model/compare.js';
 import { EXPOSURE_RANK, type TypeChange } from '../model/interface-comparison.js';
+import { describeChange, summarizeChanges } from '../findings/prose.js';
 import { defineCheck } from './check.js';
 import { frozenSide, kernelSide } from './declarations.js';
 
@@ -13,39 +14,6 @@ const EXPOSURE_TEXT = {
   pointer: 'one pointer away from what the frozen object owns or calls',
   closure: 'deeper in the type closure of what the frozen object owns or calls',
 } as const;
-
-/** One change, in the words a kernel engineer would use. */
-export function describeChange(c: Change): string {
-  const where = c.path ? `${c.path}: ` : '';
-  switch (c.kind) {
-    case 'member-offset':
-      return `${where}offset ${c.before} → ${c.after}`;
-    case 'size':
-      return `${where}size ${c.before} → ${c.after}`;
-    case 'member-removed':
-      return `${c.path} removed (was ${c.before})`;
-    case 'member-added':
-      return `${c.path} added ${c.after}`;
-    case 'enumerator-value':
-      return `${c.path} = ${c.before} → ${c.after}`;
-    case 'enumerator-removed':
-      return `${c.path} (= ${c.before}) removed`;
-    case 'enumerator-added':
-      return `${c.path} = ${c.after} added`;
-    case 'param-count':
-      return `${where}arguments ${c.before} → ${c.after}`;
-    case 'array-length':
-      return `${where}elements ${c.before} → ${c.after}`;
-    default:
-      return `${where}${c.before} → ${c.after}`;
-  }
-}
-
-/** The first few changes, and how many more: the diff carries them all. */
-export function summarizeChanges(changes: readonly Change[], shown = 4): string {
-  const head = changes.slice(0, shown).map(describeChange).join('; ');
-  return changes.length > shown ? `${head}; and ${changes.length - shown} more` : head;
-}
 
 /**
  * A struct or union the frozen object meets whose layout differs in the new kernel, ranked

@@ -3,7 +3,7 @@ import { declare } from '../model/cdecl.js';
 import { ClosureComparison } from '../model/compare.js';
 import { defineCheck } from './check.js';
 import { frozenSide, kernelSide } from './declarations.js';
-import { summarizeChanges } from './layout-changed.js';
+import { summarizeChanges } from '../findings/prose.js';
 
 /** An imported variable whose type is no longer what the frozen object reads and writes. */
 export const variableTypeChangedCheck = defineCheck({

@@ -18,6 +18,7 @@ const pending = (d: { text: string }): string => d.text;
  * docs/findings/<id>.md (test/findings/docs.test.ts holds the two in step).
  */
 export const FINDING_KINDS = {
+  // Link, module loading, replacement and interface (src/checks/).
   'undefined-symbol': { title: 'Undefined symbol', severity: 'link', area: 'link', message: pending },
   'unresolved-weak-reference': { title: 'Weak reference resolves to nothing', severity: 'runtime', area: 'link', message: pending },
   'orphaned-reference': { title: 'The rest of the kernel needs a symbol only the replaced object defined', severity: 'link', area: 'replacement', message: pending },
@@ -33,6 +34,8 @@ export const FINDING_KINDS = {
   'layout-changed': { title: 'Struct or union layout changed', severity: 'runtime', area: 'interface', message: pending },
   'enum-changed': { title: 'Enumerator values changed', severity: 'runtime', area: 'interface', message: pending },
   'variable-type-changed': { title: 'Type of an imported variable changed', severity: 'runtime', area: 'interface', message: pending },
+
+  // Build primitives (src/checks/primitives/).
   'section-orphaned': { title: 'The new linker script does not place a section', severity: 'warning', area: 'primitive', message: pending },
   'section-discarded': { title: 'The new linker script discards a section', severity: 'runtime', area: 'primitive', message: pending },
   'section-renamed': { title: 'A section the new kernel collects under another name', severity: 'runtime', area: 'primitive', message: pending },

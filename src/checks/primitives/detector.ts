@@ -93,8 +93,4 @@ export function assembledOnly(build: BuildFacts): boolean {
   return build.compiler.producers.length > 0 && build.compiler.producers.every((p) => isAssembler(p.producer));
 }
 
-/** Names, shortened for a message: "a, b, c and 4 more". */
-export function someNames(names: readonly string[], max = 6): string {
-  if (names.length <= max) return names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}` : (names[0] ?? '');
-  return `${names.slice(0, max).join(', ')} and ${names.length - max} more`;
-}
+export { someNames } from '../../findings/prose.js';

@@ -1,0 +1,42 @@
+import type { Change } from '../graph/changes.js';
+
+/** Words shared by the message templates: changes as a kernel engineer would say them, shortened lists. */
+
+/** One change, in the words a kernel engineer would use. */
+export function describeChange(c: Change): string {
+  const where = c.path ? `${c.path}: ` : '';
+  switch (c.kind) {
+    case 'member-offset':
+      return `${where}offset ${c.before} → ${c.after}`;
+    case 'size':
+      return `${where}size ${c.before} → ${c.after}`;
+    case 'member-removed':
+      return `${c.path} removed (was ${c.before})`;
+    case 'member-added':
+      return `${c.path} added ${c.after}`;
+    case 'enumerator-value':
+      return `${c.path} = ${c.before} → ${c.after}`;
+    case 'enumerator-removed':
+      return `${c.path} (= ${c.before}) removed`;
+    case 'enumerator-added':
+      return `${c.path} = ${c.after} added`;
+    case 'param-count':
+      return `${where}arguments ${c.before} → ${c.after}`;
+    case 'array-length':
+      return `${where}elements ${c.before} → ${c.after}`;
+    default:
+      return `${where}${c.before} → ${c.after}`;
+  }
+}
+
+/** The first few changes, and how many more: the diff carries them all. */
+export function summarizeChanges(changes: readonly Change[], shown = 4): string {
+  const head = changes.slice(0, shown).map(describeChange).join('; ');
+  return changes.length > shown ? `${head}; and ${changes.length - shown} more` : head;
+}
+
+/** Names, shortened for a message: "a, b, c and 4 more". */
+export function someNames(names: readonly string[], max = 6): string {
+  if (names.length <= max) return names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}` : (names[0] ?? '');
+  return `${names.slice(0, max).join(', ')} and ${names.length - max} more`;
+}

@@ -1,0 +1,52 @@
+import type { TypeRef } from './type-graph.js';
+
+/** How two graphs' views of one type differ (model/compare.ts computes them; findings carry them as data). */
+
+export type ChangeKind =
+  | 'kind'
+  | 'size'
+  | 'int-width'
+  | 'signedness'
+  /** Plain `char` changed signedness (v6.2 builds with -funsigned-char): one build-wide change, not per type. */
+  | 'char-signedness'
+  | 'float-width'
+  | 'array-length'
+  | 'member-offset'
+  | 'member-bitfield'
+  | 'member-removed'
+  | 'member-added'
+  | 'enumerator-value'
+  | 'enumerator-removed'
+  | 'enumerator-added'
+  | 'param-count'
+  | 'variadic'
+  | 'declaration-only';
+
+export interface Change {
+  readonly kind: ChangeKind;
+  /** Where inside the type: "flags", "ops.generate(param 2)", "" for the type itself. */
+  readonly path: string;
+  readonly before: string;
+  readonly after: string;
+}
+
+export interface Reach {
+  /** Pointer hops from a root (0: the root itself or by value inside it). */
+  readonly depth: number;
+  /** Reached without any pointer: a by-value parameter, return, owned variable, embedded member. */
+  readonly byValue: boolean;
+  /** How: "param 1 of ___ratelimit -> struct ratelimit_state". */
+  readonly via: string;
+  /** The root it was reached from. */
+  readonly root: string;
+}
+
+/** The changes of one named aggregate (or of a root prototype), and how it is reached. */
+export interface TypeDelta {
+  /** "struct ratelimit_state", "enum pid_type", or a root's label. */
+  readonly name: string;
+  readonly before: TypeRef;
+  readonly after: TypeRef;
+  readonly changes: readonly Change[];
+  readonly reach: Reach;
+}
