@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { writeFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
-import { analyze } from '../analyze.js';
+import { analyze } from '../run/analyze.js';
 import { InputError, UsageError } from '../errors.js';
 import { SEVERITIES, atLeast, type Severity } from '../findings/index.js';
 import { renderJson } from '../report/json.js';
@@ -79,7 +79,7 @@ export async function main(
     )
     .option('--no-color', 'no colour in the text report')
     .action(async (objects: string[], flags: CheckFlags) => {
-      const analysis = await analyze(objects, {
+      const record = await analyze(objects, {
         kernel: flags.kernel,
         vmlinux: flags.vmlinux,
         symvers: flags.symvers,
@@ -92,7 +92,7 @@ export async function main(
         builtWith: flags.builtWith,
         signatures: flags.signatures,
       });
-      const report = buildReport(analysis, toolVersion());
+      const report = buildReport(record, toolVersion());
       const toTerminal = !flags.output && io.stdout.isTTY === true;
       const color = flags.color !== false && toTerminal && !process.env.NO_COLOR;
       const text = flags.format === 'json' ? renderJson(report) : renderText(report, { color });
@@ -106,7 +106,7 @@ export async function main(
         io.stdout.write(text);
       }
       const failOn = flags.failOn;
-      exitCode = failOn !== 'never' && analysis.findings.some((f) => atLeast(f.severity, failOn)) ? EXIT.findings : EXIT.ok;
+      exitCode = failOn !== 'never' && record.findings.some((f) => atLeast(f.severity, failOn)) ? EXIT.findings : EXIT.ok;
     });
 
   program

@@ -1,9 +1,6 @@
-import type { Analysis } from '../analyze.js';
-import { machineName } from '../elf/constants.js';
 import { declarationDiff } from './declaration-diff.js';
 import { FINDING_KINDS, SEVERITIES, docPage, messageOf, type Candidate, type Evidence, type FindingId, type Severity } from '../findings/index.js';
-import type { LinkMode } from '../model/link.js';
-import type { Coverage } from '../model/interface-comparison.js';
+import type { CatalogueRecord, CoverageRecord, FrozenRecord, KernelRecord, RunRecord } from '../run/record.js';
 
 export const REPORT_FORMAT = 'relinkable-report';
 /** Bumped on any change a consumer of the JSON could notice; docs/report-format.md describes each version. */
@@ -31,42 +28,22 @@ export interface ReportFinding {
   readonly docs: string;
 }
 
-export interface ReportFrozenObject {
-  readonly path: string;
-  readonly sha256: string;
-  readonly size: number;
-  readonly machine: string;
-  readonly module: string | null;
-  readonly compileUnits: readonly string[];
-  readonly replaces:
-    | { readonly found: true; readonly name: string; readonly how: string; readonly target: string }
-    | { readonly found: false; readonly reason: string };
-}
+/** A frozen object as the report lists it. */
+export type ReportFrozenObject = FrozenRecord;
 
 export interface Report {
   readonly format: typeof REPORT_FORMAT;
   readonly formatVersion: number;
   readonly tool: { readonly name: 'relinkable'; readonly version: string };
   readonly verdict: Verdict;
-  readonly mode: LinkMode;
+  readonly mode: RunRecord['mode'];
   readonly frozen: readonly ReportFrozenObject[];
-  readonly kernel: {
-    readonly layout: string;
-    readonly root: string | null;
-    readonly release: string | null;
-    readonly vmlinux: { readonly path: string; readonly buildId: string | null };
-    readonly symvers: string | null;
-    readonly config: string | null;
-    readonly systemMap: string | null;
-    readonly linkerScript: string | null;
-    readonly vmlinuxArchive: string | null;
-    readonly exportsFrom: string;
-  };
+  readonly kernel: KernelRecord;
   readonly summary: Readonly<Record<Severity, number>>;
   /** What the interface comparison covered, and what it could not compare, with why. */
-  readonly coverage: Coverage;
+  readonly coverage: CoverageRecord;
   /** The build-primitive catalogue the report was made with. */
-  readonly catalogue: { readonly version: string; readonly digest: string; readonly entries: number; readonly directory: string | null };
+  readonly catalogue: CatalogueRecord;
   readonly findings: readonly ReportFinding[];
 }
 
@@ -79,47 +56,22 @@ export function verdictOf(severities: Iterable<Severity>): Verdict {
   return verdict;
 }
 
-export function buildReport(analysis: Analysis, version: string): Report {
-  const { kernel } = analysis;
-  const a = kernel.artifacts;
+/** The versioned report of one run: the record's facts, each finding's message and diff rendered. */
+export function buildReport(record: RunRecord, version: string): Report {
   const summary = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
-  for (const f of analysis.findings) summary[f.severity]++;
+  for (const f of record.findings) summary[f.severity]++;
   return {
     format: REPORT_FORMAT,
     formatVersion: REPORT_FORMAT_VERSION,
     tool: { name: 'relinkable', version },
-    verdict: verdictOf(analysis.findings.map((f) => f.severity)),
-    mode: analysis.mode,
-    frozen: analysis.frozen.map((obj) => {
-      const r = analysis.replacements.get(obj)!;
-      return {
-        path: obj.path,
-        sha256: obj.sha256,
-        size: obj.size,
-        machine: machineName(obj.machine),
-        module: obj.isModule ? (obj.moduleInfo?.name ?? null) : null,
-        compileUnits: obj.compileUnits,
-        replaces: r.found
-          ? { found: true, name: r.name, how: r.how, target: r.target.kind === 'vmlinux' ? 'vmlinux' : `module ${r.target.module}` }
-          : { found: false, reason: r.reason },
-      };
-    }),
-    kernel: {
-      layout: a.layout,
-      root: a.root ?? null,
-      release: kernel.release() ?? a.abi ?? null,
-      vmlinux: { path: a.vmlinux, buildId: kernel.vmlinux.buildId() ?? null },
-      symvers: a.symvers ?? null,
-      config: a.config ?? null,
-      systemMap: a.systemMap ?? null,
-      linkerScript: a.linkerScript ?? null,
-      vmlinuxArchive: a.vmlinuxArchive ?? null,
-      exportsFrom: kernel.exports().source,
-    },
+    verdict: verdictOf(record.findings.map((f) => f.severity)),
+    mode: record.mode,
+    frozen: record.frozen,
+    kernel: record.kernel,
     summary,
-    coverage: analysis.coverage,
-    catalogue: { version: analysis.catalogue.version, digest: analysis.catalogue.digest, entries: analysis.catalogue.entries.length, directory: analysis.catalogueGiven ? analysis.catalogue.directory : null },
-    findings: analysis.findings.map((f) => ({
+    coverage: record.coverage,
+    catalogue: record.catalogue,
+    findings: record.findings.map((f) => ({
       id: f.id,
       title: FINDING_KINDS[f.id].title,
       severity: f.severity,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { analyze } from '../../src/analyze.js';
+import { analyzeRun } from '../../src/run/analyze.js';
 import { ElfFile, FileSource } from '../../src/elf/index.js';
 import { readVmlinuxExports } from '../../src/kernel/ksymtab.js';
 import { readModuleSymvers } from '../../src/kernel/symvers.js';
@@ -55,8 +55,8 @@ describe('Debian 6.1.170 jitterentropy_rng.ko against Debian 6.12.117', async ()
   });
 
   it('reads a small part of the 354 MB vmlinux', async () => {
-    const analysis = await analyze([JITTER_61()], { kernel: debianKernel('6.12.117') });
-    const source = analysis.kernel.vmlinux.source as FileSource;
+    const { kernel } = await analyzeRun([JITTER_61()], { kernel: debianKernel('6.12.117') });
+    const source = kernel.vmlinux.source as FileSource;
     expect(source.size).toBeGreaterThan(300e6);
     expect(source.bytesRead).toBeLessThan(40e6);
   });

@@ -1,24 +1,24 @@
-import { InputError, UsageError } from './errors.js';
-import { machineName } from './elf/constants.js';
-import type { Finding } from './findings/index.js';
-import { runChecks } from './checks/index.js';
-import { NewKernel } from './kernel/kernel.js';
-import { locateKernel, type LocateOptions } from './kernel/locate.js';
-import { readFrozenObject } from './object/read.js';
-import { type FrozenObject } from './facts/frozen-object.js';
-import { LinkModel, type LinkMode } from './model/link.js';
-import { findReplacement } from './kernel/replacement.js';
-import { type Replacement } from './facts/replacement.js';
-import type { InterfaceSource } from './graph/interface.js';
-import { BtfInterface } from './btf/interface.js';
-import { ObjectDwarfInterface, VmlinuxDwarfInterface } from './dwarf/interface.js';
-import { InterfaceComparison, type Coverage } from './model/interface-comparison.js';
-import { DwarfFile } from './dwarf/index.js';
-import { ElfFile, FileSource } from './elf/index.js';
-import { looksLikeSnapshot, readSnapshot } from './snapshot/read.js';
-import { bundledCatalogueDirectory, type Catalogue } from './catalogue/catalogue.js';
-import { configRenamesOf, readCatalogue } from './checks/primitives/index.js';
-import { KernelBuild, OriginKernel } from './kernel/conventions.js';
+import { InputError, UsageError } from '../errors.js';
+import { machineName } from '../elf/constants.js';
+import type { FrozenRecord, KernelRecord, RunRecord } from './record.js';
+import { runChecks } from '../checks/index.js';
+import { NewKernel } from '../kernel/kernel.js';
+import { locateKernel, type LocateOptions } from '../kernel/locate.js';
+import { readFrozenObject } from '../object/read.js';
+import type { FrozenObject } from '../facts/frozen-object.js';
+import { LinkModel, type LinkMode } from '../model/link.js';
+import { findReplacement } from '../kernel/replacement.js';
+import type { Replacement } from '../facts/replacement.js';
+import type { InterfaceSource } from '../graph/interface.js';
+import { BtfInterface } from '../btf/interface.js';
+import { ObjectDwarfInterface, VmlinuxDwarfInterface } from '../dwarf/interface.js';
+import { InterfaceComparison } from '../model/interface-comparison.js';
+import { DwarfFile } from '../dwarf/index.js';
+import { ElfFile, FileSource } from '../elf/index.js';
+import { looksLikeSnapshot, readSnapshot } from '../snapshot/read.js';
+import { bundledCatalogueDirectory, type Catalogue } from '../catalogue/catalogue.js';
+import { configRenamesOf, readCatalogue } from '../checks/primitives/index.js';
+import { KernelBuild, OriginKernel } from '../kernel/conventions.js';
 
 export interface CheckOptions extends LocateOptions {
   /** What each frozen object replaces, in the order the objects were given. */
@@ -52,18 +52,6 @@ function interfaceSources(kernel: NewKernel, references: readonly string[], type
   return sources;
 }
 
-export interface Analysis {
-  readonly frozen: readonly FrozenObject[];
-  readonly kernel: NewKernel;
-  readonly mode: LinkMode;
-  readonly replacements: ReadonlyMap<FrozenObject, Replacement>;
-  readonly findings: readonly Finding[];
-  readonly coverage: Coverage;
-  readonly catalogue: Catalogue;
-  /** The catalogue came from --signatures rather than the bundled one. */
-  readonly catalogueGiven: boolean;
-}
-
 /** A frozen object, or its ABI snapshot (relinkable extract): told apart by the first bytes. */
 export function readFrozen(path: string): FrozenObject {
   const source = FileSource.open(path);
@@ -76,8 +64,13 @@ export function readFrozen(path: string): FrozenObject {
   return looksLikeSnapshot(head) ? readSnapshot(path) : readFrozenObject(path);
 }
 
-/** bytes → readers → model → checks: everything `check` does before rendering. */
-export async function analyze(objectPaths: readonly string[], options: CheckOptions): Promise<Analysis> {
+/** bytes → readers → model → checks: everything `check` does before rendering, as a plain record. */
+export async function analyze(objectPaths: readonly string[], options: CheckOptions): Promise<RunRecord> {
+  return (await analyzeRun(objectPaths, options)).record;
+}
+
+/** The run record and the new kernel it was read from (for tests that look at how much of it was read). */
+export async function analyzeRun(objectPaths: readonly string[], options: CheckOptions): Promise<{ record: RunRecord; kernel: NewKernel }> {
   if (objectPaths.length === 0) throw new UsageError('no frozen objects given');
   const replaces = options.replaces ?? [];
   if (replaces.length > objectPaths.length) {
@@ -117,5 +110,44 @@ export async function analyze(objectPaths: readonly string[], options: CheckOpti
   const conventions = new KernelBuild(kernel, configRenamesOf(catalogue), options.reference ?? [], replacements);
   const link = new LinkModel(mode, frozen, kernel, replacements);
   const findings = runChecks({ link, kernel, interfaces, primitives: { catalogue, conventions, origin } });
-  return { frozen, kernel, mode, replacements, findings, coverage: interfaces.coverage(), catalogue, catalogueGiven: options.signatures !== undefined };
+  const record: RunRecord = {
+    mode,
+    frozen: frozen.map((obj) => frozenRecord(obj, replacements.get(obj)!)),
+    kernel: kernelRecord(kernel),
+    coverage: interfaces.coverage(),
+    catalogue: { version: catalogue.version, digest: catalogue.digest, entries: catalogue.entries.length, directory: options.signatures !== undefined ? catalogue.directory : null },
+    findings,
+  };
+  return { record, kernel };
+}
+
+function frozenRecord(obj: FrozenObject, r: Replacement): FrozenRecord {
+  return {
+    path: obj.path,
+    sha256: obj.sha256,
+    size: obj.size,
+    machine: machineName(obj.machine),
+    module: obj.isModule ? (obj.moduleInfo?.name ?? null) : null,
+    compileUnits: obj.compileUnits,
+    replaces: r.found
+      ? { found: true, name: r.name, how: r.how, target: r.target.kind === 'vmlinux' ? 'vmlinux' : `module ${r.target.module}` }
+      : { found: false, reason: r.reason },
+  };
+}
+
+/** The new kernel's identity, read now, while it is open: the report reads nothing. */
+function kernelRecord(kernel: NewKernel): KernelRecord {
+  const a = kernel.artifacts;
+  return {
+    layout: a.layout,
+    root: a.root ?? null,
+    release: kernel.release() ?? a.abi ?? null,
+    vmlinux: { path: a.vmlinux, buildId: kernel.vmlinux.buildId() ?? null },
+    symvers: a.symvers ?? null,
+    config: a.config ?? null,
+    systemMap: a.systemMap ?? null,
+    linkerScript: a.linkerScript ?? null,
+    vmlinuxArchive: a.vmlinuxArchive ?? null,
+    exportsFrom: kernel.exports().source,
+  };
 }
