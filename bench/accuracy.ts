@@ -8,7 +8,8 @@ import { btfGraph, readBtf } from '../src/btf/file.js';
 import { ElfFile } from '../src/elf/index.js';
 import { EM_X86_64 } from '../src/elf/constants.js';
 import { callLayout, compareCalls } from '../src/model/abi.js';
-import { ClosureComparison, CLOSURE_HOPS, type PairCache, type TypeDelta } from '../src/model/compare.js';
+import { ClosureComparison, type PairCache, type TypeDelta } from '../src/model/compare.js';
+import { CLOSURE_HOPS } from '../src/graph/changes.js';
 import { readModuleSymvers } from '../src/kernel/symvers.js';
 
 const CACHE = process.env.RELINKABLE_CACHE ?? join(homedir(), '.cache', 'relinkable');

@@ -50,3 +50,10 @@ export interface TypeDelta {
   readonly changes: readonly Change[];
   readonly reach: Reach;
 }
+
+/**
+ * How many pointer hops from a root the closure is followed. Rank 3 (the deeper closure,
+ * for a human) starts at two hops; beyond three nothing the object does is plausibly tied to
+ * a layout, and an ABI snapshot stores types only this far, so object and snapshot agree.
+ */
+export const CLOSURE_HOPS = 3;

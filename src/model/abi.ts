@@ -1,4 +1,4 @@
-import { EM_AARCH64, EM_X86_64 } from '../elf/constants.js';
+import { EM_AARCH64, EM_X86_64 } from '../facts/architecture.js';
 import { resolved, sizeOf, type TypeGraph, type TypeNode, type TypeRef } from '../graph/type-graph.js';
 
 /**

@@ -1,5 +1,5 @@
 import { declare } from './cdecl.js';
-import type { Change, ChangeKind, Reach, TypeDelta } from '../graph/changes.js';
+import { CLOSURE_HOPS, type Change, type ChangeKind, type Reach, type TypeDelta } from '../graph/changes.js';
 import { resolved, sizeOf, type TypeGraph, type TypeNode, type TypeRef } from '../graph/type-graph.js';
 
 export type { Change, ChangeKind, Reach, TypeDelta };
@@ -54,12 +54,6 @@ interface Pending {
 
 const MAX_INLINE_DEPTH = 16;
 
-/**
- * How many pointer hops from a root the closure is followed. Rank 3 (the deeper closure,
- * for a human) starts at two hops; beyond three nothing the object does is plausibly tied to
- * a layout, and an ABI snapshot stores types only this far, so object and snapshot agree.
- */
-export const CLOSURE_HOPS = 3;
 
 export class ClosureComparison {
   private readonly seen = new Set<string>();

@@ -1,7 +1,7 @@
 import { hex } from '../errors.js';
 import type { FrozenObject } from '../facts/frozen-object.js';
 import type { FrozenInterface, NamedKind } from '../graph/interface.js';
-import { CLOSURE_HOPS } from '../model/compare.js';
+import { CLOSURE_HOPS } from '../graph/changes.js';
 import type { TypeNode, TypeRef } from '../graph/type-graph.js';
 import { toolVersion } from '../version.js';
 import { SNAPSHOT_FORMAT, SNAPSHOT_FORMAT_VERSION, type Snapshot, type SnapshotType } from './format.js';
