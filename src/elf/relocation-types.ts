@@ -230,3 +230,32 @@ export const AARCH64_RELOCATIONS: Readonly<Record<number, string>> = {
   1031: 'R_AARCH64_TLSDESC',
   1032: 'R_AARCH64_IRELATIVE',
 };
+
+/**
+ * What a relocation does with its symbol, as the readers need to know it:
+ * - 'branch': a direct call or jump (x86 PLT32, AArch64 CALL26/JUMP26): the target is
+ *   called; its address is not kept anywhere.
+ * - 'pc-relative-32': a 32-bit PC-relative field of x86 (PC32): S + A - P, so the addend is
+ *   biased by the field's width; in code it may be a branch displacement or a RIP-relative
+ *   address.
+ * - 'other': anything else (absolute addresses, GOT, TLS, AArch64 page/offset pairs).
+ * Kernel objects are never linked with a PLT: PLT32 is a plain PC-relative call there.
+ */
+export type RelocationKind = 'branch' | 'pc-relative-32' | 'other';
+
+const BRANCHES = new Set(['R_X86_64_PLT32', 'R_386_PLT32', 'R_AARCH64_CALL26', 'R_AARCH64_JUMP26']);
+const PC_RELATIVE_32 = new Set(['R_X86_64_PC32', 'R_386_PC32']);
+
+/** The kind of a relocation, from its type name (relocationTypeName). */
+export function relocationKind(typeName: string): RelocationKind {
+  return BRANCHES.has(typeName) ? 'branch' : PC_RELATIVE_32.has(typeName) ? 'pc-relative-32' : 'other';
+}
+
+/** Bytes an x86-64 or i386 relocation writes, from its type name. */
+export function relocationWidth(typeName: string): number {
+  if (/_NONE$/.test(typeName)) return 0;
+  if (/(64|_PC64|_GOTOFF64)$/.test(typeName)) return 8;
+  if (/_(PC)?16$/.test(typeName)) return 2;
+  if (/_(PC)?8$/.test(typeName)) return 1;
+  return 4;
+}

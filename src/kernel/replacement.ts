@@ -9,7 +9,7 @@ import type { FrozenObject } from '../facts/frozen-object.js';
 import type { BuiltIn, NotReplaced, Referrer, Replacement, ReplacementHow } from '../facts/replacement.js';
 import { kindOfSymbolType, type SymbolKind } from '../facts/symbols.js';
 import { bestPathMatch, withExtension } from '../paths.js';
-import { FunctionLocator } from '../elf/symbol-map.js';
+import { SymbolMap } from '../elf/symbol-map.js';
 
 const nothingToPrepare = async (): Promise<void> => {};
 
@@ -208,7 +208,7 @@ export function referencesFromRelocations(kernel: NewKernel, dwarf: DwarfFile, r
   for (const s of symbols) if (names.has(s.name) && s.shndx !== SHN_UNDEF && s.binding !== 'local') wanted.set(s.index, s.name);
   if (wanted.size === 0) return out;
   const ranges = dwarf.addressRanges();
-  const locator = new FunctionLocator(symbols, ['func', 'object']);
+  const holders = new SymbolMap(symbols, ['func', 'object']);
   // .debug_aranges covers code only: the replaced unit's own data (an ops table pointing at
   // its functions) is recognised through the variables its DWARF places.
   const ownData = compileUnitVariables(dwarf, replaced);
@@ -230,7 +230,7 @@ export function referencesFromRelocations(kernel: NewKernel, dwarf: DwarfFile, r
       const site = table.offsetAt(i);
       const unitOffset = ranges?.unitFor(site);
       if (unitOffset === replaced.offset) continue;
-      const holder = locator.functionAt(target.index, site);
+      const holder = holders.containing(target.index, site);
       if (holder && holder.type === 'object' && ownData.has(holder.value)) continue;
       const fn = holder;
       const unit = unitOffset !== undefined ? unitName(unitOffset) : `${target.name} of vmlinux`;

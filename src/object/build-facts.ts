@@ -7,6 +7,8 @@ import type { FrozenInterface } from '../graph/interface.js';
 import type { TypeRef } from '../graph/type-graph.js';
 import { architectureOf } from '../facts/architecture.js';
 import type { AlternativeFeatureUse, BtfIdFact, BtfSetFact, BuildFacts, CompilerFacts, EntryPad, ExtableFacts, FunctionFacts, IndirectTarget, SectionFacts } from '../facts/build-facts.js';
+import { SymbolMap } from '../elf/symbol-map.js';
+import { relocationKind } from '../elf/relocation-types.js';
 import { memberAt } from '../graph/members.js';
 
 /**
@@ -40,10 +42,6 @@ const BOOKKEEPING = [
 ];
 
 const FTRACE_HOOKS = new Set(['__fentry__', 'mcount', '_mcount', '__gnu_mcount_nc']);
-/** Relocations of a direct call or jump: the target is called, its address is not kept. */
-const BRANCH_RELOCATIONS = new Set(['R_X86_64_PLT32', 'R_386_PLT32', 'R_AARCH64_CALL26', 'R_AARCH64_JUMP26']);
-/** PC-relative relocations whose addend is biased by the field's width (S + A - P points past the field). */
-const PC_RELATIVE_32 = new Set(['R_X86_64_PC32', 'R_386_PC32']);
 
 function flagString(s: ElfSection): string {
   return `${s.flags & SHF_WRITE ? 'W' : ''}${s.flags & SHF_ALLOC ? 'A' : ''}${s.flags & SHF_EXECINSTR ? 'X' : ''}`;
@@ -211,43 +209,10 @@ export function readBuildFacts(elf: ElfFile, dwarf: DwarfFile | undefined, own: 
   };
 
   // Symbols by section, to name where a relocation points.
-  const funcsBySection = new Map<number, ElfSymbol[]>();
-  const objectsBySection = new Map<number, ElfSymbol[]>();
+  const functionsMap = new SymbolMap(symbols, ['func']);
+  const objectsMap = new SymbolMap(symbols, ['object']);
   const names = new Set<string>();
-  for (const s of symbols) {
-    if (s.name) names.add(s.name);
-    if (s.shndx === SHN_UNDEF || s.shndx >= 0xff00 || !s.name) continue;
-    const map = s.type === 'func' ? funcsBySection : s.type === 'object' ? objectsBySection : undefined;
-    if (!map) continue;
-    const list = map.get(s.shndx) ?? [];
-    list.push(s);
-    map.set(s.shndx, list);
-  }
-  for (const list of [...funcsBySection.values(), ...objectsBySection.values()]) list.sort((a, b) => Number(a.value - b.value));
-  const starts = new Map<number, Map<number, ElfSymbol>>();
-  for (const [shndx, list] of funcsBySection) {
-    const m = new Map<number, ElfSymbol>();
-    for (const f of list) if (!m.has(Number(f.value))) m.set(Number(f.value), f);
-    starts.set(shndx, m);
-  }
-  const startingAt = (shndx: number, offset: number): ElfSymbol | undefined => starts.get(shndx)?.get(offset);
-  /** The symbol whose [value, value+size) holds offset (the innermost: the latest start). */
-  const containing = (map: Map<number, ElfSymbol[]>, shndx: number, offset: number): ElfSymbol | undefined => {
-    const list = map.get(shndx);
-    if (!list) return undefined;
-    let lo = 0;
-    let hi = list.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (Number(list[mid]!.value) <= offset) lo = mid + 1;
-      else hi = mid;
-    }
-    for (let i = lo - 1; i >= 0 && i >= lo - 8; i--) {
-      const s = list[i]!;
-      if (offset < Number(s.value) + Math.max(s.size, 1)) return s;
-    }
-    return undefined;
-  };
+  for (const s of symbols) if (s.name) names.add(s.name);
   const ownedByName = new Map<string, TypeRef>();
   if (own) {
     for (const v of own.ownedStorage()) {
@@ -284,27 +249,28 @@ export function readBuildFacts(elf: ElfFile, dwarf: DwarfFile | undefined, own: 
         const counts = (importRelocations[sym.name] ??= {});
         counts[type] = (counts[type] ?? 0) + 1;
         if (isCode && FTRACE_HOOKS.has(sym.name)) {
-          const f = containing(funcsBySection, target.index, offset);
+          const f = functionsMap.containing(target.index, offset);
           if (f && offset - Number(f.value) < 32) ftraceAt.set(f.name, sym.name);
         }
         continue;
       }
       if (target.name === '.discard.noendbr') {
-        const fn = sym.type === 'func' ? sym : sym.type === 'section' ? startingAt(sym.shndx, Number(r.addend ?? 0n)) : undefined;
+        const fn = sym.type === 'func' ? sym : sym.type === 'section' ? functionsMap.startingAt(sym.shndx, r.addend ?? 0n) : undefined;
         if (fn) noEndbr.add(fn.name);
         continue;
       }
-      if (bookkeeping || BRANCH_RELOCATIONS.has(type)) continue;
+      const kind = relocationKind(type);
+      if (bookkeeping || kind === 'branch') continue;
       // In code, a PC-relative field after a call, jmp or jcc opcode is a branch (to a .cold
       // part, a static function), not an address kept for later.
-      if (isCode && PC_RELATIVE_32.has(type) && isBranchField(code.bytes(target.index), offset)) continue;
+      if (isCode && kind === 'pc-relative-32' && isBranchField(code.bytes(target.index), offset)) continue;
       // Where the relocated value points: a function symbol, or section + addend.
       let fn: ElfSymbol | undefined;
-      const addend = Number(r.addend ?? 0n) + (PC_RELATIVE_32.has(type) ? 4 : 0);
+      const addend = Number(r.addend ?? 0n) + (kind === 'pc-relative-32' ? 4 : 0);
       if (sym.type === 'func') fn = addend === 0 ? sym : undefined;
-      else if (sym.type === 'section') fn = startingAt(sym.shndx, addend);
+      else if (sym.type === 'section') fn = functionsMap.startingAt(sym.shndx, addend);
       if (!fn) continue;
-      const holder = isCode ? containing(funcsBySection, target.index, offset) : containing(objectsBySection, target.index, offset);
+      const holder = (isCode ? functionsMap : objectsMap).containing(target.index, offset);
       const holderType = holder && !isCode ? ownedByName.get(holder.name) : undefined;
       const member = holderType !== undefined && own ? memberAt(own.graph, holderType, (offset - Number(holder!.value)) * 8) : undefined;
       const seen = targets.get(fn.name);
@@ -315,7 +281,7 @@ export function readBuildFacts(elf: ElfFile, dwarf: DwarfFile | undefined, own: 
   }
 
   const functions: FunctionFacts[] = [];
-  for (const [shndx, list] of funcsBySection) {
+  for (const [shndx, list] of functionsMap.sections()) {
     const bytes = code.bytes(shndx);
     if (!bytes) continue;
     const section = elf.sections[shndx]!.name;

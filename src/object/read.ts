@@ -9,15 +9,13 @@ import type { FrozenDefinition, FrozenExport, FrozenImport, FrozenObject, Refere
 import type { FrozenInterface } from '../graph/interface.js';
 import { ObjectDwarfInterface } from '../dwarf/interface.js';
 import { kindOfSymbolType, type SymbolKind } from '../facts/symbols.js';
-import { FunctionLocator } from '../elf/symbol-map.js';
+import { SymbolMap } from '../elf/symbol-map.js';
+import { relocationKind } from '../elf/relocation-types.js';
 import { readBuildFacts } from './build-facts.js';
 import { type BuildFacts } from '../facts/build-facts.js';
 
 const MAX_SITES = 8;
 
-// Calls and jumps: the symbol is used as code. PLT32 for x86-64 calls, PC32 in i386 calls
-// is ambiguous, so only the unambiguous call relocations count.
-const CALL_RELOCATIONS = new Set(['R_X86_64_PLT32', 'R_386_PLT32', 'R_AARCH64_CALL26', 'R_AARCH64_JUMP26']);
 
 export function readFrozenObject(path: string): FrozenObject {
   const elf = ElfFile.open(path);
@@ -55,7 +53,7 @@ export function readFrozenObject(path: string): FrozenObject {
   const sites = new Map<string, ReferenceSite[]>();
   const usedAsCall = new Set<string>();
   const usedOtherwise = new Set<string>();
-  const locator = FunctionLocator.of(elf);
+  const functions = SymbolMap.functions(elf);
   for (const relSection of elf.relocationSections()) {
     const target = elf.sections[relSection.info];
     if (!target || target.name.startsWith('.debug') || target.name.startsWith('.zdebug')) continue;
@@ -64,12 +62,13 @@ export function readFrozenObject(path: string): FrozenObject {
       const name = wanted.get(table.symbolIndexAt(i));
       if (name === undefined) continue;
       const typeName = relocationTypeName(elf.header.machine, table.typeAt(i));
-      (CALL_RELOCATIONS.has(typeName) ? usedAsCall : usedOtherwise).add(name);
+      // A symbol only ever called or jumped to is a function (PC32 in i386 calls is ambiguous, so only unambiguous branches count).
+      (relocationKind(typeName) === 'branch' ? usedAsCall : usedOtherwise).add(name);
       let list = sites.get(name);
       if (!list) sites.set(name, (list = []));
       if (list.length < MAX_SITES) {
         const offset = table.offsetAt(i);
-        list.push({ section: target.name, offset, function: locator.functionAt(target.index, offset)?.name, relocation: typeName });
+        list.push({ section: target.name, offset, function: functions.containing(target.index, offset)?.name, relocation: typeName });
       }
     }
   }

@@ -1,7 +1,7 @@
 import { InputError, hex } from '../../errors.js';
 import type { ElfFile, ElfSection } from '../../elf/index.js';
 import { relocationTypeName } from '../../elf/index.js';
-import { relocationWidth } from './sites.js';
+import { relocationWidth } from '../../elf/relocation-types.js';
 
 /**
  * Entry sizes of the x86 special sections of a relocatable object, inferred from the

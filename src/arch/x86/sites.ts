@@ -1,6 +1,7 @@
 import { InputError, hex } from '../../errors.js';
-import { relocationTypeName, type ElfFile, type ElfSection, type ElfSymbol } from '../../elf/index.js';
+import { relocationTypeName, relocationWidth, type ElfFile, type ElfSection, type ElfSymbol } from '../../elf/index.js';
 import { SHN_LORESERVE, SHN_UNDEF } from '../../elf/constants.js';
+import { SymbolMap } from '../../elf/symbol-map.js';
 
 /**
  * The fields of a special section of a relocatable object (`.altinstructions`,
@@ -34,55 +35,6 @@ export type FieldTarget =
   | { readonly kind: 'site'; readonly site: Site; readonly relocation: FieldRelocation }
   | { readonly kind: 'external'; readonly symbol: string; readonly addend: bigint; readonly relocation: FieldRelocation };
 
-/** Bytes a relocation type writes, from its name (x86-64 and i386). */
-export function relocationWidth(typeName: string): number {
-  if (/_NONE$/.test(typeName)) return 0;
-  if (/(64|_PC64|_GOTOFF64)$/.test(typeName)) return 8;
-  if (/_(PC)?16$/.test(typeName)) return 2;
-  if (/_(PC)?8$/.test(typeName)) return 1;
-  return 4;
-}
-
-interface FunctionRange {
-  readonly start: number;
-  readonly end: number;
-  readonly name: string;
-}
-
-/** The STT_FUNC symbols of an object, by section, to say which function a site is in. */
-export class FunctionIndex {
-  private readonly bySection = new Map<number, FunctionRange[]>();
-
-  constructor(symbols: readonly ElfSymbol[]) {
-    for (const s of symbols) {
-      if (s.type !== 'func' || s.shndx === SHN_UNDEF || s.shndx >= SHN_LORESERVE || s.name === '') continue;
-      const start = Number(s.value);
-      const list = this.bySection.get(s.shndx) ?? [];
-      list.push({ start, end: start + s.size, name: s.name });
-      this.bySection.set(s.shndx, list);
-    }
-    for (const list of this.bySection.values()) list.sort((a, b) => a.start - b.start || b.end - a.end);
-  }
-
-  /** The function holding `offset` in section `shndx`: the innermost (latest-starting) one. */
-  at(shndx: number, offset: number): FunctionRange | undefined {
-    const list = this.bySection.get(shndx);
-    if (!list) return undefined;
-    let lo = 0;
-    let hi = list.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (list[mid]!.start <= offset) lo = mid + 1;
-      else hi = mid;
-    }
-    for (let i = lo - 1; i >= 0; i--) {
-      const f = list[i]!;
-      if (offset >= f.start && offset < f.end) return f;
-    }
-    return undefined;
-  }
-}
-
 /** One special section with its bytes and its relocations by field offset. */
 export class RelocatedSection {
   readonly data: Buffer;
@@ -92,7 +44,7 @@ export class RelocatedSection {
   private constructor(
     readonly elf: ElfFile,
     readonly section: ElfSection,
-    private readonly functions: FunctionIndex,
+    private readonly functions: SymbolMap,
   ) {
     const file = elf.name;
     this.data = elf.sectionData(section);
@@ -130,11 +82,11 @@ export class RelocatedSection {
   }
 
   /** The section `name` of a relocatable object, or undefined when the object has none. */
-  static open(elf: ElfFile, name: string, functions?: FunctionIndex): RelocatedSection | undefined {
+  static open(elf: ElfFile, name: string, functions?: SymbolMap): RelocatedSection | undefined {
     const section = elf.section(name);
     if (!section) return undefined;
     if (!elf.isRelocatable) throw new InputError(elf.name, `${name}: not a relocatable object (ET_REL); only objects and modules are decoded`);
-    return new RelocatedSection(elf, section, functions ?? new FunctionIndex(elf.symbols()));
+    return new RelocatedSection(elf, section, functions ?? SymbolMap.functions(elf));
   }
 
   get name(): string {
@@ -180,13 +132,13 @@ export class RelocatedSection {
   }
 
   site(shndx: number, offset: number): Site {
-    const f = this.functions.at(shndx, offset);
+    const f = this.functions.containing(shndx, offset);
     return {
       section: this.elf.sections[shndx]?.name ?? `[${shndx}]`,
       sectionIndex: shndx,
       offset,
       function: f?.name,
-      functionOffset: f ? offset - f.start : undefined,
+      functionOffset: f ? offset - Number(f.value) : undefined,
     };
   }
 
