@@ -8,7 +8,7 @@ import { ET_EXEC, SHN_UNDEF } from '../elf/constants.js';
 import { InputError } from '../errors.js';
 import { BuildTree } from './build-tree.js';
 import { KernelSources } from './headers.js';
-import { readLinkerScript, type LinkerScript } from './linker-script.js';
+import { readLinkerScript, type LinkerScript } from './linker-script/index.js';
 import { KernelConfig } from './kconfig.js';
 import { readVmlinuxExports } from './ksymtab.js';
 import type { KernelArtifacts } from './locate.js';

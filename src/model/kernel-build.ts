@@ -4,7 +4,7 @@ import { ElfFile } from '../elf/index.js';
 import { InputError, UsageError } from '../errors.js';
 import { KernelSources } from '../kernel/headers.js';
 import type { NewKernel } from '../kernel/kernel.js';
-import type { LinkerScript } from '../kernel/linker-script.js';
+import type { LinkerScript } from '../kernel/linker-script/index.js';
 import { readBuildFacts, type BuildFacts } from './build.js';
 import type { FrozenObject } from './frozen.js';
 import { resolved, type TypeGraph } from './types.js';
