@@ -4,7 +4,7 @@ import { ElfFile } from '../elf/index.js';
 import { InputError, UsageError } from '../errors.js';
 import { KernelSources } from './headers.js';
 import type { NewKernel } from './kernel.js';
-import type { LinkerScript } from './linker-script.js';
+import type { LinkerScript } from './linker-script/index.js';
 import { readBuildFacts } from '../object/build-facts.js';
 import { type BuildFacts } from '../facts/build-facts.js';
 import type { FrozenObject } from '../facts/frozen-object.js';

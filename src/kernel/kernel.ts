@@ -11,7 +11,7 @@ import type { ModuleInfo } from '../facts/module.js';
 import { readModuleInfo } from '../object/module-info.js';
 import { BuildTree } from './build-tree.js';
 import { KernelSources } from './headers.js';
-import { readLinkerScript, type LinkerScript } from './linker-script.js';
+import { readLinkerScript, type LinkerScript } from './linker-script/index.js';
 import { KernelConfig } from './kconfig.js';
 import { readVmlinuxExports } from './ksymtab.js';
 import type { KernelArtifacts } from './locate.js';

@@ -14,7 +14,7 @@ import {
   type Placement,
   placeSection,
   readLinkerScript,
-} from '../../src/kernel/linker-script.js';
+} from '../../src/kernel/linker-script/index.js';
 import { builtTree } from '../support/corpus.js';
 import { readelfSections } from '../support/readelf.js';
 import { ROOT } from '../support/paths.js';
@@ -405,7 +405,7 @@ describe("the host ld's built-in scripts (ld --verbose)", () => {
       const out = execFileSync('ld', ['-m', emulation, ...extra, '--verbose'], { encoding: 'utf8' });
       const text = out.split(/^={50}$/m)[1];
       expect(text, `ld -m ${emulation} ${extra.join(' ')} --verbose printed no script`).toBeDefined();
-      // .eh_frame and .gcc_except_table use ONLY_IF_RO/ONLY_IF_RW, which placement cannot honour (see linker-script.ts).
+      // .eh_frame and .gcc_except_table use ONLY_IF_RO/ONLY_IF_RW, which placement cannot honour (see linker-script/ast.ts).
       if (/ONLY_IF_R[OW]/.test(text!)) expect(() => parseLinkerScript(text!, 'default.lds')).toThrow(/ONLY_IF_R[OW] is not supported/);
       const script = parseLinkerScript(text!.replace(/ONLY_IF_R[OW]/g, ''), `ld -m ${emulation} ${extra.join(' ')}`);
       expect(outputSectionNames(script)).toContain(emulation.startsWith('i386pe') ? '.text' : '.data');

@@ -1,4 +1,4 @@
-import { describePlacement, globMatch, placeSection, type InputFile, type Placement } from '../../kernel/linker-script.js';
+import { describePlacement, globMatch, placeSection, type InputFile, type Placement } from '../../kernel/linker-script/index.js';
 import { list, object, str } from '../../schema.js';
 import type { Evidence, Finding } from '../../findings/index.js';
 import { catalogueVersion } from '../../kernel/conventions.js';
