@@ -2,6 +2,7 @@ import { hex } from '../errors.js';
 import type { ElfSymbol } from '../elf/index.js';
 import type { Evidence } from '../findings/index.js';
 import type { NewKernel } from '../kernel/kernel.js';
+import type { SystemMapSymbol } from '../kernel/system-map.js';
 import type { ExportedSymbol } from '../kernel/symvers.js';
 import type { FrozenImport, FrozenObject } from '../model/frozen.js';
 import type { Referrer } from '../model/replacement.js';
@@ -22,14 +23,24 @@ export function referenceSites(obj: FrozenObject, imp: FrozenImport, max = 3): E
   }));
 }
 
-export function kernelSymbol(kernel: NewKernel, sym: ElfSymbol, label = 'new kernel'): Evidence {
+/** Where the new kernel defines a symbol: vmlinux at an address, or (stripped vmlinux) a line of its System.map. */
+export function kernelSymbolAt(kernel: NewKernel, sym: ElfSymbol): { file: string; section: string | undefined; location: string } {
   const section = kernel.vmlinux.sections[sym.shndx]?.name;
+  if ('line' in sym && 'file' in sym) {
+    const m = sym as SystemMapSymbol;
+    return { file: m.file, section, location: `line ${m.line}, address ${hex(sym.value)}` };
+  }
+  return { file: kernel.artifacts.vmlinux, section, location: `address ${hex(sym.value)}` };
+}
+
+export function kernelSymbol(kernel: NewKernel, sym: ElfSymbol, label = 'new kernel'): Evidence {
+  const { file, section, location } = kernelSymbolAt(kernel, sym);
   return {
     label,
-    file: kernel.artifacts.vmlinux,
+    file,
     section,
     symbol: sym.name,
-    location: `address ${hex(sym.value)}`,
+    location,
     detail: `${sym.type.toUpperCase()} ${sym.binding.toUpperCase()}${sym.size ? `, ${sym.size} bytes` : ''}`,
   };
 }

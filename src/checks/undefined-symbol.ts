@@ -1,8 +1,7 @@
-import { hex } from '../errors.js';
 import type { Evidence, Finding } from '../findings/index.js';
 import { renameCandidates } from './candidates.js';
 import { defineCheck } from './check.js';
-import { referenceSites } from './evidence.js';
+import { kernelSymbolAt, referenceSites } from './evidence.js';
 
 /** A candidate at least this likely is called a rename rather than merely the closest name. */
 const LIKELY_RENAME = 0.8;
@@ -31,12 +30,13 @@ export const undefinedSymbolCheck = defineCheck({
           });
         }
         for (const s of r.staticIn.slice(0, 3)) {
+          const { file, section, location } = kernelSymbolAt(model.kernel, s);
           evidence.push({
             label: 'new kernel',
-            file: model.kernel.artifacts.vmlinux,
-            section: model.kernel.vmlinux.sections[s.shndx]?.name,
+            file,
+            section,
             symbol: s.name,
-            location: `address ${hex(s.value)}`,
+            location,
             detail: `exists only as a local (static) ${s.type === 'func' ? 'function' : 'object'}`,
           });
         }
