@@ -36,8 +36,8 @@ export const LOOK_IN = [
 
 const VERSION = /^v\d+\.\d+(\.\d+)?(-rc\d+)?$|^v\d+\.\d+\.y$|^v\d+\.\d+\+$/;
 const COMMIT = /^[0-9a-f]{12,40}$/;
-/** Rows of ../shared/PRIMITIVES.md: x86-1 … x86-25, arm64-A1 … arm64-A6. */
-export const PRIMITIVE_ROW = /^(x86-(\d|1\d|2[0-5])|arm64-A[1-6])$/;
+/** The build-primitive rows an entry may cover, as docs/signatures.md lists them ("Rows"): x86-1 … x86-25, arm64-A1 … arm64-A6. */
+export const PRIMITIVE_ROW = /^(x86-([1-9]|1\d|2[0-5])|arm64-A[1-6])$/;
 
 export const ENTRY_SCHEMA = object(
   {

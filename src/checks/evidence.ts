@@ -22,14 +22,15 @@ export function referenceSites(obj: FrozenObject, imp: FrozenImport, max = 3): E
   }));
 }
 
+/** Where the new kernel defines a symbol: vmlinux at an address, or (stripped vmlinux) a line of its System.map. */
 export function kernelSymbol(kernel: KernelSymbols, sym: LinkedSymbol, label = 'new kernel'): Evidence {
-  const section = kernel.sectionName(sym.shndx);
+  const { file, section, location } = kernel.whereDefined(sym);
   return {
     label,
-    file: kernel.vmlinuxFile,
+    file,
     section,
     symbol: sym.name,
-    location: `address ${hex(sym.value)}`,
+    location,
     detail: `${sym.type.toUpperCase()} ${sym.binding.toUpperCase()}${sym.size ? `, ${sym.size} bytes` : ''}`,
   };
 }

@@ -1,4 +1,3 @@
-import { hex } from '../errors.js';
 import type { Evidence, Finding } from '../findings/index.js';
 import { renameCandidates } from './candidates.js';
 import { defineCheck } from './check.js';
@@ -32,12 +31,13 @@ export const undefinedSymbolCheck = defineCheck({
           });
         }
         for (const s of r.staticIn.slice(0, 3)) {
+          const { file, section, location } = kernel.whereDefined(s);
           evidence.push({
             label: 'new kernel',
-            file: kernel.vmlinuxFile,
-            section: kernel.sectionName(s.shndx),
+            file,
+            section,
             symbol: s.name,
-            location: `address ${hex(s.value)}`,
+            location,
             detail: `exists only as a local (static) ${s.type === 'func' ? 'function' : 'object'}`,
           });
         }

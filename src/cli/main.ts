@@ -61,7 +61,7 @@ export async function main(
     .option('--vmlinux <file>', 'new vmlinux (overrides what --kernel found)')
     .option('--symvers <file>', 'new Module.symvers')
     .option('--config <file>', 'new .config')
-    .option('--system-map <file>', 'new System.map')
+    .option('--system-map <file>', 'new System.map: checked against vmlinux; the symbol table of a stripped vmlinux')
     .option('--release <abi>', 'with several kernels in a Debian layout: which one')
     .option('--replaces <path>', 'what the frozen object replaces (object path in the build directory, or compile unit); repeat per object', collect)
     .option('--reference <object>', 'the same source compiled in the new tree: preferred for the new interface; repeatable', collect)

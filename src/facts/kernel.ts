@@ -25,6 +25,8 @@ export interface KernelSymbols {
   globals(): ReadonlyMap<string, LinkedSymbol>;
   /** Static definitions of a name (functions and data). */
   locals(name: string): readonly LinkedSymbol[];
+  /** Where a symbol of the kernel is defined, for evidence: a file (vmlinux, or System.map for a stripped one), its section, and an address or line. */
+  whereDefined(sym: LinkedSymbol): { readonly file: string; readonly section: string | undefined; readonly location: string };
   /** The name of one of vmlinux's sections, by index. */
   sectionName(index: number): string | undefined;
   hasSection(name: string): boolean;

@@ -5,9 +5,10 @@ import { btfGraph, readBtf } from '../btf/file.js';
 import type { BtfTypeGraph } from '../btf/graph.js';
 import { ElfFile, type ElfSymbol } from '../elf/index.js';
 import { ET_EXEC, SHN_UNDEF } from '../elf/constants.js';
-import { InputError } from '../errors.js';
+import { InputError, hex } from '../errors.js';
 import type { ExportsSource, KernelSymbols, ObjectDefinition } from '../facts/kernel.js';
 import type { ModuleInfo } from '../facts/module.js';
+import type { LinkedSymbol } from '../facts/symbols.js';
 import { readModuleInfo } from '../object/module-info.js';
 import { BuildTree } from './build-tree.js';
 import { KernelSources } from './headers.js';
@@ -16,7 +17,8 @@ import { KernelConfig } from './kconfig.js';
 import { readVmlinuxExports } from './ksymtab.js';
 import type { KernelArtifacts } from './locate.js';
 import { DecodedExports, readModuleSymvers } from './symvers.js';
-import { type ExportTable } from '../facts/exports.js';
+import type { ExportTable } from '../facts/exports.js';
+import { SystemMap, SystemMapSymbols, type SystemMapSymbol } from './system-map.js';
 
 
 /**
@@ -38,14 +40,60 @@ export class NewKernel implements KernelSymbols {
   private producerCache: string | undefined | null;
   /** Symbols by name, as looked up so far. */
   private readonly lookups = new Map<string, ElfSymbol[]>();
+  /** System.map, when one was given or found (read on first use). */
+  readonly systemMap: SystemMap | undefined;
+  /** The symbols of a stripped vmlinux, from its System.map; undefined when vmlinux has a .symtab. */
+  private readonly mapSymbols: SystemMapSymbols | undefined;
+  private systemMapChecked = false;
 
   constructor(readonly artifacts: KernelArtifacts) {
     this.vmlinux = ElfFile.open(artifacts.vmlinux);
     if (this.vmlinux.header.type !== ET_EXEC) {
       throw new InputError(artifacts.vmlinux, 'is not a linked vmlinux (ELF type is not ET_EXEC)');
     }
+    this.systemMap = artifacts.systemMap ? new SystemMap(artifacts.systemMap) : undefined;
     if (!this.vmlinux.symbolTable) {
-      throw new InputError(artifacts.vmlinux, 'has no symbol table (stripped vmlinux): use the -dbg vmlinux or the build directory');
+      if (!this.systemMap) {
+        throw new InputError(
+          artifacts.vmlinux,
+          'has no symbol table (stripped vmlinux): use the -dbg vmlinux or the build directory, or give its System.map with --system-map',
+        );
+      }
+      this.mapSymbols = new SystemMapSymbols(this.systemMap, this.vmlinux.sections);
+    }
+  }
+
+  /** Where symbols come from: vmlinux's own .symtab, or (stripped vmlinux) System.map. */
+  get symbolSource(): '.symtab' | 'System.map' {
+    return this.mapSymbols ? 'System.map' : '.symtab';
+  }
+
+  /**
+   * Reads System.map, when there is one, and checks that it belongs to vmlinux: a map of
+   * another build is an InputError naming both files. With a .symtab, a few global lines
+   * spread over the map must name the symbols .symtab has, at the same addresses (a few
+   * 4 KiB reads, not the whole map). A stripped vmlinux has only the map: its linux_banner
+   * must point at vmlinux's "Linux version" string.
+   */
+  checkSystemMap(): void {
+    const map = this.systemMap;
+    if (!map || this.systemMapChecked) return;
+    this.systemMapChecked = true;
+    const vmlinux = this.artifacts.vmlinux;
+    const mismatch = (what: string) => new InputError(map.path, `does not belong to ${vmlinux}: ${what}`);
+    if (this.mapSymbols) {
+      const banner = this.global('linux_banner');
+      if (banner && this.bannerOf(banner) === undefined) {
+        throw mismatch(`it puts linux_banner at ${hex(banner.value)}, where vmlinux has no "Linux version" string`);
+      }
+      return;
+    }
+    const sample = map.sample();
+    if (sample.length === 0) throw new InputError(map.path, 'no global symbols: not a System.map');
+    for (const e of sample) {
+      const sym = this.global(e.name);
+      if (!sym) throw mismatch(`it lists ${e.name} (${e.type} at ${hex(e.address)}), which vmlinux's .symtab does not define`);
+      if (sym.value !== e.address) throw mismatch(`it puts ${e.name} at ${hex(e.address)}, vmlinux's .symtab at ${hex(sym.value)}`);
     }
   }
 
@@ -58,30 +106,44 @@ export class NewKernel implements KernelSymbols {
     if (this.releaseCache !== undefined) return this.releaseCache ?? undefined;
     this.releaseCache = null;
     const banner = this.global('linux_banner');
-    const section = banner ? this.vmlinux.sections[banner.shndx] : undefined;
-    if (banner && section && section.type !== 8) {
-      const off = section.offset + Number(banner.value - section.addr);
-      const len = Math.min(banner.size || 256, 512);
-      if (off >= section.offset && off + len <= section.offset + section.size) {
-        const text = this.vmlinux.source.read(off, len, 'linux_banner').toString('latin1');
-        const m = /^Linux version (\S+)/.exec(text);
-        if (m) this.releaseCache = m[1]!;
-      }
-    }
+    const release = banner && this.bannerOf(banner);
+    if (release) this.releaseCache = release;
     return this.releaseCache ?? undefined;
+  }
+
+  /** The release a linux_banner symbol's bytes name ("Linux version <release> …"), if they do. */
+  private bannerOf(banner: ElfSymbol): string | undefined {
+    const section = this.vmlinux.sections[banner.shndx];
+    if (!section || section.type === 8) return undefined;
+    const off = section.offset + Number(banner.value - section.addr);
+    // A symbol from System.map has no size: read up to 256 bytes, as far as the section goes.
+    const len = banner.size ? Math.min(banner.size, 512) : Math.min(256, section.offset + section.size - off);
+    if (off < section.offset || len <= 0 || off + len > section.offset + section.size) return undefined;
+    const text = this.vmlinux.source.read(off, len, 'linux_banner').toString('latin1');
+    return /^Linux version (\S+)/.exec(text)?.[1];
   }
 
   exports(): { map: ExportTable; source: ExportsSource; file: string } {
     if (!this.exportTable) {
       this.exportTable = this.artifacts.symvers
         ? { map: readModuleSymvers(this.artifacts.symvers), source: 'Module.symvers', file: this.artifacts.symvers }
-        : { map: new DecodedExports(readVmlinuxExports(this.vmlinux)), source: 'vmlinux __ksymtab', file: this.artifacts.vmlinux };
+        : { map: new DecodedExports(readVmlinuxExports(this.vmlinux, this.mapSymbols?.all())), source: 'vmlinux __ksymtab', file: this.artifacts.vmlinux };
     }
     return this.exportTable;
   }
 
   get vmlinuxFile(): string {
     return this.artifacts.vmlinux;
+  }
+
+  /** Where vmlinux defines a symbol, for evidence: an address in vmlinux, or (stripped vmlinux) a line of its System.map. */
+  whereDefined(sym: LinkedSymbol): { file: string; section: string | undefined; location: string } {
+    const section = this.vmlinux.sections[sym.shndx]?.name;
+    if ('line' in sym && 'file' in sym) {
+      const m = sym as SystemMapSymbol;
+      return { file: m.file, section, location: `line ${m.line}, address ${hex(sym.value)}` };
+    }
+    return { file: this.artifacts.vmlinux, section, location: `address ${hex(sym.value)}` };
   }
 
   sectionName(index: number): string | undefined {
@@ -134,9 +196,13 @@ export class NewKernel implements KernelSymbols {
     return this.configCache ?? undefined;
   }
 
-  /** The global or weak definition of `name` in vmlinux (a lookup; does not decode the whole table). */
+  /**
+   * The global or weak definition of `name` in vmlinux (a lookup; does not decode the whole
+   * .symtab). A stripped vmlinux's System.map is parsed whole on the first lookup.
+   */
   global(name: string): ElfSymbol | undefined {
     if (this.globalsCache) return this.globalsCache.get(name);
+    if (this.mapSymbols) return this.globals().get(name);
     if (!this.lookups.has(name)) this.lookups.set(name, this.vmlinux.symbolsNamed(name));
     return this.lookups.get(name)!.find((s) => (s.binding === 'global' || s.binding === 'weak') && s.shndx !== SHN_UNDEF);
   }
@@ -145,7 +211,7 @@ export class NewKernel implements KernelSymbols {
   globals(): ReadonlyMap<string, ElfSymbol> {
     if (this.globalsCache) return this.globalsCache;
     const map = new Map<string, ElfSymbol>();
-    for (const s of this.vmlinux.symbols()) {
+    for (const s of this.mapSymbols?.all() ?? this.vmlinux.symbols()) {
       if ((s.binding === 'global' || s.binding === 'weak') && s.shndx !== SHN_UNDEF && s.name !== '') map.set(s.name, s);
     }
     this.globalsCache = map;
@@ -154,8 +220,7 @@ export class NewKernel implements KernelSymbols {
 
   /** Local (static) definitions of the given names: evidence that a function was made static. */
   locals(name: string): ElfSymbol[] {
-    return this.vmlinux
-      .localSymbolsNamed(name)
+    return (this.mapSymbols ? this.mapSymbols.named(name) : this.vmlinux.localSymbolsNamed(name))
       .filter((s) => s.binding === 'local' && s.shndx !== SHN_UNDEF && (s.type === 'func' || s.type === 'object'));
   }
 

@@ -1,13 +1,15 @@
-import type { ElfFile, ElfSection } from '../elf/index.js';
+import type { ElfFile, ElfSection, ElfSymbol } from '../elf/index.js';
 import type { ExportedSymbol } from '../facts/exports.js';
 
 /**
  * The exports of a linked vmlinux, read from its own tables when no Module.symvers is at
  * hand: a `__ksymtab_<sym>` marker symbol per entry in `__ksymtab` (plain) or
  * `__ksymtab_gpl`, the namespace through the entry's third PREL32 field into
- * `__ksymtab_strings`, and the CRC from `__crc_<sym>` in `__kcrctab*`.
+ * `__ksymtab_strings`, and the CRC from `__crc_<sym>` in `__kcrctab*`. The symbols are
+ * vmlinux's .symtab, or those its System.map gives a stripped vmlinux (where a kernel's
+ * scripts/mksysmap has left the `__crc_` ones out: no CRCs then).
  */
-export function readVmlinuxExports(elf: ElfFile): Map<string, ExportedSymbol> {
+export function readVmlinuxExports(elf: ElfFile, symbols: readonly ElfSymbol[] = elf.symbols()): Map<string, ExportedSymbol> {
   const out = new Map<string, ExportedSymbol>();
   const ksymtab = elf.section('__ksymtab');
   const ksymtabGpl = elf.section('__ksymtab_gpl');
@@ -18,7 +20,7 @@ export function readVmlinuxExports(elf: ElfFile): Map<string, ExportedSymbol> {
 
   const crcs = new Map<string, number>();
   const markers: { name: string; section: ElfSection; value: bigint }[] = [];
-  for (const sym of elf.symbols()) {
+  for (const sym of symbols) {
     if (sym.name.startsWith('__crc_')) {
       const sec = crcSections.find((s) => s.index === sym.shndx);
       if (sec) {

@@ -2,13 +2,19 @@ import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { bundledCatalogueDirectory } from '../../src/catalogue/catalogue.js';
+import { PRIMITIVE_ROW, bundledCatalogueDirectory } from '../../src/catalogue/catalogue.js';
 import { DETECTORS, readCatalogue } from '../../src/checks/primitives/index.js';
 import { InputError } from '../../src/errors.js';
 import { ROOT } from '../support/paths.js';
 
-/** The rows of ../shared/PRIMITIVES.md: 25 x86 and 6 arm64 primitives. */
-const ROWS = [...Array.from({ length: 25 }, (_, i) => `x86-${i + 1}`), ...Array.from({ length: 6 }, (_, i) => `arm64-A${i + 1}`)];
+const SIGNATURES_DOC = readFileSync(join(ROOT, 'docs', 'signatures.md'), 'utf8');
+/** The first column of the table under a heading of docs/signatures.md. */
+function docRows(heading: string): string[] {
+  const section = SIGNATURES_DOC.split(/^## /m).find((s) => s.startsWith(`${heading}\n`)) ?? '';
+  return [...section.matchAll(/^\| (x86-\d+|arm64-A\d+) \|/gm)].map((m) => m[1]!);
+}
+/** The build-primitive rows, as docs/signatures.md lists them: 25 x86 and 6 arm64 primitives. */
+const ROWS = docRows('Rows');
 
 const catalogue = readCatalogue(bundledCatalogueDirectory());
 const temps: string[] = [];
@@ -53,10 +59,15 @@ describe('the bundled catalogue', () => {
     expect(catalogue.digest).toMatch(/^[0-9a-f]{64}$/);
   });
 
-  it('covers every row of PRIMITIVES.md with an entry, or lists it as a known gap in docs/signatures.md', () => {
+  it('validates row ids against exactly the rows docs/signatures.md lists', () => {
+    expect(ROWS).toEqual([...Array.from({ length: 25 }, (_, i) => `x86-${i + 1}`), ...Array.from({ length: 6 }, (_, i) => `arm64-A${i + 1}`)]);
+    for (const row of ROWS) expect(PRIMITIVE_ROW.test(row), row).toBe(true);
+    for (const id of ['x86-0', 'x86-26', 'x86-100', 'arm64-A0', 'arm64-A7', 'arm64-1', 'x86-A1']) expect(PRIMITIVE_ROW.test(id), id).toBe(false);
+  });
+
+  it('covers every row with an entry, or lists it as a known gap in docs/signatures.md', () => {
     const covered = new Set(catalogue.entries.flatMap((e) => e.primitives));
-    const docs = readFileSync(join(ROOT, 'docs', 'signatures.md'), 'utf8');
-    const gaps = new Set([...docs.matchAll(/^\| (x86-\d+|arm64-A\d) \|/gm)].map((m) => m[1]!));
+    const gaps = new Set(docRows('Known gaps'));
     for (const row of ROWS) expect(covered.has(row) || gaps.has(row), row).toBe(true);
     // A gap that an entry covers is stale documentation.
     for (const gap of gaps) expect(covered.has(gap), `${gap} is listed as a gap but covered`).toBe(false);
@@ -64,8 +75,7 @@ describe('the bundled catalogue', () => {
   });
 
   it('is listed in docs/signatures.md, entry by entry', () => {
-    const docs = readFileSync(join(ROOT, 'docs', 'signatures.md'), 'utf8');
-    for (const e of catalogue.entries) expect(docs, e.id).toContain(e.id);
+    for (const e of catalogue.entries) expect(SIGNATURES_DOC, e.id).toContain(e.id);
   });
 
   it('changes its digest when an entry changes', () => {
@@ -84,7 +94,7 @@ describe('a catalogue that does not validate is refused, naming the file and the
     ['an unknown detector', (e: Record<string, unknown>) => (e.detector = 'telepathy'), /detector: no detector named "telepathy"/],
     ['parameters its detector does not take', (e: Record<string, unknown>) => (e.parameters = { config: 'X86_KERNEL_IBT' }), /parameters\.config: expected an array, got string "X86_KERNEL_IBT"/],
     ['a severity that does not exist', (e: Record<string, unknown>) => (e.severity = 'fatal'), /severity: expected one of link, runtime, warning, review, info, got string "fatal"/],
-    ['a row PRIMITIVES.md does not have', (e: Record<string, unknown>) => (e.primitives = ['x86-99']), /primitives\[0\]: "x86-99" does not match/],
+    ['a row docs/signatures.md does not list', (e: Record<string, unknown>) => (e.primitives = ['x86-99']), /primitives\[0\]: "x86-99" does not match/],
     ['a version that is not one', (e: Record<string, unknown>) => (e.changes = [{ version: 'recent', summary: 's' }]), /changes\[0\]\.version: "recent" does not match/],
   ])('%s', (_, change, expected) => {
     const dir = copy();

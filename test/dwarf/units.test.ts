@@ -33,7 +33,7 @@ describe('relocation of debug sections in relocatable objects', () => {
     expect(names[0]![0]![0]).toBe('sample.c');
   });
 
-  it('would read wrong names without the relocations (the trap BRIEF describes)', () => {
+  it('would read wrong names without the relocations (.debug_info of a .o holds its string offsets as relocations)', () => {
     const elf = ElfFile.open(FROZEN_DRIVER);
     const raw = elf.sectionData(elf.section('.debug_info')!);
     const relocated = new DwarfFile(elf).sectionBytes('.debug_info')!;

@@ -8,7 +8,7 @@ import { ElfFile, FileSource } from '../../src/elf/index.js';
 import { NEW_KERNEL } from '../support/paths.js';
 import { readelfSections, readelfSymbols } from '../support/readelf.js';
 
-// Each known defect of elfy 1.0.0 (see ../../shared/BRIEF.md), shown on real bytes next to
+// Each known defect of elfy 1.0.0 (listed in src/elf/table.ts), shown on real bytes next to
 // what relinkable's own reader returns. If elfy is ever fixed, these tests say so.
 
 interface ElfySectionView {

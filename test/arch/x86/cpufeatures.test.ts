@@ -25,7 +25,7 @@ describe('cpufeatures.h of the three Debian kernels, with gcc as the oracle', ()
     expect(gccMacroValues(header(version), /^X86_BUG_ESPFIX$/, [...GUARDS, 'CONFIG_X86_32']).get('X86_BUG_ESPFIX')).toBe(f.number('X86_BUG_ESPFIX'));
   });
 
-  it('CLEAR_CPU_BUF and LFENCE_RDTSC per version, as PRIMITIVES.md states', () => {
+  it('CLEAR_CPU_BUF and LFENCE_RDTSC per version: CLEAR_CPU_BUF moved from 11*32+18 to 3*32+18 in 6.12, where LFENCE_RDTSC was', () => {
     const at = (v: (typeof VERSIONS)[number], name: string) => wordBit(readCpufeatures(header(v)).number(name)!);
     expect(at('6.1.170', 'CLEAR_CPU_BUF')).toBe('11*32+18');
     expect(at('6.1.192', 'CLEAR_CPU_BUF')).toBe('11*32+18');

@@ -14,7 +14,7 @@ const sizesOf = (path: string) => {
   }
 };
 
-describe('entry sizes from relocations: Debian kvm-amd.ko (PRIMITIVES.md)', () => {
+describe('entry sizes from relocations: Debian kvm-amd.ko, 6.1.170 and 6.12.117', () => {
   it.each([
     ['6.1.170', 12],
     ['6.12.117', 14],

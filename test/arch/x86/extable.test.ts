@@ -28,7 +28,7 @@ describe('extable_fixup_types.h, with gcc as the oracle', () => {
     expect(ours).toEqual(gcc);
   });
 
-  it('6.12 dropped EX_TYPE_COPY (4) and added EX_TYPE_ERETU (21), as PRIMITIVES.md says', () => {
+  it('6.12 dropped EX_TYPE_COPY (4) and added EX_TYPE_ERETU (21)', () => {
     const old = typesOf('6.1.170');
     const next = typesOf('6.12.117');
     expect(old.types.get(4)).toEqual(['EX_TYPE_COPY']);
