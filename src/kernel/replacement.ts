@@ -1,4 +1,5 @@
 import { basename, join } from 'node:path';
+import { topLevelEntries } from '../dwarf/top-level.js';
 import { DW_AT, DW_TAG, type CompileUnitSummary, type DwarfFile, type UnitHeader } from '../dwarf/index.js';
 import { DW_OP_addr } from '../dwarf/constants.js';
 import { SHN_UNDEF } from '../elf/constants.js';
@@ -176,15 +177,10 @@ function findReplacedCompileUnit(frozen: FrozenObject, kernel: NewKernel, explic
 /** External functions and variables a compile unit defines, from its DWARF and its code ranges. */
 export function compileUnitDefinitions(dwarf: DwarfFile, header: UnitHeader, kernel: NewKernel): Map<string, SymbolKind> {
   const out = new Map<string, SymbolKind>();
-  const unit = dwarf.unit(header);
-  for (const die of unit.children(unit.root())) {
-    const tag = die.abbrev.tag;
-    if (tag !== DW_TAG.subprogram && tag !== DW_TAG.variable) continue;
-    if (!unit.flag(die, DW_AT.external) || unit.flag(die, DW_AT.declaration)) continue;
-    const defined = tag === DW_TAG.subprogram ? unit.has(die, DW_AT.low_pc) || unit.has(die, DW_AT.ranges) : unit.has(die, DW_AT.location);
-    if (!defined) continue;
-    const name = unit.string(die, DW_AT.linkage_name) ?? unit.name(die);
-    if (name) out.set(name, tag === DW_TAG.subprogram ? 'function' : 'data');
+  for (const entry of topLevelEntries(dwarf.unit(header))) {
+    if (!entry.external || entry.declaration || !entry.placed) continue;
+    const name = entry.symbolName;
+    if (name) out.set(name, entry.kind === 'function' ? 'function' : 'data');
   }
   // Global symbols inside the unit's code ranges (assembler aliases, functions DWARF describes by specification).
   const ranges = dwarf.addressRanges()?.rangesOf(header.offset) ?? [];
@@ -261,12 +257,9 @@ export function referencesFromDeclarations(dwarf: DwarfFile, replaced: UnitHeade
   const out = new Map<string, Referrer[]>();
   for (const cu of dwarf.compileUnits()) {
     if (cu.header.offset === replaced.offset) continue;
-    const unit = dwarf.unit(cu.header);
-    for (const die of unit.children(unit.root())) {
-      const tag = die.abbrev.tag;
-      if (tag !== DW_TAG.subprogram && tag !== DW_TAG.variable) continue;
-      if (!unit.has(die, DW_AT.declaration)) continue;
-      const name = unit.name(die);
+    for (const entry of topLevelEntries(dwarf.unit(cu.header))) {
+      if (!entry.hasDeclaration) continue;
+      const name = entry.name;
       if (name && names.has(name)) addReferrer(out, name, { unit: cu.name ?? `unit@${cu.header.offset}`, function: undefined });
     }
     dwarf.forgetUnits();

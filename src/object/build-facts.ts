@@ -2,12 +2,15 @@ import { EM_386, EM_AARCH64, EM_X86_64, SHF_ALLOC, SHF_EXECINSTR, SHF_WRITE, SHN
 import { relocationTypeName, type ElfFile, type ElfSection, type ElfSymbol } from '../elf/index.js';
 import { decodeAlternatives, decodeExtable, readOrcHeader } from '../arch/x86/index.js';
 import { InputError, hex } from '../errors.js';
-import { DW_AT, DW_TAG, type DwarfFile } from '../dwarf/index.js';
+import type { DwarfFile } from '../dwarf/index.js';
+import { topLevelEntries } from '../dwarf/top-level.js';
 import type { FrozenInterface } from '../graph/interface.js';
 import type { TypeRef } from '../graph/type-graph.js';
 import { architectureOf } from '../facts/architecture.js';
 import type { AlternativeFeatureUse, BtfIdFact, BtfSetFact, BuildFacts, CompilerFacts, EntryPad, ExtableFacts, FunctionFacts, IndirectTarget, SectionFacts } from '../facts/build-facts.js';
 import { SymbolMap } from '../elf/symbol-map.js';
+import { entryPad, kcfiTypeHash, paddingBefore } from '../arch/instructions.js';
+import { countFixedCanaryReads, isBranchField } from '../arch/x86/instructions.js';
 import { relocationKind } from '../elf/relocation-types.js';
 import { memberAt } from '../graph/members.js';
 
@@ -78,70 +81,6 @@ interface CodeReader {
   bytes(section: number): Buffer | undefined;
 }
 
-/** x86: whether the 4-byte field at `offset` is the displacement of a call, jmp or jcc rel32. */
-function isBranchField(code: Buffer | undefined, offset: number): boolean {
-  if (!code || offset < 1) return false;
-  const op = code[offset - 1]!;
-  if (op === 0xe8 || op === 0xe9) return true;
-  return offset >= 2 && code[offset - 2] === 0x0f && (op & 0xf0) === 0x80;
-}
-
-function classifyEntry(arch: BuildFacts['architecture'], code: Buffer, offset: number, le: boolean): EntryPad {
-  if (arch === 'x86_64' || arch === 'i386') {
-    if (offset + 4 > code.length) return 'none';
-    if (code[offset] === 0xf3 && code[offset + 1] === 0x0f && code[offset + 2] === 0x1e) {
-      if (code[offset + 3] === 0xfa) return 'endbr64';
-      if (code[offset + 3] === 0xfb) return 'endbr32';
-    }
-    return 'none';
-  }
-  if (arch === 'aarch64') {
-    if (offset + 4 > code.length) return 'none';
-    const insn = le ? code.readUInt32LE(offset) : code.readUInt32BE(offset);
-    switch (insn) {
-      case 0xd503245f:
-        return 'bti-c';
-      case 0xd503249f:
-        return 'bti-j';
-      case 0xd50324df:
-        return 'bti-jc';
-      case 0xd503233f:
-        return 'paciasp';
-      case 0xd503237f:
-        return 'pacibsp';
-    }
-  }
-  return 'none';
-}
-
-function paddingBefore(arch: BuildFacts['architecture'], code: Buffer, offset: number, le: boolean): number {
-  let n = 0;
-  if (arch === 'x86_64' || arch === 'i386') {
-    while (n < 64 && offset - n - 1 >= 0 && code[offset - n - 1] === 0x90) n++;
-    return n;
-  }
-  if (arch === 'aarch64') {
-    while (n < 64 && offset - n - 4 >= 0 && (le ? code.readUInt32LE(offset - n - 4) : code.readUInt32BE(offset - n - 4)) === 0xd503201f) n += 4;
-  }
-  return n;
-}
-
-/** x86-64 `op %gs:0x28, reg` with a 32-bit absolute displacement and no relocation: the fixed canary slot. */
-function countFixedCanaryReads(code: Buffer, relocated: ReadonlySet<number>): number {
-  let n = 0;
-  for (let i = code.indexOf(0x65); i >= 0 && i + 9 <= code.length; i = code.indexOf(0x65, i + 1)) {
-    const rex = code[i + 1]!;
-    if ((rex & 0xf0) !== 0x40) continue;
-    const op = code[i + 2]!;
-    if (op !== 0x8b && op !== 0x2b && op !== 0x33 && op !== 0x3b && op !== 0x39) continue;
-    const modrm = code[i + 3]!;
-    if ((modrm & 0xc7) !== 0x04 || code[i + 4] !== 0x25) continue;
-    if (code.readInt32LE(i + 5) !== 0x28 || relocated.has(i + 5)) continue;
-    n++;
-  }
-  return n;
-}
-
 function readBtfIds(elf: ElfFile, symbols: readonly ElfSymbol[]): { ids: BtfIdFact[]; sets: BtfSetFact[] } {
   const section = elf.section('.BTF_ids');
   const ids: BtfIdFact[] = [];
@@ -177,10 +116,9 @@ function readNoreturnCalls(dwarf: DwarfFile | undefined, imports: ReadonlySet<st
   if (!dwarf) return [];
   const out = new Set<string>();
   for (const cu of dwarf.compileUnits()) {
-    const unit = dwarf.unit(cu.header);
-    for (const die of unit.children(unit.root())) {
-      if (die.abbrev.tag !== DW_TAG.subprogram || !unit.flag(die, DW_AT.noreturn)) continue;
-      const name = unit.string(die, DW_AT.linkage_name) ?? unit.name(die);
+    for (const entry of topLevelEntries(dwarf.unit(cu.header))) {
+      if (entry.kind !== 'function' || !entry.noreturn) continue;
+      const name = entry.symbolName;
       if (name && imports.has(name)) out.add(name);
     }
   }
@@ -288,28 +226,16 @@ export function readBuildFacts(elf: ElfFile, dwarf: DwarfFile | undefined, own: 
     for (const f of list) {
       if (f.binding === 'other' || f.name.startsWith('__pfx_') || f.name.startsWith('__cfi_')) continue;
       const offset = Number(f.value);
-      let cfiHash: string | undefined;
       const found = cfiSymbols.get(`__cfi_${f.name}`);
       const cfi = found && found.shndx === shndx ? found : undefined;
-      if (cfi && (arch === 'x86_64' || arch === 'i386')) {
-        // mov $hash, %eax after the preamble's padding: b8 imm32 ending right at the function.
-        const at = offset - 5;
-        if (at >= 0 && bytes[at] === 0xb8) cfiHash = hex(bytes.readUInt32LE(at + 1) >>> 0);
-        else {
-          const first = Number(cfi.value);
-          if (bytes[first] === 0xb8 && first + 5 <= bytes.length) cfiHash = hex(bytes.readUInt32LE(first + 1) >>> 0);
-        }
-      } else if (cfi && arch === 'aarch64') {
-        const at = offset - 4;
-        if (at >= 0) cfiHash = hex(le ? bytes.readUInt32LE(at) : bytes.readUInt32BE(at));
-      }
+      const cfiHash = cfi ? kcfiTypeHash(arch, bytes, offset, Number(cfi.value), le) : undefined;
       functions.push({
         name: f.name,
         binding: f.binding as FunctionFacts['binding'],
         section,
         offset,
         size: f.size,
-        entry: classifyEntry(arch, bytes, offset, le),
+        entry: entryPad(arch, bytes, offset, le),
         paddingBefore: paddingBefore(arch, bytes, offset, le),
         prefixSymbol: names.has(`__pfx_${f.name}`),
         cfiHash,

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import { InputError } from '../errors.js';
-import { DwarfFile, DW_AT, DW_TAG } from '../dwarf/index.js';
+import { DwarfFile } from '../dwarf/index.js';
+import { topLevelEntries } from '../dwarf/top-level.js';
 import { ElfFile, isUndefinedReference, relocationTypeName, type ElfSymbol } from '../elf/index.js';
 import { ET_REL, SHN_COMMON, SHN_UNDEF } from '../elf/constants.js';
 import { readModuleInfo } from './module-info.js';
@@ -81,13 +82,10 @@ export function readFrozenObject(path: string): FrozenObject {
     for (const cu of dwarf.compileUnits()) {
       if (cu.name) compileUnits.push(cu.name);
       producer ??= cu.producer;
-      const unit = dwarf.unit(cu.header);
-      for (const die of unit.children(unit.root())) {
-        const tag = die.abbrev.tag;
-        if (tag !== DW_TAG.subprogram && tag !== DW_TAG.variable) continue;
-        if (!unit.flag(die, DW_AT.declaration) || !unit.flag(die, DW_AT.external)) continue;
-        const name = unit.string(die, DW_AT.linkage_name) ?? unit.name(die);
-        if (name) declared.set(name, tag === DW_TAG.subprogram ? 'function' : 'data');
+      for (const entry of topLevelEntries(dwarf.unit(cu.header))) {
+        if (!entry.declaration || !entry.external) continue;
+        const name = entry.symbolName;
+        if (name) declared.set(name, entry.kind === 'function' ? 'function' : 'data');
       }
     }
   }

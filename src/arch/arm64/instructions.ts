@@ -1,0 +1,50 @@
+import { hex } from '../../errors.js';
+
+/**
+ * The few AArch64 instruction words the build facts look for: BTI landing pads and
+ * pointer-authentication entries, NOP padding before a function (patchable function
+ * entries), and the kCFI type hash word before a function.
+ */
+
+const BTI_C = 0xd503245f;
+const BTI_J = 0xd503249f;
+const BTI_JC = 0xd50324df;
+const PACIASP = 0xd503233f;
+const PACIBSP = 0xd503237f;
+const NOP = 0xd503201f;
+
+function word(code: Buffer, offset: number, le: boolean): number {
+  return le ? code.readUInt32LE(offset) : code.readUInt32BE(offset);
+}
+
+/** The landing pad at a function's entry: BTI c/j/jc, or PACIASP/PACIBSP (which are BTI c landing pads too). */
+export function arm64EntryPad(code: Buffer, offset: number, le: boolean): 'bti-c' | 'bti-j' | 'bti-jc' | 'paciasp' | 'pacibsp' | 'none' {
+  if (offset + 4 > code.length) return 'none';
+  switch (word(code, offset, le)) {
+    case BTI_C:
+      return 'bti-c';
+    case BTI_J:
+      return 'bti-j';
+    case BTI_JC:
+      return 'bti-jc';
+    case PACIASP:
+      return 'paciasp';
+    case PACIBSP:
+      return 'pacibsp';
+    default:
+      return 'none';
+  }
+}
+
+/** Bytes of NOP words immediately before `offset`, up to 64. */
+export function arm64PaddingBefore(code: Buffer, offset: number, le: boolean): number {
+  let n = 0;
+  while (n < 64 && offset - n - 4 >= 0 && word(code, offset - n - 4, le) === NOP) n += 4;
+  return n;
+}
+
+/** kCFI: the type hash is the word right before the function. */
+export function arm64KcfiTypeHash(code: Buffer, functionOffset: number, le: boolean): string | undefined {
+  const at = functionOffset - 4;
+  return at >= 0 ? hex(word(code, at, le)) : undefined;
+}
