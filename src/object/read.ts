@@ -1,23 +1,26 @@
 import { createHash } from 'node:crypto';
-import { basename } from 'node:path';
 import { InputError } from '../errors.js';
 import { DwarfFile } from '../dwarf/index.js';
-import { topLevelEntries } from '../dwarf/top-level.js';
-import { ElfFile, isUndefinedReference, relocationTypeName, type ElfSymbol } from '../elf/index.js';
-import { ET_REL, SHN_COMMON, SHN_UNDEF } from '../elf/constants.js';
-import { readModuleInfo } from './module-info.js';
-import type { FrozenDefinition, FrozenExport, FrozenImport, FrozenObject, ReferenceSite } from '../facts/frozen-object.js';
-import type { FrozenInterface } from '../graph/interface.js';
 import { ObjectDwarfInterface } from '../dwarf/interface.js';
-import { kindOfSymbolType, type SymbolKind } from '../facts/symbols.js';
-import { SymbolMap } from '../elf/symbol-map.js';
-import { relocationKind } from '../elf/relocation-types.js';
+import { ElfFile } from '../elf/index.js';
+import { ET_REL } from '../elf/constants.js';
+import type { BuildFacts } from '../facts/build-facts.js';
+import type { FrozenImport, FrozenObject } from '../facts/frozen-object.js';
+import type { SymbolKind } from '../facts/symbols.js';
 import { readBuildFacts } from './build-facts.js';
-import { type BuildFacts } from '../facts/build-facts.js';
+import { readCompileUnits } from './compile-units.js';
+import { readExports } from './exports.js';
+import { readModuleInfo } from './module-info.js';
+import { readReferences, type References } from './references.js';
+import { readDefinitions } from './symbols.js';
 
-const MAX_SITES = 8;
-
-
+/**
+ * A frozen relocatable object (.o, .ko) as the model sees it, read fact by fact: its
+ * definitions and undefined symbols (symbols.ts), where it references each (references.ts),
+ * its compile units and the externals its DWARF declares (compile-units.ts), its exports
+ * (exports.ts), its module metadata (module-info.ts) and — on first use — its build facts
+ * (build-facts.ts).
+ */
 export function readFrozenObject(path: string): FrozenObject {
   const elf = ElfFile.open(path);
   if (elf.header.type !== ET_REL) {
@@ -28,98 +31,14 @@ export function readFrozenObject(path: string): FrozenObject {
 
   const bytes = elf.source.read(0, elf.source.size, 'whole file for its digest');
   const sha256 = createHash('sha256').update(bytes).digest('hex');
-  const symbols = elf.symbols();
-  const sectionName = (shndx: number) => elf.sections[shndx]?.name ?? `[${shndx}]`;
-
-  const definitions = new Map<string, FrozenDefinition>();
-  const undefinedSymbols: ElfSymbol[] = [];
-  for (const sym of symbols) {
-    if (sym.binding !== 'global' && sym.binding !== 'weak') continue;
-    if (sym.name === '') continue;
-    if (sym.shndx === SHN_UNDEF) {
-      if (isUndefinedReference(sym)) undefinedSymbols.push(sym);
-      continue;
-    }
-    definitions.set(sym.name, {
-      name: sym.name,
-      kind: sym.shndx === SHN_COMMON ? 'data' : kindOfSymbolType(sym.type),
-      binding: sym.binding,
-      section: sym.shndx === SHN_COMMON ? 'COMMON' : sectionName(sym.shndx),
-      size: sym.size,
-    });
-  }
-
-  // Reference sites and the relocation types used per undefined symbol.
-  const wanted = new Map(undefinedSymbols.map((s) => [s.index, s.name]));
-  const sites = new Map<string, ReferenceSite[]>();
-  const usedAsCall = new Set<string>();
-  const usedOtherwise = new Set<string>();
-  const functions = SymbolMap.functions(elf);
-  for (const relSection of elf.relocationSections()) {
-    const target = elf.sections[relSection.info];
-    if (!target || target.name.startsWith('.debug') || target.name.startsWith('.zdebug')) continue;
-    const table = elf.relocations(relSection);
-    for (let i = 0; i < table.count; i++) {
-      const name = wanted.get(table.symbolIndexAt(i));
-      if (name === undefined) continue;
-      const typeName = relocationTypeName(elf.header.machine, table.typeAt(i));
-      // A symbol only ever called or jumped to is a function (PC32 in i386 calls is ambiguous, so only unambiguous branches count).
-      (relocationKind(typeName) === 'branch' ? usedAsCall : usedOtherwise).add(name);
-      let list = sites.get(name);
-      if (!list) sites.set(name, (list = []));
-      if (list.length < MAX_SITES) {
-        const offset = table.offsetAt(i);
-        list.push({ section: target.name, offset, function: functions.containing(target.index, offset)?.name, relocation: typeName });
-      }
-    }
-  }
-
+  const { definitions, undefinedSymbols } = readDefinitions(elf);
+  const references = readReferences(elf, undefinedSymbols);
   const dwarf = DwarfFile.present(elf) ? new DwarfFile(elf) : undefined;
-  const declared = new Map<string, SymbolKind>();
-  const compileUnits: string[] = [];
-  let producer: string | undefined;
-  if (dwarf) {
-    for (const cu of dwarf.compileUnits()) {
-      if (cu.name) compileUnits.push(cu.name);
-      producer ??= cu.producer;
-      for (const entry of topLevelEntries(dwarf.unit(cu.header))) {
-        if (!entry.declaration || !entry.external) continue;
-        const name = entry.symbolName;
-        if (name) declared.set(name, entry.kind === 'function' ? 'function' : 'data');
-      }
-    }
-  }
-
+  const units = readCompileUnits(dwarf);
   const imports = new Map<string, FrozenImport>();
   for (const sym of undefinedSymbols) {
-    const fromDwarf = declared.get(sym.name);
-    let kind: SymbolKind = 'unknown';
-    let kindSource: FrozenImport['kindSource'] = 'none';
-    if (fromDwarf) {
-      kind = fromDwarf;
-      kindSource = 'dwarf';
-    } else if (usedAsCall.has(sym.name) && !usedOtherwise.has(sym.name)) {
-      kind = 'function';
-      kindSource = 'relocation';
-    }
-    imports.set(sym.name, { name: sym.name, kind, kindSource, weak: sym.binding === 'weak', sites: sites.get(sym.name) ?? [] });
-  }
-
-  const exports = new Map<string, FrozenExport>();
-  for (const sym of symbols) {
-    // Up to v6.4 each export is a __ksymtab_<sym> symbol in ___ksymtab+<sym> / ___ksymtab_gpl+<sym>
-    // (a .ko merges them into __ksymtab / __ksymtab_gpl); from v6.5 modpost builds the table
-    // from __export_symbol_<sym> markers in .export_symbol.
-    if (sym.name.startsWith('__ksymtab_') && sym.shndx !== SHN_UNDEF) {
-      const name = sym.name.slice('__ksymtab_'.length);
-      const sec = sectionName(sym.shndx);
-      if (sec.startsWith('___ksymtab') || sec.startsWith('__ksymtab')) {
-        exports.set(name, { name, gplOnly: sec.includes('_gpl') });
-      }
-    } else if (sym.name.startsWith('__export_symbol_') && sym.shndx !== SHN_UNDEF) {
-      const name = sym.name.slice('__export_symbol_'.length);
-      exports.set(name, { name, gplOnly: exportMarkerIsGpl(elf, sym) });
-    }
+    const { kind, kindSource } = importKind(sym.name, units.declared, references);
+    imports.set(sym.name, { name: sym.name, kind, kindSource, weak: sym.binding === 'weak', sites: references.sites.get(sym.name) ?? [] });
   }
 
   const moduleInfo = readModuleInfo(elf);
@@ -138,10 +57,10 @@ export function readFrozenObject(path: string): FrozenObject {
     moduleInfo,
     definitions,
     imports,
-    exports,
-    compileUnits,
+    exports: readExports(elf),
+    compileUnits: units.names,
     compiledAgainst,
-    producer,
+    producer: units.producer,
     // Read the first time a build-primitive detector (or extract) asks.
     get build(): BuildFacts {
       build ??= readBuildFacts(elf, dwarf, compiledAgainst);
@@ -150,16 +69,10 @@ export function readFrozenObject(path: string): FrozenObject {
   };
 }
 
-/** v6.5+ export markers hold the license string ("GPL" or "") the export was declared with. */
-function exportMarkerIsGpl(elf: ElfFile, sym: ElfSymbol): boolean {
-  const section = elf.sections[sym.shndx];
-  if (!section) return false;
-  const data = elf.sectionData(section);
-  const start = Number(sym.value);
-  const end = data.indexOf(0, start);
-  return start < data.length && data.toString('latin1', start, end < 0 ? data.length : end).startsWith('GPL');
-}
-
-export function displayName(obj: FrozenObject): string {
-  return basename(obj.path);
+/** Whether an import is a function or data: its DWARF declaration says, else calls-only relocations say function. */
+function importKind(name: string, declared: ReadonlyMap<string, SymbolKind>, references: References): Pick<FrozenImport, 'kind' | 'kindSource'> {
+  const fromDwarf = declared.get(name);
+  if (fromDwarf) return { kind: fromDwarf, kindSource: 'dwarf' };
+  if (references.usedAsCall.has(name) && !references.usedOtherwise.has(name)) return { kind: 'function', kindSource: 'relocation' };
+  return { kind: 'unknown', kindSource: 'none' };
 }
