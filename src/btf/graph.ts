@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import { InputError } from '../errors.js';
-import type { FunctionDecl, Member, Parameter, TypeGraph, TypeNode, TypeRef, TypeSource, VariableDecl } from '../graph/type-graph.js';
+import { typeRef, type FunctionDecl, type Member, type Parameter, type TypeGraph, type TypeNode, type TypeRef, type TypeSource, type VariableDecl } from '../graph/type-graph.js';
 import type { Btf } from './btf.js';
 import { BTF_KIND, kindName } from './constants.js';
 import { at } from './header.js';
@@ -25,7 +25,7 @@ const MAX_TAG_HOPS = 64;
 export class BtfTypeGraph implements TypeGraph {
   readonly source: TypeSource;
   readonly pointerSize: number;
-  private readonly nodes = new Map<TypeRef, TypeNode>();
+  private readonly nodes = new Map<number, TypeNode>();
 
   constructor(
     readonly btf: Btf,
@@ -35,12 +35,13 @@ export class BtfTypeGraph implements TypeGraph {
     this.pointerSize = options.pointerSize ?? 8;
   }
 
-  locate(ref: TypeRef): string {
+  locate(ref: TypeRef | number): string {
     if (ref === 0) return 'BTF id 0 (void)';
     return `BTF id ${ref} (${basename(this.btf.owner(ref).file)})`;
   }
 
-  node(ref: TypeRef): TypeNode {
+  /** A node by its ref, or by its BTF type id (the same number: in a BTF graph a ref is the id). */
+  node(ref: TypeRef | number): TypeNode {
     if (ref === 0) return VOID;
     const cached = this.nodes.get(ref);
     if (cached) return cached;
@@ -49,7 +50,7 @@ export class BtfTypeGraph implements TypeGraph {
     return node;
   }
 
-  private decode(ref: TypeRef): TypeNode {
+  private decode(ref: number): TypeNode {
     let t = this.btf.type(ref);
     for (let hops = 0; t.kind === 'TYPE_TAG'; hops++) {
       if (hops >= MAX_TAG_HOPS) return { kind: 'unknown', reason: `${this.locate(ref)}: more than ${MAX_TAG_HOPS} TYPE_TAGs in a row` };
@@ -71,9 +72,9 @@ export class BtfTypeGraph implements TypeGraph {
       case 'FLOAT':
         return { kind: 'float', name: t.name, size: t.size };
       case 'PTR':
-        return { kind: 'pointer', target: t.type };
+        return { kind: 'pointer', target: typeRef(t.type) };
       case 'ARRAY':
-        return { kind: 'array', element: t.type, count: t.nelems };
+        return { kind: 'array', element: typeRef(t.type), count: t.nelems };
       case 'STRUCT':
       case 'UNION':
         return {
@@ -96,27 +97,27 @@ export class BtfTypeGraph implements TypeGraph {
           declaration: t.values.length === 0,
         };
       case 'TYPEDEF':
-        return { kind: 'typedef', name: t.name, target: t.type };
+        return { kind: 'typedef', name: t.name, target: typeRef(t.type) };
       case 'CONST':
-        return { kind: 'qualifier', qualifier: 'const', target: t.type };
+        return { kind: 'qualifier', qualifier: 'const', target: typeRef(t.type) };
       case 'VOLATILE':
-        return { kind: 'qualifier', qualifier: 'volatile', target: t.type };
+        return { kind: 'qualifier', qualifier: 'volatile', target: typeRef(t.type) };
       case 'RESTRICT':
-        return { kind: 'qualifier', qualifier: 'restrict', target: t.type };
+        return { kind: 'qualifier', qualifier: 'restrict', target: typeRef(t.type) };
       case 'FUNC_PROTO': {
-        const params: Parameter[] = t.params.map((p) => ({ name: p.name || undefined, type: p.type }));
+        const params: Parameter[] = t.params.map((p) => ({ name: p.name || undefined, type: typeRef(p.type) }));
         const last = t.params[t.params.length - 1];
         // "..." is a last parameter without a name or a type.
         const variadic = last !== undefined && last.type === 0 && last.nameOff === 0;
         if (variadic) params.pop();
-        return { kind: 'function', returns: t.returns, params, variadic, prototyped: true };
+        return { kind: 'function', returns: typeRef(t.returns), params, variadic, prototyped: true };
       }
       case 'FUNC':
       case 'VAR':
       case 'DATASEC':
       case 'DECL_TAG':
       case 'TYPE_TAG':
-        return { kind: 'unknown', reason: `${this.locate(t.id)} is a ${t.kind}${t.name ? ` '${t.name}'` : ''}, not the type of a value` };
+        return { kind: 'unknown', reason: `${this.locate(typeRef(t.id))} is a ${t.kind}${t.name ? ` '${t.name}'` : ''}, not the type of a value` };
     }
   }
 
@@ -126,14 +127,14 @@ export class BtfTypeGraph implements TypeGraph {
    * bits_offset adds to the member's offset and nr_bits is the width.
    */
   private member(kindFlag: boolean, name: string, type: number, bitOffset: number, bitfieldSize: number): Member {
-    if (kindFlag) return { name: name || undefined, type, bitOffset, bitSize: bitfieldSize === 0 ? undefined : bitfieldSize };
+    if (kindFlag) return { name: name || undefined, type: typeRef(type), bitOffset, bitSize: bitfieldSize === 0 ? undefined : bitfieldSize };
     if (type !== 0 && this.btf.kind(type) === BTF_KIND.INT) {
       const t = this.btf.type(type);
       if (t.kind === 'INT' && (t.bitOffset !== 0 || t.bits !== t.size * 8)) {
-        return { name: name || undefined, type, bitOffset: bitOffset + t.bitOffset, bitSize: t.bits };
+        return { name: name || undefined, type: typeRef(type), bitOffset: bitOffset + t.bitOffset, bitSize: t.bits };
       }
     }
-    return { name: name || undefined, type, bitOffset, bitSize: undefined };
+    return { name: name || undefined, type: typeRef(type), bitOffset, bitSize: undefined };
   }
 
   /** Ids of `kind` named `name`: this blob's own types first, then the base's (a module's own definition wins). */
@@ -153,7 +154,7 @@ export class BtfTypeGraph implements TypeGraph {
         const owner = this.btf.owner(id);
         throw new InputError(owner.file, `type [${id}] FUNC '${name}' at ${at(owner.section, f.offset + 8)}: type_id ${f.type} is a ${kindName(protoKind)}, not a FUNC_PROTO`);
       }
-      return { name, graph: this, type: f.type, location: this.locate(id) };
+      return { name, graph: this, type: typeRef(f.type), location: this.locate(typeRef(id)) };
     });
   }
 
@@ -171,7 +172,7 @@ export class BtfTypeGraph implements TypeGraph {
     if (id === undefined) return undefined;
     const v = this.btf.type(id);
     if (v.kind !== 'VAR') throw new Error(`BTF id ${id} indexed as VAR is a ${v.kind}`);
-    return { name, graph: this, type: v.type, location: this.locate(id) };
+    return { name, graph: this, type: typeRef(v.type), location: this.locate(typeRef(id)) };
   }
 
   /**
@@ -189,14 +190,14 @@ export class BtfTypeGraph implements TypeGraph {
             : kind === 'int'
               ? [BTF_KIND.INT]
               : [BTF_KIND.FLOAT];
-    const refs = kinds.flatMap((k) => this.named(name, k)).filter((id) => this.node(id).kind === kind);
+    const refs = kinds.flatMap((k) => this.named(name, k)).filter((id) => this.node(typeRef(id)).kind === kind);
     const isDeclaration = (id: number): boolean => {
-      const n = this.node(id);
+      const n = this.node(typeRef(id));
       return ((n.kind === 'struct' || n.kind === 'union') && n.size === undefined) || (n.kind === 'enum' && n.declaration);
     };
     const ownFirst = (a: number, b: number): number => Number(b >= this.btf.startId) - Number(a >= this.btf.startId) || a - b;
     const defs = refs.filter((id) => !isDeclaration(id)).sort(ownFirst);
     const decls = refs.filter(isDeclaration).sort(ownFirst);
-    return [...defs, ...decls];
+    return [...defs, ...decls].map(typeRef);
   }
 }

@@ -1,5 +1,5 @@
 import { InputError } from '../errors.js';
-import { sizeOf } from '../graph/type-graph.js';
+import { sizeOf, typeRef } from '../graph/type-graph.js';
 import { Btf } from './btf.js';
 import { BTF_KIND, BTF_TYPE_SIZE, extraSize, hasTypeField, kindName } from './constants.js';
 import { BtfTypeGraph } from './graph.js';
@@ -273,7 +273,7 @@ function memberBounds(
   note: (problem: SplitBaseProblem, id: number | undefined, detail: string) => void,
   describe: (id: number) => string,
 ): void {
-  const n = graph.node(id);
+  const n = graph.node(typeRef(id));
   if ((n.kind !== 'struct' && n.kind !== 'union') || n.size === undefined) return;
   for (const [i, m] of n.members.entries()) {
     let bits = m.bitSize;

@@ -42,11 +42,8 @@ function nameOf(graph: DwarfTypeGraph, unit: Unit, die: Die): string | undefined
   for (const at of [DW_AT.abstract_origin, DW_AT.specification]) {
     const ref = graph.typeAttr(unit, die, at);
     if (ref === VOID_REF) continue;
-    const origin = graph.dwarf.headerAt(ref, '.debug_info');
-    if (!origin) continue;
-    const originUnit = graph.dwarf.unit(origin);
-    const originDie = originUnit.dieAt(ref);
-    return originUnit.string(originDie, DW_AT.linkage_name) ?? originUnit.name(originDie);
+    const origin = graph.dieOf(ref);
+    return origin.unit.string(origin.die, DW_AT.linkage_name) ?? origin.unit.name(origin.die);
   }
   return undefined;
 }
@@ -55,10 +52,8 @@ function flagOrOrigin(graph: DwarfTypeGraph, unit: Unit, die: Die, at: number): 
   if (unit.flag(die, at)) return true;
   const ref = graph.typeAttr(unit, die, DW_AT.specification);
   if (ref === VOID_REF) return false;
-  const origin = graph.dwarf.headerAt(ref, '.debug_info');
-  if (!origin) return false;
-  const originUnit = graph.dwarf.unit(origin);
-  return originUnit.flag(originUnit.dieAt(ref), at);
+  const origin = graph.dieOf(ref);
+  return origin.unit.flag(origin.die, at);
 }
 
 function staticAddress(unit: Unit, die: Die, littleEndian: boolean): bigint | undefined {
@@ -109,8 +104,8 @@ export function unitContents(graph: DwarfTypeGraph, header: UnitHeader): UnitCon
         // A definition that completes a declaration carries the type on the declaration.
         const spec = graph.typeAttr(unit, die, DW_AT.specification);
         if (spec !== VOID_REF) {
-          const h = dwarf.headerAt(spec, '.debug_info');
-          if (h) type = graph.typeAttr(dwarf.unit(h), dwarf.unit(h).dieAt(spec));
+          const declaration = graph.dieOf(spec);
+          type = graph.typeAttr(declaration.unit, declaration.die);
         }
       }
       variables.push({

@@ -1,5 +1,5 @@
 import { InputError } from '../errors.js';
-import type { Enumerator, Member, Parameter, TypeGraph, TypeNode, TypeRef, TypeSource } from '../graph/type-graph.js';
+import { typeRef, type Enumerator, type Member, type Parameter, type TypeGraph, type TypeNode, type TypeRef, type TypeSource } from '../graph/type-graph.js';
 import { DW_AT, DW_ATE, DW_OP_constu, DW_OP_plus_uconst, DW_TAG } from './constants.js';
 import type { Die, Unit } from './die.js';
 import type { DwarfFile } from './file.js';
@@ -7,7 +7,7 @@ import type { UnitHeader } from './unit.js';
 
 /** Refs of DIEs in .debug_types are their offset plus this (DWARF 4 type units live apart). */
 const DEBUG_TYPES_BASE = 2 ** 44;
-export const VOID_REF: TypeRef = -1;
+export const VOID_REF: TypeRef = typeRef(-1);
 
 /**
  * The types of one file's DWARF as a TypeGraph. A ref is the DIE's section offset; nodes are
@@ -44,11 +44,11 @@ export class DwarfTypeGraph implements TypeGraph {
   }
 
   static refOf(header: UnitHeader, dieOffset: number): TypeRef {
-    return header.section === '.debug_types' ? DEBUG_TYPES_BASE + dieOffset : dieOffset;
+    return typeRef(header.section === '.debug_types' ? DEBUG_TYPES_BASE + dieOffset : dieOffset);
   }
 
-  /** The unit and DIE a ref names. */
-  private dieOf(ref: TypeRef): { unit: Unit; die: Die } {
+  /** The unit and DIE a ref names: the one way from a TypeRef back to DWARF (a ref is not a section offset). */
+  dieOf(ref: TypeRef): { unit: Unit; die: Die } {
     const section = ref >= DEBUG_TYPES_BASE ? '.debug_types' : '.debug_info';
     const offset = ref >= DEBUG_TYPES_BASE ? ref - DEBUG_TYPES_BASE : ref;
     const header = this.dwarf.headerAt(offset, section);
@@ -247,7 +247,7 @@ export class DwarfTypeGraph implements TypeGraph {
     // int a[2][3]: the first subrange is the outermost dimension.
     let inner = element;
     for (let i = counts.length - 1; i >= 1; i--) {
-      const ref = this.synthetic--;
+      const ref = typeRef(this.synthetic--);
       this.nodes.set(ref, { kind: 'array', element: inner, count: counts[i] });
       inner = ref;
     }

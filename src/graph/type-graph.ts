@@ -5,8 +5,21 @@
  * sizes, signedness, member offsets and bitfields, enumerator values, prototypes.
  */
 
-/** A type inside one graph: a DWARF DIE offset, a BTF type id. */
-export type TypeRef = number;
+declare const typeRefBrand: unique symbol;
+
+/**
+ * A type inside one graph, opaque outside the reader that made it: a BTF type id, a DIE's
+ * offset in .debug_info (biased past it for .debug_types), a snapshot's type number. Branded
+ * so that a bare number — a unit offset, a string offset, another graph's id — is never
+ * taken for one: only a reader mints TypeRefs (btf/type-graph.ts, dwarf/type-graph.ts,
+ * snapshot/read.ts), with typeRef().
+ */
+export type TypeRef = number & { readonly [typeRefBrand]: 'TypeRef' };
+
+/** Mints a TypeRef from a reader's own number for a type. Only readers call it. */
+export function typeRef(n: number): TypeRef {
+  return n as TypeRef;
+}
 
 export type IntEncoding = 'signed' | 'unsigned' | 'bool' | 'signed-char' | 'unsigned-char';
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { InputError } from '../errors.js';
 import type { FrozenImport, FrozenObject } from '../facts/frozen-object.js';
 import type { FrozenInterface, NamedKind, OwnedVariable } from '../graph/interface.js';
-import type { FunctionDecl, IntEncoding, TypeGraph, TypeNode, TypeRef, TypeSource, VariableDecl } from '../graph/type-graph.js';
+import { typeRef, type FunctionDecl, type IntEncoding, type TypeGraph, type TypeNode, type TypeRef, type TypeSource, type VariableDecl } from '../graph/type-graph.js';
 import { validate } from '../schema.js';
 import { SNAPSHOT_BUILD_FACTS_SCHEMA, SNAPSHOT_FORMAT, SNAPSHOT_FORMAT_VERSION, type Snapshot, type SnapshotType } from './format.js';
 
@@ -32,7 +32,7 @@ class SnapshotTypeGraph implements TypeGraph {
     if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || (id > 0 && !(String(id) in this.types))) {
       throw new InputError(this.file, `${where}: type id ${String(id)} is not in the snapshot's types`);
     }
-    return id;
+    return typeRef(id);
   }
 
   node(ref: TypeRef): TypeNode {
@@ -95,7 +95,7 @@ class SnapshotInterface implements FrozenInterface {
 
   private decl(list: { name: string; type: number }[], name: string): FunctionDecl | undefined {
     const d = list.find((x) => x.name === name);
-    return d ? { name, graph: this.graph, type: d.type, location: this.graph.locate(d.type) } : undefined;
+    return d ? { name, graph: this.graph, type: typeRef(d.type), location: this.graph.locate(typeRef(d.type)) } : undefined;
   }
 
   declaredFunction(name: string): FunctionDecl | undefined {
@@ -111,11 +111,12 @@ class SnapshotInterface implements FrozenInterface {
   }
 
   ownedStorage(): readonly OwnedVariable[] {
-    return this.data.ownedStorage.map((v) => ({ name: v.name, type: v.type, scope: v.scope ?? undefined }));
+    return this.data.ownedStorage.map((v) => ({ name: v.name, type: typeRef(v.type), scope: v.scope ?? undefined }));
   }
 
   typeNamed(kind: NamedKind, name: string): TypeRef | undefined {
-    return this.data.namedTypes.find((t) => t.kind === kind && t.name === name)?.type;
+    const found = this.data.namedTypes.find((t) => t.kind === kind && t.name === name);
+    return found ? typeRef(found.type) : undefined;
   }
 }
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Btf, BtfTypeGraph, btfGraph, readBtf } from '../../src/btf/index.js';
 import { ElfFile } from '../../src/elf/index.js';
-import { sizeOf, type TypeGraph, type TypeRef } from '../../src/graph/type-graph.js';
+import { sizeOf, typeRef, type TypeGraph, type TypeRef } from '../../src/graph/type-graph.js';
 import { debianVmlinux } from '../support/corpus.js';
 import { ELF_FIXTURES } from '../support/paths.js';
 import { BtfBuilder } from './builder.js';
@@ -214,9 +214,9 @@ describe('every kind, on synthetic BTF', () => {
   it('TYPE_TAG is skipped, qualifiers and arrays map through, pointer size comes from the options', () => {
     expect(graph.node(userPtr)).toEqual(graph.node(int));
     expect(graph.node(ptr)).toEqual({ kind: 'pointer', target: userPtr });
-    expect(spell(graph, cvr)).toBe('restrict volatile const int');
+    expect(spell(graph, typeRef(cvr))).toBe('restrict volatile const int');
     expect(graph.node(flex)).toEqual({ kind: 'array', element: int, count: 0 });
-    expect(sizeOf(graph, ptr)).toBe(4);
+    expect(sizeOf(graph, typeRef(ptr))).toBe(4);
   });
 
   it('FUNC_PROTO: named parameters, a trailing nameless void is "..."', () => {
@@ -281,7 +281,7 @@ describe('pointer size from the ELF class', () => {
       const elf = ElfFile.open(out);
       const g = btfGraph(elf, readBtf(elf)!);
       expect(g.pointerSize).toBe(size);
-      expect(sizeOf(g, 2)).toBe(size);
+      expect(sizeOf(g, typeRef(2))).toBe(size);
       elf.close();
     }
   });
