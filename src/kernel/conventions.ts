@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import { readCpufeatures, readExtableTypes, readOrcHeader, type CpuFeatures, type ExtableTypes } from '../arch/x86/index.js';
+import { readCpufeatures, readExtableTypes, readOrcHeader, type CpuFeatures } from '../arch/x86/index.js';
 import { ElfFile } from '../elf/index.js';
 import { InputError, UsageError } from '../errors.js';
 import { KernelSources } from './headers.js';
@@ -7,37 +7,14 @@ import type { NewKernel } from './kernel.js';
 import type { LinkerScript } from './linker-script.js';
 import { readBuildFacts } from '../object/build-facts.js';
 import { type BuildFacts } from '../facts/build-facts.js';
+import { mainProducer } from '../facts/compiler.js';
+import { parseKernelVersion, type KernelVersion } from '../facts/kernel-version.js';
+import type { ExtableTypes } from '../facts/x86-headers.js';
 import type { FrozenObject } from '../facts/frozen-object.js';
 import { resolved, type TypeGraph } from '../graph/type-graph.js';
 import type { Replacement } from '../facts/replacement.js';
 import { DW_AT, DW_TAG, DwarfFile } from '../dwarf/index.js';
 import { readModuleInfo } from '../object/module-info.js';
-
-/** A kernel version as far as a primitive cares: major.minor (and the stable patch level when known). */
-export interface KernelVersion {
-  readonly major: number;
-  readonly minor: number;
-  readonly patch: number | undefined;
-  readonly text: string;
-}
-
-export function parseKernelVersion(text: string | undefined): KernelVersion | undefined {
-  const m = text ? /^v?(\d+)\.(\d+)(?:\.(\d+))?/.exec(text) : null;
-  if (!m) return undefined;
-  return { major: Number(m[1]), minor: Number(m[2]), patch: m[3] === undefined ? undefined : Number(m[3]), text: text! };
-}
-
-/** a < b: -1, equal: 0, a > b: 1 (major.minor only: a stable series shares its conventions). */
-export function compareSeries(a: KernelVersion, b: KernelVersion): number {
-  return Math.sign(a.major - b.major || a.minor - b.minor);
-}
-
-/** "v6.3" as a catalogue writes it. */
-export function catalogueVersion(v: string): KernelVersion {
-  const parsed = parseKernelVersion(v);
-  if (!parsed) throw new Error(`not a kernel version: ${v}`);
-  return parsed;
-}
 
 /** Where a fact about the new kernel was read: a file, and what in it. */
 export interface Source {
@@ -278,18 +255,6 @@ export class KernelBuild {
       elf.close();
     }
   }
-}
-
-/** An assembler's producer ("GNU AS 2.40"): no compiler flags apply to what it assembled. */
-export function isAssembler(producer: string): boolean {
-  return /^GNU AS\b|^(LLVM|clang).*\bas\b/i.test(producer);
-}
-
-/** An object's main compiler producer: not the modpost .mod.c unit, not assembler units. */
-export function mainProducer(build: BuildFacts): string | undefined {
-  const compiled = build.compiler.producers.filter((p) => !isAssembler(p.producer));
-  const main = compiled.find((p) => p.units.length === 0 || !p.units.every((u) => u.endsWith('.mod.c')));
-  return (main ?? compiled[0])?.producer;
 }
 
 /** The kernel the frozen objects were compiled in (--built-with): only its headers are read. */

@@ -5,7 +5,7 @@ import { checkSplitBase } from '../../btf/split.js';
 import { InputError } from '../../errors.js';
 import type { Evidence, Finding } from '../../findings/index.js';
 import { int, list, object, str } from '../../schema.js';
-import { catalogueVersion } from '../../kernel/conventions.js';
+import { catalogueVersion, compareSeries } from '../../facts/kernel-version.js';
 import { defineDetector, frozenEvidence, primitiveFinding, someNames } from './detector.js';
 
 const KIND: Record<string, number> = { struct: BTF_KIND.STRUCT, union: BTF_KIND.UNION, typedef: BTF_KIND.TYPEDEF, func: BTF_KIND.FUNC };
@@ -69,7 +69,7 @@ export const btfIds = defineDetector({
     const since = catalogueVersion(p.kfuncFlagSince);
     const version = ctx.kernel.version();
     const registers = p.registration.filter((r) => ctx.frozen.imports.has(r));
-    if (version && (version.major > since.major || (version.major === since.major && version.minor >= since.minor)) && registers.length > 0) {
+    if (version && compareSeries(version, since) >= 0 && registers.length > 0) {
       for (const s of sets) {
         if (s.kind !== 'set8' || s.flags === undefined || (s.flags & p.kfuncFlag) !== 0) continue;
         out.push(

@@ -1,7 +1,7 @@
 import { object, str } from '../../schema.js';
-import { shortFeatureName, wordBit } from '../../arch/x86/index.js';
 import type { Finding } from '../../findings/index.js';
-import { compareSeries, parseKernelVersion } from '../../kernel/conventions.js';
+import { compareSeries, parseKernelVersion } from '../../facts/kernel-version.js';
+import { shortFeatureName, wordBit } from '../../facts/x86-headers.js';
 import { defineDetector, frozenEvidence, primitiveFinding, someNames } from './detector.js';
 
 /**

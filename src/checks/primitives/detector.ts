@@ -2,7 +2,8 @@ import type { CatalogueEntry } from '../../catalogue/catalogue.js';
 import type { Evidence, Finding, FindingId, Severity } from '../../findings/index.js';
 import type { BuildFacts } from '../../facts/build-facts.js';
 import type { FrozenObject } from '../../facts/frozen-object.js';
-import { isAssembler, mainProducer, type KernelBuild, type OriginKernel } from '../../kernel/conventions.js';
+import { isAssembler, mainProducer } from '../../facts/compiler.js';
+import type { KernelBuild, OriginKernel } from '../../kernel/conventions.js';
 import type { LinkModel } from '../../model/link.js';
 import type { Infer, Schema } from '../../schema.js';
 

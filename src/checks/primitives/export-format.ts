@@ -1,6 +1,6 @@
 import { list, object, str } from '../../schema.js';
 import type { Finding } from '../../findings/index.js';
-import { catalogueVersion } from '../../kernel/conventions.js';
+import { catalogueVersion, compareSeries } from '../../facts/kernel-version.js';
 import { defineDetector, frozenEvidence, primitiveFinding, someNames } from './detector.js';
 
 /**
@@ -20,7 +20,7 @@ export const exportFormat = defineDetector({
     const version = ctx.kernel.version();
     if (!version) return [];
     const since = catalogueVersion(p.since);
-    const modern = version.major > since.major || (version.major === since.major && version.minor >= since.minor);
+    const modern = compareSeries(version, since) >= 0;
     const oldStyle = ctx.build.sections.filter((s) => p.oldSections.some((o) => s.name.startsWith(o)));
     const newStyle = ctx.build.sections.some((s) => s.name === p.newSection);
     const names = [...ctx.frozen.exports.keys()].sort();

@@ -1,6 +1,6 @@
 import { list, object, str } from '../../schema.js';
 import type { Evidence, Finding } from '../../findings/index.js';
-import { catalogueVersion, compareSeries, parseKernelVersion, type KernelVersion } from '../../kernel/conventions.js';
+import { catalogueVersion, compareSeries, parseKernelVersion, type KernelVersion } from '../../facts/kernel-version.js';
 import { defineDetector, frozenEvidence, primitiveFinding } from './detector.js';
 import { COMPILER_IMPLICIT } from '../../model/interface-comparison.js';
 

@@ -1,7 +1,7 @@
 import { describePlacement, globMatch, placeSection, type InputFile, type Placement } from '../../kernel/linker-script.js';
 import { list, object, str } from '../../schema.js';
 import type { Evidence, Finding } from '../../findings/index.js';
-import { catalogueVersion } from '../../kernel/conventions.js';
+import { catalogueVersion, compareSeries } from '../../facts/kernel-version.js';
 import { defineDetector, frozenEvidence, primitiveFinding, type DetectorContext } from './detector.js';
 
 /** Sections ld handles itself, never through the script's rules. */
@@ -110,7 +110,7 @@ export const sectionRenames = defineDetector({
         after = r.to;
       } else {
         const since = catalogueVersion(r.since);
-        if (!version || version.major < since.major || (version.major === since.major && version.minor < since.minor)) continue;
+        if (!version || compareSeries(version, since) < 0) continue;
         severity = 'review';
         evidence.push({ label: 'new kernel', detail: `release ${version.text}; renamed in ${r.since} (no linker script or reference object to confirm)` });
         after = r.to;
