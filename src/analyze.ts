@@ -16,9 +16,10 @@ import { InterfaceComparison, type Coverage } from './model/interface-comparison
 import { DwarfFile } from './dwarf/index.js';
 import { ElfFile, FileSource } from './elf/index.js';
 import { looksLikeSnapshot, readSnapshot } from './snapshot/read.js';
-import { bundledCatalogueDirectory, type Catalogue } from './catalogue/catalogue.js';
-import { configRenamesOf, readCatalogue } from './checks/primitives/index.js';
-import { KernelBuild, OriginKernel } from './kernel/conventions.js';
+import { bundledCatalogueDirectory, loadCatalogue, type Catalogue } from './catalogue/catalogue.js';
+import { DETECTORS } from './checks/primitives/index.js';
+import { configRenamesOf } from './checks/primitives/config-renames.js';
+import { NewKernelConventions, OriginKernelConventions } from './kernel/conventions.js';
 
 export interface CheckOptions extends LocateOptions {
   /** What each frozen object replaces, in the order the objects were given. */
@@ -112,9 +113,9 @@ export async function analyze(objectPaths: readonly string[], options: CheckOpti
     return [...obj.definitions.values()].filter((d) => d.kind === 'function' && r.definitions.has(d.name)).map((d) => d.name);
   };
   const interfaces = new InterfaceComparison(frozen, sources, frozenInterface, kernel.machine, definitionsUsed);
-  const catalogue = readCatalogue(options.signatures ?? bundledCatalogueDirectory());
-  const origin = options.builtWith ? new OriginKernel(options.builtWith) : undefined;
-  const conventions = new KernelBuild(kernel, configRenamesOf(catalogue), options.reference ?? [], replacements);
+  const catalogue = loadCatalogue(options.signatures ?? bundledCatalogueDirectory(), DETECTORS);
+  const origin = options.builtWith ? new OriginKernelConventions(options.builtWith) : undefined;
+  const conventions = new NewKernelConventions(kernel, configRenamesOf(catalogue), options.reference ?? [], replacements);
   const link = new LinkModel(mode, frozen, kernel, replacements);
   const findings = runChecks({ link, kernel, interfaces, primitives: { catalogue, conventions, origin } });
   return { frozen, kernel, mode, replacements, findings, coverage: interfaces.coverage(), catalogue, catalogueGiven: options.signatures !== undefined };

@@ -2,14 +2,15 @@ import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { bundledCatalogueDirectory } from '../../src/catalogue/catalogue.js';
-import { DETECTORS, readCatalogue } from '../../src/checks/primitives/index.js';
+import { bundledCatalogueDirectory, loadCatalogue } from '../../src/catalogue/catalogue.js';
+import { DETECTORS } from '../../src/checks/primitives/index.js';
 import { InputError } from '../../src/errors.js';
 import { ROOT } from '../support/paths.js';
 
 /** The rows of ../shared/PRIMITIVES.md: 25 x86 and 6 arm64 primitives. */
 const ROWS = [...Array.from({ length: 25 }, (_, i) => `x86-${i + 1}`), ...Array.from({ length: 6 }, (_, i) => `arm64-A${i + 1}`)];
 
+const readCatalogue = (dir: string) => loadCatalogue(dir, DETECTORS);
 const catalogue = readCatalogue(bundledCatalogueDirectory());
 const temps: string[] = [];
 afterEach(() => {

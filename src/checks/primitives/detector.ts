@@ -1,19 +1,34 @@
 import type { CatalogueEntry } from '../../catalogue/catalogue.js';
 import type { Evidence, Finding, FindingId, Severity } from '../../findings/index.js';
 import type { BuildFacts } from '../../facts/build-facts.js';
-import type { FrozenObject } from '../../facts/frozen-object.js';
 import { isAssembler, mainProducer } from '../../facts/compiler.js';
-import type { KernelBuild, OriginKernel } from '../../kernel/conventions.js';
-import type { LinkModel } from '../../model/link.js';
+import type { ConfigOption, KernelConventions, OriginConventions } from '../../facts/conventions.js';
+import type { FrozenObject } from '../../facts/frozen-object.js';
+import type { Replacement } from '../../facts/replacement.js';
+import type { LinkMode } from '../../model/link.js';
 import type { Infer, Schema } from '../../schema.js';
 
-/** What a detector sees: one frozen object with its build facts, the new kernel, and the kernel it came from when given. */
+/** The relink a frozen object takes part in, as far as a detector asks. */
+export interface RelinkFacts {
+  /** Into vmlinux, or as a module. */
+  readonly mode: LinkMode;
+  /** What the frozen object replaces in the new kernel, when that was looked for. */
+  readonly replacement: Replacement | undefined;
+  /** The other frozen objects relinked with it. */
+  readonly others: readonly FrozenObject[];
+}
+
+/**
+ * What a detector sees: one frozen object with its build facts, the relink it takes part
+ * in, the new kernel's build conventions, and the kernel it came from when given. All of it
+ * plain data or the conventions port: a test builds one from literals.
+ */
 export interface DetectorContext {
   readonly frozen: FrozenObject;
   readonly build: BuildFacts;
-  readonly kernel: KernelBuild;
-  readonly origin: OriginKernel | undefined;
-  readonly model: LinkModel;
+  readonly relink: RelinkFacts;
+  readonly kernel: KernelConventions;
+  readonly origin: OriginConventions | undefined;
 }
 
 /**
@@ -77,7 +92,7 @@ function catalogueEvidence(entry: CatalogueEntry): Evidence {
 }
 
 /** Evidence: an option of the new kernel's .config. */
-export function configEvidence(ctx: DetectorContext, option: { name: string; value: string }): Evidence {
+export function configEvidence(ctx: DetectorContext, option: ConfigOption): Evidence {
   return { label: 'new kernel', file: ctx.kernel.configFile, detail: option.value === 'n' ? `# CONFIG_${option.name} is not set` : `CONFIG_${option.name}=${option.value}` };
 }
 

@@ -29,7 +29,7 @@ export const orcFormat = defineDetector({
         after: `.orc_header ${kernel}`,
         evidence: [
           frozenEvidence(ctx, { section: entry.parameters.unwindSection, detail: `${unwind.size} bytes` }),
-          { label: 'new kernel', file: ctx.kernel.kernel.artifacts.vmlinux, section: '.orc_header', detail: kernel },
+          { label: 'new kernel', file: ctx.kernel.vmlinuxFile, section: '.orc_header', detail: kernel },
         ],
       }),
     ];

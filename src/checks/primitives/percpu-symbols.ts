@@ -32,7 +32,7 @@ export const percpuSymbols = defineDetector({
           after: now.length ? now.map((n) => `%gs:${n}`).join(', ') : `(no ${v.name})`,
           evidence: [
             ...imp.sites.slice(0, 2).map((s) => frozenEvidence(ctx, { section: s.section, symbol: s.function, offset: `0x${s.offset.toString(16)}`, detail: `${s.relocation} ${v.name}` })),
-            { label: 'new kernel', file: ctx.kernel.kernel.artifacts.vmlinux, symbol: v.name, detail: `not defined${now.length ? `; defines ${now.join(', ')}` : ''}` },
+            { label: 'new kernel', file: ctx.kernel.vmlinuxFile, symbol: v.name, detail: `not defined${now.length ? `; defines ${now.join(', ')}` : ''}` },
           ],
         }),
       );

@@ -34,7 +34,7 @@ export const specialSections = defineDetector({
     const frozenWhere = frozenEvidence(ctx, { section: p.section, detail: `${s.size} bytes, ${s.relocations} relocations` });
 
     if (!struct) {
-      if (!ctx.kernel.hasTypes()) {
+      if (!ctx.kernel.btf()) {
         return [
           primitiveFinding(entry, ctx, {
             id: 'special-section-format',
@@ -51,7 +51,7 @@ export const specialSections = defineDetector({
           message: `the frozen object has ${p.section} (${s.size} bytes), but the new kernel has neither struct ${p.struct} nor a ${p.section} section: nothing applies these entries`,
           before: `${p.section}: ${s.size} bytes`,
           after: `no struct ${p.struct}, no ${p.section} in vmlinux`,
-          evidence: [frozenWhere, { label: 'new kernel', file: ctx.kernel.kernel.artifacts.vmlinux, detail: `no ${p.section} section; no struct ${p.struct} in .BTF` }],
+          evidence: [frozenWhere, { label: 'new kernel', file: ctx.kernel.vmlinuxFile, detail: `no ${p.section} section; no struct ${p.struct} in .BTF` }],
         }),
       ];
     }

@@ -74,8 +74,8 @@ function x86(entry: CatalogueEntry, ctx: DetectorContext, p: { config: readonly 
     }),
     on ? configEvidence(ctx, on) : configEvidence(ctx, { name: p.config[0]!, value: 'n' }),
   ];
-  if (kernel.kind === 'symbol') evidence.push({ label: 'new kernel', file: ctx.kernel.kernel.artifacts.vmlinux, symbol: kernel.name, detail: 'defined' });
-  else if (kernel.kind === 'fixed') evidence.push({ label: 'new kernel', file: ctx.kernel.kernel.artifacts.vmlinux, symbol: p.fixedSlotSymbol, detail: `defined; ${guards.join(', ')} not defined` });
+  if (kernel.kind === 'symbol') evidence.push({ label: 'new kernel', file: ctx.kernel.vmlinuxFile, symbol: kernel.name, detail: 'defined' });
+  else if (kernel.kind === 'fixed') evidence.push({ label: 'new kernel', file: ctx.kernel.vmlinuxFile, symbol: p.fixedSlotSymbol, detail: `defined; ${guards.join(', ')} not defined` });
   let severity: Finding['severity'] = entry.severity;
   let message: string;
   if (frozen.kind === 'off') {

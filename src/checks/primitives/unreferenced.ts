@@ -12,9 +12,9 @@ export const unreferenced = defineDetector({
   produces: ['definition-unreferenced'],
   parameters: object({}),
   run(entry, ctx): Finding[] {
-    const replaced = ctx.model.replacements.get(ctx.frozen);
-    if (!replaced?.found || !ctx.kernel.kernel.tree() || ctx.frozen.isModule) return [];
-    const usedByFrozen = new Set(ctx.model.frozen.filter((o) => o !== ctx.frozen).flatMap((o) => [...o.imports.keys()]));
+    const replaced = ctx.relink.replacement;
+    if (!replaced?.found || !ctx.kernel.hasBuildTree() || ctx.frozen.isModule) return [];
+    const usedByFrozen = new Set(ctx.relink.others.flatMap((o) => [...o.imports.keys()]));
     const candidates = [...ctx.frozen.definitions.values()]
       .filter((d) => d.kind === 'function' && !ctx.frozen.exports.has(d.name) && !usedByFrozen.has(d.name) && !d.section.startsWith('.init'))
       .map((d) => d.name)
