@@ -40,3 +40,13 @@ export function shortFeatureName(name: string): string {
 export function wordBit(number: number): string {
   return `${Math.floor(number / 32)}*32+${number % 32}`;
 }
+
+/** A feature number as a header names it: `CLEAR_CPU_BUF`, aliases joined with `/`, or `unnamed 11*32+18`. */
+export function featureLabel(number: number, names: readonly string[]): string {
+  return names.length ? names.map(shortFeatureName).join('/') : `unnamed ${wordBit(number)}`;
+}
+
+/** An extable fixup type as a header names it: `EX_TYPE_COPY`, aliases joined with `/`, or `type 4`. */
+export function extableTypeLabel(type: number, names: readonly string[]): string {
+  return names.length ? names.join('/') : `type ${type}`;
+}

@@ -1,7 +1,7 @@
 import type { Evidence, Finding } from '../../findings/index.js';
 import { compareSeries, catalogueVersion } from '../../facts/kernel-version.js';
 import { int, list, object, str } from '../../schema.js';
-import { defineDetector, frozenEvidence, primitiveFinding, someNames } from './detector.js';
+import { defineDetector, frozenEvidence, primitiveFinding } from './detector.js';
 
 /**
  * BTF ids compiled into an object (.BTF_ids, filled in by resolve_btfids for the kernel it
@@ -24,7 +24,7 @@ export const btfIds = defineDetector({
     if (ids.length === 0 && sets.length === 0) return [];
     const idsEvidence = frozenEvidence(ctx, { section: '.BTF_ids', detail: `${ids.length} ids, ${sets.length} sets` });
     if (!ctx.kernel.btf()) {
-      return [primitiveFinding(entry, ctx, { id: 'btf-id-unresolved', severity: 'review', message: `the new kernel has no BTF: the ${ids.length} BTF ids of the frozen object could not be resolved`, evidence: [idsEvidence] })];
+      return [primitiveFinding(entry, ctx, { id: 'btf-id-unresolved', severity: 'review', data: { case: 'no-btf', ids: ids.length }, evidence: [idsEvidence] })];
     }
     const out: Finding[] = [];
     for (const id of ids) {
@@ -35,21 +35,18 @@ export const btfIds = defineDetector({
           primitiveFinding(entry, ctx, {
             id: 'btf-id-unresolved',
             symbol: id.symbol,
-            message: other.length
-              ? `BTF id ${id.kind} ${id.name}: the new kernel's BTF has ${id.name} only as another kind (${other.map((o) => `[${o}]`).join(', ')}), so resolve_btfids leaves the id 0`
-              : `BTF id ${id.kind} ${id.name}: the new kernel's BTF has no ${id.kind} named ${id.name}, so resolve_btfids leaves the id 0 and whatever uses it fails`,
+            data: other.length ? { case: 'other-kind', kind: id.kind, name: id.name, ids: other } : { case: 'missing', kind: id.kind, name: id.name },
             before: `${id.kind} ${id.name} = [${id.id}]`,
             after: `no ${id.kind} ${id.name}`,
             evidence: [frozenEvidence(ctx, { section: '.BTF_ids', symbol: id.symbol, detail: `id ${id.id}` }), { label: 'new kernel', file: ctx.kernel.vmlinuxFile, section: '.BTF', detail: `no ${id.kind} ${id.name}` }],
           }),
         );
       } else if (ctx.frozen.isModule && id.id !== 0 && !found.includes(id.id)) {
-        const meansNow = ctx.kernel.btfTypeName(id.id);
         out.push(
           primitiveFinding(entry, ctx, {
             id: 'btf-id-unresolved',
             symbol: id.symbol,
-            message: `BTF id ${id.kind} ${id.name} is ${id.id} in the frozen module but [${found.join(', ')}] in the new kernel: the module loaded as it is refers to ${meansNow !== undefined ? `${meansNow || '(anonymous)'} instead` : 'a type id the kernel does not have'} (relinking runs resolve_btfids again)`,
+            data: { case: 'renumbered', kind: id.kind, name: id.name, frozenId: id.id, kernelIds: found, meansNow: ctx.kernel.btfTypeName(id.id) },
             before: `[${id.id}]`,
             after: `[${found.join(', ')}]`,
             evidence: [frozenEvidence(ctx, { section: '.BTF_ids', symbol: id.symbol, detail: `id ${id.id}` }), { label: 'new kernel', file: ctx.kernel.vmlinuxFile, section: '.BTF', detail: `${id.kind} ${id.name} = [${found.join(', ')}]` }],
@@ -68,7 +65,7 @@ export const btfIds = defineDetector({
           primitiveFinding(entry, ctx, {
             id: 'btf-set-flags-missing',
             symbol: `__BTF_ID__set8__${s.name}`,
-            message: `kfunc set ${s.name} (${s.count} entries) lacks BTF_SET8_KFUNCS, which kernels from ${p.kfuncFlagSince} require: ${registers.join('/')} returns -EINVAL and the kfuncs are not registered`,
+            data: { set: s.name, count: s.count, since: p.kfuncFlagSince, registration: registers },
             before: `flags ${s.flags}`,
             after: `flags & ${p.kfuncFlag} (BTF_SET8_KFUNCS)`,
             evidence: [frozenEvidence(ctx, { section: '.BTF_ids', symbol: `__BTF_ID__set8__${s.name}`, detail: `count ${s.count}, flags ${s.flags}` }), { label: 'new kernel', detail: `release ${version.text} (≥ ${p.kfuncFlagSince})` }],
@@ -105,20 +102,19 @@ export const splitBtf = defineDetector({
         return [
           primitiveFinding(entry, ctx, {
             id: 'split-btf-mismatch',
-            message: `${fit.unmatched.length} types of the module's distilled base do not relocate onto the new vmlinux BTF (${someNames(fit.unmatched.map((m) => `${m.kind.toLowerCase()} ${m.name}: ${m.status}`), examples)}): the loader rejects the module's BTF`,
+            data: { case: 'distilled-base', unmatched: fit.unmatched, examples },
             before: '.BTF.base relocates by name',
             after: `${fit.unmatched.length} unmatched`,
             evidence: [frozenEvidence(ctx, { section: '.BTF.base', detail: `${fit.distilledTypes} types` }), vmlinux],
           }),
         ];
       case 'unreadable':
-        return [primitiveFinding(entry, ctx, { id: 'split-btf-mismatch', message: `the module's .BTF cannot be read at all: ${fit.problem}`, evidence: [frozenEvidence(ctx, { section: '.BTF' }), vmlinux] })];
-      case 'other-base': {
-        const counts = Object.entries(fit.counts).map(([k, n]) => `${n} ${k}`).join(', ');
+        return [primitiveFinding(entry, ctx, { id: 'split-btf-mismatch', data: { case: 'unreadable', problem: fit.problem }, evidence: [frozenEvidence(ctx, { section: '.BTF' }), vmlinux] })];
+      case 'other-base':
         return [
           primitiveFinding(entry, ctx, {
             id: 'split-btf-mismatch',
-            message: `the module's split BTF was built on another vmlinux (${counts}): read on the new kernel's BTF its type ids and names point at other types${fit.builtAgainstStrings !== undefined ? ` (built against ${fit.builtAgainstStrings} bytes of base strings; the new base has ${fit.baseStrings})` : ''}`,
+            data: { case: 'other-base', counts: fit.counts, builtAgainstStrings: fit.builtAgainstStrings, baseStrings: fit.baseStrings },
             before: fit.builtAgainstStrings !== undefined ? `base strings: ${fit.builtAgainstStrings} bytes` : `split BTF: ${fit.ownTypes} types`,
             after: `base strings: ${fit.baseStrings} bytes, ${fit.baseTypes} types`,
             evidence: [
@@ -128,7 +124,6 @@ export const splitBtf = defineDetector({
             ],
           }),
         ];
-      }
     }
   },
 });

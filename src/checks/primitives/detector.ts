@@ -1,5 +1,5 @@
 import type { CatalogueEntry } from '../../catalogue/catalogue.js';
-import type { Evidence, Finding, FindingId, Severity } from '../../findings/index.js';
+import { finding, type Evidence, type Finding, type FindingData, type FindingId, type Severity } from '../../findings/index.js';
 import type { BuildFacts } from '../../facts/build-facts.js';
 import { isAssembler, mainProducer } from '../../facts/compiler.js';
 import type { ConfigOption, KernelConventions, OriginConventions } from '../../facts/conventions.js';
@@ -55,11 +55,12 @@ export function defineDetector<const S extends Schema>(d: Detector<S>): Register
   return d as unknown as RegisteredDetector;
 }
 
-export interface PrimitiveFindingInput {
-  readonly id: FindingId;
+export interface PrimitiveFindingInput<K extends FindingId> {
+  readonly id: K;
+  /** What the message template of `id` renders. */
+  readonly data: FindingData<K>;
   readonly severity?: Severity;
   readonly symbol?: string | undefined;
-  readonly message: string;
   readonly before?: string | undefined;
   readonly after?: string | undefined;
   readonly evidence: readonly Evidence[];
@@ -67,19 +68,17 @@ export interface PrimitiveFindingInput {
 }
 
 /** A finding of a catalogue entry: the entry's severity unless the detector states another, and the entry id. */
-export function primitiveFinding(entry: CatalogueEntry, ctx: DetectorContext, f: PrimitiveFindingInput): Finding {
-  return {
-    id: f.id,
+export function primitiveFinding<K extends FindingId>(entry: CatalogueEntry, ctx: DetectorContext, f: PrimitiveFindingInput<K>): Finding {
+  return finding(f.id, f.data, {
     severity: f.severity ?? entry.severity,
     object: ctx.frozen.path,
     symbol: f.symbol,
-    message: f.message,
     before: f.before,
     after: f.after,
     evidence: [...f.evidence, catalogueEvidence(entry)],
     rank: f.rank,
     signature: entry.id,
-  };
+  });
 }
 
 function catalogueEvidence(entry: CatalogueEntry): Evidence {
@@ -108,5 +107,3 @@ export const frozenProducer = mainProducer;
 export function assembledOnly(build: BuildFacts): boolean {
   return build.compiler.producers.length > 0 && build.compiler.producers.every((p) => isAssembler(p.producer));
 }
-
-export { someNames } from '../../findings/prose.js';

@@ -1,5 +1,5 @@
 import { UsageError } from '../../errors.js';
-import type { Finding, FindingId } from '../../findings/index.js';
+import { finding, type Finding, type FindingId } from '../../findings/index.js';
 import { architectureOf } from '../../facts/architecture.js';
 import { defineCheck, type Check } from '../check.js';
 import { btfIds, splitBtf } from './btf.js';
@@ -90,14 +90,10 @@ export const primitivesCheck: Check = defineCheck({
           reason = err.message;
         }
       }
-      if (skipped.length > 0) {
-        out.push({
-          id: 'primitive-check-incomplete',
-          severity: 'review',
-          object: frozen.path,
-          message: `${skipped.length} build-primitive checks could not run: ${reason}`,
-          evidence: [{ label: 'catalogue', detail: `not checked: ${skipped.join(', ')}` }],
-        });
+      if (reason !== undefined) {
+        out.push(
+          finding('primitive-check-incomplete', { skipped, reason }, { severity: 'review', object: frozen.path, evidence: [{ label: 'catalogue', detail: `not checked: ${skipped.join(', ')}` }] }),
+        );
       }
     }
     return out;
