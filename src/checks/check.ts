@@ -1,6 +1,5 @@
 import type { Catalogue } from '../catalogue/catalogue.js';
-// Until the conventions port (facts/) lands, the reader's classes stand in for it.
-import type { KernelBuild as KernelConventions, OriginKernel as OriginConventions } from '../kernel/conventions.js';
+import type { KernelConventions, OriginConventions } from '../facts/conventions.js';
 import type { KernelSymbols } from '../facts/kernel.js';
 import type { Finding, FindingId } from '../findings/index.js';
 import type { InterfaceComparison } from '../model/interface-comparison.js';

@@ -1,3 +1,5 @@
+import type { BuildFacts } from './build-facts.js';
+
 /**
  * Compiler identity and flags as DW_AT_producer ("GNU C11 12.2.0 -m64 -mno-red-zone …"), a
  * kbuild .cmd line ("gcc -Wp,-MMD,… -m64 …") or CONFIG_CC_VERSION_TEXT record them.
@@ -31,4 +33,16 @@ export function compilerIdentity(text: string): CompilerIdentity {
   const head = text.split(' -')[0] ?? text;
   const versions = head.match(/\b\d+\.\d+(\.\d+)?\b/g);
   return { family, version: versions ? versions[versions.length - 1] : undefined };
+}
+
+/** An assembler's producer ("GNU AS 2.40"): no compiler flags apply to what it assembled. */
+export function isAssembler(producer: string): boolean {
+  return /^GNU AS\b|^(LLVM|clang).*\bas\b/i.test(producer);
+}
+
+/** An object's main compiler producer: not the modpost .mod.c unit, not assembler units. */
+export function mainProducer(build: BuildFacts): string | undefined {
+  const compiled = build.compiler.producers.filter((p) => !isAssembler(p.producer));
+  const main = compiled.find((p) => p.units.length === 0 || !p.units.every((u) => u.endsWith('.mod.c')));
+  return (main ?? compiled[0])?.producer;
 }

@@ -31,3 +31,12 @@ const GPL_COMPATIBLE = new Set(['GPL', 'GPL v2', 'GPL and additional rights', 'D
 export function isGplCompatible(license: string | undefined): boolean {
   return license !== undefined && GPL_COMPATIBLE.has(license);
 }
+
+/**
+ * A vermagic after its release (" SMP preempt mod_unload modversions "): all that
+ * kernel/module/version.c same_magic compares when the module carries CRCs.
+ */
+export function vermagicOptions(vermagic: string): string {
+  const space = vermagic.indexOf(' ');
+  return vermagic.slice(space === -1 ? vermagic.length : space);
+}

@@ -1,3 +1,7 @@
+import type { CompilerIdentity } from '../facts/compiler.js';
+import { vermagicOptions } from '../facts/module.js';
+import { extableTypeLabel, featureLabel, shortFeatureName, wordBit } from '../facts/x86-headers.js';
+import { ratio, someNames } from './prose.js';
 import type { Severity } from './severity.js';
 
 export interface FindingKind {
@@ -36,33 +40,345 @@ export const FINDING_KINDS = {
   'variable-type-changed': { title: 'Type of an imported variable changed', severity: 'runtime', area: 'interface', message: pending },
 
   // Build primitives (src/checks/primitives/).
-  'section-orphaned': { title: 'The new linker script does not place a section', severity: 'warning', area: 'primitive', message: pending },
-  'section-discarded': { title: 'The new linker script discards a section', severity: 'runtime', area: 'primitive', message: pending },
-  'section-renamed': { title: 'A section the new kernel collects under another name', severity: 'runtime', area: 'primitive', message: pending },
-  'stack-protector-changed': { title: 'Stack canary read another way than the new kernel keeps it', severity: 'runtime', area: 'primitive', message: pending },
-  'mitigation-missing': { title: 'Code that bypasses a mitigation the new kernel applies', severity: 'runtime', area: 'primitive', message: pending },
-  'landing-pad-missing': { title: 'Indirect-branch target without a landing pad', severity: 'runtime', area: 'primitive', message: pending },
-  'function-padding-missing': { title: 'Functions without the padding the new kernel patches', severity: 'runtime', area: 'primitive', message: pending },
-  'kcfi-mismatch': { title: 'kCFI preamble missing or with another type hash', severity: 'runtime', area: 'primitive', message: pending },
-  'ftrace-entry-changed': { title: 'Function entry hook differs from the new kernel ftrace', severity: 'runtime', area: 'primitive', message: pending },
-  'special-section-format': { title: 'Special-section entries in another format', severity: 'runtime', area: 'primitive', message: pending },
-  'special-section-unread': { title: 'A special section the new kernel no longer reads', severity: 'runtime', area: 'primitive', message: pending },
-  'cpu-feature-renumbered': { title: 'Alternative gated on a feature number that now means another feature', severity: 'runtime', area: 'primitive', message: pending },
-  'extable-type-unknown': { title: 'Exception-table entry type the new kernel does not define', severity: 'runtime', area: 'primitive', message: pending },
-  'orc-format-changed': { title: 'ORC unwind data in another format', severity: 'runtime', area: 'primitive', message: pending },
-  'percpu-symbol-changed': { title: 'Per-CPU variable renamed or folded', severity: 'link', area: 'primitive', message: pending },
-  'compiler-flag-changed': { title: 'ABI-relevant compiler flag differs', severity: 'runtime', area: 'primitive', message: pending },
-  'compiler-changed': { title: 'Compiler differs from the new kernel',  severity: 'review', area: 'primitive', message: pending },
-  'instrumentation-mismatch': { title: 'Sanitizer or coverage hooks differ from the new kernel', severity: 'link', area: 'primitive', message: pending },
-  'btf-id-unresolved': { title: 'BTF id of the object does not resolve in the new kernel', severity: 'runtime', area: 'primitive', message: pending },
-  'btf-set-flags-missing': { title: 'kfunc set without the flags the new kernel requires', severity: 'runtime', area: 'primitive', message: pending },
-  'split-btf-mismatch': { title: 'Module BTF built on another base', severity: 'runtime', area: 'primitive', message: pending },
-  'noreturn-changed': { title: 'Called function changed its noreturn status', severity: 'warning', area: 'primitive', message: pending },
-  'definition-unreferenced': { title: 'Nothing in the new kernel references a function the object defines', severity: 'review', area: 'primitive', message: pending },
-  'vermagic-mismatch': { title: 'Module version magic the new kernel refuses', severity: 'link', area: 'primitive', message: pending },
-  'module-struct-size': { title: 'struct module size differs', severity: 'link', area: 'primitive', message: pending },
-  'primitive-check-incomplete': { title: 'A build-primitive check could not run', severity: 'review', area: 'primitive', message: pending },
-  'export-format-changed': { title: 'Exports in the other kernel era format', severity: 'warning', area: 'primitive', message: pending },
+  'section-orphaned': {
+    title: 'The new linker script does not place a section',
+    severity: 'warning',
+    area: 'primitive',
+    message: (d: { section: string; size: number }) =>
+      `no rule of the new vmlinux linker script matches ${d.section} (${d.size} bytes): ld places it by its own heuristics and warns "orphan section" (an error with CONFIG_LD_ORPHAN_WARN_LEVEL=error)`,
+  },
+  'section-discarded': {
+    title: 'The new linker script discards a section',
+    severity: 'runtime',
+    area: 'primitive',
+    message: (d: { link: 'vmlinux' | 'module'; section: string; size: number; relocations: number }) =>
+      `the new ${d.link} linker script discards ${d.section} (${d.size} bytes${d.relocations ? `, ${d.relocations} relocations` : ''}): what the frozen object put there is not in the relinked kernel`,
+  },
+  'section-renamed': {
+    title: 'A section the new kernel collects under another name',
+    severity: 'runtime',
+    area: 'primitive',
+    message: (d: { from: string; to: string; size: number }) => `the frozen object puts ${d.size} bytes in ${d.from}; the new kernel collects that data as ${d.to}, so it falls outside what walks ${d.to}`,
+  },
+  'stack-protector-changed': {
+    title: 'Stack canary read another way than the new kernel keeps it',
+    severity: 'runtime',
+    area: 'primitive',
+    message: (
+      d:
+        | { case: 'frozen-unprotected' }
+        | { case: 'kernel-unprotected'; failSymbol: string }
+        | { case: 'guard-undefined'; guard: string; kernelCanary: string }
+        | { case: 'undetermined'; side: 'frozen' | 'kernel'; frozenCanary: string; kernelCanary: string }
+        | { case: 'fixed-slot-gone'; kernelGuard: string | undefined }
+        | { case: 'task-offset'; flag: string; offset: number; struct: string; member: string; expected: number },
+    ) => {
+      switch (d.case) {
+        case 'frozen-unprotected':
+          return 'the frozen object has no stack protector while the new kernel builds with one: its functions run unprotected';
+        case 'kernel-unprotected':
+          return `the new kernel is built without a stack protector; the frozen object still checks a canary and calls ${d.failSymbol}`;
+        case 'guard-undefined':
+          return `the frozen object reads the canary through ${d.guard}, which the new kernel does not define (${d.kernelCanary})`;
+        case 'undetermined':
+          return `where the canary is read could not be told on ${d.side === 'frozen' ? 'the frozen side' : "the new kernel's side"} (${d.frozenCanary}; ${d.kernelCanary}): a human must compare them`;
+        case 'fixed-slot-gone':
+          return `the frozen object reads the canary at the fixed %gs:0x28, but the new kernel keeps it in ${d.kernelGuard ?? 'another place'} (no fixed_percpu_data): the check compares against whatever lies at gs_base+40`;
+        case 'task-offset':
+          return `the frozen code reads the canary at offset ${d.offset} of the task (${d.flag}), but struct ${d.struct}.${d.member} is at offset ${d.expected} in the new kernel`;
+      }
+    },
+  },
+  'mitigation-missing': {
+    title: 'Code that bypasses a mitigation the new kernel applies',
+    severity: 'runtime',
+    area: 'primitive',
+    message: (d: { mitigation: string; option: string; flags: readonly string[]; symbols: readonly string[]; sections: readonly string[] }) => {
+      const looked = [
+        d.flags.length ? `flags ${d.flags.join(', ')}` : undefined,
+        d.symbols.length ? `references to ${d.symbols.map((s) => `${s}*`).join(', ')}` : undefined,
+        d.sections.length ? `sections ${d.sections.join(', ')}` : undefined,
+      ].filter(Boolean);
+      return `the new kernel applies ${d.mitigation} (CONFIG_${d.option}) but the frozen object shows no sign of it (${looked.join('; ')}): its code runs without the mitigation`;
+    },
+  },
+  'landing-pad-missing': {
+    title: 'Indirect-branch target without a landing pad',
+    severity: 'runtime',
+    area: 'primitive',
+    /** `reachedThrough`: the data object holding the addresses; undefined when the object's code passes them on. */
+    message: (d: { slots: readonly string[]; reachedThrough: string | undefined; pad: string; option: string }) => {
+      const n = d.slots.length;
+      return `${n} function${n > 1 ? 's' : ''} ${d.reachedThrough === undefined ? 'whose addresses the code passes on or stores' : `reached through ${d.reachedThrough}`} ${n > 1 ? 'have' : 'has'} no ${d.pad} at the entry (${someNames(d.slots, 8)}): the new kernel enforces ${d.option}, so the first indirect call into each faults`;
+    },
+  },
+  'function-padding-missing': {
+    title: 'Functions without the padding the new kernel patches',
+    severity: 'runtime',
+    area: 'primitive',
+    message: (d: { functions: readonly string[]; callable: number; bytes: number; option: string }) =>
+      `${d.functions.length} of ${d.callable} functions the kernel can call have fewer than ${d.bytes} bytes of NOP padding before their entry (${someNames(d.functions)}): the new kernel patches call thunks into that padding (CONFIG_${d.option})`,
+  },
+  'kcfi-mismatch': {
+    title: 'kCFI preamble missing or with another type hash',
+    severity: 'runtime',
+    area: 'primitive',
+    message: (d: { case: 'no-preamble'; option: string; preamble: string; functions: readonly string[] } | { case: 'hash'; function: string; frozenHash: string; referenceHash: string }) =>
+      d.case === 'no-preamble'
+        ? `the new kernel checks kCFI type hashes on indirect calls (CONFIG_${d.option}); ${d.functions.length} frozen functions reached indirectly have no ${d.preamble} preamble (${someNames(d.functions)}): the first indirect call into them is a CFI failure`
+        : `${d.function}'s kCFI type hash is ${d.frozenHash} in the frozen object but ${d.referenceHash} in the reference object built by the new kernel: indirect calls from the new kernel fail the check`,
+  },
+  'ftrace-entry-changed': {
+    title: 'Function entry hook differs from the new kernel ftrace',
+    severity: 'runtime',
+    area: 'primitive',
+    message: (
+      d:
+        | { case: 'foreign-hook'; hook: string; functions: readonly string[]; kernelHook: string | undefined; hooks: readonly string[] }
+        | { case: 'unrecorded'; hook: string; functions: number; records: readonly string[] }
+        | { case: 'call-ops'; padding: number; option: string; functions: readonly string[] },
+    ) => {
+      switch (d.case) {
+        case 'foreign-hook':
+          return `${d.functions.length} frozen functions call ${d.hook} at their entry (${someNames(d.functions)}), but the new kernel's ftrace hook is ${d.kernelHook ?? 'none of ' + d.hooks.join('/')} and it does not define ${d.hook}`;
+        case 'unrecorded':
+          return `${d.functions} frozen functions call ${d.hook} but the object records none of those sites (${d.records.join(', ')}): dynamic ftrace cannot patch them, so they cannot be traced or live-patched`;
+        case 'call-ops':
+          return `the new kernel's ftrace reads a call-ops pointer from the ${d.padding} bytes before each function (CONFIG_${d.option}); ${d.functions.length} frozen functions have less padding (${someNames(d.functions)})`;
+      }
+    },
+  },
+  'special-section-format': {
+    title: 'Special-section entries in another format',
+    severity: 'runtime',
+    area: 'primitive',
+    message: (
+      d:
+        | { case: 'no-btf'; section: string; size: number; struct: string }
+        | { case: 'not-multiple'; section: string; size: number; struct: string; structSize: number }
+        | { case: 'layout'; section: string; perEntry: number; struct: string; oldMember: string | undefined; member: string; relocationsPerEntry: number }
+        | { case: 'unreadable'; section: string; size: number; relocations: number; relocationsPerEntry: number }
+        | { case: 'stride'; section: string; entrySize: number; struct: string; structSize: number },
+    ) => {
+      switch (d.case) {
+        case 'no-btf':
+          return `the new kernel has no BTF to read struct ${d.struct} from: the format of ${d.section} (${d.size} bytes) could not be checked`;
+        case 'not-multiple':
+          return `${d.section} is ${d.size} bytes, not a multiple of the new kernel's ${d.structSize}-byte struct ${d.struct}`;
+        case 'layout':
+          return `${d.section} entries carry ${ratio(d.perEntry)} relocations each${d.oldMember !== undefined ? ` (the layout with ${d.struct}.${d.oldMember})` : ''}, but the new kernel's struct ${d.struct} has ${d.member} (${d.relocationsPerEntry} per entry): it decodes every entry wrongly`;
+        case 'unreadable':
+          return `${d.section}: ${d.size} bytes with ${d.relocations} relocations does not divide into entries of ${d.relocationsPerEntry} relocations: the entry format could not be read`;
+        case 'stride':
+          return `${d.section} entries are ${d.entrySize} bytes in the frozen object, but struct ${d.struct} is ${d.structSize} bytes in the new kernel: the kernel walks them with the wrong stride`;
+      }
+    },
+  },
+  'special-section-unread': {
+    title: 'A special section the new kernel no longer reads',
+    severity: 'runtime',
+    area: 'primitive',
+    message: (d: { section: string; size: number; struct: string }) =>
+      `the frozen object has ${d.section} (${d.size} bytes), but the new kernel has neither struct ${d.struct} nor a ${d.section} section: nothing applies these entries`,
+  },
+  'cpu-feature-renumbered': {
+    title: 'Alternative gated on a feature number that now means another feature',
+    severity: 'runtime',
+    area: 'primitive',
+    /** Feature names as the headers define them (X86_FEATURE_*): `was` in the kernel the object was built in, `now` in the new one. */
+    message: (
+      d:
+        | { case: 'header-missing'; header: string; features: number }
+        | { case: 'unconfirmed'; features: readonly { number: number; names: readonly string[] }[] }
+        | { case: 'renumbered'; feature: number; flags: readonly string[]; count: number; example: string; was: readonly string[]; now: readonly string[]; moved: readonly { name: string; number: number }[] },
+    ) => {
+      switch (d.case) {
+        case 'header-missing':
+          return `the new kernel's ${d.header} was not found (give the build directory or the linux-headers packages): the ${d.features} feature numbers the frozen alternatives are gated on could not be decoded`;
+        case 'unconfirmed':
+          return `the frozen alternatives are gated on ${d.features.length} feature numbers, which the new kernel names ${someNames(d.features.map((f) => `${f.number} ${featureLabel(f.number, f.names)}`), 32)}; without the cpufeatures.h of the kernel the object was built in (--built-with) it cannot be confirmed that they meant the same`;
+        case 'renumbered':
+          return (
+            `${d.count} alternative${d.count > 1 ? 's' : ''} (first at ${d.example}) ${d.count > 1 ? 'are' : 'is'} gated on feature ${d.feature} (${wordBit(d.feature)}${d.flags.length ? `, ${d.flags.join('|')}` : ''}): ${featureLabel(d.feature, d.was)} when compiled, ` +
+            (d.now.length ? `${featureLabel(d.feature, d.now)} in the new kernel` : 'no feature in the new kernel') +
+            (d.moved.length ? ` (${d.moved.map((m) => `${shortFeatureName(m.name)} is now ${m.number} = ${wordBit(m.number)}`).join(', ')})` : '')
+          );
+      }
+    },
+  },
+  'extable-type-unknown': {
+    title: 'Exception-table entry type the new kernel does not define',
+    severity: 'runtime',
+    area: 'primitive',
+    /** `names`: what the type was called in the kernel the object was built in, when known. */
+    message: (d: { case: 'header-missing'; types: number } | { case: 'undefined'; type: number; names: readonly string[]; count: number; example: string }) =>
+      d.case === 'header-missing'
+        ? `the new kernel's extable_fixup_types.h was not found: the ${d.types} fixup types of the frozen __ex_table could not be checked`
+        : `${d.count} exception-table entr${d.count > 1 ? 'ies' : 'y'} (first at ${d.example}) use ${extableTypeLabel(d.type, d.names)}, which the new kernel does not define: a fault there reaches the "unknown type" path of fixup_exception()`,
+  },
+  'orc-format-changed': {
+    title: 'ORC unwind data in another format',
+    severity: 'runtime',
+    area: 'primitive',
+    /** `frozenHeader`: the frozen object's .orc_header hash; undefined when it has none (built before v6.4). */
+    message: (d: { entries: number; frozenHeader: string | undefined; kernelHeader: string }) =>
+      d.frozenHeader
+        ? `the frozen object's .orc_header (${d.frozenHeader}) differs from vmlinux's (${d.kernelHeader}): its ${d.entries} ORC entries use another format`
+        : `the frozen object has ${d.entries} ORC entries but no .orc_header (built before v6.4), and the new kernel's ORC format carries hash ${d.kernelHeader}: the entries are decoded by a layout they were not written in`,
+  },
+  'percpu-symbol-changed': {
+    title: 'Per-CPU variable renamed or folded',
+    severity: 'link',
+    area: 'primitive',
+    /** `relocations`: how often each relocation type references the variable; `movedTo`: where the new kernel keeps it. */
+    message: (d: { variable: string; relocations: Readonly<Record<string, number>>; movedTo: readonly string[]; note: string | undefined }) => {
+      const how = Object.entries(d.relocations)
+        .map(([t, n]) => `${n}× ${t}`)
+        .join(', ');
+      return `the frozen code reads the per-CPU variable ${d.variable} (${how || 'no relocations'}), which the new kernel no longer defines${d.movedTo.length ? `: it lives in ${d.movedTo.join(' / ')} now` : ''}${d.note ? ` (${d.note})` : ''}`;
+    },
+  },
+  'compiler-flag-changed': {
+    title: 'ABI-relevant compiler flag differs',
+    severity: 'runtime',
+    area: 'primitive',
+    /** The effective setting on each side, as the finding's before and after show it. */
+    message: (d: { family: string; frozenSetting: string; kernelSetting: string }) =>
+      `${d.family} differs: the frozen object was compiled with ${d.frozenSetting}, the new kernel compiles it with ${d.kernelSetting}`,
+  },
+  'compiler-changed': {
+    title: 'Compiler differs from the new kernel',
+    severity: 'review',
+    area: 'primitive',
+    message: (d: { case: 'unrecorded' } | { case: 'differs'; frozen: CompilerIdentity; kernel: CompilerIdentity }) =>
+      d.case === 'unrecorded'
+        ? 'the frozen object records neither its compiler nor its flags (no DW_AT_producer, no .comment): the compiler-flag checks could not run'
+        : `compiled by ${d.frozen.family} ${d.frozen.version ?? '(unknown version)'}; the new kernel is built by ${d.kernel.family} ${d.kernel.version ?? '(unknown version)'}`,
+  },
+  'instrumentation-mismatch': {
+    title: 'Sanitizer or coverage hooks differ from the new kernel',
+    severity: 'link',
+    area: 'primitive',
+    message: (d: { case: 'hooks-missing'; tool: string; option: string; missing: readonly string[] } | { case: 'blind-spot'; tool: string; option: string; prefixes: readonly string[] }) =>
+      d.case === 'hooks-missing'
+        ? `the frozen object is instrumented for ${d.tool} and calls ${someNames(d.missing)}, but the new kernel is built without ${d.tool} (CONFIG_${d.option}) and does not provide ${d.missing.length > 1 ? 'them' : 'it'}`
+        : `the new kernel is built with ${d.tool} (CONFIG_${d.option}) but the frozen object calls none of its hooks (${d.prefixes.map((p) => `${p}*`).join(', ')}): ${d.tool} does not see what it does`,
+  },
+  'btf-id-unresolved': {
+    title: 'BTF id of the object does not resolve in the new kernel',
+    severity: 'runtime',
+    area: 'primitive',
+    /** `renumbered`: `meansNow` is the name the frozen id has in the new kernel's BTF ('' anonymous), undefined when it has no such id. */
+    message: (
+      d:
+        | { case: 'no-btf'; ids: number }
+        | { case: 'other-kind'; kind: string; name: string; ids: readonly number[] }
+        | { case: 'missing'; kind: string; name: string }
+        | { case: 'renumbered'; kind: string; name: string; frozenId: number; kernelIds: readonly number[]; meansNow: string | undefined },
+    ) => {
+      switch (d.case) {
+        case 'no-btf':
+          return `the new kernel has no BTF: the ${d.ids} BTF ids of the frozen object could not be resolved`;
+        case 'other-kind':
+          return `BTF id ${d.kind} ${d.name}: the new kernel's BTF has ${d.name} only as another kind (${d.ids.map((o) => `[${o}]`).join(', ')}), so resolve_btfids leaves the id 0`;
+        case 'missing':
+          return `BTF id ${d.kind} ${d.name}: the new kernel's BTF has no ${d.kind} named ${d.name}, so resolve_btfids leaves the id 0 and whatever uses it fails`;
+        case 'renumbered':
+          return `BTF id ${d.kind} ${d.name} is ${d.frozenId} in the frozen module but [${d.kernelIds.join(', ')}] in the new kernel: the module loaded as it is refers to ${d.meansNow !== undefined ? `${d.meansNow || '(anonymous)'} instead` : 'a type id the kernel does not have'} (relinking runs resolve_btfids again)`;
+      }
+    },
+  },
+  'btf-set-flags-missing': {
+    title: 'kfunc set without the flags the new kernel requires',
+    severity: 'runtime',
+    area: 'primitive',
+    /** `registration`: the functions the frozen object calls to register the set. */
+    message: (d: { set: string; count: number; since: string; registration: readonly string[] }) =>
+      `kfunc set ${d.set} (${d.count} entries) lacks BTF_SET8_KFUNCS, which kernels from ${d.since} require: ${d.registration.join('/')} returns -EINVAL and the kfuncs are not registered`,
+  },
+  'split-btf-mismatch': {
+    title: 'Module BTF built on another base',
+    severity: 'runtime',
+    area: 'primitive',
+    message: (
+      d:
+        | { case: 'distilled-base'; unmatched: readonly { kind: string; name: string; status: string }[]; examples: number }
+        | { case: 'unreadable'; problem: string }
+        | { case: 'other-base'; counts: Readonly<Record<string, number>>; builtAgainstStrings: number | undefined; baseStrings: number },
+    ) => {
+      switch (d.case) {
+        case 'distilled-base':
+          return `${d.unmatched.length} types of the module's distilled base do not relocate onto the new vmlinux BTF (${someNames(
+            d.unmatched.map((m) => `${m.kind.toLowerCase()} ${m.name}: ${m.status}`),
+            d.examples,
+          )}): the loader rejects the module's BTF`;
+        case 'unreadable':
+          return `the module's .BTF cannot be read at all: ${d.problem}`;
+        case 'other-base': {
+          const counts = Object.entries(d.counts)
+            .map(([k, n]) => `${n} ${k}`)
+            .join(', ');
+          return `the module's split BTF was built on another vmlinux (${counts}): read on the new kernel's BTF its type ids and names point at other types${d.builtAgainstStrings !== undefined ? ` (built against ${d.builtAgainstStrings} bytes of base strings; the new base has ${d.baseStrings})` : ''}`;
+        }
+      }
+    },
+  },
+  'noreturn-changed': {
+    title: 'Called function changed its noreturn status',
+    severity: 'warning',
+    area: 'primitive',
+    /** `now`: what the function is for the new kernel; the frozen object was compiled expecting the other. */
+    message: (d: { function: string; now: 'noreturn' | 'returns' }) =>
+      d.now === 'noreturn'
+        ? `${d.function} is noreturn for the new kernel's objtool but the frozen object was compiled to return from it: objtool reports the code after each call as an unreachable instruction`
+        : `the frozen object was compiled with ${d.function} as noreturn (nothing after the call), but it returns in the new kernel: execution falls through past the call`,
+  },
+  'definition-unreferenced': {
+    title: 'Nothing in the new kernel references a function the object defines',
+    severity: 'review',
+    area: 'primitive',
+    /** `unreferenced` of the `candidates` global functions the frozen object defines (not exported, not used by the other frozen objects). */
+    message: (d: { unreferenced: readonly string[]; candidates: number }) =>
+      `nothing in the new kernel references ${someNames(d.unreferenced)} (${d.unreferenced.length} of the ${d.candidates} global functions the frozen object defines): in the relinked kernel ${d.unreferenced.length > 1 ? 'they are' : 'it is'} dead code`,
+  },
+  'vermagic-mismatch': {
+    title: 'Module version magic the new kernel refuses',
+    severity: 'link',
+    area: 'primitive',
+    /** `options`: the module carries CRCs, so the loader compares what follows the release; `whole`: all of it. */
+    message: (d: { case: 'options' | 'whole'; frozen: string; kernel: string }) =>
+      d.case === 'options'
+        ? `vermagic options differ ("${vermagicOptions(d.frozen).trim()}" against "${vermagicOptions(d.kernel).trim()}"): the loader refuses the module (the release may differ when CRCs are present, the options may not)`
+        : `vermagic differs ("${d.frozen.trim()}" against "${d.kernel.trim()}") and the module has no CRCs, so the loader compares all of it and refuses the module`,
+  },
+  'module-struct-size': {
+    title: 'struct module size differs',
+    severity: 'link',
+    area: 'primitive',
+    message: (d: { frozen: number; kernel: number }) =>
+      `.gnu.linkonce.this_module is ${d.frozen} bytes, but struct module is ${d.kernel} bytes in the new kernel: the loader refuses the module ("section size must match the kernel's built struct module size")`,
+  },
+  'primitive-check-incomplete': {
+    title: 'A build-primitive check could not run',
+    severity: 'review',
+    area: 'primitive',
+    /** `reason`: why the last of the `skipped` catalogue entries could not run. */
+    message: (d: { skipped: readonly string[]; reason: string }) => `${d.skipped.length} build-primitive checks could not run: ${d.reason}`,
+  },
+  'export-format-changed': {
+    title: 'Exports in the other kernel era format',
+    severity: 'warning',
+    area: 'primitive',
+    /** `old-style`: ___ksymtab sections a kernel from `since` does not read; `new-style`: markers in `newSection` an older kernel does not read. */
+    message: (
+      d:
+        | { case: 'old-style'; exports: readonly string[]; since: string; oldSections: number; release: string; newSection: string }
+        | { case: 'new-style'; exports: readonly string[]; since: string; release: string; newSection: string },
+    ) =>
+      d.case === 'old-style'
+        ? `the frozen object exports ${someNames(d.exports)} the pre-${d.since} way (${d.oldSections} ___ksymtab sections); the new kernel (${d.release}) builds its export table with modpost from ${d.newSection}, so modpost does not know these exports: no Module.symvers entry, no CRC, and modules importing them fail modpost`
+        : `the frozen object marks its exports in ${d.newSection} (${d.since}+), which the new kernel (${d.release}) does not read: ${someNames(d.exports)} ${d.exports.length > 1 ? 'are' : 'is'} not exported`,
+  },
 } as const satisfies Record<string, FindingKind>;
 
 export type FindingId = keyof typeof FINDING_KINDS;

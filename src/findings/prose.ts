@@ -40,3 +40,8 @@ export function someNames(names: readonly string[], max = 6): string {
   if (names.length <= max) return names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}` : (names[0] ?? '');
   return `${names.slice(0, max).join(', ')} and ${names.length - max} more`;
 }
+
+/** A count that may come out fractional (relocations per entry): whole, or to two decimals. */
+export function ratio(n: number): string {
+  return Number.isInteger(n) ? String(n) : n.toFixed(2);
+}

@@ -1,90 +1,71 @@
 import { basename } from 'node:path';
-import { readCpufeatures, readExtableTypes, readOrcHeader, type CpuFeatures, type ExtableTypes } from '../arch/x86/index.js';
+import { readCpufeatures, readExtableTypes, readOrcHeader, type CpuFeatures } from '../arch/x86/index.js';
+import { Btf } from '../btf/btf.js';
+import { BTF_KIND } from '../btf/constants.js';
+import { matchDistilledBase } from '../btf/distilled.js';
+import { checkSplitBase } from '../btf/split.js';
 import { ElfFile } from '../elf/index.js';
 import { InputError, UsageError } from '../errors.js';
 import { KernelSources } from './headers.js';
 import type { NewKernel } from './kernel.js';
-import type { LinkerScript } from './linker-script/index.js';
+import { describePlacement, globMatch, placeSection, type LinkerScript } from './linker-script/index.js';
 import { readBuildFacts } from '../object/build-facts.js';
-import { type BuildFacts } from '../facts/build-facts.js';
+import { mainProducer } from '../facts/compiler.js';
+import type {
+  BtfSummary,
+  ConfigOption,
+  ConfigRenames,
+  KernelConventions,
+  KernelStruct,
+  LinkTarget,
+  OriginConventions,
+  ReferenceObject,
+  SectionPlacement,
+  Source,
+  SplitBtfFit,
+} from '../facts/conventions.js';
 import type { FrozenObject } from '../facts/frozen-object.js';
-import { resolved, type TypeGraph } from '../graph/type-graph.js';
+import { parseKernelVersion, type KernelVersion } from '../facts/kernel-version.js';
+import type { ExtableTypes } from '../facts/x86-headers.js';
+import { resolved } from '../graph/type-graph.js';
 import type { Replacement } from '../facts/replacement.js';
 import { DW_AT, DW_TAG, DwarfFile } from '../dwarf/index.js';
 import { readModuleInfo } from '../object/module-info.js';
 
-/** A kernel version as far as a primitive cares: major.minor (and the stable patch level when known). */
-export interface KernelVersion {
-  readonly major: number;
-  readonly minor: number;
-  readonly patch: number | undefined;
-  readonly text: string;
-}
-
-export function parseKernelVersion(text: string | undefined): KernelVersion | undefined {
-  const m = text ? /^v?(\d+)\.(\d+)(?:\.(\d+))?/.exec(text) : null;
-  if (!m) return undefined;
-  return { major: Number(m[1]), minor: Number(m[2]), patch: m[3] === undefined ? undefined : Number(m[3]), text: text! };
-}
-
-/** a < b: -1, equal: 0, a > b: 1 (major.minor only: a stable series shares its conventions). */
-export function compareSeries(a: KernelVersion, b: KernelVersion): number {
-  return Math.sign(a.major - b.major || a.minor - b.minor);
-}
-
-/** "v6.3" as a catalogue writes it. */
-export function catalogueVersion(v: string): KernelVersion {
-  const parsed = parseKernelVersion(v);
-  if (!parsed) throw new Error(`not a kernel version: ${v}`);
-  return parsed;
-}
-
-/** Where a fact about the new kernel was read: a file, and what in it. */
-export interface Source {
-  readonly file: string | undefined;
-  readonly what: string;
-}
-
-/** A reference object: the frozen object's source compiled by the new kernel's build. */
-export interface ReferenceObject {
-  readonly path: string;
-  /** How it was found: --reference, the same path in the build directory, or the new kernel's module of the same name. */
-  readonly how: 'given' | 'same-path' | 'module';
-  readonly build: BuildFacts;
-  readonly producer: string | undefined;
-  readonly thisModuleSize: number | undefined;
-  readonly vermagic: string | undefined;
-}
-
-/** Old-to-new Kconfig names (v6.9 mitigation renames): looking an option up tries each name it has had. */
-export type ConfigRenames = readonly { readonly old: string; readonly new: string }[];
+/** The BTF kinds a .BTF_ids entry names. */
+const BTF_ID_KINDS: Record<string, number> = { struct: BTF_KIND.STRUCT, union: BTF_KIND.UNION, typedef: BTF_KIND.TYPEDEF, func: BTF_KIND.FUNC };
 
 /**
- * The new kernel as the primitive detectors see it: its config (with renamed options
- * followed), which symbols it defines, the sizes of the structs that fix special-section
- * formats, its headers (cpufeatures.h, extable types), its ORC header, linker scripts and
- * compiler flags, and the reference object of each frozen object. Everything is read the
- * first time a detector asks.
+ * The new kernel's build conventions, read from its files (NewKernel) for the primitive
+ * detectors: its config (with renamed options followed), which symbols it defines, the
+ * structs that fix special-section formats, its headers (cpufeatures.h, extable types), its
+ * ORC header, BTF, linker scripts and compiler flags, and the reference object of each
+ * frozen object. Everything is read the first time a detector asks.
  */
-export class KernelBuild {
+export class NewKernelConventions implements KernelConventions {
   private readonly referenceCache = new Map<FrozenObject, ReferenceObject | null>();
   private cpufeaturesCache: CpuFeatures | undefined | null;
   private extableCache: ExtableTypes | undefined | null;
   private orcCache: string | undefined | null;
+  private readonly scriptCache = new Map<LinkTarget, { file: string; script: LinkerScript } | null>();
 
   constructor(
-    readonly kernel: NewKernel,
+    private readonly kernel: NewKernel,
     private readonly renames: ConfigRenames,
     private readonly givenReferences: readonly string[],
     private readonly replacements: ReadonlyMap<FrozenObject, Replacement>,
   ) {}
 
-  release(): string | undefined {
+  private release(): string | undefined {
     return this.kernel.release();
   }
 
   version(): KernelVersion | undefined {
     return parseKernelVersion(this.kernel.release());
+  }
+
+  get vmlinuxFile(): string {
+    return this.kernel.artifacts.vmlinux;
   }
 
   get configFile(): string | undefined {
@@ -95,7 +76,7 @@ export class KernelBuild {
    * The option under whichever name this kernel's .config uses (MITIGATION_RETPOLINE or
    * RETPOLINE); undefined without a .config.
    */
-  option(name: string): { name: string; value: string } | undefined {
+  option(name: string): ConfigOption | undefined {
     const config = this.kernel.config();
     if (!config) return undefined;
     const names = [name, ...this.renames.filter((r) => r.new === name).map((r) => r.old), ...this.renames.filter((r) => r.old === name).map((r) => r.new)];
@@ -104,7 +85,7 @@ export class KernelBuild {
   }
 
   /** The first of `names` enabled (y or m), or undefined. Throws when there is no .config: a detector must not guess. */
-  enabled(names: readonly string[]): { name: string; value: string } | undefined {
+  enabled(names: readonly string[]): ConfigOption | undefined {
     this.requireConfig();
     for (const n of names) {
       const o = this.option(n);
@@ -133,7 +114,7 @@ export class KernelBuild {
     return { text, source: { file: this.configFile, what: 'the release in linux_banner and the options include/linux/vermagic.h reads' } };
   }
 
-  hasConfig(): boolean {
+  private hasConfig(): boolean {
     return this.kernel.config() !== undefined;
   }
 
@@ -147,17 +128,67 @@ export class KernelBuild {
   }
 
   /** A struct of the new kernel, from vmlinux BTF (which every kernel of the corpus has; DWARF is not searched: too slow per question). */
-  struct(name: string): { graph: TypeGraph; size: number; members: readonly { name: string; bitOffset: number }[]; source: Source } | undefined {
-    const btf = this.kernel.btf();
-    const graph: TypeGraph | undefined = btf;
-    const ref = btf?.typeByName('struct', name)[0];
+  struct(name: string): KernelStruct | undefined {
+    const graph = this.kernel.btf();
+    const ref = graph?.typeByName('struct', name)[0];
     if (graph && ref !== undefined) {
       const node = resolved(graph, ref).node;
       if (node.kind === 'struct' && node.size !== undefined) {
-        return { graph, size: node.size, members: node.members.map((m) => ({ name: m.name ?? '', bitOffset: m.bitOffset })), source: { file: this.kernel.artifacts.vmlinux, what: `.BTF ${graph.locate(ref)}` } };
+        return { size: node.size, members: node.members.map((m) => ({ name: m.name ?? '', bitOffset: m.bitOffset })), source: { file: this.kernel.artifacts.vmlinux, what: `.BTF ${graph.locate(ref)}` } };
       }
     }
     return undefined;
+  }
+
+  btf(): BtfSummary | undefined {
+    const btf = this.kernel.btf()?.btf;
+    return btf && { types: btf.typeCount, stringBytes: btf.strings.total };
+  }
+
+  /** An unknown kind asks for every kind. */
+  btfIdsNamed(name: string, kind?: string): readonly number[] {
+    return this.kernel.btf()?.btf.idsNamed(name, kind === undefined ? undefined : BTF_ID_KINDS[kind]) ?? [];
+  }
+
+  btfTypeName(id: number): string | undefined {
+    const btf = this.kernel.btf()?.btf;
+    return btf?.has(id) ? btf.name(id) : undefined;
+  }
+
+  /**
+   * With a distilled base, relocation by name is checked; else the string length the split
+   * BTF was built against is recovered and compared, and its anomalies on the new base counted.
+   * A .BTF that is not BTF at all is an answer; a distilled base that is not is an input error.
+   */
+  splitBtfFit(split: string, distilledBase: string | undefined, file: string, examples: number): SplitBtfFit {
+    const base = this.kernel.btf()?.btf;
+    if (!base) throw new Error('splitBtfFit asked of a kernel without BTF');
+    const bytes = Buffer.from(split, 'base64');
+    if (distilledBase) {
+      const distilled = Btf.parse(Buffer.from(distilledBase, 'base64'), file, undefined, { section: '.BTF.base' });
+      const unmatched = matchDistilledBase(distilled, base, Btf.parse(bytes, file, distilled)).filter((m) => m.status !== 'found');
+      if (unmatched.length === 0) return { fits: true };
+      return { fits: false, how: 'distilled-base', distilledTypes: distilled.typeCount, unmatched: unmatched.map((m) => ({ kind: m.kind, name: m.name, status: m.status })) };
+    }
+    let check;
+    try {
+      check = checkSplitBase(bytes, file, base, { examples });
+    } catch (err) {
+      if (!(err instanceof InputError)) throw err;
+      return { fits: false, how: 'unreadable', problem: err.problem };
+    }
+    if (check.consistent) return { fits: true };
+    return {
+      fits: false,
+      how: 'other-base',
+      counts: check.counts as Record<string, number>,
+      builtAgainstStrings: check.facts.baseStringLength,
+      ownTypes: check.facts.ownCount,
+      minBaseTypes: check.facts.minBaseTypeCount,
+      baseStrings: check.baseStringLength,
+      baseTypes: check.baseTypeCount,
+      examples: check.findings.map((f) => ({ id: f.id, problem: f.problem, detail: f.detail })),
+    };
   }
 
   /**
@@ -181,11 +212,6 @@ export class KernelBuild {
       if (unit.flag(die, DW_AT.noreturn)) declared = true;
     }
     return found ? declared : undefined;
-  }
-
-  /** Whether the kernel's type information could answer struct questions at all. */
-  hasTypes(): boolean {
-    return this.kernel.btf() !== undefined;
   }
 
   /** A cpufeatures.h of the new kernel (arch/x86/include/asm/cpufeatures.h). */
@@ -216,8 +242,37 @@ export class KernelBuild {
     return new Set(this.kernel.vmlinux.sections.map((s) => s.name));
   }
 
-  linkerScript(which: 'vmlinux' | 'module'): { file: string; script: LinkerScript } | undefined {
-    return this.kernel.linkerScript(which);
+  linkerScript(target: LinkTarget): string | undefined {
+    return this.script(target)?.file;
+  }
+
+  private script(target: LinkTarget): { file: string; script: LinkerScript } | undefined {
+    let found = this.scriptCache.get(target);
+    if (found === undefined) this.scriptCache.set(target, (found = this.kernel.linkerScript(target) ?? null));
+    return found ?? undefined;
+  }
+
+  placement(target: LinkTarget, object: string, section: string): SectionPlacement {
+    const found = this.script(target);
+    if (!found) throw new Error(`placement asked of a kernel without a ${target} linker script`);
+    const p = placeSection(found.script, section, this.kernel.artifacts.vmlinuxArchive ? { name: object, archive: 'vmlinux.a' } : { name: object });
+    const description = describePlacement(p);
+    switch (p.kind) {
+      case 'placed':
+        return { kind: p.kind, output: p.output, line: p.line, ranges: p.ranges, description };
+      case 'discarded':
+        return { kind: p.kind, line: p.line, description };
+      case 'orphan':
+        return { kind: p.kind, description };
+    }
+  }
+
+  sectionPatternMatches(pattern: string, section: string): boolean {
+    return globMatch(pattern, section);
+  }
+
+  hasBuildTree(): boolean {
+    return this.kernel.tree() !== undefined;
   }
 
   /**
@@ -280,20 +335,8 @@ export class KernelBuild {
   }
 }
 
-/** An assembler's producer ("GNU AS 2.40"): no compiler flags apply to what it assembled. */
-export function isAssembler(producer: string): boolean {
-  return /^GNU AS\b|^(LLVM|clang).*\bas\b/i.test(producer);
-}
-
-/** An object's main compiler producer: not the modpost .mod.c unit, not assembler units. */
-export function mainProducer(build: BuildFacts): string | undefined {
-  const compiled = build.compiler.producers.filter((p) => !isAssembler(p.producer));
-  const main = compiled.find((p) => p.units.length === 0 || !p.units.every((u) => u.endsWith('.mod.c')));
-  return (main ?? compiled[0])?.producer;
-}
-
 /** The kernel the frozen objects were compiled in (--built-with): only its headers are read. */
-export class OriginKernel {
+export class OriginKernelConventions implements OriginConventions {
   private cpufeaturesCache: CpuFeatures | undefined | null;
   private extableCache: ExtableTypes | undefined | null;
   readonly sources: KernelSources;

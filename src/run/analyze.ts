@@ -16,9 +16,10 @@ import { InterfaceComparison } from '../model/interface-comparison.js';
 import { DwarfFile } from '../dwarf/index.js';
 import { ElfFile, FileSource } from '../elf/index.js';
 import { looksLikeSnapshot, readSnapshot } from '../snapshot/read.js';
-import { bundledCatalogueDirectory, type Catalogue } from '../catalogue/catalogue.js';
-import { configRenamesOf, readCatalogue } from '../checks/primitives/index.js';
-import { KernelBuild, OriginKernel } from '../kernel/conventions.js';
+import { bundledCatalogueDirectory, loadCatalogue, type Catalogue } from '../catalogue/catalogue.js';
+import { DETECTORS } from '../checks/primitives/index.js';
+import { configRenamesOf } from '../checks/primitives/config-renames.js';
+import { NewKernelConventions, OriginKernelConventions } from '../kernel/conventions.js';
 
 export interface CheckOptions extends LocateOptions {
   /** What each frozen object replaces, in the order the objects were given. */
@@ -107,9 +108,9 @@ export async function analyzeRun(objectPaths: readonly string[], options: CheckO
     return [...obj.definitions.values()].filter((d) => d.kind === 'function' && r.definitions.has(d.name)).map((d) => d.name);
   };
   const interfaces = new InterfaceComparison(frozen, sources, frozenInterface, kernel.machine, definitionsUsed);
-  const catalogue = readCatalogue(options.signatures ?? bundledCatalogueDirectory());
-  const origin = options.builtWith ? new OriginKernel(options.builtWith) : undefined;
-  const conventions = new KernelBuild(kernel, configRenamesOf(catalogue), options.reference ?? [], replacements);
+  const catalogue = loadCatalogue(options.signatures ?? bundledCatalogueDirectory(), DETECTORS);
+  const origin = options.builtWith ? new OriginKernelConventions(options.builtWith) : undefined;
+  const conventions = new NewKernelConventions(kernel, configRenamesOf(catalogue), options.reference ?? [], replacements);
   const link = new LinkModel(mode, frozen, kernel, replacements);
   const findings = runChecks({ link, kernel, interfaces, primitives: { catalogue, conventions, origin } });
   const record: RunRecord = {

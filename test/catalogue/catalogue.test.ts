@@ -2,8 +2,8 @@ import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { PRIMITIVE_ROW, bundledCatalogueDirectory } from '../../src/catalogue/catalogue.js';
-import { DETECTORS, readCatalogue } from '../../src/checks/primitives/index.js';
+import { PRIMITIVE_ROW, bundledCatalogueDirectory, loadCatalogue } from '../../src/catalogue/catalogue.js';
+import { DETECTORS } from '../../src/checks/primitives/index.js';
 import { InputError } from '../../src/errors.js';
 import { ROOT } from '../support/paths.js';
 
@@ -16,6 +16,7 @@ function docRows(heading: string): string[] {
 /** The build-primitive rows, as docs/signatures.md lists them: 25 x86 and 6 arm64 primitives. */
 const ROWS = docRows('Rows');
 
+const readCatalogue = (dir: string) => loadCatalogue(dir, DETECTORS);
 const catalogue = readCatalogue(bundledCatalogueDirectory());
 const temps: string[] = [];
 afterEach(() => {

@@ -2,16 +2,20 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { CatalogueEntry } from '../../src/catalogue/catalogue.js';
-import { bundledCatalogueDirectory } from '../../src/catalogue/catalogue.js';
-import { readCatalogue } from '../../src/checks/primitives/index.js';
+import { btfIds } from '../../src/checks/primitives/btf.js';
+import { extableTypes } from '../../src/checks/primitives/extable-types.js';
 import { landingPads } from '../../src/checks/primitives/landing-pads.js';
 import { ftraceEntry } from '../../src/checks/primitives/ftrace-entry.js';
+import { orcFormat } from '../../src/checks/primitives/orc-format.js';
+import { percpuSymbols } from '../../src/checks/primitives/percpu-symbols.js';
+import { sectionPlacement } from '../../src/checks/primitives/sections.js';
 import { stackProtector } from '../../src/checks/primitives/stack-protector.js';
-import type { DetectorContext } from '../../src/checks/primitives/detector.js';
+import type { KernelConventions } from '../../src/facts/conventions.js';
+import { parseKernelVersion } from '../../src/facts/kernel-version.js';
+import type { ExtableTypes } from '../../src/facts/x86-headers.js';
 import { readFrozenObject } from '../../src/object/read.js';
-import type { KernelBuild } from '../../src/kernel/conventions.js';
 import type { Report } from '../../src/report/report.js';
+import { importsOf, runDetector } from '../support/detector-harness.js';
 import { ROOT } from '../support/paths.js';
 import { checkJson } from '../support/run.js';
 
@@ -31,9 +35,6 @@ async function run(...args: string[]): Promise<{ list: string[]; report: Report 
   const { report } = await checkJson(args);
   return { list: primitives(report), report };
 }
-
-const catalogue = readCatalogue(bundledCatalogueDirectory());
-const entry = (id: string): CatalogueEntry => catalogue.entries.find((e) => e.id === id)!;
 
 const temps: string[] = [];
 afterAll(() => {
@@ -217,30 +218,111 @@ describe('arm64 detectors on real arm64 objects (a 6.12-like build with BTI and 
   const bti = readFrozenObject(F('elf/aarch64-bti.o'));
   const plain = readFrozenObject(F('elf/aarch64-nobti.o'));
   /** The new kernel as the arm64 detectors ask about it: options, and task_struct.stack_canary at 1912. */
-  const kernel = {
-    enabled: (names: readonly string[]) => (names.some((n) => ['ARM64_BTI_KERNEL', 'FUNCTION_TRACER', 'DYNAMIC_FTRACE', 'DYNAMIC_FTRACE_WITH_CALL_OPS', 'STACKPROTECTOR'].includes(n)) ? { name: names[0]!, value: 'y' } : undefined),
-    option: (name: string) => ({ name, value: 'y' }),
+  const kernel: Partial<KernelConventions> = {
+    enabled: (names) => (names.some((n) => ['ARM64_BTI_KERNEL', 'FUNCTION_TRACER', 'DYNAMIC_FTRACE', 'DYNAMIC_FTRACE_WITH_CALL_OPS', 'STACKPROTECTOR'].includes(n)) ? { name: names[0]!, value: 'y' } : undefined),
+    option: (name) => ({ name, value: 'y' }),
     defines: () => false,
-    struct: (name: string) => (name === 'task_struct' ? { size: 4096, members: [{ name: 'stack_canary', bitOffset: 1912 * 8 }], source: { file: 'vmlinux', what: '.BTF' } } : undefined),
+    struct: (name) => (name === 'task_struct' ? { size: 4096, members: [{ name: 'stack_canary', bitOffset: 1912 * 8 }], source: { file: 'vmlinux', what: '.BTF' } } : undefined),
     configFile: 'config',
-  } as unknown as KernelBuild;
-  const ctx = (frozenObject: typeof bti): DetectorContext => ({ frozen: frozenObject, build: frozenObject.build, kernel, origin: undefined, model: undefined as never });
+  };
 
   it('BTI: bti c at the ops callbacks passes, a plain build does not', () => {
-    expect(landingPads.run(entry('arm64-bti-landing-pads'), ctx(bti))).toEqual([]);
-    const [f] = landingPads.run(entry('arm64-bti-landing-pads'), ctx(plain));
+    expect(runDetector(landingPads, { entry: 'arm64-bti-landing-pads', frozen: bti, kernel })).toEqual([]);
+    const [f] = runDetector(landingPads, { entry: 'arm64-bti-landing-pads', frozen: plain, kernel });
     expect(f!.message).toBe('2 functions reached through arm64_ops have no bti-c at the entry (arm64_ops.start → ops_start and arm64_ops.stop → ops_stop): the new kernel enforces ARM64_BTI_KERNEL, so the first indirect call into each faults');
   });
 
   it('call ops: 8 bytes of NOPs before each function with =4,2, none with =2', () => {
-    expect(ftraceEntry.run(entry('arm64-ftrace-call-ops'), ctx(bti))).toEqual([]);
-    const [f] = ftraceEntry.run(entry('arm64-ftrace-call-ops'), ctx(plain));
+    expect(runDetector(ftraceEntry, { entry: 'arm64-ftrace-call-ops', frozen: bti, kernel })).toEqual([]);
+    const [f] = runDetector(ftraceEntry, { entry: 'arm64-ftrace-call-ops', frozen: plain, kernel });
     expect([f!.symbol, f!.before, f!.after]).toEqual(['arm64_entry', '0 bytes before arm64_entry', '8 bytes of NOPs before every function']);
   });
 
   it('the per-task canary offset against task_struct.stack_canary', () => {
-    expect(stackProtector.run(entry('arm64-stack-canary-offset'), ctx(bti))).toEqual([]);
-    const [f] = stackProtector.run(entry('arm64-stack-canary-offset'), ctx(plain));
+    expect(runDetector(stackProtector, { entry: 'arm64-stack-canary-offset', frozen: bti, kernel })).toEqual([]);
+    const [f] = runDetector(stackProtector, { entry: 'arm64-stack-canary-offset', frozen: plain, kernel });
     expect([f!.before, f!.after]).toEqual(['task_struct.stack_canary at 1920', 'task_struct.stack_canary at 1912']);
+  });
+});
+
+describe('one detector, one catalogue entry, the world as plain data', () => {
+  it("ORC: an .orc_header other than vmlinux's, or none; the same hash is clean", () => {
+    const build = { sections: [{ name: '.orc_unwind', size: 36, flags: 'A', relocations: 0 }], orcHeader: 'aaaa' };
+    const kernel: Partial<KernelConventions> = { orcHeader: () => 'bbbb', vmlinuxFile: 'vmlinux' };
+    const [f, ...rest] = runDetector(orcFormat, { entry: 'x86-orc-format', build, kernel });
+    expect(rest).toEqual([]);
+    expect([f!.id, f!.severity, f!.before, f!.after]).toEqual(['orc-format-changed', 'runtime', '.orc_header aaaa', '.orc_header bbbb']);
+    expect(f!.message).toBe("the frozen object's .orc_header (aaaa) differs from vmlinux's (bbbb): its 6 ORC entries use another format");
+    const [old] = runDetector(orcFormat, { entry: 'x86-orc-format', build: { ...build, orcHeader: undefined }, kernel });
+    expect(old!.message).toBe("the frozen object has 6 ORC entries but no .orc_header (built before v6.4), and the new kernel's ORC format carries hash bbbb: the entries are decoded by a layout they were not written in");
+    expect(runDetector(orcFormat, { entry: 'x86-orc-format', build, kernel: { orcHeader: () => 'aaaa' } })).toEqual([]);
+  });
+
+  it('extable: a fixup type the new header lacks, named by the header the object was built with; a defined type is clean', () => {
+    const header = (file: string, types: Record<number, string[]>): ExtableTypes => ({
+      file,
+      typeMask: 0xff,
+      immMask: 0xffff0000,
+      types: new Map(Object.entries(types).map(([n, names]) => [Number(n), names])),
+      composites: new Map(),
+      byName: new Map(),
+    });
+    const build = { extable: { layout: 'data' as const, entries: 3, types: [{ type: 1, count: 2, example: 'f+0x4' }, { type: 4, count: 1, example: 'g+0x10' }], handlers: [] } };
+    const origin = { extableTypes: () => header('old/extable_fixup_types.h', { 1: ['EX_TYPE_DEFAULT'], 4: ['EX_TYPE_COPY'] }) };
+    const [f, ...rest] = runDetector(extableTypes, { entry: 'x86-extable-types', build, origin, kernel: { extableTypes: () => header('new/extable_fixup_types.h', { 1: ['EX_TYPE_DEFAULT'] }) } });
+    expect(rest).toEqual([]);
+    expect([f!.symbol, f!.before, f!.after]).toEqual(['EX_TYPE_COPY', 'EX_TYPE_COPY (4)', 'type 4 undefined']);
+    expect(f!.message).toBe('1 exception-table entry (first at g+0x10) use EX_TYPE_COPY, which the new kernel does not define: a fault there reaches the "unknown type" path of fixup_exception()');
+    expect(f!.evidence.map((e) => e.label)).toEqual(['frozen object', 'built with', 'new kernel', 'catalogue']);
+    const [unnamed] = runDetector(extableTypes, { entry: 'x86-extable-types', build, kernel: { extableTypes: () => header('new/extable_fixup_types.h', { 1: ['EX_TYPE_DEFAULT'] }) } });
+    expect(unnamed!.message).toMatch(/^1 exception-table entry \(first at g\+0x10\) use type 4, which/);
+    expect(runDetector(extableTypes, { entry: 'x86-extable-types', build, origin, kernel: { extableTypes: () => header('new/extable_fixup_types.h', { 1: ['EX_TYPE_DEFAULT'], 4: ['EX_TYPE_COPY'] }) } })).toEqual([]);
+  });
+
+  it('per-CPU: a hot variable folded into pcpu_hot; a kernel that still defines it is clean', () => {
+    const frozen = { imports: importsOf('current_task') };
+    const build = { importRelocations: { current_task: { R_X86_64_PC32: 2 } } };
+    const [f, ...rest] = runDetector(percpuSymbols, { entry: 'x86-percpu-hot-variables', frozen, build, kernel: { defines: (n) => n === 'pcpu_hot', vmlinuxFile: 'vmlinux' } });
+    expect(rest).toEqual([]);
+    expect([f!.severity, f!.symbol, f!.before, f!.after]).toEqual(['link', 'current_task', '%gs:current_task', '%gs:pcpu_hot']);
+    expect(f!.message).toBe('the frozen code reads the per-CPU variable current_task (2× R_X86_64_PC32), which the new kernel no longer defines: it lives in pcpu_hot now (pcpu_hot.current_task from v6.2)');
+    expect(runDetector(percpuSymbols, { entry: 'x86-percpu-hot-variables', frozen, build, kernel: { defines: (n) => n === 'current_task' } })).toEqual([]);
+  });
+
+  it('BTF ids: a struct the new BTF has only as another kind; one it has is clean', () => {
+    const build = { btfIds: [{ kind: 'struct', name: 'prim_legacy', symbol: '__BTF_ID__struct__prim_legacy__2', id: 7 }] };
+    const kernel = (ids: (name: string, kind?: string) => readonly number[]): Partial<KernelConventions> => ({
+      btf: () => ({ types: 100, stringBytes: 1000 }),
+      btfIdsNamed: ids,
+      version: () => parseKernelVersion('6.12.0'),
+      vmlinuxFile: 'vmlinux',
+    });
+    const [f, ...rest] = runDetector(btfIds, { entry: 'btf-ids', build, kernel: kernel((_, kind) => (kind === undefined ? [12] : [])) });
+    expect(rest).toEqual([]);
+    expect([f!.severity, f!.symbol, f!.before, f!.after]).toEqual(['runtime', '__BTF_ID__struct__prim_legacy__2', 'struct prim_legacy = [7]', 'no struct prim_legacy']);
+    expect(f!.message).toBe("BTF id struct prim_legacy: the new kernel's BTF has prim_legacy only as another kind ([12]), so resolve_btfids leaves the id 0");
+    expect(runDetector(btfIds, { entry: 'btf-ids', build, kernel: kernel(() => [7]) })).toEqual([]);
+  });
+
+  it('placement: a section the new script discards, not by design; one it places is clean', () => {
+    const build = {
+      sections: [
+        { name: '.fixture.legacy', size: 8, flags: 'WA', relocations: 1 },
+        { name: '.exit.text', size: 4, flags: 'AX', relocations: 0 },
+      ],
+    };
+    const kernel = (kind: 'discarded' | 'placed'): Partial<KernelConventions> => ({
+      linkerScript: () => 'vmlinux.lds',
+      reference: () => undefined,
+      placement: (_target, _object, section) =>
+        kind === 'discarded' ? { kind, line: 40, description: `discarded by *(${section}) (line 40)` } : { kind, output: '.data', line: 12, ranges: [], description: `placed in .data by *(${section}) (line 12)` },
+      sectionPatternMatches: (pattern, section) => pattern === section,
+    });
+    const [f, ...rest] = runDetector(sectionPlacement, { entry: 'linker-script-placement', build, kernel: kernel('discarded') });
+    expect(rest).toEqual([]);
+    expect([f!.id, f!.severity, f!.symbol, f!.before, f!.after]).toEqual(['section-discarded', 'runtime', '.fixture.legacy', '.fixture.legacy: 8 bytes', 'discarded by *(.fixture.legacy) (line 40)']);
+    expect(f!.message).toBe('the new vmlinux linker script discards .fixture.legacy (8 bytes, 1 relocations): what the frozen object put there is not in the relinked kernel');
+    expect(f!.evidence[1]).toEqual({ label: 'new kernel', file: 'vmlinux.lds', location: 'line 40', detail: 'discarded by *(.fixture.legacy) (line 40)' });
+    expect(runDetector(sectionPlacement, { entry: 'linker-script-placement', build, kernel: kernel('placed') })).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { InputError } from '../../errors.js';
+import type { CpuFeatureTable } from '../../facts/x86-headers.js';
 import { MacroTable, scanDefines, type MacroDefinition } from './cmacros.js';
 
 /**
@@ -35,7 +36,7 @@ export interface UnresolvedDefine {
   readonly body: string;
 }
 
-export class CpuFeatures {
+export class CpuFeatures implements CpuFeatureTable {
   readonly byName: ReadonlyMap<string, CpuFeature>;
   readonly byNumber: ReadonlyMap<number, readonly CpuFeature[]>;
 
@@ -81,18 +82,6 @@ export class CpuFeatures {
     for (const [n, list] of this.byNumber) if (list.length > 1) out.set(n, list.map((f) => f.name));
     return out;
   }
-}
-
-/** `X86_FEATURE_CLEAR_CPU_BUF` → `CLEAR_CPU_BUF`, `X86_BUG_SRSO` → `BUG_SRSO`. */
-export function shortFeatureName(name: string): string {
-  if (name.startsWith('X86_FEATURE_')) return name.slice('X86_FEATURE_'.length);
-  if (name.startsWith('X86_')) return name.slice(4);
-  return name;
-}
-
-/** `11*32+18` for a number. */
-export function wordBit(number: number): string {
-  return `${Math.floor(number / 32)}*32+${number % 32}`;
 }
 
 export interface HeaderText {

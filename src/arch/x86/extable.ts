@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { InputError, hex } from '../../errors.js';
 import type { ElfFile } from '../../elf/index.js';
+import type { ExtableTypes } from '../../facts/x86-headers.js';
 import { MacroTable, scanDefines } from './cmacros.js';
 import { RelocatedSection, type FieldRelocation, type FieldTarget, type Site } from './sites.js';
 
@@ -13,19 +14,6 @@ import { RelocatedSection, type FieldRelocation, type FieldTarget, type Site } f
  */
 
 export const EXTABLE_ENTRY_SIZE = 12;
-
-export interface ExtableTypes {
-  readonly file: string;
-  /** EX_DATA_TYPE_MASK (0xff when the header lacks it). */
-  readonly typeMask: number;
-  readonly immMask: number;
-  /** Type number → names defined as a plain number (`#define EX_TYPE_COPY 4`). */
-  readonly types: ReadonlyMap<number, readonly string[]>;
-  /** Names defined as a type combined with an immediate (`EX_TYPE_ZERO_REG`), by full `data & (type|imm)` value. */
-  readonly composites: ReadonlyMap<number, readonly string[]>;
-  /** Name → value, plain and composite. */
-  readonly byName: ReadonlyMap<string, number>;
-}
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   const list = map.get(key);

@@ -15,7 +15,7 @@ export {
   type RelocationsPerEntry,
   type SpecialSection,
 } from './entries.js';
-export { CpuFeatures, parseCpufeatures, readCpufeatures, shortFeatureName, wordBit, type CpuFeature, type HeaderText } from './cpufeatures.js';
+export { CpuFeatures, parseCpufeatures, readCpufeatures, type CpuFeature, type HeaderText } from './cpufeatures.js';
 export {
   decodeAlternatives,
   featureMeanings,
@@ -37,7 +37,6 @@ export {
   undefinedExtableTypes,
   type Extable,
   type ExtableEntry,
-  type ExtableTypes,
   type ExtableTypeUse,
 } from './extable.js';
 export { compareOrcHeaders, orcHashOfSource, orcTables, readOrcHeader, type OrcHeader, type OrcHeaderComparison, type OrcHeaders, type OrcTables } from './orc.js';

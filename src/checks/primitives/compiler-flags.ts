@@ -55,7 +55,7 @@ export const compilerFlags = defineDetector({
         primitiveFinding(entry, ctx, {
           id: 'compiler-flag-changed',
           symbol: f.family,
-          message: `${f.family} differs: the frozen object was compiled with ${show(b)}, the new kernel compiles it with ${show(a)}`,
+          data: { family: f.family, frozenSetting: show(b), kernelSetting: show(a) },
           before: show(b),
           after: show(a),
           evidence: [frozenEvidence(ctx, { section: '.debug_info', location: 'DW_AT_producer', detail: producer.length > 160 ? `${producer.slice(0, 160)}…` : producer }), next.evidence],
@@ -82,7 +82,7 @@ export const compilerVersion = defineDetector({
         primitiveFinding(entry, ctx, {
           id: 'compiler-changed',
           severity: 'review',
-          message: 'the frozen object records neither its compiler nor its flags (no DW_AT_producer, no .comment): the compiler-flag checks could not run',
+          data: { case: 'unrecorded' },
           evidence: [frozenEvidence(ctx, { detail: 'no DWARF producer and no .comment section' })],
         }),
       ];
@@ -96,7 +96,7 @@ export const compilerVersion = defineDetector({
       primitiveFinding(entry, ctx, {
         id: 'compiler-changed',
         severity,
-        message: `compiled by ${mine.family} ${mine.version ?? '(unknown version)'}; the new kernel is built by ${theirs.family} ${theirs.version ?? '(unknown version)'}`,
+        data: { case: 'differs', frozen: mine, kernel: theirs },
         before: `${mine.family} ${mine.version ?? '?'}`,
         after: kernelText,
         evidence: [

@@ -1,3 +1,5 @@
+import type { Catalogue, CatalogueEntry } from '../../catalogue/catalogue.js';
+import type { ConfigRenames } from '../../facts/conventions.js';
 import { list, object, str } from '../../schema.js';
 import { defineDetector } from './detector.js';
 
@@ -14,3 +16,10 @@ export const configRenames = defineDetector({
     return [];
   },
 });
+
+/** The config renames every detector's option lookups follow: the pairs of the catalogue's config-renames entries. */
+export function configRenamesOf(catalogue: Catalogue): ConfigRenames {
+  return catalogue.entries
+    .filter((e) => e.detector === configRenames.name)
+    .flatMap((e) => (e as CatalogueEntry<{ renames: { old: string; new: string }[] }>).parameters.renames);
+}

@@ -1,8 +1,8 @@
 import { object, str } from '../../schema.js';
-import { shortFeatureName, wordBit } from '../../arch/x86/index.js';
 import type { Finding } from '../../findings/index.js';
-import { compareSeries, parseKernelVersion } from '../../kernel/conventions.js';
-import { defineDetector, frozenEvidence, primitiveFinding, someNames } from './detector.js';
+import { compareSeries, parseKernelVersion } from '../../facts/kernel-version.js';
+import { featureLabel, shortFeatureName } from '../../facts/x86-headers.js';
+import { defineDetector, frozenEvidence, primitiveFinding } from './detector.js';
 
 /**
  * An alternative records the X86_FEATURE_* number it is gated on, compiled in as a
@@ -26,12 +26,11 @@ export const cpuFeatures = defineDetector({
         primitiveFinding(entry, ctx, {
           id: 'cpu-feature-renumbered',
           severity: 'review',
-          message: `the new kernel's ${header} was not found (give the build directory or the linux-headers packages): the ${alt.features.length} feature numbers the frozen alternatives are gated on could not be decoded`,
+          data: { case: 'header-missing', header, features: alt.features.length },
           evidence: [altEvidence],
         }),
       ];
     }
-    const name = (n: number, names: readonly string[]) => (names.length ? names.map(shortFeatureName).join('/') : `unnamed ${wordBit(n)}`);
     const old = ctx.origin?.cpufeatures(header);
     if (!old) {
       const frozenRelease = parseKernelVersion(ctx.frozen.moduleInfo?.vermagic);
@@ -41,7 +40,7 @@ export const cpuFeatures = defineDetector({
         primitiveFinding(entry, ctx, {
           id: 'cpu-feature-renumbered',
           severity: 'review',
-          message: `the frozen alternatives are gated on ${alt.features.length} feature numbers, which the new kernel names ${someNames(alt.features.map((f) => `${f.feature} ${name(f.feature, next.names(f.feature))}`), 32)}; without the cpufeatures.h of the kernel the object was built in (--built-with) it cannot be confirmed that they meant the same`,
+          data: { case: 'unconfirmed', features: alt.features.map((f) => ({ number: f.feature, names: next.names(f.feature) })) },
           evidence: [altEvidence, { label: 'new kernel', file: next.file }],
         }),
       ];
@@ -51,18 +50,18 @@ export const cpuFeatures = defineDetector({
       const was = old.names(f.feature);
       const now = next.names(f.feature);
       if (was.length === 0 || was.some((n) => now.includes(n))) continue;
-      const moved = was.map((n) => [n, next.number(n)] as const).filter(([, n]) => n !== undefined && n !== f.feature);
-      const wasName = name(f.feature, was);
+      const moved = was.flatMap((n) => {
+        const number = next.number(n);
+        return number !== undefined && number !== f.feature ? [{ name: n, number }] : [];
+      });
+      const wasName = featureLabel(f.feature, was);
       out.push(
         primitiveFinding(entry, ctx, {
           id: 'cpu-feature-renumbered',
           symbol: `X86_FEATURE_${shortFeatureName(was[0]!)}`,
-          message:
-            `${f.count} alternative${f.count > 1 ? 's' : ''} (first at ${f.example}) ${f.count > 1 ? 'are' : 'is'} gated on feature ${f.feature} (${wordBit(f.feature)}${f.flags.length ? `, ${f.flags.join('|')}` : ''}): ${wasName} when compiled, ` +
-            (now.length ? `${name(f.feature, now)} in the new kernel` : 'no feature in the new kernel') +
-            (moved.length ? ` (${moved.map(([n, v]) => `${shortFeatureName(n)} is now ${v} = ${wordBit(v!)}`).join(', ')})` : ''),
+          data: { case: 'renumbered', feature: f.feature, flags: f.flags, count: f.count, example: f.example, was, now, moved },
           before: `${f.feature} = ${wasName}`,
-          after: `${f.feature} = ${now.length ? name(f.feature, now) : '(undefined)'}`,
+          after: `${f.feature} = ${now.length ? featureLabel(f.feature, now) : '(undefined)'}`,
           evidence: [
             frozenEvidence(ctx, { section: '.altinstructions', location: f.example, detail: `feature ${f.feature}, ${f.count} entr${f.count > 1 ? 'ies' : 'y'}` }),
             { label: 'built with', file: old.file, detail: `${f.feature} = ${was.join(', ')}` },

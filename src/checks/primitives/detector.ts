@@ -1,18 +1,34 @@
 import type { CatalogueEntry } from '../../catalogue/catalogue.js';
-import type { Evidence, Finding, FindingId, Severity } from '../../findings/index.js';
+import { finding, type Evidence, type Finding, type FindingData, type FindingId, type Severity } from '../../findings/index.js';
 import type { BuildFacts } from '../../facts/build-facts.js';
+import { isAssembler, mainProducer } from '../../facts/compiler.js';
+import type { ConfigOption, KernelConventions, OriginConventions } from '../../facts/conventions.js';
 import type { FrozenObject } from '../../facts/frozen-object.js';
-import { isAssembler, mainProducer, type KernelBuild, type OriginKernel } from '../../kernel/conventions.js';
-import type { LinkModel } from '../../model/link.js';
+import type { Replacement } from '../../facts/replacement.js';
+import type { LinkMode } from '../../model/link.js';
 import type { Infer, Schema } from '../../schema.js';
 
-/** What a detector sees: one frozen object with its build facts, the new kernel, and the kernel it came from when given. */
+/** The relink a frozen object takes part in, as far as a detector asks. */
+export interface RelinkFacts {
+  /** Into vmlinux, or as a module. */
+  readonly mode: LinkMode;
+  /** What the frozen object replaces in the new kernel, when that was looked for. */
+  readonly replacement: Replacement | undefined;
+  /** The other frozen objects relinked with it. */
+  readonly others: readonly FrozenObject[];
+}
+
+/**
+ * What a detector sees: one frozen object with its build facts, the relink it takes part
+ * in, the new kernel's build conventions, and the kernel it came from when given. All of it
+ * plain data or the conventions port: a test builds one from literals.
+ */
 export interface DetectorContext {
   readonly frozen: FrozenObject;
   readonly build: BuildFacts;
-  readonly kernel: KernelBuild;
-  readonly origin: OriginKernel | undefined;
-  readonly model: LinkModel;
+  readonly relink: RelinkFacts;
+  readonly kernel: KernelConventions;
+  readonly origin: OriginConventions | undefined;
 }
 
 /**
@@ -39,11 +55,12 @@ export function defineDetector<const S extends Schema>(d: Detector<S>): Register
   return d as unknown as RegisteredDetector;
 }
 
-export interface PrimitiveFindingInput {
-  readonly id: FindingId;
+export interface PrimitiveFindingInput<K extends FindingId> {
+  readonly id: K;
+  /** What the message template of `id` renders. */
+  readonly data: FindingData<K>;
   readonly severity?: Severity;
   readonly symbol?: string | undefined;
-  readonly message: string;
   readonly before?: string | undefined;
   readonly after?: string | undefined;
   readonly evidence: readonly Evidence[];
@@ -51,19 +68,17 @@ export interface PrimitiveFindingInput {
 }
 
 /** A finding of a catalogue entry: the entry's severity unless the detector states another, and the entry id. */
-export function primitiveFinding(entry: CatalogueEntry, ctx: DetectorContext, f: PrimitiveFindingInput): Finding {
-  return {
-    id: f.id,
+export function primitiveFinding<K extends FindingId>(entry: CatalogueEntry, ctx: DetectorContext, f: PrimitiveFindingInput<K>): Finding {
+  return finding(f.id, f.data, {
     severity: f.severity ?? entry.severity,
     object: ctx.frozen.path,
     symbol: f.symbol,
-    message: f.message,
     before: f.before,
     after: f.after,
     evidence: [...f.evidence, catalogueEvidence(entry)],
     rank: f.rank,
     signature: entry.id,
-  };
+  });
 }
 
 function catalogueEvidence(entry: CatalogueEntry): Evidence {
@@ -76,7 +91,7 @@ function catalogueEvidence(entry: CatalogueEntry): Evidence {
 }
 
 /** Evidence: an option of the new kernel's .config. */
-export function configEvidence(ctx: DetectorContext, option: { name: string; value: string }): Evidence {
+export function configEvidence(ctx: DetectorContext, option: ConfigOption): Evidence {
   return { label: 'new kernel', file: ctx.kernel.configFile, detail: option.value === 'n' ? `# CONFIG_${option.name} is not set` : `CONFIG_${option.name}=${option.value}` };
 }
 
@@ -92,5 +107,3 @@ export const frozenProducer = mainProducer;
 export function assembledOnly(build: BuildFacts): boolean {
   return build.compiler.producers.length > 0 && build.compiler.producers.every((p) => isAssembler(p.producer));
 }
-
-export { someNames } from '../../findings/prose.js';

@@ -1,7 +1,7 @@
 import { list, object, str } from '../../schema.js';
 import type { Finding } from '../../findings/index.js';
-import { catalogueVersion } from '../../kernel/conventions.js';
-import { defineDetector, frozenEvidence, primitiveFinding, someNames } from './detector.js';
+import { catalogueVersion, compareSeries } from '../../facts/kernel-version.js';
+import { defineDetector, frozenEvidence, primitiveFinding } from './detector.js';
 
 /**
  * Up to v6.4 EXPORT_SYMBOL emitted the ksymtab entry in the object (___ksymtab+<sym>); from
@@ -20,7 +20,7 @@ export const exportFormat = defineDetector({
     const version = ctx.kernel.version();
     if (!version) return [];
     const since = catalogueVersion(p.since);
-    const modern = version.major > since.major || (version.major === since.major && version.minor >= since.minor);
+    const modern = compareSeries(version, since) >= 0;
     const oldStyle = ctx.build.sections.filter((s) => p.oldSections.some((o) => s.name.startsWith(o)));
     const newStyle = ctx.build.sections.some((s) => s.name === p.newSection);
     const names = [...ctx.frozen.exports.keys()].sort();
@@ -29,7 +29,7 @@ export const exportFormat = defineDetector({
         primitiveFinding(entry, ctx, {
           id: 'export-format-changed',
           symbol: names[0],
-          message: `the frozen object exports ${someNames(names)} the pre-${p.since} way (${oldStyle.length} ___ksymtab sections); the new kernel (${version.text}) builds its export table with modpost from ${p.newSection}, so modpost does not know these exports: no Module.symvers entry, no CRC, and modules importing them fail modpost`,
+          data: { case: 'old-style', exports: names, since: p.since, oldSections: oldStyle.length, release: version.text, newSection: p.newSection },
           before: `${oldStyle[0]!.name} …`,
           after: `${p.newSection} markers (${p.since}+)`,
           evidence: [frozenEvidence(ctx, { section: oldStyle[0]!.name, detail: `${oldStyle.length} old-style export sections` }), { label: 'new kernel', detail: `release ${version.text}` }],
@@ -42,7 +42,7 @@ export const exportFormat = defineDetector({
           id: 'export-format-changed',
           severity: 'runtime',
           symbol: names[0],
-          message: `the frozen object marks its exports in ${p.newSection} (${p.since}+), which the new kernel (${version.text}) does not read: ${someNames(names)} ${names.length > 1 ? 'are' : 'is'} not exported`,
+          data: { case: 'new-style', exports: names, since: p.since, release: version.text, newSection: p.newSection },
           before: p.newSection,
           after: '___ksymtab+<sym> sections',
           evidence: [frozenEvidence(ctx, { section: p.newSection }), { label: 'new kernel', detail: `release ${version.text}` }],

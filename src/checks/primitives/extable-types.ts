@@ -1,5 +1,6 @@
 import { object } from '../../schema.js';
 import type { Finding } from '../../findings/index.js';
+import { extableTypeLabel } from '../../facts/x86-headers.js';
 import { defineDetector, frozenEvidence, primitiveFinding } from './detector.js';
 
 /**
@@ -21,7 +22,7 @@ export const extableTypes = defineDetector({
         primitiveFinding(entry, ctx, {
           id: 'extable-type-unknown',
           severity: 'review',
-          message: `the new kernel's extable_fixup_types.h was not found: the ${table.types.length} fixup types of the frozen __ex_table could not be checked`,
+          data: { case: 'header-missing', types: table.types.length },
           evidence: [frozenEvidence(ctx, { section: '__ex_table', detail: `${table.entries} entries` })],
         }),
       ];
@@ -31,12 +32,12 @@ export const extableTypes = defineDetector({
     for (const t of table.types) {
       if (next.types.has(t.type & next.typeMask)) continue;
       const was = old?.types.get(t.type & old.typeMask);
-      const label = was?.length ? was.join('/') : `type ${t.type}`;
+      const label = extableTypeLabel(t.type, was ?? []);
       out.push(
         primitiveFinding(entry, ctx, {
           id: 'extable-type-unknown',
           symbol: was?.[0],
-          message: `${t.count} exception-table entr${t.count > 1 ? 'ies' : 'y'} (first at ${t.example}) use ${label}, which the new kernel does not define: a fault there reaches the "unknown type" path of fixup_exception()`,
+          data: { case: 'undefined', type: t.type, names: was ?? [], count: t.count, example: t.example },
           before: `${label} (${t.type})`,
           after: `type ${t.type} undefined`,
           evidence: [

@@ -1,6 +1,6 @@
 import { int, list, object, str } from '../../schema.js';
 import type { Finding } from '../../findings/index.js';
-import { configEvidence, defineDetector, frozenEvidence, primitiveFinding, someNames } from './detector.js';
+import { configEvidence, defineDetector, frozenEvidence, primitiveFinding } from './detector.js';
 
 /**
  * How ftrace hooks function entries: a call to __fentry__ (x86-64 since 4.19, -mfentry) or
@@ -40,7 +40,7 @@ export const ftraceEntry = defineDetector({
           id: 'ftrace-entry-changed',
           severity: 'link',
           symbol: hook,
-          message: `${foreign.length} frozen functions call ${hook} at their entry (${someNames(foreign.map((f) => f.name))}), but the new kernel's ftrace hook is ${kernelHook ?? 'none of ' + p.hooks.join('/')} and it does not define ${hook}`,
+          data: { case: 'foreign-hook', hook, functions: foreign.map((f) => f.name), kernelHook, hooks: p.hooks },
           before: `entry hook ${hook}`,
           after: `entry hook ${kernelHook ?? '(none)'}`,
           evidence: [frozenEvidence(ctx, { section: foreign[0]!.section, symbol: foreign[0]!.name, detail: `calls ${hook} at entry` }), configEvidence(ctx, on)],
@@ -50,13 +50,14 @@ export const ftraceEntry = defineDetector({
     const dynamic = ctx.kernel.enabled(p.dynamicConfig);
     const records = ctx.build.sections.filter((s) => p.records.includes(s.name) && s.size > 0);
     const native = hooked.filter((f) => f.ftraceCall === kernelHook);
-    if (dynamic && native.length > 0 && records.length === 0) {
+    // A function calling the kernel's hook means the kernel has one.
+    if (dynamic && kernelHook !== undefined && native.length > 0 && records.length === 0) {
       out.push(
         primitiveFinding(entry, ctx, {
           id: 'ftrace-entry-changed',
           severity: 'review',
           symbol: kernelHook,
-          message: `${native.length} frozen functions call ${kernelHook} but the object records none of those sites (${p.records.join(', ')}): dynamic ftrace cannot patch them, so they cannot be traced or live-patched`,
+          data: { case: 'unrecorded', hook: kernelHook, functions: native.length, records: p.records },
           before: `no ${p.records.join('/')}`,
           after: `CONFIG_${dynamic.name}: sites recorded in ${p.records[0]}`,
           evidence: [frozenEvidence(ctx, { detail: `no ${p.records.join('/')} section` }), configEvidence(ctx, dynamic)],
@@ -71,7 +72,7 @@ export const ftraceEntry = defineDetector({
           primitiveFinding(entry, ctx, {
             id: 'ftrace-entry-changed',
             symbol: short[0]!.name,
-            message: `the new kernel's ftrace reads a call-ops pointer from the ${p.callOpsPadding} bytes before each function (CONFIG_${ops.name}); ${short.length} frozen functions have less padding (${someNames(short.map((f) => f.name))})`,
+            data: { case: 'call-ops', padding: p.callOpsPadding, option: ops.name, functions: short.map((f) => f.name) },
             before: `${short[0]!.paddingBefore} bytes before ${short[0]!.name}`,
             after: `${p.callOpsPadding} bytes of NOPs before every function`,
             evidence: [frozenEvidence(ctx, { section: short[0]!.section, symbol: short[0]!.name, detail: `${short[0]!.paddingBefore} NOP bytes before the entry` }), configEvidence(ctx, ops)],

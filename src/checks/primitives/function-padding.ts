@@ -1,6 +1,6 @@
 import { hex } from '../../errors.js';
 import { int, list, object, str } from '../../schema.js';
-import { configEvidence, defineDetector, frozenEvidence, primitiveFinding, someNames } from './detector.js';
+import { configEvidence, defineDetector, frozenEvidence, primitiveFinding } from './detector.js';
 
 /**
  * CALL_PADDING (v6.2): the kernel compiles every function with N bytes of NOPs in front
@@ -34,7 +34,7 @@ export const functionPadding = defineDetector({
       primitiveFinding(entry, ctx, {
         id: 'function-padding-missing',
         symbol: first.name,
-        message: `${short.length} of ${exposed.length} functions the kernel can call have fewer than ${needed} bytes of NOP padding before their entry (${someNames(short.map((f) => f.name))}): the new kernel patches call thunks into that padding (CONFIG_${on.name})`,
+        data: { functions: short.map((f) => f.name), callable: exposed.length, bytes: needed, option: on.name },
         before: `${first.name}: ${first.paddingBefore} NOP bytes before the entry${first.prefixSymbol ? '' : ', no __pfx_ symbol'}`,
         after: `${needed} NOP bytes before every function (-fpatchable-function-entry=${needed},${needed}, __pfx_<name>)`,
         evidence: [

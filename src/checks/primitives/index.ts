@@ -1,6 +1,5 @@
-import { loadCatalogue, type Catalogue, type CatalogueEntry } from '../../catalogue/catalogue.js';
 import { UsageError } from '../../errors.js';
-import type { Finding, FindingId } from '../../findings/index.js';
+import { finding, type Finding, type FindingId } from '../../findings/index.js';
 import { architectureOf } from '../../facts/architecture.js';
 import { defineCheck, type Check } from '../check.js';
 import { btfIds, splitBtf } from './btf.js';
@@ -52,17 +51,6 @@ export const DETECTORS: readonly RegisteredDetector[] = [
   unreferenced,
 ];
 
-export function readCatalogue(directory: string): Catalogue {
-  return loadCatalogue(directory, DETECTORS);
-}
-
-/** The config renames every detector's option lookups follow (the config-renames entries). */
-export function configRenamesOf(catalogue: Catalogue): { old: string; new: string }[] {
-  return catalogue.entries
-    .filter((e) => e.detector === configRenames.name)
-    .flatMap((e) => (e as CatalogueEntry<{ renames: { old: string; new: string }[] }>).parameters.renames);
-}
-
 const PRODUCED: FindingId[] = [...new Set(DETECTORS.flatMap((d) => d.produces)), 'primitive-check-incomplete'];
 
 /**
@@ -73,20 +61,20 @@ export const primitivesCheck: Check = defineCheck({
   name: 'build primitives',
   produces: PRODUCED,
   needs: ['link', 'primitives'],
-  run({ link: model, primitives }): Finding[] {
-    const { catalogue, conventions: build, origin } = primitives;
+  run({ link, primitives }): Finding[] {
+    const { catalogue, conventions, origin } = primitives;
     const byName = new Map(DETECTORS.map((d) => [d.name, d]));
     const out: Finding[] = [];
-    for (const frozen of model.frozen) {
-      // The build facts are read when the first detector asks (not at all with a catalogue that needs none).
+    for (const frozen of link.frozen) {
       const ctx: DetectorContext = {
         frozen,
+        // The build facts are read when the first detector asks (not at all with a catalogue that needs none).
         get build() {
           return frozen.build;
         },
-        kernel: build,
+        relink: { mode: link.mode, replacement: link.replacements.get(frozen), others: link.frozen.filter((o) => o !== frozen) },
+        kernel: conventions,
         origin,
-        model,
       };
       const architecture = architectureOf(frozen.machine);
       const skipped: string[] = [];
@@ -102,14 +90,10 @@ export const primitivesCheck: Check = defineCheck({
           reason = err.message;
         }
       }
-      if (skipped.length > 0) {
-        out.push({
-          id: 'primitive-check-incomplete',
-          severity: 'review',
-          object: frozen.path,
-          message: `${skipped.length} build-primitive checks could not run: ${reason}`,
-          evidence: [{ label: 'catalogue', detail: `not checked: ${skipped.join(', ')}` }],
-        });
+      if (reason !== undefined) {
+        out.push(
+          finding('primitive-check-incomplete', { skipped, reason }, { severity: 'review', object: frozen.path, evidence: [{ label: 'catalogue', detail: `not checked: ${skipped.join(', ')}` }] }),
+        );
       }
     }
     return out;

@@ -1,6 +1,7 @@
 import { bool, list, object, str } from '../../schema.js';
 import type { Finding } from '../../findings/index.js';
-import { configEvidence, defineDetector, frozenEvidence, primitiveFinding, someNames } from './detector.js';
+import { someNames } from '../../findings/prose.js';
+import { configEvidence, defineDetector, frozenEvidence, primitiveFinding } from './detector.js';
 
 /**
  * Compiler instrumentation (KASAN, KCSAN, KMSAN, UBSAN, KCOV, GCOV, stack-depth tracking)
@@ -28,7 +29,7 @@ export const instrumentation = defineDetector({
           primitiveFinding(entry, ctx, {
             id: 'instrumentation-mismatch',
             symbol: missing[0],
-            message: `the frozen object is instrumented for ${tool.name} and calls ${someNames(missing)}, but the new kernel is built without ${tool.name} (CONFIG_${tool.config[0]}) and does not provide ${missing.length > 1 ? 'them' : 'it'}`,
+            data: { case: 'hooks-missing', tool: tool.name, option: tool.config[0]!, missing },
             before: `${tool.name} hooks: ${someNames(hooks)}`,
             after: `no ${tool.name}`,
             evidence: [frozenEvidence(ctx, { section: '.symtab', symbol: missing[0], detail: `${hooks.length} ${tool.name} hook(s) undefined` }), configEvidence(ctx, { name: tool.config[0]!, value: 'n' })],
@@ -39,7 +40,7 @@ export const instrumentation = defineDetector({
           primitiveFinding(entry, ctx, {
             id: 'instrumentation-mismatch',
             severity: 'review',
-            message: `the new kernel is built with ${tool.name} (CONFIG_${on.name}) but the frozen object calls none of its hooks (${tool.prefixes.map((p) => `${p}*`).join(', ')}): ${tool.name} does not see what it does`,
+            data: { case: 'blind-spot', tool: tool.name, option: on.name, prefixes: tool.prefixes },
             before: `not instrumented for ${tool.name}`,
             after: `CONFIG_${on.name}=${on.value}`,
             evidence: [frozenEvidence(ctx, { section: '.symtab', detail: `no undefined ${tool.prefixes.map((p) => `${p}*`).join('/')} symbols` }), configEvidence(ctx, on)],

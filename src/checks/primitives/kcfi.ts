@@ -1,6 +1,6 @@
 import { list, object, str } from '../../schema.js';
 import type { Finding } from '../../findings/index.js';
-import { configEvidence, defineDetector, frozenEvidence, primitiveFinding, someNames } from './detector.js';
+import { configEvidence, defineDetector, frozenEvidence, primitiveFinding } from './detector.js';
 
 /**
  * kCFI (v6.1, Clang): every indirect call checks a 32-bit hash of the callee's prototype,
@@ -24,7 +24,7 @@ export const kcfi = defineDetector({
         primitiveFinding(entry, ctx, {
           id: 'kcfi-mismatch',
           symbol: bare[0]!.name,
-          message: `the new kernel checks kCFI type hashes on indirect calls (CONFIG_${on.name}); ${bare.length} frozen functions reached indirectly have no ${entry.parameters.preamblePrefix} preamble (${someNames(bare.map((f) => f!.name))}): the first indirect call into them is a CFI failure`,
+          data: { case: 'no-preamble', option: on.name, preamble: entry.parameters.preamblePrefix, functions: bare.map((f) => f!.name) },
           before: 'no kCFI preambles',
           after: `${entry.parameters.preamblePrefix}<function> with the prototype's type hash`,
           evidence: [frozenEvidence(ctx, { section: bare[0]!.section, symbol: bare[0]!.name, detail: `no ${entry.parameters.preamblePrefix}${bare[0]!.name}` }), configEvidence(ctx, on)],
@@ -41,7 +41,7 @@ export const kcfi = defineDetector({
           primitiveFinding(entry, ctx, {
             id: 'kcfi-mismatch',
             symbol: f.name,
-            message: `${f.name}'s kCFI type hash is ${f.cfiHash} in the frozen object but ${other} in the reference object built by the new kernel: indirect calls from the new kernel fail the check`,
+            data: { case: 'hash', function: f.name, frozenHash: f.cfiHash!, referenceHash: other },
             before: `${entry.parameters.preamblePrefix}${f.name}: ${f.cfiHash}`,
             after: `${entry.parameters.preamblePrefix}${f.name}: ${other}`,
             evidence: [

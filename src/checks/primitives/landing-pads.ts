@@ -2,7 +2,7 @@ import { hex } from '../../errors.js';
 import type { Evidence, Finding } from '../../findings/index.js';
 import type { IndirectTarget } from '../../facts/build-facts.js';
 import { list, object, oneOf, str } from '../../schema.js';
-import { configEvidence, defineDetector, frozenEvidence, frozenProducer, primitiveFinding, someNames } from './detector.js';
+import { configEvidence, defineDetector, frozenEvidence, frozenProducer, primitiveFinding } from './detector.js';
 import { effectiveFlag, flagTokens } from '../../facts/compiler.js';
 
 const PADS = ['endbr64', 'endbr32', 'bti-c', 'bti-j', 'bti-jc', 'paciasp', 'pacibsp'] as const;
@@ -69,7 +69,7 @@ export const landingPads = defineDetector({
         primitiveFinding(entry, ctx, {
           id: 'landing-pad-missing',
           symbol: inCode ? first.name : holder,
-          message: `${targets.length} function${targets.length > 1 ? 's' : ''} ${inCode ? 'whose addresses the code passes on or stores' : `reached through ${holder}`} ${targets.length > 1 ? 'have' : 'has'} no ${padName} at the entry (${someNames(slots, 8)}): the new kernel enforces ${enforced.name}, so the first indirect call into each faults`,
+          data: { slots, reachedThrough: inCode ? undefined : holder, pad: padName, option: enforced.name },
           before: `no landing pads (${flag})`,
           after: `${padName} at every indirect-branch target (CONFIG_${enforced.name}=${enforced.value})`,
           evidence,

@@ -42,17 +42,12 @@ export const mitigationSites = defineDetector({
     const symbol = [...ctx.frozen.imports.keys()].find((n) => p.symbols.some((s) => n.startsWith(s)));
     const section = ctx.build.sections.find((s) => p.sections.includes(s.name) && s.size > 0);
     if (flag || symbol || section) return [];
-    const looked = [
-      p.flags.length ? `flags ${p.flags.join(', ')}` : undefined,
-      p.symbols.length ? `references to ${p.symbols.map((s) => `${s}*`).join(', ')}` : undefined,
-      p.sections.length ? `sections ${p.sections.join(', ')}` : undefined,
-    ].filter(Boolean);
     return [
       primitiveFinding(entry, ctx, {
         id: 'mitigation-missing',
         // Without the producer, missing flags prove nothing: say so and let a human look.
         severity: producer || p.flags.length === 0 ? entry.severity : 'review',
-        message: `the new kernel applies ${p.mitigation} (CONFIG_${on.name}) but the frozen object shows no sign of it (${looked.join('; ')}): its code runs without the mitigation`,
+        data: { mitigation: p.mitigation, option: on.name, flags: p.flags, symbols: p.symbols, sections: p.sections },
         before: `no ${p.mitigation}`,
         after: `${p.mitigation} required (CONFIG_${on.name}=${on.value})`,
         evidence: [

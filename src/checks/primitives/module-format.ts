@@ -1,3 +1,4 @@
+import { vermagicOptions } from '../../facts/module.js';
 import { object } from '../../schema.js';
 import { defineDetector, frozenEvidence, primitiveFinding } from './detector.js';
 import type { Finding } from '../../findings/index.js';
@@ -32,7 +33,7 @@ export const moduleFormat = defineDetector({
           primitiveFinding(entry, ctx, {
             id: 'module-struct-size',
             symbol: '__this_module',
-            message: `.gnu.linkonce.this_module is ${info.thisModuleSize} bytes, but struct module is ${size} bytes in the new kernel: the loader refuses the module ("section size must match the kernel's built struct module size")`,
+            data: { frozen: info.thisModuleSize, kernel: size },
             before: `struct module: ${info.thisModuleSize} bytes`,
             after: `struct module: ${size} bytes`,
             evidence: [frozenEvidence(ctx, { section: '.gnu.linkonce.this_module', detail: `${info.thisModuleSize} bytes` }), where],
@@ -46,16 +47,13 @@ export const moduleFormat = defineDetector({
       const theirs = reference?.vermagic ?? computed?.text;
       if (theirs !== undefined) {
         const hasCrcs = info.versions.length > 0;
-        const rest = (v: string) => v.slice(v.indexOf(' ') === -1 ? v.length : v.indexOf(' '));
-        const differs = hasCrcs ? rest(info.vermagic) !== rest(theirs) : info.vermagic !== theirs;
+        const differs = hasCrcs ? vermagicOptions(info.vermagic) !== vermagicOptions(theirs) : info.vermagic !== theirs;
         if (differs) {
           out.push(
             primitiveFinding(entry, ctx, {
               id: 'vermagic-mismatch',
               symbol: 'vermagic',
-              message: hasCrcs
-                ? `vermagic options differ ("${rest(info.vermagic).trim()}" against "${rest(theirs).trim()}"): the loader refuses the module (the release may differ when CRCs are present, the options may not)`
-                : `vermagic differs ("${info.vermagic.trim()}" against "${theirs.trim()}") and the module has no CRCs, so the loader compares all of it and refuses the module`,
+              data: { case: hasCrcs ? 'options' : 'whole', frozen: info.vermagic, kernel: theirs },
               before: info.vermagic,
               after: theirs,
               evidence: [

@@ -1,6 +1,6 @@
 import { list, object, str } from '../../schema.js';
 import type { Evidence, Finding } from '../../findings/index.js';
-import { catalogueVersion, compareSeries, parseKernelVersion, type KernelVersion } from '../../kernel/conventions.js';
+import { catalogueVersion, compareSeries, parseKernelVersion, type KernelVersion } from '../../facts/kernel-version.js';
 import { defineDetector, frozenEvidence, primitiveFinding } from './detector.js';
 import { COMPILER_IMPLICIT } from '../../model/interface-comparison.js';
 
@@ -67,9 +67,7 @@ export const noreturn = defineDetector({
           id: 'noreturn-changed',
           severity: after ? 'warning' : 'runtime',
           symbol: name,
-          message: after
-            ? `${name} is noreturn for the new kernel's objtool but the frozen object was compiled to return from it: objtool reports the code after each call as an unreachable instruction`
-            : `the frozen object was compiled with ${name} as noreturn (nothing after the call), but it returns in the new kernel: execution falls through past the call`,
+          data: { function: name, now: after ? 'noreturn' : 'returns' },
           before: before ? 'noreturn' : 'returns',
           after: after ? 'noreturn' : 'returns',
           evidence: [...imp.sites.slice(0, 2).map((s) => frozenEvidence(ctx, { section: s.section, symbol: s.function, offset: `0x${s.offset.toString(16)}`, detail: `calls ${name}` })), ...why],

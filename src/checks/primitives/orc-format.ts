@@ -22,14 +22,13 @@ export const orcFormat = defineDetector({
     return [
       primitiveFinding(entry, ctx, {
         id: 'orc-format-changed',
-        message: mine
-          ? `the frozen object's .orc_header (${mine}) differs from vmlinux's (${kernel}): its ${unwind.size / 6} ORC entries use another format`
-          : `the frozen object has ${unwind.size / 6} ORC entries but no .orc_header (built before v6.4), and the new kernel's ORC format carries hash ${kernel}: the entries are decoded by a layout they were not written in`,
+        // ORC entries are 6 bytes in every version.
+        data: { entries: unwind.size / 6, frozenHeader: mine, kernelHeader: kernel },
         before: mine ? `.orc_header ${mine}` : 'no .orc_header',
         after: `.orc_header ${kernel}`,
         evidence: [
           frozenEvidence(ctx, { section: entry.parameters.unwindSection, detail: `${unwind.size} bytes` }),
-          { label: 'new kernel', file: ctx.kernel.kernel.artifacts.vmlinux, section: '.orc_header', detail: kernel },
+          { label: 'new kernel', file: ctx.kernel.vmlinuxFile, section: '.orc_header', detail: kernel },
         ],
       }),
     ];

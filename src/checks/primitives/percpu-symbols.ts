@@ -22,17 +22,16 @@ export const percpuSymbols = defineDetector({
       if (!imp || ctx.kernel.defines(v.name)) continue;
       const now = v.movedTo.filter((n) => ctx.kernel.defines(n));
       const relocs = ctx.build.importRelocations[v.name] ?? {};
-      const how = Object.entries(relocs).map(([t, n]) => `${n}× ${t}`).join(', ');
       out.push(
         primitiveFinding(entry, ctx, {
           id: 'percpu-symbol-changed',
           symbol: v.name,
-          message: `the frozen code reads the per-CPU variable ${v.name} (${how || 'no relocations'}), which the new kernel no longer defines${now.length ? `: it lives in ${now.join(' / ')} now` : ''}${v.note ? ` (${v.note})` : ''}`,
+          data: { variable: v.name, relocations: relocs, movedTo: now, note: v.note },
           before: `%gs:${v.name}`,
           after: now.length ? now.map((n) => `%gs:${n}`).join(', ') : `(no ${v.name})`,
           evidence: [
             ...imp.sites.slice(0, 2).map((s) => frozenEvidence(ctx, { section: s.section, symbol: s.function, offset: `0x${s.offset.toString(16)}`, detail: `${s.relocation} ${v.name}` })),
-            { label: 'new kernel', file: ctx.kernel.kernel.artifacts.vmlinux, symbol: v.name, detail: `not defined${now.length ? `; defines ${now.join(', ')}` : ''}` },
+            { label: 'new kernel', file: ctx.kernel.vmlinuxFile, symbol: v.name, detail: `not defined${now.length ? `; defines ${now.join(', ')}` : ''}` },
           ],
         }),
       );

@@ -1,20 +1,20 @@
-import { describePlacement, globMatch, placeSection, type InputFile, type Placement } from '../../kernel/linker-script/index.js';
 import { list, object, str } from '../../schema.js';
 import type { Evidence, Finding } from '../../findings/index.js';
-import { catalogueVersion } from '../../kernel/conventions.js';
+import type { LinkTarget } from '../../facts/conventions.js';
+import { catalogueVersion, compareSeries } from '../../facts/kernel-version.js';
 import { defineDetector, frozenEvidence, primitiveFinding, type DetectorContext } from './detector.js';
 
 /** Sections ld handles itself, never through the script's rules. */
 const NOT_PLACED = /^(\.rela?\.|\.symtab$|\.strtab$|\.shstrtab$|\.group$|\.note\.GNU-stack$|\.llvm_addrsig$)/;
 
-function linkInput(ctx: DetectorContext): InputFile {
-  const replaced = ctx.model.replacements.get(ctx.frozen);
-  const name = replaced?.found && !replaced.name.startsWith('compile unit') && !replaced.name.startsWith('module') ? replaced.name : ctx.frozen.path;
-  return ctx.kernel.kernel.artifacts.vmlinuxArchive ? { name, archive: 'vmlinux.a' } : { name };
+/** The frozen object as the linker knows it: the replaced object's name, so that the script's file patterns select it. */
+function linkName(ctx: DetectorContext): string {
+  const replaced = ctx.relink.replacement;
+  return replaced?.found && !replaced.name.startsWith('compile unit') && !replaced.name.startsWith('module') ? replaced.name : ctx.frozen.path;
 }
 
-function scriptFor(ctx: DetectorContext) {
-  return ctx.kernel.linkerScript(ctx.model.mode === 'module' ? 'module' : 'vmlinux');
+function linkTarget(ctx: DetectorContext): LinkTarget {
+  return ctx.relink.mode === 'module' ? 'module' : 'vmlinux';
 }
 
 /**
@@ -28,32 +28,33 @@ export const sectionPlacement = defineDetector({
   name: 'section-placement',
   produces: ['section-orphaned', 'section-discarded'],
   parameters: object({
-    /** Sections the kernel's scripts discard on purpose (exit code of built-in objects, notes, markers). */
+    /** Sections the kernel's scripts discard on purpose (exit code of built-in objects, notes, markers), as ld's wildcards. */
     discardedByDesign: list(str()),
   }),
   run(entry, ctx): Finding[] {
-    const found = scriptFor(ctx);
-    if (!found) return [];
-    const module = ctx.model.mode === 'module';
-    const input = linkInput(ctx);
+    const target = linkTarget(ctx);
+    const script = ctx.kernel.linkerScript(target);
+    if (!script) return [];
+    const module = target === 'module';
+    const object = linkName(ctx);
     const byDesign = entry.parameters.discardedByDesign;
     // What the new build of the same source also has, the new script discards on purpose.
     const reference = new Set(ctx.kernel.reference(ctx.frozen)?.build.sections.map((s) => s.name) ?? []);
     const out: Finding[] = [];
     for (const s of ctx.build.sections) {
       if (!s.flags.includes('A') || s.size === 0 || NOT_PLACED.test(s.name)) continue;
-      const p = placeSection(found.script, s.name, input);
-      if (p.kind === 'discarded' && (reference.has(s.name) || byDesign.some((d) => globMatch(d, s.name)))) continue;
-      const where: Evidence = { label: 'new kernel', file: found.file, location: p.kind === 'orphan' ? undefined : `line ${p.line}`, detail: describePlacement(p) };
+      const p = ctx.kernel.placement(target, object, s.name);
+      if (p.kind === 'discarded' && (reference.has(s.name) || byDesign.some((d) => ctx.kernel.sectionPatternMatches(d, s.name)))) continue;
+      const where: Evidence = { label: 'new kernel', file: script, location: p.kind === 'orphan' ? undefined : `line ${p.line}`, detail: p.description };
       if (p.kind === 'discarded') {
         out.push(
           primitiveFinding(entry, ctx, {
             id: 'section-discarded',
             severity: 'runtime',
             symbol: s.name,
-            message: `the new ${module ? 'module' : 'vmlinux'} linker script discards ${s.name} (${s.size} bytes${s.relocations ? `, ${s.relocations} relocations` : ''}): what the frozen object put there is not in the relinked kernel`,
+            data: { link: target, section: s.name, size: s.size, relocations: s.relocations },
             before: `${s.name}: ${s.size} bytes`,
-            after: describePlacement(p),
+            after: p.description,
             evidence: [frozenEvidence(ctx, { section: s.name, detail: `${s.size} bytes, flags ${s.flags}` }), where],
           }),
         );
@@ -62,7 +63,7 @@ export const sectionPlacement = defineDetector({
           primitiveFinding(entry, ctx, {
             id: 'section-orphaned',
             symbol: s.name,
-            message: `no rule of the new vmlinux linker script matches ${s.name} (${s.size} bytes): ld places it by its own heuristics and warns "orphan section" (an error with CONFIG_LD_ORPHAN_WARN_LEVEL=error)`,
+            data: { section: s.name, size: s.size },
             before: `${s.name}: ${s.size} bytes`,
             after: 'orphan',
             evidence: [frozenEvidence(ctx, { section: s.name, detail: `${s.size} bytes, flags ${s.flags}` }), where],
@@ -86,12 +87,13 @@ export const sectionRenames = defineDetector({
   produces: ['section-renamed'],
   parameters: object({ renames: list(object({ from: str(), to: str(), since: str() }), 1) }),
   run(entry, ctx): Finding[] {
-    if (ctx.model.mode === 'module') return [];
+    if (ctx.relink.mode === 'module') return [];
     const out: Finding[] = [];
-    const script = scriptFor(ctx);
+    const target = linkTarget(ctx);
+    const script = ctx.kernel.linkerScript(target);
     const reference = ctx.kernel.reference(ctx.frozen);
     const version = ctx.kernel.version();
-    const input = linkInput(ctx);
+    const object = linkName(ctx);
     for (const r of entry.parameters.renames) {
       const s = ctx.build.sections.find((x) => x.name === r.from);
       if (!s || s.size === 0) continue;
@@ -99,18 +101,18 @@ export const sectionRenames = defineDetector({
       let after: string;
       let severity: Finding['severity'] = entry.severity;
       if (script) {
-        const was: Placement = placeSection(script.script, r.from, input);
-        const now: Placement = placeSection(script.script, r.to, input);
+        const was = ctx.kernel.placement(target, object, r.from);
+        const now = ctx.kernel.placement(target, object, r.to);
         const same = was.kind === now.kind && (was.kind !== 'placed' || (now.kind === 'placed' && was.output === now.output && was.ranges.join() === now.ranges.join()));
         if (same || now.kind !== 'placed') continue;
-        evidence.push({ label: 'new kernel', file: script.file, location: `line ${now.line}`, detail: `${r.to}: ${describePlacement(now)}; ${r.from}: ${describePlacement(was)}` });
-        after = `${r.to}: ${describePlacement(now)}`;
+        evidence.push({ label: 'new kernel', file: script, location: `line ${now.line}`, detail: `${r.to}: ${now.description}; ${r.from}: ${was.description}` });
+        after = `${r.to}: ${now.description}`;
       } else if (reference?.build.sections.some((x) => x.name === r.to)) {
         evidence.push({ label: 'reference object', file: reference.path, section: r.to, detail: `the new build names it ${r.to}` });
         after = r.to;
       } else {
         const since = catalogueVersion(r.since);
-        if (!version || version.major < since.major || (version.major === since.major && version.minor < since.minor)) continue;
+        if (!version || compareSeries(version, since) < 0) continue;
         severity = 'review';
         evidence.push({ label: 'new kernel', detail: `release ${version.text}; renamed in ${r.since} (no linker script or reference object to confirm)` });
         after = r.to;
@@ -120,7 +122,7 @@ export const sectionRenames = defineDetector({
           id: 'section-renamed',
           severity,
           symbol: r.from,
-          message: `the frozen object puts ${s.size} bytes in ${r.from}; the new kernel collects that data as ${r.to}, so it falls outside what walks ${r.to}`,
+          data: { from: r.from, to: r.to, size: s.size },
           before: r.from,
           after,
           evidence,

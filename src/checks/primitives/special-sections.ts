@@ -1,5 +1,6 @@
 import { int, list, object, str } from '../../schema.js';
 import type { Evidence, Finding } from '../../findings/index.js';
+import { ratio } from '../../findings/prose.js';
 import { defineDetector, frozenEvidence, primitiveFinding } from './detector.js';
 
 /**
@@ -34,12 +35,12 @@ export const specialSections = defineDetector({
     const frozenWhere = frozenEvidence(ctx, { section: p.section, detail: `${s.size} bytes, ${s.relocations} relocations` });
 
     if (!struct) {
-      if (!ctx.kernel.hasTypes()) {
+      if (!ctx.kernel.btf()) {
         return [
           primitiveFinding(entry, ctx, {
             id: 'special-section-format',
             severity: 'review',
-            message: `the new kernel has no BTF to read struct ${p.struct} from: the format of ${p.section} (${s.size} bytes) could not be checked`,
+            data: { case: 'no-btf', section: p.section, size: s.size, struct: p.struct },
             evidence: [frozenWhere],
           }),
         ];
@@ -48,10 +49,10 @@ export const specialSections = defineDetector({
       return [
         primitiveFinding(entry, ctx, {
           id: 'special-section-unread',
-          message: `the frozen object has ${p.section} (${s.size} bytes), but the new kernel has neither struct ${p.struct} nor a ${p.section} section: nothing applies these entries`,
+          data: { section: p.section, size: s.size, struct: p.struct },
           before: `${p.section}: ${s.size} bytes`,
           after: `no struct ${p.struct}, no ${p.section} in vmlinux`,
-          evidence: [frozenWhere, { label: 'new kernel', file: ctx.kernel.kernel.artifacts.vmlinux, detail: `no ${p.section} section; no struct ${p.struct} in .BTF` }],
+          evidence: [frozenWhere, { label: 'new kernel', file: ctx.kernel.vmlinuxFile, detail: `no ${p.section} section; no struct ${p.struct} in .BTF` }],
         }),
       ];
     }
@@ -63,7 +64,15 @@ export const specialSections = defineDetector({
     if (p.layouts && p.layouts.length) {
       // Same entry size, different fields: count relocations per entry.
       if (s.size % struct.size !== 0) {
-        return [primitiveFinding(entry, ctx, { id: 'special-section-format', message: `${p.section} is ${s.size} bytes, not a multiple of the new kernel's ${struct.size}-byte struct ${p.struct}`, before: `${s.size} bytes`, after: `${struct.size}-byte entries`, evidence })];
+        return [
+          primitiveFinding(entry, ctx, {
+            id: 'special-section-format',
+            data: { case: 'not-multiple', section: p.section, size: s.size, struct: p.struct, structSize: struct.size },
+            before: `${s.size} bytes`,
+            after: `${struct.size}-byte entries`,
+            evidence,
+          }),
+        ];
       }
       const entries = s.size / struct.size;
       const perEntry = s.relocations / entries;
@@ -73,8 +82,8 @@ export const specialSections = defineDetector({
       return [
         primitiveFinding(entry, ctx, {
           id: 'special-section-format',
-          message: `${p.section} entries carry ${Number.isInteger(perEntry) ? perEntry : perEntry.toFixed(2)} relocations each${old ? ` (the layout with ${p.struct}.${old.member})` : ''}, but the new kernel's struct ${p.struct} has ${layout.member} (${layout.relocationsPerEntry} per entry): it decodes every entry wrongly`,
-          before: `${entries} entries × ${struct.size} bytes, ${Number.isInteger(perEntry) ? perEntry : perEntry.toFixed(2)} relocations each${old ? ` (${old.member})` : ''}`,
+          data: { case: 'layout', section: p.section, perEntry, struct: p.struct, oldMember: old?.member, member: layout.member, relocationsPerEntry: layout.relocationsPerEntry },
+          before: `${entries} entries × ${struct.size} bytes, ${ratio(perEntry)} relocations each${old ? ` (${old.member})` : ''}`,
           after: `${struct.size} bytes, ${layout.relocationsPerEntry} relocations each (${layout.member})`,
           evidence,
         }),
@@ -86,7 +95,7 @@ export const specialSections = defineDetector({
         primitiveFinding(entry, ctx, {
           id: 'special-section-format',
           severity: 'review',
-          message: `${p.section}: ${s.size} bytes with ${s.relocations} relocations does not divide into entries of ${p.relocationsPerEntry} relocations: the entry format could not be read`,
+          data: { case: 'unreadable', section: p.section, size: s.size, relocations: s.relocations, relocationsPerEntry: p.relocationsPerEntry },
           evidence,
         }),
       ];
@@ -97,7 +106,7 @@ export const specialSections = defineDetector({
     return [
       primitiveFinding(entry, ctx, {
         id: 'special-section-format',
-        message: `${p.section} entries are ${size} bytes in the frozen object, but struct ${p.struct} is ${struct.size} bytes in the new kernel: the kernel walks them with the wrong stride`,
+        data: { case: 'stride', section: p.section, entrySize: size, struct: p.struct, structSize: struct.size },
         before: `${entries} entries × ${size} bytes`,
         after: `struct ${p.struct}: ${struct.size} bytes`,
         evidence,

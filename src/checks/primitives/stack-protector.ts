@@ -2,7 +2,7 @@ import type { CatalogueEntry } from '../../catalogue/catalogue.js';
 import { list, object, oneOf, str } from '../../schema.js';
 import { effectiveFlag, flagTokens } from '../../facts/compiler.js';
 import { assembledOnly, configEvidence, defineDetector, frozenEvidence, frozenProducer, primitiveFinding, type DetectorContext } from './detector.js';
-import type { Evidence, Finding } from '../../findings/index.js';
+import type { Evidence, Finding, FindingData } from '../../findings/index.js';
 
 type Guard = { kind: 'off' } | { kind: 'fixed' } | { kind: 'symbol'; name: string } | { kind: 'unknown' };
 
@@ -74,26 +74,26 @@ function x86(entry: CatalogueEntry, ctx: DetectorContext, p: { config: readonly 
     }),
     on ? configEvidence(ctx, on) : configEvidence(ctx, { name: p.config[0]!, value: 'n' }),
   ];
-  if (kernel.kind === 'symbol') evidence.push({ label: 'new kernel', file: ctx.kernel.kernel.artifacts.vmlinux, symbol: kernel.name, detail: 'defined' });
-  else if (kernel.kind === 'fixed') evidence.push({ label: 'new kernel', file: ctx.kernel.kernel.artifacts.vmlinux, symbol: p.fixedSlotSymbol, detail: `defined; ${guards.join(', ')} not defined` });
+  if (kernel.kind === 'symbol') evidence.push({ label: 'new kernel', file: ctx.kernel.vmlinuxFile, symbol: kernel.name, detail: 'defined' });
+  else if (kernel.kind === 'fixed') evidence.push({ label: 'new kernel', file: ctx.kernel.vmlinuxFile, symbol: p.fixedSlotSymbol, detail: `defined; ${guards.join(', ')} not defined` });
   let severity: Finding['severity'] = entry.severity;
-  let message: string;
+  let data: FindingData<'stack-protector-changed'>;
   if (frozen.kind === 'off') {
     severity = 'review';
-    message = 'the frozen object has no stack protector while the new kernel builds with one: its functions run unprotected';
+    data = { case: 'frozen-unprotected' };
   } else if (kernel.kind === 'off') {
     severity = 'review';
-    message = `the new kernel is built without a stack protector; the frozen object still checks a canary and calls ${p.failSymbol}`;
+    data = { case: 'kernel-unprotected', failSymbol: p.failSymbol };
   } else if (frozen.kind === 'symbol') {
     severity = 'link';
-    message = `the frozen object reads the canary through ${frozen.name}, which the new kernel does not define (${describe(kernel)})`;
+    data = { case: 'guard-undefined', guard: frozen.name, kernelCanary: describe(kernel) };
   } else if (frozen.kind === 'unknown' || kernel.kind === 'unknown') {
     severity = 'review';
-    message = `where the canary is read could not be told on ${frozen.kind === 'unknown' ? 'the frozen side' : "the new kernel's side"} (${describe(frozen)}; ${describe(kernel)}): a human must compare them`;
+    data = { case: 'undetermined', side: frozen.kind === 'unknown' ? 'frozen' : 'kernel', frozenCanary: describe(frozen), kernelCanary: describe(kernel) };
   } else {
-    message = `the frozen object reads the canary at the fixed %gs:0x28, but the new kernel keeps it in ${kernel.kind === 'symbol' ? kernel.name : 'another place'} (no fixed_percpu_data): the check compares against whatever lies at gs_base+40`;
+    data = { case: 'fixed-slot-gone', kernelGuard: kernel.kind === 'symbol' ? kernel.name : undefined };
   }
-  return [primitiveFinding(entry, ctx, { id: 'stack-protector-changed', severity, message, before: describe(frozen), after: describe(kernel), evidence })];
+  return [primitiveFinding(entry, ctx, { id: 'stack-protector-changed', severity, data, before: describe(frozen), after: describe(kernel), evidence })];
 }
 
 function arm64(entry: CatalogueEntry, ctx: DetectorContext, structName: string, member: string): Finding[] {
@@ -110,7 +110,7 @@ function arm64(entry: CatalogueEntry, ctx: DetectorContext, structName: string, 
   return [
     primitiveFinding(entry, ctx, {
       id: 'stack-protector-changed',
-      message: `the frozen code reads the canary at offset ${offset} of the task (${flag}), but struct ${structName}.${member} is at offset ${expected} in the new kernel`,
+      data: { case: 'task-offset', flag, offset, struct: structName, member, expected },
       before: `${structName}.${member} at ${offset}`,
       after: `${structName}.${member} at ${expected}`,
       evidence: [frozenEvidence(ctx, { section: '.debug_info', location: 'DW_AT_producer', detail: flag }), { label: 'new kernel', file: struct.source.file, location: struct.source.what, detail: `${member} at byte ${expected}` }],

@@ -1,6 +1,6 @@
 import { object } from '../../schema.js';
 import type { Finding } from '../../findings/index.js';
-import { defineDetector, frozenEvidence, primitiveFinding, someNames } from './detector.js';
+import { defineDetector, frozenEvidence, primitiveFinding } from './detector.js';
 
 /**
  * With a build directory, who calls the frozen object's global functions in the new tree is
@@ -12,9 +12,9 @@ export const unreferenced = defineDetector({
   produces: ['definition-unreferenced'],
   parameters: object({}),
   run(entry, ctx): Finding[] {
-    const replaced = ctx.model.replacements.get(ctx.frozen);
-    if (!replaced?.found || !ctx.kernel.kernel.tree() || ctx.frozen.isModule) return [];
-    const usedByFrozen = new Set(ctx.model.frozen.filter((o) => o !== ctx.frozen).flatMap((o) => [...o.imports.keys()]));
+    const replaced = ctx.relink.replacement;
+    if (!replaced?.found || !ctx.kernel.hasBuildTree() || ctx.frozen.isModule) return [];
+    const usedByFrozen = new Set(ctx.relink.others.flatMap((o) => [...o.imports.keys()]));
     const candidates = [...ctx.frozen.definitions.values()]
       .filter((d) => d.kind === 'function' && !ctx.frozen.exports.has(d.name) && !usedByFrozen.has(d.name) && !d.section.startsWith('.init'))
       .map((d) => d.name)
@@ -27,7 +27,7 @@ export const unreferenced = defineDetector({
       primitiveFinding(entry, ctx, {
         id: 'definition-unreferenced',
         symbol: dead[0],
-        message: `nothing in the new kernel references ${someNames(dead)} (${dead.length} of the ${candidates.length} global functions the frozen object defines): in the relinked kernel ${dead.length > 1 ? 'they are' : 'it is'} dead code`,
+        data: { unreferenced: dead, candidates: candidates.length },
         before: `${dead.length} global function${dead.length > 1 ? 's' : ''} the frozen object defines`,
         after: 'not referenced',
         evidence: [frozenEvidence(ctx, { symbol: dead[0], detail: 'global function' }), { label: 'new kernel', detail: `no reference in ${replaced.referenceSource}` }],

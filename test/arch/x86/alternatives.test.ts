@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeAlternatives, featureMeanings, inferAltEntrySize, type Alternatives } from '../../../src/arch/x86/alternatives.js';
-import { readCpufeatures, shortFeatureName, wordBit } from '../../../src/arch/x86/cpufeatures.js';
+import { readCpufeatures } from '../../../src/arch/x86/cpufeatures.js';
+import { shortFeatureName, wordBit } from '../../../src/facts/x86-headers.js';
 import { ElfFile } from '../../../src/elf/index.js';
 import { readelfRelocations, readelfSections, readelfSymbols } from '../../support/readelf.js';
 import { debianAsmHeader, kvm, treeObject, type Version } from './corpus.js';

@@ -1,0 +1,119 @@
+import { bundledCatalogueDirectory, loadCatalogue, type Catalogue, type CatalogueEntry } from '../../src/catalogue/catalogue.js';
+import type { RegisteredDetector, RelinkFacts } from '../../src/checks/primitives/detector.js';
+import { DETECTORS } from '../../src/checks/primitives/index.js';
+import { EM_X86_64 } from '../../src/facts/architecture.js';
+import type { BuildFacts } from '../../src/facts/build-facts.js';
+import type { KernelConventions, OriginConventions } from '../../src/facts/conventions.js';
+import type { FrozenImport, FrozenObject } from '../../src/facts/frozen-object.js';
+import { messageOf, type Finding } from '../../src/findings/index.js';
+
+/**
+ * A RuleTester for the build-primitive detectors: one detector runs against one catalogue
+ * entry (given, or the bundled one by id) in a world made of plain data — a partial
+ * BuildFacts, an object literal answering the parts of the new kernel's conventions the
+ * detector asks (asking for any other part fails the test, naming it), a partial frozen
+ * object and relink. It returns the findings with their messages rendered, as a report
+ * shows them.
+ */
+
+export interface DetectorCase {
+  /** A catalogue entry, or the id of a bundled one. */
+  readonly entry: string | CatalogueEntry;
+  /** The frozen object's facts; what is not given is empty (an x86-64 .o with no symbols). */
+  readonly frozen?: Partial<FrozenObject>;
+  /** Its build facts, over `frozen.build` when that is given; what is not given is empty. */
+  readonly build?: Partial<BuildFacts>;
+  /** What the new kernel answers; nothing else may be asked. */
+  readonly kernel?: Partial<KernelConventions>;
+  /** The kernel the object was built in (--built-with), when there is one. */
+  readonly origin?: Partial<OriginConventions>;
+  /** The relink; by default built-in, replacing nothing, alone. */
+  readonly relink?: Partial<RelinkFacts>;
+}
+
+/** A finding as a report shows it: with its message rendered from its data. */
+export type RenderedFinding = Finding & { readonly message: string };
+
+let bundled: Catalogue | undefined;
+
+/** A bundled catalogue entry by id. */
+export function bundledEntry(id: string): CatalogueEntry {
+  bundled ??= loadCatalogue(bundledCatalogueDirectory(), DETECTORS);
+  const entry = bundled.entries.find((e) => e.id === id);
+  if (!entry) throw new Error(`no bundled catalogue entry ${id}`);
+  return entry;
+}
+
+const EMPTY_BUILD: BuildFacts = {
+  architecture: 'x86_64',
+  compiler: { producers: [], comment: [] },
+  sections: [],
+  properties: undefined,
+  functions: [],
+  indirectTargets: [],
+  importRelocations: {},
+  fixedCanaryReads: 0,
+  alternatives: undefined,
+  extable: undefined,
+  orcHeader: undefined,
+  btf: undefined,
+  btfIds: [],
+  btfSets: [],
+  noreturnCalls: [],
+  noEndbr: [],
+};
+
+const EMPTY_FROZEN: Omit<FrozenObject, 'build'> = {
+  path: 'frozen.o',
+  origin: 'object',
+  sha256: '',
+  size: 0,
+  machine: EM_X86_64,
+  is64: true,
+  littleEndian: true,
+  sections: [],
+  isModule: false,
+  moduleInfo: undefined,
+  definitions: new Map(),
+  imports: new Map(),
+  exports: new Map(),
+  compileUnits: [],
+  compiledAgainst: undefined,
+  producer: undefined,
+};
+
+/** Functions a frozen object calls, each from one site. */
+export function importsOf(...names: string[]): ReadonlyMap<string, FrozenImport> {
+  return new Map(
+    names.map((name) => [name, { name, kind: 'function', kindSource: 'dwarf', weak: false, sites: [{ section: '.text', offset: 0n, function: 'caller', relocation: 'R_X86_64_PLT32' }] }]),
+  );
+}
+
+/** Answers from `given`; a question it does not answer fails, naming it. */
+function only<T extends object>(what: string, given: Partial<T>): T {
+  return new Proxy(given, {
+    get(target, key) {
+      if (typeof key === 'symbol' || key in target) return Reflect.get(target, key);
+      throw new Error(`the detector asked ${what}.${key}, which the test does not give`);
+    },
+  }) as T;
+}
+
+/** Runs one detector on one entry, as the build-primitive check does, and renders each finding's message. */
+export function runDetector(detector: RegisteredDetector, c: DetectorCase): RenderedFinding[] {
+  const entry = typeof c.entry === 'string' ? bundledEntry(c.entry) : c.entry;
+  if (entry.detector !== detector.name) throw new Error(`entry ${entry.id} is for detector ${entry.detector}, not ${detector.name}`);
+  const frozenFacts = { ...EMPTY_FROZEN, ...c.frozen };
+  const build: BuildFacts = { ...EMPTY_BUILD, ...c.frozen?.build, ...c.build };
+  const frozen: FrozenObject = { ...frozenFacts, build };
+  const findings = detector.run(entry, {
+    frozen,
+    build,
+    relink: { mode: 'built-in', replacement: undefined, others: [], ...c.relink },
+    kernel: only<KernelConventions>('kernel', c.kernel ?? {}),
+    origin: c.origin && only<OriginConventions>('origin', c.origin),
+  });
+  const stray = findings.find((f) => !detector.produces.includes(f.id));
+  if (stray) throw new Error(`detector ${detector.name} reported ${stray.id}, which it does not declare`);
+  return findings.map((f) => ({ ...f, message: messageOf(f) }));
+}
