@@ -1,5 +1,5 @@
 import type { Architecture } from '../facts/architecture.js';
-import type { EntryPad } from '../facts/build-facts.js';
+import type { EntryPad } from '../facts/object-conventions.js';
 import { arm64EntryPad, arm64KcfiTypeHash, arm64PaddingBefore } from './arm64/instructions.js';
 import { x86EntryPad, x86KcfiTypeHash, x86PaddingBefore } from './x86/instructions.js';
 

@@ -1,5 +1,5 @@
 import type { Catalogue } from '../catalogue/catalogue.js';
-import type { KernelConventions, OriginConventions } from '../facts/conventions.js';
+import type { KernelConventions, OriginConventions } from '../facts/kernel-conventions.js';
 import type { KernelSymbols } from '../facts/kernel.js';
 import type { Finding, FindingId } from '../findings/index.js';
 import type { InterfaceComparison } from '../model/interface-comparison.js';

@@ -1,4 +1,4 @@
-import type { BuildFacts } from './build-facts.js';
+import type { ObjectConventions } from './object-conventions.js';
 
 /**
  * Compiler identity and flags as DW_AT_producer ("GNU C11 12.2.0 -m64 -mno-red-zone …"), a
@@ -41,7 +41,7 @@ export function isAssembler(producer: string): boolean {
 }
 
 /** An object's main compiler producer: not the modpost .mod.c unit, not assembler units. */
-export function mainProducer(build: BuildFacts): string | undefined {
+export function mainProducer(build: ObjectConventions): string | undefined {
   const compiled = build.compiler.producers.filter((p) => !isAssembler(p.producer));
   const main = compiled.find((p) => p.units.length === 0 || !p.units.every((u) => u.endsWith('.mod.c')));
   return (main ?? compiled[0])?.producer;

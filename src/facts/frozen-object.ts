@@ -1,12 +1,12 @@
 import type { FrozenInterface } from '../graph/interface.js';
-import type { BuildFacts } from './build-facts.js';
+import type { ObjectConventions } from './object-conventions.js';
 import type { ModuleInfo } from './module.js';
 import type { SymbolKind } from './symbols.js';
 
 /**
  * A frozen object as the model and the checks see it: what it defines, imports and exports,
  * where it references each import, its module metadata, the interface it was compiled
- * against and its build facts. Read from the object (src/object/) or from its ABI snapshot
+ * against and the conventions it was built with. Read from the object (src/object/) or from its ABI snapshot
  * (src/snapshot/).
  */
 
@@ -73,5 +73,5 @@ export interface FrozenObject {
   readonly compiledAgainst: FrozenInterface | undefined;
   readonly producer: string | undefined;
   /** The low-level build conventions it shows (src/model/build.ts). */
-  readonly build: BuildFacts;
+  readonly conventions: ObjectConventions;
 }

@@ -10,7 +10,7 @@ import type { ExportsSource, KernelSymbols, ObjectDefinition } from '../facts/ke
 import type { ModuleInfo } from '../facts/module.js';
 import type { LinkedSymbol } from '../facts/symbols.js';
 import { readModuleInfo } from '../object/module-info.js';
-import { BuildTree } from './build-tree.js';
+import { BuildDirectory } from './build-directory.js';
 import { KernelSources } from './headers.js';
 import { readLinkerScript, type LinkerScript } from './linker-script/index.js';
 import { KernelConfig } from './kconfig.js';
@@ -32,7 +32,7 @@ export class NewKernel implements KernelSymbols {
   private globalsCache: Map<string, ElfSymbol> | undefined;
   private dwarfCache: DwarfFile | undefined | null;
   private btfCache: BtfTypeGraph | undefined | null;
-  private treeCache: BuildTree | undefined | null;
+  private treeCache: BuildDirectory | undefined | null;
   private releaseCache: string | undefined | null;
   private builtinCache: Map<string, { file: string; line: number; entry: string }> | undefined;
   private sourcesCache: KernelSources | undefined;
@@ -238,10 +238,10 @@ export class NewKernel implements KernelSymbols {
     return this.btfCache ?? undefined;
   }
 
-  tree(): BuildTree | undefined {
+  tree(): BuildDirectory | undefined {
     if (this.treeCache === undefined) {
       const a = this.artifacts;
-      this.treeCache = a.layout === 'build-dir' && a.root ? new BuildTree(a.root, a.vmlinuxArchive, a.libraryArchives) : null;
+      this.treeCache = a.layout === 'build-dir' && a.root ? new BuildDirectory(a.root, a.vmlinuxArchive, a.libraryArchives) : null;
     }
     return this.treeCache ?? undefined;
   }

@@ -4,10 +4,10 @@ import { DwarfFile } from '../dwarf/index.js';
 import { ObjectDwarfInterface } from '../dwarf/interface.js';
 import { ElfFile } from '../elf/index.js';
 import { ET_REL } from '../elf/constants.js';
-import type { BuildFacts } from '../facts/build-facts.js';
+import type { ObjectConventions } from '../facts/object-conventions.js';
 import type { FrozenImport, FrozenObject } from '../facts/frozen-object.js';
 import type { SymbolKind } from '../facts/symbols.js';
-import { readBuildFacts } from './build-facts.js';
+import { readObjectConventions } from './object-conventions.js';
 import { readCompileUnits } from './compile-units.js';
 import { readExports } from './exports.js';
 import { readModuleInfo } from './module-info.js';
@@ -18,8 +18,8 @@ import { readDefinitions } from './symbols.js';
  * A frozen relocatable object (.o, .ko) as the model sees it, read fact by fact: its
  * definitions and undefined symbols (symbols.ts), where it references each (references.ts),
  * its compile units and the externals its DWARF declares (compile-units.ts), its exports
- * (exports.ts), its module metadata (module-info.ts) and — on first use — its build facts
- * (build-facts.ts).
+ * (exports.ts), its module metadata (module-info.ts) and — on first use — the conventions it
+ * was built with (object-conventions.ts).
  */
 export function readFrozenObject(path: string): FrozenObject {
   const elf = ElfFile.open(path);
@@ -43,7 +43,7 @@ export function readFrozenObject(path: string): FrozenObject {
 
   const moduleInfo = readModuleInfo(elf);
   const compiledAgainst = dwarf ? new ObjectDwarfInterface(dwarf, `frozen ${path} (DWARF)`) : undefined;
-  let build: BuildFacts | undefined;
+  let conventions: ObjectConventions | undefined;
   return {
     path,
     origin: 'object',
@@ -62,9 +62,9 @@ export function readFrozenObject(path: string): FrozenObject {
     compiledAgainst,
     producer: units.producer,
     // Read the first time a build-primitive detector (or extract) asks.
-    get build(): BuildFacts {
-      build ??= readBuildFacts(elf, dwarf, compiledAgainst);
-      return build;
+    get conventions(): ObjectConventions {
+      conventions ??= readObjectConventions(elf, dwarf, compiledAgainst);
+      return conventions;
     },
   };
 }

@@ -19,7 +19,7 @@ import { looksLikeSnapshot, readSnapshot } from '../snapshot/read.js';
 import { bundledCatalogueDirectory, loadCatalogue, type Catalogue } from '../catalogue/catalogue.js';
 import { DETECTORS } from '../checks/primitives/index.js';
 import { configRenamesOf } from '../checks/primitives/config-renames.js';
-import { NewKernelConventions, OriginKernelConventions } from '../kernel/conventions.js';
+import { NewKernelConventions, OriginKernelConventions } from '../kernel/new-kernel-conventions.js';
 
 export interface CheckOptions extends LocateOptions {
   /** What each frozen object replaces, in the order the objects were given. */

@@ -2,7 +2,7 @@ import { bool, int, list, object, oneOf, record, str, type Schema } from '../sch
 import type { FrozenDefinition, FrozenExport, FrozenSection } from '../facts/frozen-object.js';
 import type { ModuleInfo } from '../facts/module.js';
 import type { SymbolKind } from '../facts/symbols.js';
-import type { BuildFacts } from '../facts/build-facts.js';
+import type { ObjectConventions } from '../facts/object-conventions.js';
 
 /**
  * An ABI snapshot: what a frozen object expects of the kernel, as a small JSON file a
@@ -54,7 +54,7 @@ export interface Snapshot {
   imports: { name: string; kind: SymbolKind; kindSource: string; weak: boolean; sites: SnapshotSite[] }[];
   exports: FrozenExport[];
   /** The low-level build conventions the object shows (format 2+): compiler, function entries, special sections, BTF. */
-  build: BuildFacts;
+  build: ObjectConventions;
   /** null when the object had no DWARF. */
   interface: {
     declaredFunctions: { name: string; type: number }[];
@@ -67,8 +67,8 @@ export interface Snapshot {
   } | null;
 }
 
-/** The shape of a snapshot's build facts (SnapshotBuildFacts), validated when a snapshot is read back. */
-export const SNAPSHOT_BUILD_FACTS_SCHEMA: Schema = object(
+/** The shape of a snapshot's `build` (the object's conventions), validated when a snapshot is read back. */
+export const SNAPSHOT_CONVENTIONS_SCHEMA: Schema = object(
   {
     architecture: oneOf(['x86_64', 'i386', 'aarch64', 'other']),
     compiler: object({ producers: list(object({ producer: str(), units: list(str()) })), comment: list(str()) }),

@@ -4,7 +4,7 @@ import type { FrozenImport, FrozenObject } from '../facts/frozen-object.js';
 import type { FrozenInterface, NamedKind, OwnedVariable } from '../graph/interface.js';
 import { typeRef, type FunctionDecl, type IntEncoding, type TypeGraph, type TypeNode, type TypeRef, type TypeSource, type VariableDecl } from '../graph/type-graph.js';
 import { validate } from '../schema.js';
-import { SNAPSHOT_BUILD_FACTS_SCHEMA, SNAPSHOT_FORMAT, SNAPSHOT_FORMAT_VERSION, type Snapshot, type SnapshotType } from './format.js';
+import { SNAPSHOT_CONVENTIONS_SCHEMA, SNAPSHOT_FORMAT, SNAPSHOT_FORMAT_VERSION, type Snapshot, type SnapshotType } from './format.js';
 
 /** Whether a file is an ABI snapshot rather than an object: it starts with "{". */
 export function looksLikeSnapshot(head: Buffer): boolean {
@@ -168,7 +168,7 @@ export function readSnapshot(path: string): FrozenObject {
     throw new InputError(path, 'ABI snapshot format 1 has no build facts, which the build-primitive checks need: extract it again from the object');
   }
   need(data.formatVersion === SNAPSHOT_FORMAT_VERSION, path, `format version ${String(data.formatVersion)} (this relinkable reads ${SNAPSHOT_FORMAT_VERSION})`);
-  const buildErrors = validate(data.build, SNAPSHOT_BUILD_FACTS_SCHEMA, 'build');
+  const buildErrors = validate(data.build, SNAPSHOT_CONVENTIONS_SCHEMA, 'build');
   need(buildErrors.length === 0, path, buildErrors.slice(0, 3).join('; '));
   need(Array.isArray(data.sections) && Array.isArray(data.definitions) && Array.isArray(data.imports) && Array.isArray(data.exports), path, 'sections, definitions, imports or exports missing');
   need(typeof data.object?.sha256 === 'string' && typeof data.object.machine === 'number', path, 'object description missing');
@@ -204,6 +204,6 @@ export function readSnapshot(path: string): FrozenObject {
     compileUnits: data.object.compileUnits,
     compiledAgainst: data.interface ? new SnapshotInterface(path, data.interface, data.object.is64 ? 8 : 4) : undefined,
     producer: data.object.producer ?? undefined,
-    build: data.build,
+    conventions: data.build,
   };
 }

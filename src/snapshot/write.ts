@@ -149,7 +149,7 @@ export function buildSnapshot(obj: FrozenObject): Snapshot {
       sites: i.sites.map((s) => ({ section: s.section, offset: hex(s.offset), function: s.function ?? null, relocation: s.relocation })),
     })),
     exports: [...obj.exports.values()].sort(byName).map((e) => ({ ...e })),
-    build: obj.build,
+    build: obj.conventions,
     interface: iface,
   };
 }

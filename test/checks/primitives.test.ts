@@ -10,7 +10,7 @@ import { orcFormat } from '../../src/checks/primitives/orc-format.js';
 import { percpuSymbols } from '../../src/checks/primitives/percpu-symbols.js';
 import { sectionPlacement } from '../../src/checks/primitives/sections.js';
 import { stackProtector } from '../../src/checks/primitives/stack-protector.js';
-import type { KernelConventions } from '../../src/facts/conventions.js';
+import type { KernelConventions } from '../../src/facts/kernel-conventions.js';
 import { parseKernelVersion } from '../../src/facts/kernel-version.js';
 import type { ExtableTypes } from '../../src/facts/x86-headers.js';
 import { readFrozenObject } from '../../src/object/read.js';
@@ -249,13 +249,13 @@ describe('one detector, one catalogue entry, the world as plain data', () => {
   it("ORC: an .orc_header other than vmlinux's, or none; the same hash is clean", () => {
     const build = { sections: [{ name: '.orc_unwind', size: 36, flags: 'A', relocations: 0 }], orcHeader: 'aaaa' };
     const kernel: Partial<KernelConventions> = { orcHeader: () => 'bbbb', vmlinuxFile: 'vmlinux' };
-    const [f, ...rest] = runDetector(orcFormat, { entry: 'x86-orc-format', build, kernel });
+    const [f, ...rest] = runDetector(orcFormat, { entry: 'x86-orc-format', conventions: build, kernel });
     expect(rest).toEqual([]);
     expect([f!.id, f!.severity, f!.before, f!.after]).toEqual(['orc-format-changed', 'runtime', '.orc_header aaaa', '.orc_header bbbb']);
     expect(f!.message).toBe("the frozen object's .orc_header (aaaa) differs from vmlinux's (bbbb): its 6 ORC entries use another format");
-    const [old] = runDetector(orcFormat, { entry: 'x86-orc-format', build: { ...build, orcHeader: undefined }, kernel });
+    const [old] = runDetector(orcFormat, { entry: 'x86-orc-format', conventions: { ...build, orcHeader: undefined }, kernel });
     expect(old!.message).toBe("the frozen object has 6 ORC entries but no .orc_header (built before v6.4), and the new kernel's ORC format carries hash bbbb: the entries are decoded by a layout they were not written in");
-    expect(runDetector(orcFormat, { entry: 'x86-orc-format', build, kernel: { orcHeader: () => 'aaaa' } })).toEqual([]);
+    expect(runDetector(orcFormat, { entry: 'x86-orc-format', conventions: build, kernel: { orcHeader: () => 'aaaa' } })).toEqual([]);
   });
 
   it('extable: a fixup type the new header lacks, named by the header the object was built with; a defined type is clean', () => {
@@ -269,24 +269,24 @@ describe('one detector, one catalogue entry, the world as plain data', () => {
     });
     const build = { extable: { layout: 'data' as const, entries: 3, types: [{ type: 1, count: 2, example: 'f+0x4' }, { type: 4, count: 1, example: 'g+0x10' }], handlers: [] } };
     const origin = { extableTypes: () => header('old/extable_fixup_types.h', { 1: ['EX_TYPE_DEFAULT'], 4: ['EX_TYPE_COPY'] }) };
-    const [f, ...rest] = runDetector(extableTypes, { entry: 'x86-extable-types', build, origin, kernel: { extableTypes: () => header('new/extable_fixup_types.h', { 1: ['EX_TYPE_DEFAULT'] }) } });
+    const [f, ...rest] = runDetector(extableTypes, { entry: 'x86-extable-types', conventions: build, origin, kernel: { extableTypes: () => header('new/extable_fixup_types.h', { 1: ['EX_TYPE_DEFAULT'] }) } });
     expect(rest).toEqual([]);
     expect([f!.symbol, f!.before, f!.after]).toEqual(['EX_TYPE_COPY', 'EX_TYPE_COPY (4)', 'type 4 undefined']);
     expect(f!.message).toBe('1 exception-table entry (first at g+0x10) use EX_TYPE_COPY, which the new kernel does not define: a fault there reaches the "unknown type" path of fixup_exception()');
     expect(f!.evidence.map((e) => e.label)).toEqual(['frozen object', 'built with', 'new kernel', 'catalogue']);
-    const [unnamed] = runDetector(extableTypes, { entry: 'x86-extable-types', build, kernel: { extableTypes: () => header('new/extable_fixup_types.h', { 1: ['EX_TYPE_DEFAULT'] }) } });
+    const [unnamed] = runDetector(extableTypes, { entry: 'x86-extable-types', conventions: build, kernel: { extableTypes: () => header('new/extable_fixup_types.h', { 1: ['EX_TYPE_DEFAULT'] }) } });
     expect(unnamed!.message).toMatch(/^1 exception-table entry \(first at g\+0x10\) use type 4, which/);
-    expect(runDetector(extableTypes, { entry: 'x86-extable-types', build, origin, kernel: { extableTypes: () => header('new/extable_fixup_types.h', { 1: ['EX_TYPE_DEFAULT'], 4: ['EX_TYPE_COPY'] }) } })).toEqual([]);
+    expect(runDetector(extableTypes, { entry: 'x86-extable-types', conventions: build, origin, kernel: { extableTypes: () => header('new/extable_fixup_types.h', { 1: ['EX_TYPE_DEFAULT'], 4: ['EX_TYPE_COPY'] }) } })).toEqual([]);
   });
 
   it('per-CPU: a hot variable folded into pcpu_hot; a kernel that still defines it is clean', () => {
     const frozen = { imports: importsOf('current_task') };
     const build = { importRelocations: { current_task: { R_X86_64_PC32: 2 } } };
-    const [f, ...rest] = runDetector(percpuSymbols, { entry: 'x86-percpu-hot-variables', frozen, build, kernel: { defines: (n) => n === 'pcpu_hot', vmlinuxFile: 'vmlinux' } });
+    const [f, ...rest] = runDetector(percpuSymbols, { entry: 'x86-percpu-hot-variables', frozen, conventions: build, kernel: { defines: (n) => n === 'pcpu_hot', vmlinuxFile: 'vmlinux' } });
     expect(rest).toEqual([]);
     expect([f!.severity, f!.symbol, f!.before, f!.after]).toEqual(['link', 'current_task', '%gs:current_task', '%gs:pcpu_hot']);
     expect(f!.message).toBe('the frozen code reads the per-CPU variable current_task (2× R_X86_64_PC32), which the new kernel no longer defines: it lives in pcpu_hot now (pcpu_hot.current_task from v6.2)');
-    expect(runDetector(percpuSymbols, { entry: 'x86-percpu-hot-variables', frozen, build, kernel: { defines: (n) => n === 'current_task' } })).toEqual([]);
+    expect(runDetector(percpuSymbols, { entry: 'x86-percpu-hot-variables', frozen, conventions: build, kernel: { defines: (n) => n === 'current_task' } })).toEqual([]);
   });
 
   it('BTF ids: a struct the new BTF has only as another kind; one it has is clean', () => {
@@ -297,11 +297,11 @@ describe('one detector, one catalogue entry, the world as plain data', () => {
       version: () => parseKernelVersion('6.12.0'),
       vmlinuxFile: 'vmlinux',
     });
-    const [f, ...rest] = runDetector(btfIds, { entry: 'btf-ids', build, kernel: kernel((_, kind) => (kind === undefined ? [12] : [])) });
+    const [f, ...rest] = runDetector(btfIds, { entry: 'btf-ids', conventions: build, kernel: kernel((_, kind) => (kind === undefined ? [12] : [])) });
     expect(rest).toEqual([]);
     expect([f!.severity, f!.symbol, f!.before, f!.after]).toEqual(['runtime', '__BTF_ID__struct__prim_legacy__2', 'struct prim_legacy = [7]', 'no struct prim_legacy']);
     expect(f!.message).toBe("BTF id struct prim_legacy: the new kernel's BTF has prim_legacy only as another kind ([12]), so resolve_btfids leaves the id 0");
-    expect(runDetector(btfIds, { entry: 'btf-ids', build, kernel: kernel(() => [7]) })).toEqual([]);
+    expect(runDetector(btfIds, { entry: 'btf-ids', conventions: build, kernel: kernel(() => [7]) })).toEqual([]);
   });
 
   it('placement: a section the new script discards, not by design; one it places is clean', () => {
@@ -318,11 +318,11 @@ describe('one detector, one catalogue entry, the world as plain data', () => {
         kind === 'discarded' ? { kind, line: 40, description: `discarded by *(${section}) (line 40)` } : { kind, output: '.data', line: 12, ranges: [], description: `placed in .data by *(${section}) (line 12)` },
       sectionPatternMatches: (pattern, section) => pattern === section,
     });
-    const [f, ...rest] = runDetector(sectionPlacement, { entry: 'linker-script-placement', build, kernel: kernel('discarded') });
+    const [f, ...rest] = runDetector(sectionPlacement, { entry: 'linker-script-placement', conventions: build, kernel: kernel('discarded') });
     expect(rest).toEqual([]);
     expect([f!.id, f!.severity, f!.symbol, f!.before, f!.after]).toEqual(['section-discarded', 'runtime', '.fixture.legacy', '.fixture.legacy: 8 bytes', 'discarded by *(.fixture.legacy) (line 40)']);
     expect(f!.message).toBe('the new vmlinux linker script discards .fixture.legacy (8 bytes, 1 relocations): what the frozen object put there is not in the relinked kernel');
     expect(f!.evidence[1]).toEqual({ label: 'new kernel', file: 'vmlinux.lds', location: 'line 40', detail: 'discarded by *(.fixture.legacy) (line 40)' });
-    expect(runDetector(sectionPlacement, { entry: 'linker-script-placement', build, kernel: kernel('placed') })).toEqual([]);
+    expect(runDetector(sectionPlacement, { entry: 'linker-script-placement', conventions: build, kernel: kernel('placed') })).toEqual([]);
   });
 });

@@ -2,15 +2,15 @@ import { bundledCatalogueDirectory, loadCatalogue, type Catalogue, type Catalogu
 import type { RegisteredDetector, RelinkFacts } from '../../src/checks/primitives/detector.js';
 import { DETECTORS } from '../../src/checks/primitives/index.js';
 import { EM_X86_64 } from '../../src/facts/architecture.js';
-import type { BuildFacts } from '../../src/facts/build-facts.js';
-import type { KernelConventions, OriginConventions } from '../../src/facts/conventions.js';
+import type { ObjectConventions } from '../../src/facts/object-conventions.js';
+import type { KernelConventions, OriginConventions } from '../../src/facts/kernel-conventions.js';
 import type { FrozenImport, FrozenObject } from '../../src/facts/frozen-object.js';
 import { messageOf, type Finding } from '../../src/findings/index.js';
 
 /**
  * A RuleTester for the build-primitive detectors: one detector runs against one catalogue
  * entry (given, or the bundled one by id) in a world made of plain data — a partial
- * BuildFacts, an object literal answering the parts of the new kernel's conventions the
+ * ObjectConventions, an object literal answering the parts of the new kernel's conventions the
  * detector asks (asking for any other part fails the test, naming it), a partial frozen
  * object and relink. It returns the findings with their messages rendered, as a report
  * shows them.
@@ -21,8 +21,8 @@ export interface DetectorCase {
   readonly entry: string | CatalogueEntry;
   /** The frozen object's facts; what is not given is empty (an x86-64 .o with no symbols). */
   readonly frozen?: Partial<FrozenObject>;
-  /** Its build facts, over `frozen.build` when that is given; what is not given is empty. */
-  readonly build?: Partial<BuildFacts>;
+  /** The conventions it was built with, over `frozen.conventions` when that is given; what is not given is empty. */
+  readonly conventions?: Partial<ObjectConventions>;
   /** What the new kernel answers; nothing else may be asked. */
   readonly kernel?: Partial<KernelConventions>;
   /** The kernel the object was built in (--built-with), when there is one. */
@@ -44,7 +44,7 @@ export function bundledEntry(id: string): CatalogueEntry {
   return entry;
 }
 
-const EMPTY_BUILD: BuildFacts = {
+const EMPTY_CONVENTIONS: ObjectConventions = {
   architecture: 'x86_64',
   compiler: { producers: [], comment: [] },
   sections: [],
@@ -63,7 +63,7 @@ const EMPTY_BUILD: BuildFacts = {
   noEndbr: [],
 };
 
-const EMPTY_FROZEN: Omit<FrozenObject, 'build'> = {
+const EMPTY_FROZEN: Omit<FrozenObject, 'conventions'> = {
   path: 'frozen.o',
   origin: 'object',
   sha256: '',
@@ -104,11 +104,11 @@ export function runDetector(detector: RegisteredDetector, c: DetectorCase): Rend
   const entry = typeof c.entry === 'string' ? bundledEntry(c.entry) : c.entry;
   if (entry.detector !== detector.name) throw new Error(`entry ${entry.id} is for detector ${entry.detector}, not ${detector.name}`);
   const frozenFacts = { ...EMPTY_FROZEN, ...c.frozen };
-  const build: BuildFacts = { ...EMPTY_BUILD, ...c.frozen?.build, ...c.build };
-  const frozen: FrozenObject = { ...frozenFacts, build };
+  const conventions: ObjectConventions = { ...EMPTY_CONVENTIONS, ...c.frozen?.conventions, ...c.conventions };
+  const frozen: FrozenObject = { ...frozenFacts, conventions };
   const findings = detector.run(entry, {
     frozen,
-    build,
+    conventions,
     relink: { mode: 'built-in', replacement: undefined, others: [], ...c.relink },
     kernel: only<KernelConventions>('kernel', c.kernel ?? {}),
     origin: c.origin && only<OriginConventions>('origin', c.origin),

@@ -1,7 +1,7 @@
 import { hex } from '../../errors.js';
 
 /**
- * The few AArch64 instruction words the build facts look for: BTI landing pads and
+ * The few AArch64 instruction words the object reader looks for: BTI landing pads and
  * pointer-authentication entries, NOP padding before a function (patchable function
  * entries), and the kCFI type hash word before a function.
  */

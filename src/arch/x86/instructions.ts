@@ -1,7 +1,7 @@
 import { hex } from '../../errors.js';
 
 /**
- * The few x86 instruction encodings the build facts look for in an object's code: landing
+ * The few x86 instruction encodings the object reader looks for in an object's code: landing
  * pads, NOP padding before a function, the kCFI preamble's type hash, branch displacements
  * and reads of the fixed stack-canary slot. No general decoder: each reads known bytes at a
  * known place.

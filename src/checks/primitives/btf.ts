@@ -20,7 +20,7 @@ export const btfIds = defineDetector({
     registration: list(str(), 1),
   }),
   run(entry, ctx): Finding[] {
-    const { btfIds: ids, btfSets: sets } = ctx.build;
+    const { btfIds: ids, btfSets: sets } = ctx.conventions;
     if (ids.length === 0 && sets.length === 0) return [];
     const idsEvidence = frozenEvidence(ctx, { section: '.BTF_ids', detail: `${ids.length} ids, ${sets.length} sets` });
     if (!ctx.kernel.btf()) {
@@ -89,7 +89,7 @@ export const splitBtf = defineDetector({
   produces: ['split-btf-mismatch'],
   parameters: object({ examples: int(1, 20) }),
   run(entry, ctx): Finding[] {
-    const mine = ctx.build.btf;
+    const mine = ctx.conventions.btf;
     if (!mine) return [];
     const base = ctx.kernel.btf();
     if (!base) return [];

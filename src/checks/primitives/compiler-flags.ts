@@ -39,7 +39,7 @@ export const compilerFlags = defineDetector({
     ),
   }),
   run(entry, ctx) {
-    const producer = frozenProducer(ctx.build);
+    const producer = frozenProducer(ctx.conventions);
     if (!producer) return [];
     const next = newSide(ctx);
     if (!next) return [];
@@ -72,9 +72,9 @@ export const compilerVersion = defineDetector({
   produces: ['compiler-changed'],
   parameters: object({}),
   run(entry, ctx) {
-    if (assembledOnly(ctx.build)) return [];
-    const producer = frozenProducer(ctx.build);
-    const comment = ctx.build.compiler.comment.find((c) => /GCC|clang/.test(c));
+    if (assembledOnly(ctx.conventions)) return [];
+    const producer = frozenProducer(ctx.conventions);
+    const comment = ctx.conventions.compiler.comment.find((c) => /GCC|clang/.test(c));
     const config = ctx.kernel.option('CC_VERSION_TEXT');
     const kernelText = config && config.value !== 'n' ? config.value : undefined;
     if (!producer && !comment) {

@@ -1,5 +1,5 @@
 import type { Catalogue, CatalogueEntry } from '../../catalogue/catalogue.js';
-import type { ConfigRenames } from '../../facts/conventions.js';
+import type { ConfigRenames } from '../../facts/kernel-conventions.js';
 import { list, object, str } from '../../schema.js';
 import { defineDetector } from './detector.js';
 

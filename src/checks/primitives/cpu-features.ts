@@ -16,7 +16,7 @@ export const cpuFeatures = defineDetector({
   produces: ['cpu-feature-renumbered'],
   parameters: object({ header: str() }),
   run(entry, ctx): Finding[] {
-    const alt = ctx.build.alternatives;
+    const alt = ctx.conventions.alternatives;
     if (!alt || alt.features.length === 0) return [];
     const header = entry.parameters.header;
     const next = ctx.kernel.cpufeatures(header);

@@ -1,8 +1,8 @@
 import type { CatalogueEntry } from '../../catalogue/catalogue.js';
 import { finding, type Evidence, type Finding, type FindingData, type FindingId, type Severity } from '../../findings/index.js';
-import type { BuildFacts } from '../../facts/build-facts.js';
+import type { ObjectConventions } from '../../facts/object-conventions.js';
 import { isAssembler, mainProducer } from '../../facts/compiler.js';
-import type { ConfigOption, KernelConventions, OriginConventions } from '../../facts/conventions.js';
+import type { ConfigOption, KernelConventions, OriginConventions } from '../../facts/kernel-conventions.js';
 import type { FrozenObject } from '../../facts/frozen-object.js';
 import type { Replacement } from '../../facts/replacement.js';
 import type { LinkMode } from '../../model/link.js';
@@ -19,13 +19,13 @@ export interface RelinkFacts {
 }
 
 /**
- * What a detector sees: one frozen object with its build facts, the relink it takes part
+ * What a detector sees: one frozen object with the conventions it was built with, the relink it takes part
  * in, the new kernel's build conventions, and the kernel it came from when given. All of it
  * plain data or the conventions port: a test builds one from literals.
  */
 export interface DetectorContext {
   readonly frozen: FrozenObject;
-  readonly build: BuildFacts;
+  readonly conventions: ObjectConventions;
   readonly relink: RelinkFacts;
   readonly kernel: KernelConventions;
   readonly origin: OriginConventions | undefined;
@@ -104,6 +104,6 @@ export function frozenEvidence(ctx: DetectorContext, e: Omit<Evidence, 'label' |
 export const frozenProducer = mainProducer;
 
 /** Only assembler units: compiler identity and flags do not apply. */
-export function assembledOnly(build: BuildFacts): boolean {
+export function assembledOnly(build: ObjectConventions): boolean {
   return build.compiler.producers.length > 0 && build.compiler.producers.every((p) => isAssembler(p.producer));
 }

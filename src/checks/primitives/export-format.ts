@@ -21,8 +21,8 @@ export const exportFormat = defineDetector({
     if (!version) return [];
     const since = catalogueVersion(p.since);
     const modern = compareSeries(version, since) >= 0;
-    const oldStyle = ctx.build.sections.filter((s) => p.oldSections.some((o) => s.name.startsWith(o)));
-    const newStyle = ctx.build.sections.some((s) => s.name === p.newSection);
+    const oldStyle = ctx.conventions.sections.filter((s) => p.oldSections.some((o) => s.name.startsWith(o)));
+    const newStyle = ctx.conventions.sections.some((s) => s.name === p.newSection);
     const names = [...ctx.frozen.exports.keys()].sort();
     if (modern && oldStyle.length > 0 && !newStyle) {
       return [

@@ -14,7 +14,7 @@ export const extableTypes = defineDetector({
   produces: ['extable-type-unknown'],
   parameters: object({}),
   run(entry, ctx): Finding[] {
-    const table = ctx.build.extable;
+    const table = ctx.conventions.extable;
     if (!table || table.layout !== 'data' || table.types.length === 0) return [];
     const next = ctx.kernel.extableTypes();
     if (!next) {

@@ -30,7 +30,7 @@ export const ftraceEntry = defineDetector({
     const on = ctx.kernel.enabled(p.config);
     if (!on) return [];
     const out: Finding[] = [];
-    const hooked = ctx.build.functions.filter((f) => f.ftraceCall !== undefined);
+    const hooked = ctx.conventions.functions.filter((f) => f.ftraceCall !== undefined);
     const kernelHook = p.hooks.find((h) => ctx.kernel.defines(h));
     const foreign = hooked.filter((f) => f.ftraceCall !== kernelHook && !ctx.kernel.defines(f.ftraceCall!));
     if (foreign.length > 0) {
@@ -48,7 +48,7 @@ export const ftraceEntry = defineDetector({
       );
     }
     const dynamic = ctx.kernel.enabled(p.dynamicConfig);
-    const records = ctx.build.sections.filter((s) => p.records.includes(s.name) && s.size > 0);
+    const records = ctx.conventions.sections.filter((s) => p.records.includes(s.name) && s.size > 0);
     const native = hooked.filter((f) => f.ftraceCall === kernelHook);
     // A function calling the kernel's hook means the kernel has one.
     if (dynamic && kernelHook !== undefined && native.length > 0 && records.length === 0) {
@@ -66,7 +66,7 @@ export const ftraceEntry = defineDetector({
     }
     if (p.callOpsConfig && p.callOpsPadding) {
       const ops = ctx.kernel.enabled(p.callOpsConfig);
-      const short = ops ? ctx.build.functions.filter((f) => f.binding !== 'local' && f.paddingBefore < p.callOpsPadding!) : [];
+      const short = ops ? ctx.conventions.functions.filter((f) => f.binding !== 'local' && f.paddingBefore < p.callOpsPadding!) : [];
       if (ops && short.length > 0) {
         out.push(
           primitiveFinding(entry, ctx, {

@@ -25,8 +25,8 @@ export const functionPadding = defineDetector({
     if (!on) return [];
     const bytesOption = ctx.kernel.option(p.bytesOption);
     const needed = bytesOption && /^\d+$/.test(bytesOption.value) ? Number(bytesOption.value) : p.defaultBytes;
-    const targets = new Set(ctx.build.indirectTargets.map((t) => t.function));
-    const exposed = ctx.build.functions.filter((f) => (f.binding !== 'local' || targets.has(f.name)) && !p.exemptSections.includes(f.section));
+    const targets = new Set(ctx.conventions.indirectTargets.map((t) => t.function));
+    const exposed = ctx.conventions.functions.filter((f) => (f.binding !== 'local' || targets.has(f.name)) && !p.exemptSections.includes(f.section));
     const short = exposed.filter((f) => f.paddingBefore < needed);
     if (short.length === 0) return [];
     const first = short[0]!;

@@ -68,9 +68,9 @@ export const primitivesCheck: Check = defineCheck({
     for (const frozen of link.frozen) {
       const ctx: DetectorContext = {
         frozen,
-        // The build facts are read when the first detector asks (not at all with a catalogue that needs none).
-        get build() {
-          return frozen.build;
+        // The object's conventions are read when the first detector asks (not at all with a catalogue that needs none).
+        get conventions() {
+          return frozen.conventions;
         },
         relink: { mode: link.mode, replacement: link.replacements.get(frozen), others: link.frozen.filter((o) => o !== frozen) },
         kernel: conventions,

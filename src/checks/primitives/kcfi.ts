@@ -17,8 +17,8 @@ export const kcfi = defineDetector({
     const on = ctx.kernel.enabled(entry.parameters.config);
     if (!on) return [];
     const out: Finding[] = [];
-    const byName = new Map(ctx.build.functions.map((f) => [f.name, f]));
-    const bare = ctx.build.indirectTargets.map((t) => byName.get(t.function)).filter((f) => f !== undefined && f.cfiHash === undefined);
+    const byName = new Map(ctx.conventions.functions.map((f) => [f.name, f]));
+    const bare = ctx.conventions.indirectTargets.map((t) => byName.get(t.function)).filter((f) => f !== undefined && f.cfiHash === undefined);
     if (bare.length > 0) {
       out.push(
         primitiveFinding(entry, ctx, {
@@ -33,8 +33,8 @@ export const kcfi = defineDetector({
     }
     const reference = ctx.kernel.reference(ctx.frozen);
     if (reference) {
-      const theirs = new Map(reference.build.functions.filter((f) => f.cfiHash).map((f) => [f.name, f.cfiHash!]));
-      for (const f of ctx.build.functions) {
+      const theirs = new Map(reference.conventions.functions.filter((f) => f.cfiHash).map((f) => [f.name, f.cfiHash!]));
+      for (const f of ctx.conventions.functions) {
         const other = f.cfiHash ? theirs.get(f.name) : undefined;
         if (!other || other === f.cfiHash) continue;
         out.push(

@@ -1,6 +1,6 @@
 import { hex } from '../../errors.js';
 import type { Evidence, Finding } from '../../findings/index.js';
-import type { IndirectTarget } from '../../facts/build-facts.js';
+import type { IndirectTarget } from '../../facts/object-conventions.js';
 import { list, object, oneOf, str } from '../../schema.js';
 import { configEvidence, defineDetector, frozenEvidence, frozenProducer, primitiveFinding } from './detector.js';
 import { effectiveFlag, flagTokens } from '../../facts/compiler.js';
@@ -35,17 +35,17 @@ export const landingPads = defineDetector({
     const enforced = ctx.kernel.enabled(p.config);
     if (!enforced) return [];
     const pads = new Set<string>(p.pads);
-    const byName = new Map(ctx.build.functions.map((f) => [f.name, f]));
-    const producer = frozenProducer(ctx.build);
+    const byName = new Map(ctx.conventions.functions.map((f) => [f.name, f]));
+    const producer = frozenProducer(ctx.conventions);
     const flag = producer ? (effectiveFlag(flagTokens(producer), [`${p.flag}=`, p.flag]) ?? `no ${p.flag}`) : 'compiler flags unknown';
-    const note = ctx.build.properties ? `${p.property.toUpperCase()} ${ctx.build.properties[p.property] ? 'set' : 'not set'} in .note.gnu.property` : 'no .note.gnu.property';
+    const note = ctx.conventions.properties ? `${p.property.toUpperCase()} ${ctx.conventions.properties[p.property] ? 'set' : 'not set'} in .note.gnu.property` : 'no .note.gnu.property';
     const padName = p.pads[0]!;
 
     // Group by where the addresses are kept: each data object, and the object's own code.
     const CODE = '(code)';
     const groups = new Map<string, IndirectTarget[]>();
-    const annotated = new Set(ctx.build.noEndbr);
-    for (const t of ctx.build.indirectTargets) {
+    const annotated = new Set(ctx.conventions.noEndbr);
+    for (const t of ctx.conventions.indirectTargets) {
       const fn = byName.get(t.function);
       if (!fn || pads.has(fn.entry) || annotated.has(fn.name) || p.exemptSections.includes(fn.section)) continue;
       const key = t.from.symbol && !byName.has(t.from.symbol) ? t.from.symbol : t.from.symbol ? CODE : t.from.section;

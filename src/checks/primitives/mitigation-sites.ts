@@ -31,16 +31,16 @@ export const mitigationSites = defineDetector({
     const p = entry.parameters;
     const on = ctx.kernel.enabled(p.config);
     if (!on) return [];
-    if (ctx.build.functions.length === 0) return [];
+    if (ctx.conventions.functions.length === 0) return [];
     if (p.needs === 'calls') {
-      const calls = Object.values(ctx.build.importRelocations).some((r) => Object.keys(r).some((t) => t.endsWith('PLT32') || t.endsWith('CALL26')));
+      const calls = Object.values(ctx.conventions.importRelocations).some((r) => Object.keys(r).some((t) => t.endsWith('PLT32') || t.endsWith('CALL26')));
       if (!calls) return [];
     }
-    const producer = frozenProducer(ctx.build);
+    const producer = frozenProducer(ctx.conventions);
     const tokens = producer ? flagTokens(producer) : [];
     const flag = p.flags.find((f) => tokens.some((t) => t.startsWith(f)));
     const symbol = [...ctx.frozen.imports.keys()].find((n) => p.symbols.some((s) => n.startsWith(s)));
-    const section = ctx.build.sections.find((s) => p.sections.includes(s.name) && s.size > 0);
+    const section = ctx.conventions.sections.find((s) => p.sections.includes(s.name) && s.size > 0);
     if (flag || symbol || section) return [];
     return [
       primitiveFinding(entry, ctx, {

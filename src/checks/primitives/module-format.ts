@@ -43,7 +43,7 @@ export const moduleFormat = defineDetector({
     }
 
     if (info.vermagic !== undefined) {
-      const computed = ctx.kernel.vermagic(ctx.build.architecture);
+      const computed = ctx.kernel.vermagic(ctx.conventions.architecture);
       const theirs = reference?.vermagic ?? computed?.text;
       if (theirs !== undefined) {
         const hasCrcs = info.versions.length > 0;

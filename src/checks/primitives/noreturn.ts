@@ -35,7 +35,7 @@ export const noreturn = defineDetector({
     if (!newList) return [];
     const frozenVersion = parseKernelVersion(ctx.frozen.moduleInfo?.vermagic);
     const oldList = listFor(lists, frozenVersion);
-    const declared = new Set(ctx.build.noreturnCalls);
+    const declared = new Set(ctx.conventions.noreturnCalls);
     const newSet = new Set(newList.functions);
     const oldSet = new Set(oldList?.functions ?? []);
     const out: Finding[] = [];

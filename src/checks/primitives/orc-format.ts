@@ -14,10 +14,10 @@ export const orcFormat = defineDetector({
   produces: ['orc-format-changed'],
   parameters: object({ unwindSection: str() }),
   run(entry, ctx): Finding[] {
-    const unwind = ctx.build.sections.find((s) => s.name === entry.parameters.unwindSection && s.size > 0);
+    const unwind = ctx.conventions.sections.find((s) => s.name === entry.parameters.unwindSection && s.size > 0);
     if (!unwind) return [];
     const kernel = ctx.kernel.orcHeader();
-    const mine = ctx.build.orcHeader;
+    const mine = ctx.conventions.orcHeader;
     if (!kernel || mine === kernel) return [];
     return [
       primitiveFinding(entry, ctx, {

@@ -21,7 +21,7 @@ export const percpuSymbols = defineDetector({
       const imp = ctx.frozen.imports.get(v.name);
       if (!imp || ctx.kernel.defines(v.name)) continue;
       const now = v.movedTo.filter((n) => ctx.kernel.defines(n));
-      const relocs = ctx.build.importRelocations[v.name] ?? {};
+      const relocs = ctx.conventions.importRelocations[v.name] ?? {};
       out.push(
         primitiveFinding(entry, ctx, {
           id: 'percpu-symbol-changed',

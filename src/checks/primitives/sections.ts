@@ -1,6 +1,6 @@
 import { list, object, str } from '../../schema.js';
 import type { Evidence, Finding } from '../../findings/index.js';
-import type { LinkTarget } from '../../facts/conventions.js';
+import type { LinkTarget } from '../../facts/kernel-conventions.js';
 import { catalogueVersion, compareSeries } from '../../facts/kernel-version.js';
 import { defineDetector, frozenEvidence, primitiveFinding, type DetectorContext } from './detector.js';
 
@@ -39,9 +39,9 @@ export const sectionPlacement = defineDetector({
     const object = linkName(ctx);
     const byDesign = entry.parameters.discardedByDesign;
     // What the new build of the same source also has, the new script discards on purpose.
-    const reference = new Set(ctx.kernel.reference(ctx.frozen)?.build.sections.map((s) => s.name) ?? []);
+    const reference = new Set(ctx.kernel.reference(ctx.frozen)?.conventions.sections.map((s) => s.name) ?? []);
     const out: Finding[] = [];
-    for (const s of ctx.build.sections) {
+    for (const s of ctx.conventions.sections) {
       if (!s.flags.includes('A') || s.size === 0 || NOT_PLACED.test(s.name)) continue;
       const p = ctx.kernel.placement(target, object, s.name);
       if (p.kind === 'discarded' && (reference.has(s.name) || byDesign.some((d) => ctx.kernel.sectionPatternMatches(d, s.name)))) continue;
@@ -95,7 +95,7 @@ export const sectionRenames = defineDetector({
     const version = ctx.kernel.version();
     const object = linkName(ctx);
     for (const r of entry.parameters.renames) {
-      const s = ctx.build.sections.find((x) => x.name === r.from);
+      const s = ctx.conventions.sections.find((x) => x.name === r.from);
       if (!s || s.size === 0) continue;
       const evidence: Evidence[] = [frozenEvidence(ctx, { section: s.name, detail: `${s.size} bytes` })];
       let after: string;
@@ -107,7 +107,7 @@ export const sectionRenames = defineDetector({
         if (same || now.kind !== 'placed') continue;
         evidence.push({ label: 'new kernel', file: script, location: `line ${now.line}`, detail: `${r.to}: ${now.description}; ${r.from}: ${was.description}` });
         after = `${r.to}: ${now.description}`;
-      } else if (reference?.build.sections.some((x) => x.name === r.to)) {
+      } else if (reference?.conventions.sections.some((x) => x.name === r.to)) {
         evidence.push({ label: 'reference object', file: reference.path, section: r.to, detail: `the new build names it ${r.to}` });
         after = r.to;
       } else {

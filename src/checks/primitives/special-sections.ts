@@ -27,11 +27,11 @@ export const specialSections = defineDetector({
   ),
   run(entry, ctx): Finding[] {
     const p = entry.parameters;
-    const s = ctx.build.sections.find((x) => x.name === p.section);
+    const s = ctx.conventions.sections.find((x) => x.name === p.section);
     if (!s || s.size === 0) return [];
     const struct = ctx.kernel.struct(p.struct);
     const reference = ctx.kernel.reference(ctx.frozen);
-    const refSection = reference?.build.sections.find((x) => x.name === p.section);
+    const refSection = reference?.conventions.sections.find((x) => x.name === p.section);
     const frozenWhere = frozenEvidence(ctx, { section: p.section, detail: `${s.size} bytes, ${s.relocations} relocations` });
 
     if (!struct) {

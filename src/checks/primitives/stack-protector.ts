@@ -45,17 +45,17 @@ function x86(entry: CatalogueEntry, ctx: DetectorContext, p: { config: readonly 
   const guards = p.guardSymbols ?? [];
   const frozenGuardSymbol = guards.find((g) => imports.has(g));
   // Compiled with a stack protector but no function needed a canary: nothing to disagree on.
-  const producer = frozenProducer(ctx.build);
+  const producer = frozenProducer(ctx.conventions);
   const protectorFlag = producer ? effectiveFlag(flagTokens(producer), ['-fstack-protector', '-fstack-protector-strong', '-fstack-protector-all', '-fstack-protector-explicit', '-fno-stack-protector']) : undefined;
   const compiledWith = protectorFlag !== undefined && protectorFlag !== '-fno-stack-protector';
   const frozen: Guard = frozenGuardSymbol
     ? { kind: 'symbol', name: frozenGuardSymbol }
-    : ctx.build.fixedCanaryReads > 0
+    : ctx.conventions.fixedCanaryReads > 0
       ? { kind: 'fixed' }
       : imports.has(p.failSymbol)
         ? { kind: 'unknown' }
         : { kind: 'off' };
-  if (frozen.kind === 'off' && (compiledWith || assembledOnly(ctx.build))) return [];
+  if (frozen.kind === 'off' && (compiledWith || assembledOnly(ctx.conventions))) return [];
   const on = ctx.kernel.enabled(p.config);
   const kernelGuard = guards.find((g) => ctx.kernel.defines(g));
   const kernel: Guard = !on ? { kind: 'off' } : kernelGuard ? { kind: 'symbol', name: kernelGuard } : p.fixedSlotSymbol && ctx.kernel.defines(p.fixedSlotSymbol) ? { kind: 'fixed' } : { kind: 'unknown' };
@@ -65,7 +65,7 @@ function x86(entry: CatalogueEntry, ctx: DetectorContext, p: { config: readonly 
     frozenEvidence(ctx, {
       detail:
         frozen.kind === 'fixed'
-          ? `${ctx.build.fixedCanaryReads} reads of %gs:0x28 without a relocation`
+          ? `${ctx.conventions.fixedCanaryReads} reads of %gs:0x28 without a relocation`
           : frozen.kind === 'symbol'
             ? `references ${frozen.name}`
             : frozen.kind === 'off'
@@ -97,7 +97,7 @@ function x86(entry: CatalogueEntry, ctx: DetectorContext, p: { config: readonly 
 }
 
 function arm64(entry: CatalogueEntry, ctx: DetectorContext, structName: string, member: string): Finding[] {
-  const producer = frozenProducer(ctx.build);
+  const producer = frozenProducer(ctx.conventions);
   if (!producer) return [];
   const flag = effectiveFlag(flagTokens(producer), ['-mstack-protector-guard-offset=']);
   if (!flag) return [];

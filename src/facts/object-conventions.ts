@@ -1,7 +1,7 @@
 import type { Architecture } from './architecture.js';
 
 /**
- * Build facts: what an object shows of the low-level conventions it was built with — the
+ * An object's conventions: what it shows of the low-level conventions it was built with — the
  * compiler and its flags, what sits at and before each function's entry, which functions
  * are reached through data, the special sections and their entry formats, per-CPU and
  * thunk references, BTF and BTF ids. Read once from the ELF (or from an ABI snapshot, where
@@ -93,7 +93,7 @@ export interface BtfSetFact {
   readonly flags: number | undefined;
 }
 
-export interface BuildFacts {
+export interface ObjectConventions {
   readonly architecture: Architecture | 'other';
   readonly compiler: CompilerFacts;
   readonly sections: readonly SectionFacts[];

@@ -7,7 +7,7 @@ import { topLevelEntries } from '../dwarf/top-level.js';
 import type { FrozenInterface } from '../graph/interface.js';
 import type { TypeRef } from '../graph/type-graph.js';
 import { architectureOf } from '../facts/architecture.js';
-import type { AlternativeFeatureUse, BtfIdFact, BtfSetFact, BuildFacts, CompilerFacts, EntryPad, ExtableFacts, FunctionFacts, IndirectTarget, SectionFacts } from '../facts/build-facts.js';
+import type { AlternativeFeatureUse, BtfIdFact, BtfSetFact, ObjectConventions, CompilerFacts, EntryPad, ExtableFacts, FunctionFacts, IndirectTarget, SectionFacts } from '../facts/object-conventions.js';
 import { SymbolMap } from '../elf/symbol-map.js';
 import { entryPad, kcfiTypeHash, paddingBefore } from '../arch/instructions.js';
 import { countFixedCanaryReads, isBranchField } from '../arch/x86/instructions.js';
@@ -125,8 +125,8 @@ function readNoreturnCalls(dwarf: DwarfFile | undefined, imports: ReadonlySet<st
   return [...out].sort();
 }
 
-/** Reads the build facts of a relocatable object. `frozen` (its own DWARF view) names the members that hold function pointers. */
-export function readBuildFacts(elf: ElfFile, dwarf: DwarfFile | undefined, own: FrozenInterface | undefined): BuildFacts {
+/** Reads what a relocatable object shows of the conventions it was built with. `frozen` (its own DWARF view) names the members that hold function pointers. */
+export function readObjectConventions(elf: ElfFile, dwarf: DwarfFile | undefined, own: FrozenInterface | undefined): ObjectConventions {
   const arch = architectureOf(elf.header.machine);
   const le = elf.header.littleEndian;
   const symbols = elf.symbols();
@@ -290,7 +290,7 @@ function where(site: { section: string; offset: number; function: string | undef
   return site.function ? `${site.function}+${hex(site.functionOffset ?? 0)}` : `${site.section}+${hex(site.offset)}`;
 }
 
-function alternativeFacts(elf: ElfFile): BuildFacts['alternatives'] {
+function alternativeFacts(elf: ElfFile): ObjectConventions['alternatives'] {
   if (!elf.section('.altinstructions')) return undefined;
   const alt = decodeAlternatives(elf);
   const byFeature = new Map<string, AlternativeFeatureUse>();

@@ -1,4 +1,4 @@
-import type { BuildFacts } from './build-facts.js';
+import type { ObjectConventions } from './object-conventions.js';
 import type { FrozenObject } from './frozen-object.js';
 import type { KernelVersion } from './kernel-version.js';
 import type { CpuFeatureTable, ExtableTypes } from './x86-headers.js';
@@ -30,7 +30,7 @@ export interface ReferenceObject {
   readonly path: string;
   /** How it was found: --reference, the same path in the build directory, or the new kernel's module of the same name. */
   readonly how: 'given' | 'same-path' | 'module';
-  readonly build: BuildFacts;
+  readonly conventions: ObjectConventions;
   readonly producer: string | undefined;
   readonly thisModuleSize: number | undefined;
   readonly vermagic: string | undefined;

@@ -21,7 +21,7 @@ export interface ObjectSymbols {
  * (vmlinux.a, a thin archive since v6.1), which objects make up each module (<module>.mod),
  * and each object's defined and undefined global symbols, read on demand and cached.
  */
-export class BuildTree {
+export class BuildDirectory {
   private readonly summaries = new Map<string, ObjectSymbols>();
   private members: string[] | undefined;
   private modules: Map<string, string[]> | undefined;

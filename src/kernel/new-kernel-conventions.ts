@@ -9,7 +9,7 @@ import { InputError, UsageError } from '../errors.js';
 import { KernelSources } from './headers.js';
 import type { NewKernel } from './kernel.js';
 import { describePlacement, globMatch, placeSection, type LinkerScript } from './linker-script/index.js';
-import { readBuildFacts } from '../object/build-facts.js';
+import { readObjectConventions } from '../object/object-conventions.js';
 import { mainProducer } from '../facts/compiler.js';
 import type {
   BtfSummary,
@@ -23,7 +23,7 @@ import type {
   SectionPlacement,
   Source,
   SplitBtfFit,
-} from '../facts/conventions.js';
+} from '../facts/kernel-conventions.js';
 import type { FrozenObject } from '../facts/frozen-object.js';
 import { parseKernelVersion, type KernelVersion } from '../facts/kernel-version.js';
 import type { ExtableTypes } from '../facts/x86-headers.js';
@@ -325,10 +325,10 @@ export class NewKernelConventions implements KernelConventions {
       if (elf.header.machine !== frozen.machine) throw new InputError(path, 'reference object of another architecture than the frozen object');
       const dwarf = DwarfFile.present(elf) ? new DwarfFile(elf) : undefined;
       // Member names of function-pointer slots are evidence about the frozen object only.
-      const build = readBuildFacts(elf, dwarf, undefined);
-      const producer = mainProducer(build);
+      const conventions = readObjectConventions(elf, dwarf, undefined);
+      const producer = mainProducer(conventions);
       const info = readModuleInfo(elf);
-      return { path, how, build, producer, thisModuleSize: info?.thisModuleSize, vermagic: info?.vermagic };
+      return { path, how, conventions, producer, thisModuleSize: info?.thisModuleSize, vermagic: info?.vermagic };
     } finally {
       elf.close();
     }
