@@ -1,5 +1,5 @@
-import type { Candidate } from '../findings/index.js';
-import type { SymbolKind } from '../facts/symbols.js';
+import type { Candidate } from '../../findings/index.js';
+import type { SymbolKind } from '../../facts/symbols.js';
 
 /** How many underscores a name starts with (a loop, not a regex: it runs over every export). */
 function leading(name: string): number {

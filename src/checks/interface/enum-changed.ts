@@ -1,9 +1,9 @@
-import type { Finding } from '../findings/index.js';
-import { definition } from '../model/cdecl.js';
-import { EXPOSURE_RANK } from '../model/interface-comparison.js';
-import { defineCheck } from './check.js';
-import { frozenSide, kernelSide } from './declarations.js';
-import { summarizeChanges } from '../findings/prose.js';
+import type { Finding } from '../../findings/index.js';
+import { definition } from '../../model/cdecl.js';
+import { EXPOSURE_RANK } from '../../model/interface-comparison.js';
+import { defineCheck } from '../check.js';
+import { frozenSide, kernelSide } from '../support/declaration-evidence.js';
+import { summarizeChanges } from '../../findings/prose.js';
 
 /**
  * An enum the frozen object meets whose enumerators now have other values (or are gone):

@@ -1,7 +1,7 @@
-import type { Finding } from '../findings/index.js';
-import { prototype } from '../model/cdecl.js';
-import { defineCheck } from './check.js';
-import { frozenSide, kernelSide } from './declarations.js';
+import type { Finding } from '../../findings/index.js';
+import { prototype } from '../../model/cdecl.js';
+import { defineCheck } from '../check.js';
+import { frozenSide, kernelSide } from '../support/declaration-evidence.js';
 
 /**
  * A function the frozen object calls, or defines for the new kernel to call, whose

@@ -1,5 +1,5 @@
-import { defineCheck } from './check.js';
-import { kernelSymbol, referenceSites } from './evidence.js';
+import { defineCheck } from '../check.js';
+import { kernelSymbol, referenceSites } from '../support/evidence.js';
 
 /** A module can only link against exports: a global that vmlinux defines but does not export is out of reach. */
 export const notExportedCheck = defineCheck({

@@ -1,8 +1,8 @@
-import { hex } from '../errors.js';
-import type { Evidence, Finding } from '../findings/index.js';
-import { renameCandidates } from './candidates.js';
-import { defineCheck } from './check.js';
-import { referenceSites } from './evidence.js';
+import { hex } from '../../errors.js';
+import type { Evidence, Finding } from '../../findings/index.js';
+import { renameCandidates } from '../support/candidates.js';
+import { defineCheck } from '../check.js';
+import { referenceSites } from '../support/evidence.js';
 
 /** A candidate at least this likely is called a rename rather than merely the closest name. */
 const LIKELY_RENAME = 0.8;

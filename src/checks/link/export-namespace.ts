@@ -1,6 +1,6 @@
-import { defineCheck } from './check.js';
-import { exportEntry, referenceSites } from './evidence.js';
-import { governingModuleInfo } from './module-license.js';
+import { defineCheck } from '../check.js';
+import { exportEntry, referenceSites } from '../support/evidence.js';
+import { governingModuleInfo } from '../support/governing-module-info.js';
 
 /** An export in a symbol namespace needs MODULE_IMPORT_NS(ns) in the module (modpost error; the loader refuses). */
 export const exportNamespaceCheck = defineCheck({

@@ -1,6 +1,6 @@
-import type { Finding } from '../findings/index.js';
-import { defineCheck } from './check.js';
-import { referrer } from './evidence.js';
+import type { Finding } from '../../findings/index.js';
+import { defineCheck } from '../check.js';
+import { referrer } from '../support/evidence.js';
 
 /**
  * What the replaced object defined and the frozen one does not, the rest of the new kernel

@@ -1,7 +1,7 @@
-import { isGplCompatible } from '../facts/module.js';
-import { defineCheck } from './check.js';
-import { exportEntry, referenceSites } from './evidence.js';
-import { governingModuleInfo } from './module-license.js';
+import { isGplCompatible } from '../../facts/module.js';
+import { defineCheck } from '../check.js';
+import { exportEntry, referenceSites } from '../support/evidence.js';
+import { governingModuleInfo } from '../support/governing-module-info.js';
 
 /** modpost refuses (and the loader rejects) a GPL-only export used by a module whose license is not GPL-compatible. */
 export const exportGplOnlyCheck = defineCheck({

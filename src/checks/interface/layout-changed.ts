@@ -1,10 +1,10 @@
-import type { Evidence, Finding } from '../findings/index.js';
-import { definition } from '../model/cdecl.js';
-import type { Change } from '../model/compare.js';
-import { EXPOSURE_RANK, type TypeChange } from '../model/interface-comparison.js';
-import { describeChange, summarizeChanges } from '../findings/prose.js';
-import { defineCheck } from './check.js';
-import { frozenSide, kernelSide } from './declarations.js';
+import type { Evidence, Finding } from '../../findings/index.js';
+import { definition } from '../../model/cdecl.js';
+import type { Change } from '../../model/compare.js';
+import { EXPOSURE_RANK, type TypeChange } from '../../model/interface-comparison.js';
+import { describeChange, summarizeChanges } from '../../findings/prose.js';
+import { defineCheck } from '../check.js';
+import { frozenSide, kernelSide } from '../support/declaration-evidence.js';
 
 const LAYOUT_CHANGES = new Set<Change['kind']>(['kind', 'size', 'int-width', 'signedness', 'float-width', 'array-length', 'member-offset', 'member-bitfield', 'member-removed', 'member-added', 'declaration-only']);
 

@@ -1,10 +1,10 @@
-import { hex } from '../errors.js';
-import type { Evidence } from '../findings/index.js';
-import type { KernelSymbols } from '../facts/kernel.js';
-import type { LinkedSymbol } from '../facts/symbols.js';
-import type { ExportedSymbol } from '../facts/exports.js';
-import type { FrozenImport, FrozenObject } from '../facts/frozen-object.js';
-import type { Referrer } from '../facts/replacement.js';
+import { hex } from '../../errors.js';
+import type { Evidence } from '../../findings/index.js';
+import type { KernelSymbols } from '../../facts/kernel.js';
+import type { LinkedSymbol } from '../../facts/symbols.js';
+import type { ExportedSymbol } from '../../facts/exports.js';
+import type { FrozenImport, FrozenObject } from '../../facts/frozen-object.js';
+import type { Referrer } from '../../facts/replacement.js';
 
 /** Evidence shared by checks: where the frozen object references a symbol, where the kernel defines it. */
 

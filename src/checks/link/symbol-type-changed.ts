@@ -1,6 +1,6 @@
-import type { Evidence, Finding } from '../findings/index.js';
-import { defineCheck } from './check.js';
-import { exportEntry, kernelSymbol, referenceSites } from './evidence.js';
+import type { Evidence, Finding } from '../../findings/index.js';
+import { defineCheck } from '../check.js';
+import { exportEntry, kernelSymbol, referenceSites } from '../support/evidence.js';
 
 /** The frozen object uses a symbol as a function and the new kernel defines it as data, or the reverse. */
 export const symbolTypeChangedCheck = defineCheck({

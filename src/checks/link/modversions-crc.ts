@@ -1,8 +1,8 @@
-import type { Finding } from '../findings/index.js';
-import type { TypeDelta } from '../model/compare.js';
-import { defineCheck } from './check.js';
-import { crcHex, exportEntry } from './evidence.js';
-import { describeChange } from '../findings/prose.js';
+import type { Finding } from '../../findings/index.js';
+import type { TypeDelta } from '../../model/compare.js';
+import { defineCheck } from '../check.js';
+import { crcHex, exportEntry } from '../support/evidence.js';
+import { describeChange } from '../../findings/prose.js';
 
 function summarize(deltas: readonly TypeDelta[]): string {
   const shown = deltas.slice(0, 3).map((d) => `${d.name} (${describeChange(d.changes[0]!)}${d.changes.length > 1 ? `, +${d.changes.length - 1} more` : ''})`);

@@ -1,9 +1,9 @@
-import type { Finding } from '../findings/index.js';
-import { declare } from '../model/cdecl.js';
-import { ClosureComparison } from '../model/compare.js';
-import { defineCheck } from './check.js';
-import { frozenSide, kernelSide } from './declarations.js';
-import { summarizeChanges } from '../findings/prose.js';
+import type { Finding } from '../../findings/index.js';
+import { declare } from '../../model/cdecl.js';
+import { ClosureComparison } from '../../model/compare.js';
+import { defineCheck } from '../check.js';
+import { frozenSide, kernelSide } from '../support/declaration-evidence.js';
+import { summarizeChanges } from '../../findings/prose.js';
 
 /** An imported variable whose type is no longer what the frozen object reads and writes. */
 export const variableTypeChangedCheck = defineCheck({

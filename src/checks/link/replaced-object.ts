@@ -1,6 +1,6 @@
-import type { Evidence, Finding } from '../findings/index.js';
-import type { FrozenObject } from '../facts/frozen-object.js';
-import { defineCheck } from './check.js';
+import type { Evidence, Finding } from '../../findings/index.js';
+import type { FrozenObject } from '../../facts/frozen-object.js';
+import { defineCheck } from '../check.js';
 
 function moduleNowBuiltin(obj: FrozenObject, what: string, evidence: Evidence[]): Finding {
   return {
@@ -20,7 +20,7 @@ function moduleNowBuiltin(obj: FrozenObject, what: string, evidence: Evidence[])
  * miss is reported, never passed over. A module whose sources are built into the new
  * vmlinux cannot replace them at all.
  */
-export const replacementCheck = defineCheck({
+export const replacedObjectCheck = defineCheck({
   name: 'replaced object',
   produces: ['replacement-not-found', 'module-now-builtin'],
   needs: ['link'],

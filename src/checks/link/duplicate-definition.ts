@@ -1,6 +1,6 @@
-import type { Evidence, Finding } from '../findings/index.js';
-import { defineCheck } from './check.js';
-import { exportEntry, kernelSymbol } from './evidence.js';
+import type { Evidence, Finding } from '../../findings/index.js';
+import { defineCheck } from '../check.js';
+import { exportEntry, kernelSymbol } from '../support/evidence.js';
 
 /**
  * A strong global the frozen object defines must not also be strongly defined by the rest

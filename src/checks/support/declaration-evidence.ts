@@ -1,6 +1,6 @@
-import type { Evidence } from '../findings/index.js';
-import type { InterfaceSource } from '../graph/interface.js';
-import type { TypeGraph, TypeRef } from '../graph/type-graph.js';
+import type { Evidence } from '../../findings/index.js';
+import type { InterfaceSource } from '../../graph/interface.js';
+import type { TypeGraph, TypeRef } from '../../graph/type-graph.js';
 
 /** Where the frozen object's view of an interface comes from. */
 export function frozenSide(file: string, graph: TypeGraph, ref: TypeRef): Evidence {
