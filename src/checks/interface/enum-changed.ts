@@ -1,9 +1,8 @@
-import type { Finding } from '../../findings/index.js';
+import { finding, type Finding } from '../../findings/index.js';
 import { definition } from '../../model/cdecl.js';
 import { EXPOSURE_RANK } from '../../model/interface-comparison.js';
 import { defineCheck } from '../check.js';
 import { frozenSide, kernelSide } from '../support/declaration-evidence.js';
-import { summarizeChanges } from '../../findings/prose.js';
 
 /**
  * An enum the frozen object meets whose enumerators now have other values (or are gone):
@@ -22,22 +21,22 @@ export const enumChangedCheck = defineCheck({
       if (changes.length === 0) continue;
       const before = definition(change.frozenGraph, change.delta.before);
       const after = definition(change.source.graph, change.delta.after);
-      findings.push({
-        id: 'enum-changed',
-        severity: change.exposure === 'closure' ? 'review' : 'runtime',
-        object: change.object.path,
-        symbol: change.delta.name,
-        rank: EXPOSURE_RANK[change.exposure],
-        message: `${change.delta.name}: ${summarizeChanges(changes)}; the frozen object uses the old values as constants`,
-        before,
-        after,
-        declarations: true,
-        evidence: [
-          { label: 'reached', file: change.object.path, detail: change.delta.reach.via },
-          frozenSide(change.object.path, change.frozenGraph, change.delta.before),
-          kernelSide(change.source, change.delta.after),
-        ],
-      });
+      findings.push(
+        finding('enum-changed', { name: change.delta.name, changes }, {
+          severity: change.exposure === 'closure' ? 'review' : 'runtime',
+          object: change.object.path,
+          symbol: change.delta.name,
+          rank: EXPOSURE_RANK[change.exposure],
+          before,
+          after,
+          declarations: true,
+          evidence: [
+            { label: 'reached', file: change.object.path, detail: change.delta.reach.via },
+            frozenSide(change.object.path, change.frozenGraph, change.delta.before),
+            kernelSide(change.source, change.delta.after),
+          ],
+        }),
+      );
     }
     return findings;
   },

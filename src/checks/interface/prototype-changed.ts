@@ -1,4 +1,4 @@
-import type { Finding } from '../../findings/index.js';
+import { finding, type Finding } from '../../findings/index.js';
 import { prototype } from '../../model/cdecl.js';
 import { defineCheck } from '../check.js';
 import { frozenSide, kernelSide } from '../support/declaration-evidence.js';
@@ -20,22 +20,18 @@ export const prototypeChangedCheck = defineCheck({
       if (!pair.after || !pair.source || !pair.call || pair.call.differences.length === 0) continue;
       const before = prototype(pair.before.graph, pair.before.type, pair.name);
       const after = prototype(pair.after.graph, pair.after.type, pair.name);
-      const what = pair.call.differences.map((d) => `${d.what}: ${d.before} → ${d.after}`).join('; ');
-      findings.push({
-        id: 'prototype-changed',
-        severity: 'runtime',
-        object: pair.object.path,
-        symbol: pair.name,
-        rank: 1,
-        message:
-          pair.direction === 'import'
-            ? `the frozen object calls ${pair.name} with the old prototype; at the machine level ${what}`
-            : `the new kernel calls the frozen object's ${pair.name} with another prototype; at the machine level ${what}`,
-        before,
-        after,
-        declarations: true,
-        evidence: [frozenSide(pair.object.path, pair.before.graph, pair.before.type), kernelSide(pair.source, pair.after.type)],
-      });
+      findings.push(
+        finding('prototype-changed', { name: pair.name, direction: pair.direction, differences: pair.call.differences }, {
+          severity: 'runtime',
+          object: pair.object.path,
+          symbol: pair.name,
+          rank: 1,
+          before,
+          after,
+          declarations: true,
+          evidence: [frozenSide(pair.object.path, pair.before.graph, pair.before.type), kernelSide(pair.source, pair.after.type)],
+        }),
+      );
     }
     return findings;
   },

@@ -1,4 +1,5 @@
 import { isGplCompatible } from '../../facts/module.js';
+import { finding } from '../../findings/index.js';
 import { defineCheck } from '../check.js';
 import { exportEntry, referenceSites } from '../support/evidence.js';
 import { governingModuleInfo } from '../support/governing-module-info.js';
@@ -18,12 +19,10 @@ export const exportGplOnlyCheck = defineCheck({
         const r = link.resolve(imp.name, obj);
         if (r.by !== 'export' || !r.export.gplOnly) return [];
         return [
-          {
-            id: 'export-gpl-only' as const,
-            severity: 'link' as const,
+          finding('export-gpl-only', { name: imp.name, license }, {
+            severity: 'link',
             object: obj.path,
             symbol: imp.name,
-            message: `${imp.name} is exported GPL-only and the module's license is ${license ? `"${license}"` : 'not declared'}`,
             before: `license ${license ? `"${license}"` : '(none)'}`,
             after: r.export.exportType,
             evidence: [
@@ -31,7 +30,7 @@ export const exportGplOnlyCheck = defineCheck({
               exportEntry(kernel, r.export),
               { label: 'license', file: governing?.from ?? obj.path, section: '.modinfo', detail: license ? `license=${license}` : 'no license= entry' },
             ],
-          },
+          }),
         ];
       });
     });

@@ -1,4 +1,4 @@
-import type { Finding } from '../../findings/index.js';
+import { finding, type Finding } from '../../findings/index.js';
 import { defineCheck } from '../check.js';
 import { referrer } from '../support/evidence.js';
 
@@ -17,33 +17,34 @@ export const orphanedReferenceCheck = defineCheck({
       const refs = r.referencesTo(missing);
       for (const name of [...refs.keys()].sort()) {
         const users = refs.get(name)!;
-        findings.push({
-          id: 'orphaned-reference',
-          severity: 'link',
-          object: r.frozen.path,
-          symbol: name,
-          message: `${users.map((u) => u.unit).filter((u, i, a) => a.indexOf(u) === i).slice(0, 3).join(', ')}${users.length > 3 ? ', …' : ''} ${users.length === 1 ? 'uses' : 'use'} ${name}, which only ${r.name} defined and the frozen object does not`,
-          before: `defined by ${r.name} in the new kernel`,
-          after: 'defined by nothing after the relink',
-          evidence: [
-            { label: 'replaced', file: r.name, symbol: name, detail: `defined here; replaced by ${r.frozen.path}` },
-            ...users.slice(0, 5).map((u) => referrer(u, r.referenceSource)),
-          ],
-        });
+        const referringUnits = [...new Set(users.map((u) => u.unit))];
+        findings.push(
+          finding('orphaned-reference', { case: 'referenced', name, replaced: r.name, referringUnits, references: users.length }, {
+            severity: 'link',
+            object: r.frozen.path,
+            symbol: name,
+            before: `defined by ${r.name} in the new kernel`,
+            after: 'defined by nothing after the relink',
+            evidence: [
+              { label: 'replaced', file: r.name, symbol: name, detail: `defined here; replaced by ${r.frozen.path}` },
+              ...users.slice(0, 5).map((u) => referrer(u, r.referenceSource)),
+            ],
+          }),
+        );
       }
       if (r.how === 'module-name') {
         const frozenExports = new Set(r.frozen.exports.keys());
         for (const name of [...r.exports].filter((n) => !frozenExports.has(n)).sort()) {
-          findings.push({
-            id: 'orphaned-reference',
-            severity: 'review',
-            object: r.frozen.path,
-            symbol: name,
-            message: `the new kernel's ${r.name} exports ${name} and the frozen module does not: any module that imports it will fail to load`,
-            before: `exported by ${r.name}`,
-            after: 'not exported after the replacement',
-            evidence: [{ label: 'replaced', file: r.name, symbol: name, detail: r.referenceSource }],
-          });
+          findings.push(
+            finding('orphaned-reference', { case: 'exported', name, replaced: r.name }, {
+              severity: 'review',
+              object: r.frozen.path,
+              symbol: name,
+              before: `exported by ${r.name}`,
+              after: 'not exported after the replacement',
+              evidence: [{ label: 'replaced', file: r.name, symbol: name, detail: r.referenceSource }],
+            }),
+          );
         }
       }
     }

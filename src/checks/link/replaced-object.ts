@@ -1,18 +1,16 @@
-import type { Evidence, Finding } from '../../findings/index.js';
+import { finding, type Evidence, type Finding, type FindingData } from '../../findings/index.js';
 import type { FrozenObject } from '../../facts/frozen-object.js';
 import { defineCheck } from '../check.js';
 
-function moduleNowBuiltin(obj: FrozenObject, what: string, evidence: Evidence[]): Finding {
-  return {
-    id: 'module-now-builtin',
+function moduleNowBuiltin(obj: FrozenObject, builtIn: FindingData<'module-now-builtin'>, evidence: Evidence[]): Finding {
+  return finding('module-now-builtin', builtIn, {
     severity: 'runtime',
     object: obj.path,
     symbol: obj.moduleInfo?.name,
-    message: `the new kernel builds ${what} into vmlinux: the frozen module would load beside the built-in copy (registrations collide), it cannot replace it`,
     before: `module ${obj.moduleInfo?.name ?? obj.path}`,
     after: 'built into vmlinux',
     evidence,
-  };
+  });
 }
 
 /**
@@ -31,7 +29,7 @@ export const replacedObjectCheck = defineCheck({
       const obj = r.frozen;
       if (r.builtIn?.how === 'modules.builtin') {
         const b = r.builtIn;
-        findings.push(moduleNowBuiltin(obj, b.entry, [{ label: 'new kernel', file: b.file, location: `line ${b.line}`, detail: b.entry }]));
+        findings.push(moduleNowBuiltin(obj, { case: 'modules.builtin', entry: b.entry }, [{ label: 'new kernel', file: b.file, location: `line ${b.line}`, detail: b.entry }]));
         continue;
       }
       if (r.builtIn?.how === 'dwarf') {
@@ -39,21 +37,21 @@ export const replacedObjectCheck = defineCheck({
         findings.push(
           moduleNowBuiltin(
             obj,
-            b.compileUnits.join(', '),
+            { case: 'dwarf', compileUnits: b.compileUnits },
             b.compileUnits.map((cu) => ({ label: 'new kernel', file: b.file, section: '.debug_info', location: `compile unit ${cu}` })),
           ),
         );
         continue;
       }
-      findings.push({
-        id: 'replacement-not-found',
-        severity: 'review',
-        object: obj.path,
-        message: `could not tell what it replaces in the new kernel: ${r.reason}; symbols the rest of the kernel needs from it were not checked`,
-        evidence: r.candidates.length
-          ? r.candidates.slice(0, 5).map((c) => ({ label: 'candidate', file: c }))
-          : [{ label: 'frozen object', file: obj.path, detail: obj.compileUnits.length ? `compile units: ${obj.compileUnits.join(', ')}` : 'no DWARF' }],
-      });
+      findings.push(
+        finding('replacement-not-found', { reason: r.reason }, {
+          severity: 'review',
+          object: obj.path,
+          evidence: r.candidates.length
+            ? r.candidates.slice(0, 5).map((c) => ({ label: 'candidate', file: c }))
+            : [{ label: 'frozen object', file: obj.path, detail: obj.compileUnits.length ? `compile units: ${obj.compileUnits.join(', ')}` : 'no DWARF' }],
+        }),
+      );
     }
     return findings;
   },

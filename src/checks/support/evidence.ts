@@ -1,5 +1,6 @@
 import { hex } from '../../errors.js';
 import type { Evidence } from '../../findings/index.js';
+import { crcHex } from '../../findings/prose.js';
 import type { KernelSymbols } from '../../facts/kernel.js';
 import type { LinkedSymbol } from '../../facts/symbols.js';
 import type { ExportedSymbol } from '../../facts/exports.js';
@@ -47,8 +48,4 @@ export function exportEntry(kernel: KernelSymbols, e: ExportedSymbol, label = 'n
 
 export function referrer(r: Referrer, source: string): Evidence {
   return { label: 'referenced by', file: r.unit, symbol: r.function, detail: `from ${source}` };
-}
-
-export function crcHex(crc: number): string {
-  return `0x${crc.toString(16).padStart(8, '0')}`;
 }
