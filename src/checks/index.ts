@@ -1,23 +1,23 @@
 import type { Finding } from '../findings/index.js';
 import { messageOf, severityRank } from '../findings/index.js';
 import type { Check, CheckInputs } from './check.js';
-import { duplicateDefinitionCheck } from './duplicate-definition.js';
-import { exportGplOnlyCheck } from './export-gpl-only.js';
-import { exportNamespaceCheck } from './export-namespace.js';
-import { modversionsCrcCheck } from './modversions-crc.js';
-import { notExportedCheck } from './not-exported.js';
-import { orphanedReferenceCheck } from './orphaned-reference.js';
-import { replacementCheck } from './replacement.js';
-import { symbolTypeChangedCheck } from './symbol-type-changed.js';
-import { undefinedSymbolCheck } from './undefined-symbol.js';
-import { enumChangedCheck } from './enum-changed.js';
-import { layoutChangedCheck } from './layout-changed.js';
-import { prototypeChangedCheck } from './prototype-changed.js';
-import { variableTypeChangedCheck } from './variable-type-changed.js';
+import { duplicateDefinitionCheck } from './link/duplicate-definition.js';
+import { exportGplOnlyCheck } from './link/export-gpl-only.js';
+import { exportNamespaceCheck } from './link/export-namespace.js';
+import { modversionsCrcCheck } from './link/modversions-crc.js';
+import { notExportedCheck } from './link/not-exported.js';
+import { orphanedReferenceCheck } from './link/orphaned-reference.js';
+import { replacedObjectCheck } from './link/replaced-object.js';
+import { symbolTypeChangedCheck } from './link/symbol-type-changed.js';
+import { undefinedSymbolCheck } from './link/undefined-symbol.js';
+import { enumChangedCheck } from './interface/enum-changed.js';
+import { layoutChangedCheck } from './interface/layout-changed.js';
+import { prototypeChangedCheck } from './interface/prototype-changed.js';
+import { variableTypeChangedCheck } from './interface/variable-type-changed.js';
 import { primitivesCheck } from './primitives/index.js';
 
 export const CHECKS: readonly Check[] = [
-  replacementCheck,
+  replacedObjectCheck,
   undefinedSymbolCheck,
   notExportedCheck,
   exportGplOnlyCheck,

@@ -1,4 +1,4 @@
-import type { Change } from '../graph/changes.js';
+import type { Change, TypeDelta } from '../graph/changes.js';
 
 /** Words shared by the message templates: changes as a kernel engineer would say them, shortened lists. */
 
@@ -44,4 +44,30 @@ export function someNames(names: readonly string[], max = 6): string {
 /** A count that may come out fractional (relocations per entry): whole, or to two decimals. */
 export function ratio(n: number): string {
   return Number.isInteger(n) ? String(n) : n.toFixed(2);
+}
+
+/** A modversions CRC as Module.symvers and __versions print it. */
+export function crcHex(crc: number): string {
+  return `0x${crc.toString(16).padStart(8, '0')}`;
+}
+
+/** Changed types, each with its first change and how many more: "struct s (size 40 → 32, +2 more)". */
+export function summarizeTypes(deltas: readonly TypeDelta[], shown = 3): string {
+  const head = deltas.slice(0, shown).map((d) => `${d.name} (${describeChange(d.changes[0]!)}${d.changes.length > 1 ? `, +${d.changes.length - 1} more` : ''})`);
+  return `${head.join('; ')}${deltas.length > shown ? `; and ${deltas.length - shown} more types` : ''}`;
+}
+
+/** How a frozen object meets a changed type, in the order a reader should care. */
+export const EXPOSURE_TEXT = {
+  owned: 'the frozen object owns storage of this type: it will be read with the new layout',
+  'by-value': 'passed or returned by value',
+  pointer: 'one pointer away from what the frozen object owns or calls',
+  closure: 'deeper in the type closure of what the frozen object owns or calls',
+} as const;
+
+export type Exposure = keyof typeof EXPOSURE_TEXT;
+
+/** What makes a symbol available to the frozen objects: an export for a module, any global definition for a built-in object. */
+export function provision(linkMode: 'module' | 'built-in'): string {
+  return linkMode === 'module' ? 'exported by the new kernel' : 'defined in the new kernel';
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renameCandidates, renameScore } from '../../src/checks/candidates.js';
+import { renameCandidates, renameScore } from '../../src/checks/support/candidates.js';
 
 describe('rename candidates', () => {
   // The exports of Debian 6.12.117 nearest to 6.1's __kmalloc, with their kinds.

@@ -1,7 +1,8 @@
-import { isGplCompatible } from '../facts/module.js';
-import { defineCheck } from './check.js';
-import { exportEntry, referenceSites } from './evidence.js';
-import { governingModuleInfo } from './module-license.js';
+import { isGplCompatible } from '../../facts/module.js';
+import { finding } from '../../findings/index.js';
+import { defineCheck } from '../check.js';
+import { exportEntry, referenceSites } from '../support/evidence.js';
+import { governingModuleInfo } from '../support/governing-module-info.js';
 
 /** modpost refuses (and the loader rejects) a GPL-only export used by a module whose license is not GPL-compatible. */
 export const exportGplOnlyCheck = defineCheck({
@@ -18,12 +19,10 @@ export const exportGplOnlyCheck = defineCheck({
         const r = link.resolve(imp.name, obj);
         if (r.by !== 'export' || !r.export.gplOnly) return [];
         return [
-          {
-            id: 'export-gpl-only' as const,
-            severity: 'link' as const,
+          finding('export-gpl-only', { name: imp.name, license }, {
+            severity: 'link',
             object: obj.path,
             symbol: imp.name,
-            message: `${imp.name} is exported GPL-only and the module's license is ${license ? `"${license}"` : 'not declared'}`,
             before: `license ${license ? `"${license}"` : '(none)'}`,
             after: r.export.exportType,
             evidence: [
@@ -31,7 +30,7 @@ export const exportGplOnlyCheck = defineCheck({
               exportEntry(kernel, r.export),
               { label: 'license', file: governing?.from ?? obj.path, section: '.modinfo', detail: license ? `license=${license}` : 'no license= entry' },
             ],
-          },
+          }),
         ];
       });
     });

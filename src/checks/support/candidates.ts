@@ -1,5 +1,10 @@
-import type { Candidate } from '../findings/index.js';
-import type { SymbolKind } from '../facts/symbols.js';
+import type { Candidate } from '../../findings/index.js';
+import type { SymbolKind } from '../../facts/symbols.js';
+
+/**
+ * Possible new names of a symbol the new kernel no longer provides: the candidates an
+ * undefined-symbol finding offers, scored by how kernel renames usually go.
+ */
 
 /** How many underscores a name starts with (a loop, not a regex: it runs over every export). */
 function leading(name: string): number {

@@ -1,6 +1,6 @@
-import type { Evidence, Finding } from '../findings/index.js';
-import { defineCheck } from './check.js';
-import { exportEntry, kernelSymbol } from './evidence.js';
+import { finding, type Evidence, type Finding } from '../../findings/index.js';
+import { defineCheck } from '../check.js';
+import { exportEntry, kernelSymbol } from '../support/evidence.js';
 
 /**
  * A strong global the frozen object defines must not also be strongly defined by the rest
@@ -19,35 +19,35 @@ export const duplicateDefinitionCheck = defineCheck({
           const existing = kernel.exports().map.get(exp.name);
           const replaced = link.replaced().find((r) => r.frozen === obj);
           if (!existing || replaced?.exports.has(exp.name)) continue;
-          findings.push({
-            id: 'duplicate-definition',
-            severity: 'link',
-            object: obj.path,
-            symbol: exp.name,
-            message: `the module exports ${exp.name}, which ${existing.module} already exports: the loader refuses a duplicate export`,
-            before: `exported by ${obj.path}`,
-            after: `exported by ${existing.module}`,
-            evidence: [
-              { label: 'frozen export', file: obj.path, symbol: `__ksymtab_${exp.name}` },
-              exportEntry(kernel, existing),
-            ],
-          });
+          findings.push(
+            finding('duplicate-definition', { case: 'export', name: exp.name, exportedBy: existing.module }, {
+              severity: 'link',
+              object: obj.path,
+              symbol: exp.name,
+              before: `exported by ${obj.path}`,
+              after: `exported by ${existing.module}`,
+              evidence: [
+                { label: 'frozen export', file: obj.path, symbol: `__ksymtab_${exp.name}` },
+                exportEntry(kernel, existing),
+              ],
+            }),
+          );
         }
         continue;
       }
       for (const def of obj.definitions.values()) {
         if (def.binding !== 'global' || def.section === 'COMMON') continue;
         const evidence: Evidence[] = [{ label: 'frozen definition', file: obj.path, section: def.section, symbol: def.name }];
-        let other: string | undefined;
+        let other: { in: 'vmlinux' } | { in: 'object'; path: string } | undefined;
         const twin = link.frozen.find((o) => o !== obj && o.definitions.get(def.name)?.binding === 'global');
         if (twin && link.frozen.indexOf(twin) > link.frozen.indexOf(obj)) {
-          other = twin.path;
+          other = { in: 'object', path: twin.path };
           evidence.push({ label: 'also defined by', file: twin.path, symbol: def.name });
         } else if (!twin && !link.definedByReplaced(def.name)) {
           if (link.mode === 'built-in') {
             const sym = kernel.global(def.name);
             if (sym && sym.binding === 'global') {
-              other = 'the new vmlinux';
+              other = { in: 'vmlinux' };
               evidence.push(kernelSymbol(kernel, sym, 'also defined by'));
             }
           } else if (kernel.isBuildTree) {
@@ -55,21 +55,14 @@ export const duplicateDefinitionCheck = defineCheck({
               if (r.frozen !== obj || r.target.kind !== 'module') continue;
               for (const d of kernel.moduleObjectsDefining(r.target.module, r.name, def.name)) {
                 if (d.weak) continue;
-                other = d.object;
+                other = { in: 'object', path: d.object };
                 evidence.push({ label: 'also defined by', file: d.object, symbol: def.name });
               }
             }
           }
         }
         if (!other) continue;
-        findings.push({
-          id: 'duplicate-definition',
-          severity: 'link',
-          object: obj.path,
-          symbol: def.name,
-          message: `${def.name} is defined by the frozen object and by ${other}: multiple definition`,
-          evidence,
-        });
+        findings.push(finding('duplicate-definition', { case: 'definition', name: def.name, alsoDefinedBy: other }, { severity: 'link', object: obj.path, symbol: def.name, evidence }));
       }
     }
     return findings;

@@ -1,5 +1,6 @@
-import { defineCheck } from './check.js';
-import { kernelSymbol, referenceSites } from './evidence.js';
+import { finding } from '../../findings/index.js';
+import { defineCheck } from '../check.js';
+import { kernelSymbol, referenceSites } from '../support/evidence.js';
 
 /** A module can only link against exports: a global that vmlinux defines but does not export is out of reach. */
 export const notExportedCheck = defineCheck({
@@ -13,16 +14,14 @@ export const notExportedCheck = defineCheck({
         const r = link.resolve(imp.name, obj);
         if (r.by !== 'unexported' || imp.weak) return [];
         return [
-          {
-            id: 'not-exported' as const,
-            severity: 'link' as const,
+          finding('not-exported', { name: imp.name }, {
+            severity: 'link',
             object: obj.path,
             symbol: imp.name,
-            message: `${imp.name} is defined in the new vmlinux but not exported to modules`,
             before: `imported by the module`,
             after: `${r.kind === 'function' ? 'function' : r.kind} in vmlinux without EXPORT_SYMBOL`,
             evidence: [...referenceSites(obj, imp), kernelSymbol(kernel, r.symbol)],
-          },
+          }),
         ];
       }),
     );

@@ -1,6 +1,6 @@
-import type { Evidence, Finding } from '../findings/index.js';
-import { defineCheck } from './check.js';
-import { exportEntry, kernelSymbol, referenceSites } from './evidence.js';
+import { finding, type Evidence, type Finding } from '../../findings/index.js';
+import { defineCheck } from '../check.js';
+import { exportEntry, kernelSymbol, referenceSites } from '../support/evidence.js';
 
 /** The frozen object uses a symbol as a function and the new kernel defines it as data, or the reverse. */
 export const symbolTypeChangedCheck = defineCheck({
@@ -24,16 +24,16 @@ export const symbolTypeChangedCheck = defineCheck({
         }
         if (r.by === 'frozen') evidence.push({ label: 'defined by', file: r.object.path, symbol: imp.name });
         if (r.by === 'sibling') evidence.push({ label: 'defined by', file: r.object, symbol: imp.name });
-        findings.push({
-          id: 'symbol-type-changed',
-          severity: 'runtime',
-          object: obj.path,
-          symbol: imp.name,
-          message: `${imp.name} was ${imp.kind === 'function' ? 'a function' : 'data'} and is now ${r.kind === 'function' ? 'a function' : 'data'}: it links, and the code uses it the wrong way`,
-          before: `${imp.kind} (${imp.kindSource === 'dwarf' ? 'DWARF declaration' : 'call relocation'})`,
-          after: r.kind,
-          evidence,
-        });
+        findings.push(
+          finding('symbol-type-changed', { name: imp.name, was: imp.kind, now: r.kind }, {
+            severity: 'runtime',
+            object: obj.path,
+            symbol: imp.name,
+            before: `${imp.kind} (${imp.kindSource === 'dwarf' ? 'DWARF declaration' : 'call relocation'})`,
+            after: r.kind,
+            evidence,
+          }),
+        );
       }
     }
     return findings;

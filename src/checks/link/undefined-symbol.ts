@@ -1,7 +1,8 @@
-import type { Evidence, Finding } from '../findings/index.js';
-import { renameCandidates } from './candidates.js';
-import { defineCheck } from './check.js';
-import { referenceSites } from './evidence.js';
+import { hex } from '../../errors.js';
+import { finding, type Evidence, type Finding } from '../../findings/index.js';
+import { renameCandidates } from '../support/candidates.js';
+import { defineCheck } from '../check.js';
+import { referenceSites } from '../support/evidence.js';
 
 /** A candidate at least this likely is called a rename rather than merely the closest name. */
 const LIKELY_RENAME = 0.8;
@@ -41,36 +42,25 @@ export const undefinedSymbolCheck = defineCheck({
             detail: `exists only as a local (static) ${s.type === 'func' ? 'function' : 'object'}`,
           });
         }
-        const where = link.mode === 'module' ? 'exported by the new kernel' : 'defined in the new kernel';
         const candidates = renameCandidates(imp.name, imp.kind, link.linkableNames(), (n) => link.kindOf(n));
         if (imp.weak) {
-          findings.push({
-            id: 'unresolved-weak-reference',
-            severity: 'runtime',
-            object: obj.path,
-            symbol: imp.name,
-            message: `weak reference to ${imp.name} is not ${where}: it links, and the address resolves to 0`,
-            evidence,
-            candidates,
-          });
+          findings.push(
+            finding('unresolved-weak-reference', { name: imp.name, linkMode: link.mode }, { severity: 'runtime', object: obj.path, symbol: imp.name, evidence, candidates }),
+          );
           continue;
         }
-        const why = r.staticIn.length
-          ? ' (it still exists, but only as a static symbol)'
-          : r.onlyInReplaced
-            ? ` (only ${r.onlyInReplaced.name}, which this object replaces, defined it)`
-            : '';
-        findings.push({
-          id: 'undefined-symbol',
-          severity: 'link',
-          object: obj.path,
-          symbol: imp.name,
-          message: `${imp.name} is not ${where}${why}`,
-          before: `${imp.kind === 'unknown' ? 'symbol' : imp.kind} ${imp.name} (${imp.kindSource === 'dwarf' ? 'declared in its DWARF' : 'undefined in its symbol table'})`,
-          after: !candidates[0] ? 'not found' : candidates[0].score >= LIKELY_RENAME ? `not found; probably renamed to ${candidates[0].name}` : `not found; closest name ${candidates[0].name}`,
-          evidence,
-          candidates,
-        });
+        const data = { name: imp.name, linkMode: link.mode, staticDefinitions: r.staticIn.length, onlyInReplaced: r.onlyInReplaced?.name };
+        findings.push(
+          finding('undefined-symbol', data, {
+            severity: 'link',
+            object: obj.path,
+            symbol: imp.name,
+            before: `${imp.kind === 'unknown' ? 'symbol' : imp.kind} ${imp.name} (${imp.kindSource === 'dwarf' ? 'declared in its DWARF' : 'undefined in its symbol table'})`,
+            after: !candidates[0] ? 'not found' : candidates[0].score >= LIKELY_RENAME ? `not found; probably renamed to ${candidates[0].name}` : `not found; closest name ${candidates[0].name}`,
+            evidence,
+            candidates,
+          }),
+        );
       }
     }
     return findings;

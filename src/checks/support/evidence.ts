@@ -1,10 +1,11 @@
-import { hex } from '../errors.js';
-import type { Evidence } from '../findings/index.js';
-import type { KernelSymbols } from '../facts/kernel.js';
-import type { LinkedSymbol } from '../facts/symbols.js';
-import type { ExportedSymbol } from '../facts/exports.js';
-import type { FrozenImport, FrozenObject } from '../facts/frozen-object.js';
-import type { Referrer } from '../facts/replacement.js';
+import { hex } from '../../errors.js';
+import type { Evidence } from '../../findings/index.js';
+import { crcHex } from '../../findings/prose.js';
+import type { KernelSymbols } from '../../facts/kernel.js';
+import type { LinkedSymbol } from '../../facts/symbols.js';
+import type { ExportedSymbol } from '../../facts/exports.js';
+import type { FrozenImport, FrozenObject } from '../../facts/frozen-object.js';
+import type { Referrer } from '../../facts/replacement.js';
 
 /** Evidence shared by checks: where the frozen object references a symbol, where the kernel defines it. */
 
@@ -48,8 +49,4 @@ export function exportEntry(kernel: KernelSymbols, e: ExportedSymbol, label = 'n
 
 export function referrer(r: Referrer, source: string): Evidence {
   return { label: 'referenced by', file: r.unit, symbol: r.function, detail: `from ${source}` };
-}
-
-export function crcHex(crc: number): string {
-  return `0x${crc.toString(16).padStart(8, '0')}`;
 }

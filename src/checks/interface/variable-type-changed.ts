@@ -1,9 +1,8 @@
-import type { Finding } from '../findings/index.js';
-import { declare } from '../model/cdecl.js';
-import { ClosureComparison } from '../model/compare.js';
-import { defineCheck } from './check.js';
-import { frozenSide, kernelSide } from './declarations.js';
-import { summarizeChanges } from '../findings/prose.js';
+import { finding, type Finding } from '../../findings/index.js';
+import { declare } from '../../model/cdecl.js';
+import { ClosureComparison } from '../../model/compare.js';
+import { defineCheck } from '../check.js';
+import { frozenSide, kernelSide } from '../support/declaration-evidence.js';
 
 /** An imported variable whose type is no longer what the frozen object reads and writes. */
 export const variableTypeChangedCheck = defineCheck({
@@ -21,18 +20,18 @@ export const variableTypeChangedCheck = defineCheck({
       if (changes.length === 0) continue;
       const before = declare(v.before.graph, v.before.type, v.name);
       const after = declare(v.after.graph, v.after.type, v.name);
-      findings.push({
-        id: 'variable-type-changed',
-        severity: 'runtime',
-        object: v.object.path,
-        symbol: v.name,
-        rank: 0,
-        message: `${v.name}: ${summarizeChanges(changes)}`,
-        before,
-        after,
-        declarations: true,
-        evidence: [frozenSide(v.object.path, v.before.graph, v.before.type), kernelSide(v.source, v.after.type)],
-      });
+      findings.push(
+        finding('variable-type-changed', { name: v.name, changes }, {
+          severity: 'runtime',
+          object: v.object.path,
+          symbol: v.name,
+          rank: 0,
+          before,
+          after,
+          declarations: true,
+          evidence: [frozenSide(v.object.path, v.before.graph, v.before.type), kernelSide(v.source, v.after.type)],
+        }),
+      );
     }
     return findings;
   },

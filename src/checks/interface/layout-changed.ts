@@ -1,19 +1,11 @@
-import type { Evidence, Finding } from '../findings/index.js';
-import { definition } from '../model/cdecl.js';
-import type { Change } from '../model/compare.js';
-import { EXPOSURE_RANK, type TypeChange } from '../model/interface-comparison.js';
-import { describeChange, summarizeChanges } from '../findings/prose.js';
-import { defineCheck } from './check.js';
-import { frozenSide, kernelSide } from './declarations.js';
+import { finding, type Evidence, type Finding } from '../../findings/index.js';
+import type { Change } from '../../graph/changes.js';
+import { definition } from '../../model/cdecl.js';
+import { EXPOSURE_RANK, type TypeChange } from '../../model/interface-comparison.js';
+import { defineCheck } from '../check.js';
+import { frozenSide, kernelSide } from '../support/declaration-evidence.js';
 
 const LAYOUT_CHANGES = new Set<Change['kind']>(['kind', 'size', 'int-width', 'signedness', 'float-width', 'array-length', 'member-offset', 'member-bitfield', 'member-removed', 'member-added', 'declaration-only']);
-
-const EXPOSURE_TEXT = {
-  owned: 'the frozen object owns storage of this type: it will be read with the new layout',
-  'by-value': 'passed or returned by value',
-  pointer: 'one pointer away from what the frozen object owns or calls',
-  closure: 'deeper in the type closure of what the frozen object owns or calls',
-} as const;
 
 /**
  * A struct or union the frozen object meets whose layout differs in the new kernel, ranked
@@ -63,16 +55,14 @@ function layoutFinding(change: TypeChange, changes: readonly Change[]): Finding 
   }
   evidence.push({ label: 'reached', file: change.object.path, detail: `${delta.reach.via}${delta.reach.byValue ? ' (by value)' : ''}` });
   evidence.push(frozenSide(change.object.path, change.frozenGraph, delta.before), kernelSide(change.source, delta.after));
-  return {
-    id: 'layout-changed',
+  return finding('layout-changed', { name: delta.name, changes, exposure: change.exposure }, {
     severity: change.exposure === 'closure' ? 'review' : 'runtime',
     object: change.object.path,
     symbol: delta.name,
     rank: EXPOSURE_RANK[change.exposure],
-    message: `${delta.name} changed: ${summarizeChanges(changes)} (${EXPOSURE_TEXT[change.exposure]})`,
     before,
     after,
     declarations: true,
     evidence,
-  };
+  });
 }

@@ -1,6 +1,11 @@
-import type { Evidence } from '../findings/index.js';
-import type { InterfaceSource } from '../graph/interface.js';
-import type { TypeGraph, TypeRef } from '../graph/type-graph.js';
+import type { Evidence } from '../../findings/index.js';
+import type { InterfaceSource } from '../../graph/interface.js';
+import type { TypeGraph, TypeRef } from '../../graph/type-graph.js';
+
+/**
+ * Evidence of the interface checks: where the frozen object's declaration of a type or
+ * function was read, and where the new kernel's (a reference object, BTF or DWARF).
+ */
 
 /** Where the frozen object's view of an interface comes from. */
 export function frozenSide(file: string, graph: TypeGraph, ref: TypeRef): Evidence {

@@ -1,6 +1,7 @@
-import { defineCheck } from './check.js';
-import { exportEntry, referenceSites } from './evidence.js';
-import { governingModuleInfo } from './module-license.js';
+import { finding } from '../../findings/index.js';
+import { defineCheck } from '../check.js';
+import { exportEntry, referenceSites } from '../support/evidence.js';
+import { governingModuleInfo } from '../support/governing-module-info.js';
 
 /** An export in a symbol namespace needs MODULE_IMPORT_NS(ns) in the module (modpost error; the loader refuses). */
 export const exportNamespaceCheck = defineCheck({
@@ -16,12 +17,10 @@ export const exportNamespaceCheck = defineCheck({
         const r = link.resolve(imp.name, obj);
         if (r.by !== 'export' || !r.export.namespace || imported.has(r.export.namespace)) return [];
         return [
-          {
-            id: 'export-namespace' as const,
-            severity: 'link' as const,
+          finding('export-namespace', { name: imp.name, namespace: r.export.namespace }, {
+            severity: 'link',
             object: obj.path,
             symbol: imp.name,
-            message: `${imp.name} is exported in namespace ${r.export.namespace}, which the module does not import`,
             before: imported.size ? `imports namespaces ${[...imported].sort().join(', ')}` : 'imports no namespace',
             after: `namespace ${r.export.namespace}`,
             evidence: [
@@ -29,7 +28,7 @@ export const exportNamespaceCheck = defineCheck({
               exportEntry(kernel, r.export),
               { label: 'module', file: governing?.from ?? obj.path, section: '.modinfo', detail: imported.size ? [...imported].map((n) => `import_ns=${n}`).join(' ') : 'no import_ns= entry' },
             ],
-          },
+          }),
         ];
       });
     });

@@ -1,7 +1,7 @@
-import type { KernelSymbols } from '../facts/kernel.js';
-import type { LinkModel } from '../model/link.js';
-import type { FrozenObject } from '../facts/frozen-object.js';
-import type { ModuleInfo } from '../facts/module.js';
+import type { KernelSymbols } from '../../facts/kernel.js';
+import type { LinkModel } from '../../model/link.js';
+import type { FrozenObject } from '../../facts/frozen-object.js';
+import type { ModuleInfo } from '../../facts/module.js';
 
 /**
  * The .modinfo that governs a frozen object's module: its own (a .ko, or an object that

@@ -1,0 +1,43 @@
+import { finding, type Finding } from '../../findings/index.js';
+import { definition } from '../../model/cdecl.js';
+import { EXPOSURE_RANK } from '../../model/interface-comparison.js';
+import { defineCheck } from '../check.js';
+import { frozenSide, kernelSide } from '../support/declaration-evidence.js';
+
+/**
+ * An enum the frozen object meets whose enumerators now have other values (or are gone):
+ * the object compiled the old values in as constants. Enumerators only added are not a
+ * change the old code can see.
+ */
+export const enumChangedCheck = defineCheck({
+  name: 'enumerators',
+  produces: ['enum-changed'],
+  needs: ['interfaces'],
+  run({ interfaces }) {
+    const findings: Finding[] = [];
+    for (const change of interfaces.typeChanges()) {
+      if (change.source.graph.node(change.delta.after).kind !== 'enum') continue;
+      const changes = change.delta.changes.filter((c) => c.kind === 'enumerator-value' || c.kind === 'enumerator-removed' || c.kind === 'size' || c.kind === 'declaration-only');
+      if (changes.length === 0) continue;
+      const before = definition(change.frozenGraph, change.delta.before);
+      const after = definition(change.source.graph, change.delta.after);
+      findings.push(
+        finding('enum-changed', { name: change.delta.name, changes }, {
+          severity: change.exposure === 'closure' ? 'review' : 'runtime',
+          object: change.object.path,
+          symbol: change.delta.name,
+          rank: EXPOSURE_RANK[change.exposure],
+          before,
+          after,
+          declarations: true,
+          evidence: [
+            { label: 'reached', file: change.object.path, detail: change.delta.reach.via },
+            frozenSide(change.object.path, change.frozenGraph, change.delta.before),
+            kernelSide(change.source, change.delta.after),
+          ],
+        }),
+      );
+    }
+    return findings;
+  },
+});
