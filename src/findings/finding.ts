@@ -34,11 +34,7 @@ export interface Finding {
   readonly object: string;
   readonly symbol?: string | undefined;
   /** What the message template of `id` renders (its shape is the template's parameter). */
-  readonly data?: unknown;
-  /** Transitional: a message the check wrote itself; checks move to `data` and their id's template. */
-  readonly message?: string;
-  /** Transitional: a diff the check computed itself; checks move to `declarations`. */
-  readonly diff?: string | undefined;
+  readonly data: unknown;
   /** What the frozen object expects. */
   readonly before?: string | undefined;
   /** What the new kernel provides. */
@@ -63,5 +59,5 @@ export function finding<K extends FindingId>(id: K, data: FindingData<K>, fields
 
 /** A finding's message: rendered from its data by its id's template. */
 export function messageOf(f: Finding): string {
-  return f.message ?? renderMessage(f.id, f.data);
+  return renderMessage(f.id, f.data);
 }

@@ -15,9 +15,6 @@ export interface FindingKind {
   readonly message: (data: never) => string;
 }
 
-/** Transitional: a finding whose check still writes its message itself (Finding.message). */
-const pending = (d: { text: string }): string => d.text;
-
 /** Which link the frozen objects join: into vmlinux, or loaded as a module. */
 type LinkMode = 'module' | 'built-in';
 

@@ -83,7 +83,7 @@ export function buildReport(record: RunRecord, version: string): Report {
       evidence: f.evidence.map(compactEvidence),
       candidates: f.candidates ?? [],
       rank: f.rank ?? null,
-      diff: f.diff ?? (f.declarations && f.before !== undefined && f.after !== undefined ? declarationDiff(f.before, f.after) : null),
+      diff: f.declarations && f.before !== undefined && f.after !== undefined ? declarationDiff(f.before, f.after) : null,
       signature: f.signature ?? null,
       docs: docPage(f.id),
     })),
