@@ -1,7 +1,7 @@
 import type { ElfFile } from '../elf/index.js';
 import { Btf } from './btf.js';
 import { matchDistilledBase, relocateSplit, type DistilledBaseMatch } from './distilled.js';
-import { BtfTypeGraph } from './graph.js';
+import { BtfTypeGraph } from './type-graph.js';
 
 /**
  * BTF read from an ELF file: vmlinux's .BTF (a base), a module's .BTF (split BTF on vmlinux's

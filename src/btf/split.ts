@@ -2,7 +2,7 @@ import { InputError } from '../errors.js';
 import { sizeOf, typeRef } from '../graph/type-graph.js';
 import { Btf } from './btf.js';
 import { BTF_KIND, BTF_TYPE_SIZE, extraSize, hasTypeField, kindName } from './constants.js';
-import { BtfTypeGraph } from './graph.js';
+import { BtfTypeGraph } from './type-graph.js';
 import { at, readHeader } from './header.js';
 
 /**

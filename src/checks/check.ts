@@ -1,6 +1,6 @@
 import type { Catalogue } from '../catalogue/catalogue.js';
 import type { KernelConventions, OriginConventions } from '../facts/kernel-conventions.js';
-import type { KernelSymbols } from '../facts/kernel.js';
+import type { KernelSymbols } from '../facts/kernel-symbols.js';
 import type { Finding, FindingId } from '../findings/index.js';
 import type { InterfaceComparison } from '../model/interface-comparison.js';
 import type { LinkModel } from '../model/link.js';

@@ -1,7 +1,7 @@
 import type { TypeRef } from '../graph/type-graph.js';
 import { DW_AT, DW_OP_addr, DW_TAG } from './constants.js';
 import type { Die, Unit } from './die.js';
-import { DwarfTypeGraph, VOID_REF } from './types.js';
+import { DwarfTypeGraph, VOID_REF } from './type-graph.js';
 import type { UnitHeader } from './unit.js';
 
 /** A function a compile unit declares (calls) or defines. */

@@ -1,7 +1,7 @@
 import type { TypeRef } from '../graph/type-graph.js';
 import { DW_AT, DW_FORM, DW_TAG } from './constants.js';
 import { unitContents, type UnitFunction, type UnitVariable } from './declarations.js';
-import { DwarfTypeGraph } from './types.js';
+import { DwarfTypeGraph } from './type-graph.js';
 import type { UnitHeader } from './unit.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { FrozenInterface } from '../graph/interface.js';
+import type { FrozenInterface } from '../graph/interfaces.js';
 import type { ObjectConventions } from './object-conventions.js';
 import type { ModuleInfo } from './module.js';
 import type { SymbolKind } from './symbols.js';

@@ -2,11 +2,11 @@ import { basename, join, relative } from 'node:path';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { DwarfFile } from '../dwarf/index.js';
 import { btfGraph, readBtf } from '../btf/file.js';
-import type { BtfTypeGraph } from '../btf/graph.js';
+import type { BtfTypeGraph } from '../btf/type-graph.js';
 import { ElfFile, type ElfSymbol } from '../elf/index.js';
 import { ET_EXEC, SHN_UNDEF } from '../elf/constants.js';
 import { InputError, hex } from '../errors.js';
-import type { ExportsSource, KernelSymbols, ObjectDefinition } from '../facts/kernel.js';
+import type { ExportsSource, KernelSymbols, ObjectDefinition } from '../facts/kernel-symbols.js';
 import type { ModuleInfo } from '../facts/module.js';
 import type { LinkedSymbol } from '../facts/symbols.js';
 import { readModuleInfo } from '../object/module-info.js';
@@ -17,7 +17,7 @@ import { KernelConfig } from './kconfig.js';
 import { readVmlinuxExports } from './ksymtab.js';
 import type { KernelArtifacts } from './locate.js';
 import { DecodedExports, readModuleSymvers } from './symvers.js';
-import type { ExportTable } from '../facts/exports.js';
+import type { ExportTable } from '../facts/kernel-exports.js';
 import { SystemMap, SystemMapSymbols, type SystemMapSymbol } from './system-map.js';
 
 

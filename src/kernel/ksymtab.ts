@@ -1,5 +1,5 @@
 import type { ElfFile, ElfSection, ElfSymbol } from '../elf/index.js';
-import type { ExportedSymbol } from '../facts/exports.js';
+import type { ExportedSymbol } from '../facts/kernel-exports.js';
 
 /**
  * The exports of a linked vmlinux, read from its own tables when no Module.symvers is at

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { InputError } from '../errors.js';
-import type { ExportedSymbol, ExportTable, ExportType } from '../facts/exports.js';
+import type { ExportedSymbol, ExportTable, ExportType } from '../facts/kernel-exports.js';
 
 const EXPORT_TYPES = new Set<string>([
   'EXPORT_SYMBOL',

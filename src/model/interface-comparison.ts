@@ -1,7 +1,7 @@
 import { callLayout, compareCalls, type CallDifference, type CallLayout } from './abi.js';
 import { ClosureComparison, type Root, type TypeDelta } from './compare.js';
 import type { FrozenObject } from '../facts/frozen-object.js';
-import type { FrozenInterface, InterfaceSource, NamedKind } from '../graph/interface.js';
+import type { FrozenInterface, InterfaceSource, NamedKind } from '../graph/interfaces.js';
 import { resolved, type FunctionDecl, type TypeGraph, type TypeRef, type VariableDecl } from '../graph/type-graph.js';
 
 /** A function the frozen object calls (or defines, and the new kernel calls), paired with the new kernel's view. */

@@ -1,5 +1,5 @@
-import type { KernelSymbols } from '../facts/kernel.js';
-import type { ExportedSymbol } from '../facts/exports.js';
+import type { KernelSymbols } from '../facts/kernel-symbols.js';
+import type { ExportedSymbol } from '../facts/kernel-exports.js';
 import type { FrozenObject } from '../facts/frozen-object.js';
 import { kindOfSymbolType, type LinkedSymbol, type SymbolKind } from '../facts/symbols.js';
 import type { Replacement, ReplacedUnit } from '../facts/replacement.js';

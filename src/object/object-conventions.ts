@@ -1,13 +1,13 @@
-import { EM_386, EM_AARCH64, EM_X86_64, SHF_ALLOC, SHF_EXECINSTR, SHF_WRITE, SHN_UNDEF, SHT_NOBITS, SHT_REL, SHT_RELA } from '../elf/constants.js';
+import { SHF_ALLOC, SHF_EXECINSTR, SHF_WRITE, SHN_UNDEF, SHT_NOBITS, SHT_REL, SHT_RELA } from '../elf/constants.js';
 import { relocationTypeName, type ElfFile, type ElfSection, type ElfSymbol } from '../elf/index.js';
 import { decodeAlternatives, decodeExtable, readOrcHeader } from '../arch/x86/index.js';
 import { InputError, hex } from '../errors.js';
 import type { DwarfFile } from '../dwarf/index.js';
 import { topLevelEntries } from '../dwarf/top-level.js';
-import type { FrozenInterface } from '../graph/interface.js';
+import type { FrozenInterface } from '../graph/interfaces.js';
 import type { TypeRef } from '../graph/type-graph.js';
 import { architectureOf } from '../facts/architecture.js';
-import type { AlternativeFeatureUse, BtfIdFact, BtfSetFact, ObjectConventions, CompilerFacts, EntryPad, ExtableFacts, FunctionFacts, IndirectTarget, SectionFacts } from '../facts/object-conventions.js';
+import type { AlternativeFeatureUse, BtfIdFact, BtfSetFact, ObjectConventions, CompilerFacts, ExtableFacts, FunctionFacts, IndirectTarget, SectionFacts } from '../facts/object-conventions.js';
 import { SymbolMap } from '../elf/symbol-map.js';
 import { entryPad, kcfiTypeHash, paddingBefore } from '../arch/instructions.js';
 import { countFixedCanaryReads, isBranchField } from '../arch/x86/instructions.js';

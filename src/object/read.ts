@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { InputError } from '../errors.js';
 import { DwarfFile } from '../dwarf/index.js';
-import { ObjectDwarfInterface } from '../dwarf/interface.js';
+import { ObjectDwarfInterface } from '../dwarf/dwarf-interfaces.js';
 import { ElfFile } from '../elf/index.js';
 import { ET_REL } from '../elf/constants.js';
 import type { ObjectConventions } from '../facts/object-conventions.js';
@@ -12,7 +12,7 @@ import { readCompileUnits } from './compile-units.js';
 import { readExports } from './exports.js';
 import { readModuleInfo } from './module-info.js';
 import { readReferences, type References } from './references.js';
-import { readDefinitions } from './symbols.js';
+import { readDefinitions } from './definitions.js';
 
 /**
  * A frozen relocatable object (.o, .ko) as the model sees it, read fact by fact: its

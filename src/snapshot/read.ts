@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { InputError } from '../errors.js';
 import type { FrozenImport, FrozenObject } from '../facts/frozen-object.js';
-import type { FrozenInterface, NamedKind, OwnedVariable } from '../graph/interface.js';
+import type { FrozenInterface, NamedKind, OwnedVariable } from '../graph/interfaces.js';
 import { typeRef, type FunctionDecl, type IntEncoding, type TypeGraph, type TypeNode, type TypeRef, type TypeSource, type VariableDecl } from '../graph/type-graph.js';
 import { validate } from '../schema.js';
 import { SNAPSHOT_CONVENTIONS_SCHEMA, SNAPSHOT_FORMAT, SNAPSHOT_FORMAT_VERSION, type Snapshot, type SnapshotType } from './format.js';

@@ -1,6 +1,6 @@
 import { hex } from '../errors.js';
 import type { FrozenObject } from '../facts/frozen-object.js';
-import type { FrozenInterface, NamedKind } from '../graph/interface.js';
+import type { FrozenInterface, NamedKind } from '../graph/interfaces.js';
 import { CLOSURE_HOPS } from '../graph/changes.js';
 import type { TypeNode, TypeRef } from '../graph/type-graph.js';
 import { toolVersion } from '../version.js';

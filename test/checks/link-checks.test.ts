@@ -4,9 +4,9 @@ import { duplicateDefinitionCheck } from '../../src/checks/link/duplicate-defini
 import { replacedObjectCheck } from '../../src/checks/link/replaced-object.js';
 import { undefinedSymbolCheck } from '../../src/checks/link/undefined-symbol.js';
 import type { ObjectConventions } from '../../src/facts/object-conventions.js';
-import type { ExportedSymbol, ExportTable } from '../../src/facts/exports.js';
+import type { ExportedSymbol, ExportTable } from '../../src/facts/kernel-exports.js';
 import type { FrozenObject } from '../../src/facts/frozen-object.js';
-import type { KernelSymbols } from '../../src/facts/kernel.js';
+import type { KernelSymbols } from '../../src/facts/kernel-symbols.js';
 import type { ModuleInfo } from '../../src/facts/module.js';
 import type { Replacement } from '../../src/facts/replacement.js';
 import type { LinkedSymbol } from '../../src/facts/symbols.js';

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { btfIds } from '../../src/checks/primitives/btf.js';
+import { btfIds } from '../../src/checks/primitives/btf-ids.js';
 import { extableTypes } from '../../src/checks/primitives/extable-types.js';
 import { landingPads } from '../../src/checks/primitives/landing-pads.js';
 import { ftraceEntry } from '../../src/checks/primitives/ftrace-entry.js';

@@ -89,7 +89,7 @@ describe('who in vmlinux references a compile unit, two ways', () => {
   it('Debian 6.1.192 keeps its relocations (--emit-relocs): they name the same units as the DWARF declarations', async () => {
     const { NewKernel } = await import('../../src/kernel/kernel.js');
     const { locateKernel } = await import('../../src/kernel/locate.js');
-    const { referencesFromDeclarations, referencesFromRelocations } = await import('../../src/kernel/replacement.js');
+    const { referencesFromDeclarations, referencesFromRelocations } = await import('../../src/kernel/find-replacement.js');
     const kernel = new NewKernel(locateKernel({ kernel: debianKernel('6.1.192') }));
     const dwarf = kernel.dwarf()!;
     const unit = dwarf.compileUnitsNamedLike('crc32.c').find((u) => u.name === 'lib/crc32.c')!;

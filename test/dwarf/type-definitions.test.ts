@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { DwarfFile } from '../../src/dwarf/index.js';
 import { functionAt, TypeDefinitions } from '../../src/dwarf/lookup.js';
-import { DwarfTypeGraph } from '../../src/dwarf/types.js';
+import { DwarfTypeGraph } from '../../src/dwarf/type-graph.js';
 import { ElfFile } from '../../src/elf/index.js';
 import { ClosureComparison } from '../../src/model/compare.js';
-import { ObjectDwarfInterface } from '../../src/dwarf/interface.js';
+import { ObjectDwarfInterface } from '../../src/dwarf/dwarf-interfaces.js';
 import { debianModule, debianVmlinux } from '../support/corpus.js';
 
 /** The 6.12.117 vmlinux DWARF with declarations completed through TypeDefinitions, recording each name asked for. */

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DwarfFile } from '../../src/dwarf/index.js';
-import { ObjectDwarfInterface } from '../../src/dwarf/interface.js';
+import { ObjectDwarfInterface } from '../../src/dwarf/dwarf-interfaces.js';
 import { callLayout, compareCalls } from '../../src/model/abi.js';
 import { ElfFile } from '../../src/elf/index.js';
 import { EM_AARCH64, EM_X86_64 } from '../../src/elf/constants.js';

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { btfGraph, readBtf } from '../../src/btf/file.js';
 import { DwarfFile } from '../../src/dwarf/index.js';
 import { TypeDefinitions } from '../../src/dwarf/lookup.js';
-import { DwarfTypeGraph } from '../../src/dwarf/types.js';
+import { DwarfTypeGraph } from '../../src/dwarf/type-graph.js';
 import { ElfFile } from '../../src/elf/index.js';
 import { definition, prototype } from '../../src/model/cdecl.js';
 import { ClosureComparison } from '../../src/model/compare.js';

@@ -1,4 +1,3 @@
-import { hex } from '../../errors.js';
 import { finding, type Evidence, type Finding } from '../../findings/index.js';
 import { renameCandidates } from '../support/candidates.js';
 import { defineCheck } from '../check.js';

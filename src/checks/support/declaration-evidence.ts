@@ -1,5 +1,5 @@
 import type { Evidence } from '../../findings/index.js';
-import type { InterfaceSource } from '../../graph/interface.js';
+import type { InterfaceSource } from '../../graph/interfaces.js';
 import type { TypeGraph, TypeRef } from '../../graph/type-graph.js';
 
 /**

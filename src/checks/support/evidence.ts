@@ -1,9 +1,9 @@
 import { hex } from '../../errors.js';
 import type { Evidence } from '../../findings/index.js';
 import { crcHex } from '../../findings/prose.js';
-import type { KernelSymbols } from '../../facts/kernel.js';
+import type { KernelSymbols } from '../../facts/kernel-symbols.js';
 import type { LinkedSymbol } from '../../facts/symbols.js';
-import type { ExportedSymbol } from '../../facts/exports.js';
+import type { ExportedSymbol } from '../../facts/kernel-exports.js';
 import type { FrozenImport, FrozenObject } from '../../facts/frozen-object.js';
 import type { Referrer } from '../../facts/replacement.js';
 

@@ -1,4 +1,4 @@
-import type { KernelSymbols } from '../../facts/kernel.js';
+import type { KernelSymbols } from '../../facts/kernel-symbols.js';
 import type { LinkModel } from '../../model/link.js';
 import type { FrozenObject } from '../../facts/frozen-object.js';
 import type { ModuleInfo } from '../../facts/module.js';

@@ -1,4 +1,4 @@
-import type { ExportTable } from './exports.js';
+import type { ExportTable } from './kernel-exports.js';
 import type { ModuleInfo } from './module.js';
 import type { LinkedSymbol, SymbolType } from './symbols.js';
 

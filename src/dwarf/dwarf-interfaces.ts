@@ -1,10 +1,10 @@
 import type { FunctionDecl, TypeRef, VariableDecl } from '../graph/type-graph.js';
-import type { FrozenInterface, InterfaceSource, NamedKind } from '../graph/interface.js';
+import type { FrozenInterface, InterfaceSource, NamedKind } from '../graph/interfaces.js';
 import type { ElfFile } from '../elf/index.js';
 import { unitContents, type UnitVariable } from './declarations.js';
 import type { DwarfFile } from './file.js';
 import { functionAt, TypeDefinitions, variableAt } from './lookup.js';
-import { DwarfTypeGraph } from './types.js';
+import { DwarfTypeGraph } from './type-graph.js';
 
 /** An object's own DWARF (a frozen object, or a reference object): every unit read once; a named type searched for when asked. */
 export class ObjectDwarfInterface implements InterfaceSource, FrozenInterface {

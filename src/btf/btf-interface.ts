@@ -1,6 +1,6 @@
 import type { FunctionDecl, TypeRef, VariableDecl } from '../graph/type-graph.js';
-import type { InterfaceSource, NamedKind } from '../graph/interface.js';
-import type { BtfTypeGraph } from './graph.js';
+import type { InterfaceSource, NamedKind } from '../graph/interfaces.js';
+import type { BtfTypeGraph } from './type-graph.js';
 
 /** vmlinux BTF (or any BTF graph): the preferred source after a reference object. */
 export class BtfInterface implements InterfaceSource {
