@@ -2,7 +2,7 @@ import { bool, int, list, object, oneOf, record, str, type Schema } from '../sch
 import type { FrozenDefinition, FrozenExport, FrozenSection } from '../facts/frozen-object.js';
 import type { ModuleInfo } from '../facts/module.js';
 import type { SymbolKind } from '../facts/symbols.js';
-import type { ObjectConventions } from '../facts/object-conventions.js';
+import type { SnapshotConventions } from './conventions.js';
 
 /**
  * An ABI snapshot: what a frozen object expects of the kernel, as a small JSON file a
@@ -54,7 +54,7 @@ export interface Snapshot {
   imports: { name: string; kind: SymbolKind; kindSource: string; weak: boolean; sites: SnapshotSite[] }[];
   exports: FrozenExport[];
   /** The low-level build conventions the object shows (format 2+): compiler, function entries, special sections, BTF. */
-  build: ObjectConventions;
+  build: SnapshotConventions;
   /** null when the object had no DWARF. */
   interface: {
     declaredFunctions: { name: string; type: number }[];

@@ -4,6 +4,7 @@ import type { FrozenImport, FrozenObject } from '../facts/frozen-object.js';
 import type { FrozenInterface, NamedKind, OwnedVariable } from '../graph/interfaces.js';
 import { typeRef, type FunctionDecl, type IntEncoding, type TypeGraph, type TypeNode, type TypeRef, type TypeSource, type VariableDecl } from '../graph/type-graph.js';
 import { validate } from '../schema.js';
+import { fromSnapshotConventions } from './conventions.js';
 import { SNAPSHOT_CONVENTIONS_SCHEMA, SNAPSHOT_FORMAT, SNAPSHOT_FORMAT_VERSION, type Snapshot, type SnapshotType } from './format.js';
 
 /** Whether a file is an ABI snapshot rather than an object: it starts with "{". */
@@ -204,6 +205,6 @@ export function readSnapshot(path: string): FrozenObject {
     compileUnits: data.object.compileUnits,
     compiledAgainst: data.interface ? new SnapshotInterface(path, data.interface, data.object.is64 ? 8 : 4) : undefined,
     producer: data.object.producer ?? undefined,
-    conventions: data.build,
+    conventions: fromSnapshotConventions(data.build),
   };
 }

@@ -4,6 +4,7 @@ import type { FrozenInterface, NamedKind } from '../graph/interfaces.js';
 import { CLOSURE_HOPS } from '../graph/changes.js';
 import type { TypeNode, TypeRef } from '../graph/type-graph.js';
 import { toolVersion } from '../version.js';
+import { toSnapshotConventions } from './conventions.js';
 import { SNAPSHOT_FORMAT, SNAPSHOT_FORMAT_VERSION, type Snapshot, type SnapshotType } from './format.js';
 import { basename } from 'node:path';
 
@@ -149,7 +150,7 @@ export function buildSnapshot(obj: FrozenObject): Snapshot {
       sites: i.sites.map((s) => ({ section: s.section, offset: hex(s.offset), function: s.function ?? null, relocation: s.relocation })),
     })),
     exports: [...obj.exports.values()].sort(byName).map((e) => ({ ...e })),
-    build: obj.conventions,
+    build: toSnapshotConventions(obj.conventions),
     interface: iface,
   };
 }
