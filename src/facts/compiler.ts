@@ -27,10 +27,20 @@ export function effectiveFlag(tokens: readonly string[], forms: readonly string[
   return undefined;
 }
 
+/** A producer without its flags: "GNU C11 12.2.0" of "GNU C11 12.2.0 -m64 -O2 …". */
+export function producerName(text: string): string {
+  return text.split(' -')[0] ?? text;
+}
+
+/** A C compiler's producer (GCC or clang), as opposed to an assembler's or another language's. */
+export function isCCompiler(producer: string): boolean {
+  return /^GNU C|clang/.test(producer);
+}
+
 /** From a producer ("GNU C11 12.2.0 …", "clang version 18.1.8 …") or CONFIG_CC_VERSION_TEXT ("gcc-12 (Debian 12.2.0-14) 12.2.0"). */
 export function compilerIdentity(text: string): CompilerIdentity {
   const family = /^GNU |gcc|GCC/.test(text) ? 'gcc' : /clang/i.test(text) ? 'clang' : 'unknown';
-  const head = text.split(' -')[0] ?? text;
+  const head = producerName(text);
   const versions = head.match(/\b\d+\.\d+(\.\d+)?\b/g);
   return { family, version: versions ? versions[versions.length - 1] : undefined };
 }

@@ -1,5 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { readCpufeatures, readExtableTypes, type CpuFeatures } from '../arch/x86/index.js';
+import type { ExtableTypes } from '../facts/x86-headers.js';
 
 /**
  * Source files of a kernel (arch/x86/include/asm/cpufeatures.h, scripts/module.lds, …) in
@@ -83,4 +85,34 @@ function sourceOfBuildDir(dir: string): string | undefined {
   if (!m) return undefined;
   const src = isAbsolute(m[1]!) ? m[1]! : resolve(dir, m[1]!);
   return isDirectory(src) ? src : undefined;
+}
+
+/**
+ * The header tables a kernel's sources define that special-section entries are decoded
+ * with: x86 feature numbers (cpufeatures.h) and exception-table fixup types
+ * (extable_fixup_types.h). Each is parsed the first time it is asked for, for the new
+ * kernel and for the kernel the frozen objects were built in alike.
+ */
+export class HeaderTables {
+  private cpufeaturesCache: CpuFeatures | null | undefined;
+  private extableCache: ExtableTypes | null | undefined;
+
+  constructor(private readonly sources: () => KernelSources) {}
+
+  /** The cpufeatures.h at `relPath` (arch/x86/include/asm/cpufeatures.h). */
+  cpufeatures(relPath: string): CpuFeatures | undefined {
+    if (this.cpufeaturesCache === undefined) {
+      const file = this.sources().find(relPath);
+      this.cpufeaturesCache = file ? readCpufeatures(file) : null;
+    }
+    return this.cpufeaturesCache ?? undefined;
+  }
+
+  extableTypes(): ExtableTypes | undefined {
+    if (this.extableCache === undefined) {
+      const file = this.sources().find('arch/x86/include/asm/extable_fixup_types.h');
+      this.extableCache = file ? readExtableTypes(file) : null;
+    }
+    return this.extableCache ?? undefined;
+  }
 }

@@ -10,6 +10,7 @@ import type { ExportsSource, KernelSymbols, ObjectDefinition } from '../facts/ke
 import type { ModuleInfo } from '../facts/module.js';
 import type { LinkedSymbol } from '../facts/symbols.js';
 import { readModuleInfo } from '../object/module-info.js';
+import { isCCompiler } from '../facts/compiler.js';
 import { BuildDirectory } from './build-directory.js';
 import { KernelSources } from './headers.js';
 import { readLinkerScript, type LinkerScript } from './linker-script/index.js';
@@ -320,7 +321,7 @@ export class NewKernel implements KernelSymbols {
       let n = 0;
       for (const header of dwarf?.leadingUnitHeaders() ?? []) {
         const cu = dwarf!.summary(header);
-        if (cu?.producer && /^GNU C|clang/.test(cu.producer)) {
+        if (cu?.producer && isCCompiler(cu.producer)) {
           this.producerCache = cu.producer;
           break;
         }

@@ -1,12 +1,12 @@
 import { basename } from 'node:path';
-import { readCpufeatures, readExtableTypes, readOrcHeader, type CpuFeatures } from '../arch/x86/index.js';
+import { readOrcHeader, type CpuFeatures } from '../arch/x86/index.js';
 import { Btf } from '../btf/btf.js';
 import { BTF_KIND } from '../btf/constants.js';
 import { matchDistilledBase } from '../btf/distilled.js';
 import { checkSplitBase } from '../btf/split.js';
 import { ElfFile } from '../elf/index.js';
 import { InputError, UsageError } from '../errors.js';
-import { KernelSources } from './headers.js';
+import { HeaderTables, KernelSources } from './headers.js';
 import type { NewKernel } from './kernel.js';
 import { describePlacement, globMatch, placeSection, type LinkerScript } from './linker-script/index.js';
 import { readObjectConventions } from '../object/object-conventions.js';
@@ -29,7 +29,8 @@ import { parseKernelVersion, type KernelVersion } from '../facts/kernel-version.
 import type { ExtableTypes } from '../facts/x86-headers.js';
 import { resolved } from '../graph/type-graph.js';
 import type { Replacement } from '../facts/replacement.js';
-import { DW_AT, DW_TAG, DwarfFile } from '../dwarf/index.js';
+import { DwarfFile } from '../dwarf/index.js';
+import { topLevelEntries } from '../dwarf/top-level.js';
 import { readModuleInfo } from '../object/module-info.js';
 
 /** The BTF kinds a .BTF_ids entry names. */
@@ -44,8 +45,7 @@ const BTF_ID_KINDS: Record<string, number> = { struct: BTF_KIND.STRUCT, union: B
  */
 export class NewKernelConventions implements KernelConventions {
   private readonly referenceCache = new Map<FrozenObject, ReferenceObject | null>();
-  private cpufeaturesCache: CpuFeatures | undefined | null;
-  private extableCache: ExtableTypes | undefined | null;
+  private readonly headers: HeaderTables;
   private orcCache: string | undefined | null;
   private readonly scriptCache = new Map<LinkTarget, { file: string; script: LinkerScript } | null>();
 
@@ -54,7 +54,9 @@ export class NewKernelConventions implements KernelConventions {
     private readonly renames: ConfigRenames,
     private readonly givenReferences: readonly string[],
     private readonly replacements: ReadonlyMap<FrozenObject, Replacement>,
-  ) {}
+  ) {
+    this.headers = new HeaderTables(() => kernel.sources());
+  }
 
   private release(): string | undefined {
     return this.kernel.release();
@@ -203,32 +205,23 @@ export class NewKernelConventions implements KernelConventions {
     const unitOffset = dwarf.addressRanges()?.unitFor(sym.value);
     const header = unitOffset === undefined ? undefined : dwarf.headerAt(unitOffset);
     if (!header) return undefined;
-    const unit = dwarf.unit(header);
     let declared = false;
     let found = false;
-    for (const die of unit.children(unit.root())) {
-      if (die.abbrev.tag !== DW_TAG.subprogram || (unit.string(die, DW_AT.linkage_name) ?? unit.name(die)) !== name) continue;
+    for (const entry of topLevelEntries(dwarf.unit(header))) {
+      if (entry.kind !== 'function' || entry.symbolName !== name) continue;
       found = true;
-      if (unit.flag(die, DW_AT.noreturn)) declared = true;
+      if (entry.noreturn) declared = true;
     }
     return found ? declared : undefined;
   }
 
   /** A cpufeatures.h of the new kernel (arch/x86/include/asm/cpufeatures.h). */
   cpufeatures(relPath: string): CpuFeatures | undefined {
-    if (this.cpufeaturesCache === undefined) {
-      const file = this.kernel.sources().find(relPath);
-      this.cpufeaturesCache = file ? readCpufeatures(file) : null;
-    }
-    return this.cpufeaturesCache ?? undefined;
+    return this.headers.cpufeatures(relPath);
   }
 
   extableTypes(): ExtableTypes | undefined {
-    if (this.extableCache === undefined) {
-      const file = this.kernel.sources().find('arch/x86/include/asm/extable_fixup_types.h');
-      this.extableCache = file ? readExtableTypes(file) : null;
-    }
-    return this.extableCache ?? undefined;
+    return this.headers.extableTypes();
   }
 
   /** vmlinux's .orc_header hash (v6.4+). */
@@ -337,28 +330,20 @@ export class NewKernelConventions implements KernelConventions {
 
 /** The kernel the frozen objects were compiled in (--built-with): only its headers are read. */
 export class OriginKernelConventions implements OriginConventions {
-  private cpufeaturesCache: CpuFeatures | undefined | null;
-  private extableCache: ExtableTypes | undefined | null;
   readonly sources: KernelSources;
+  private readonly headers: HeaderTables;
 
   constructor(readonly root: string) {
     this.sources = KernelSources.of(root);
     if (this.sources.roots.length === 0) throw new InputError(root, 'no such directory (--built-with takes the build directory or headers of the kernel the frozen objects were compiled in)');
+    this.headers = new HeaderTables(() => this.sources);
   }
 
   cpufeatures(relPath: string): CpuFeatures | undefined {
-    if (this.cpufeaturesCache === undefined) {
-      const file = this.sources.find(relPath);
-      this.cpufeaturesCache = file ? readCpufeatures(file) : null;
-    }
-    return this.cpufeaturesCache ?? undefined;
+    return this.headers.cpufeatures(relPath);
   }
 
   extableTypes(): ExtableTypes | undefined {
-    if (this.extableCache === undefined) {
-      const file = this.sources.find('arch/x86/include/asm/extable_fixup_types.h');
-      this.extableCache = file ? readExtableTypes(file) : null;
-    }
-    return this.extableCache ?? undefined;
+    return this.headers.extableTypes();
   }
 }

@@ -1,5 +1,5 @@
 import { list, object, str } from '../../schema.js';
-import { compilerIdentity, effectiveFlag, flagTokens } from '../../facts/compiler.js';
+import { compilerIdentity, effectiveFlag, flagTokens, producerName } from '../../facts/compiler.js';
 import { assembledOnly, defineDetector, frozenEvidence, frozenProducer, primitiveFinding, type DetectorContext } from './detector.js';
 import type { Evidence } from '../../findings/index.js';
 
@@ -100,7 +100,7 @@ export const compilerVersion = defineDetector({
         before: `${mine.family} ${mine.version ?? '?'}`,
         after: kernelText,
         evidence: [
-          frozenEvidence(ctx, { section: producer ? '.debug_info' : '.comment', location: producer ? 'DW_AT_producer' : undefined, detail: (producer ?? comment!).split(' -')[0] }),
+          frozenEvidence(ctx, { section: producer ? '.debug_info' : '.comment', location: producer ? 'DW_AT_producer' : undefined, detail: producerName(producer ?? comment!) }),
           { label: 'new kernel', file: ctx.kernel.configFile, detail: `CONFIG_CC_VERSION_TEXT="${kernelText}"` },
         ],
       }),
