@@ -1,8 +1,9 @@
 import type { CompilerIdentity } from '../facts/compiler.js';
 import { vermagicOptions } from '../facts/module.js';
 import { extableTypeLabel, featureLabel, shortFeatureName, wordBit } from '../facts/x86-headers.js';
-import type { Change, TypeDelta } from '../graph/changes.js';
-import { EXPOSURE_TEXT, crcHex, provision, ratio, someNames, summarizeChanges, summarizeTypes, type Exposure } from './prose.js';
+import type { CallDifference, Change, Exposure, TypeDelta } from '../graph/changes.js';
+import type { LinkMode } from '../facts/relink.js';
+import { EXPOSURE_TEXT, crcHex, provision, ratio, someNames, summarizeChanges, summarizeTypes } from './prose.js';
 import type { Severity } from './severity.js';
 
 export interface FindingKind {
@@ -13,17 +14,6 @@ export interface FindingKind {
   readonly area: 'link' | 'module' | 'replacement' | 'interface' | 'primitive';
   /** The finding's message, from the facts the check recorded (Finding.data). */
   readonly message: (data: never) => string;
-}
-
-/** Which link the frozen objects join: into vmlinux, or loaded as a module. */
-type LinkMode = 'module' | 'built-in';
-
-/** One machine-level difference between how callers pass the old and the new prototype's arguments (model/abi.ts). */
-interface CallDifference {
-  /** "argument 2", "the result", "argument count". */
-  readonly what: string;
-  readonly before: string;
-  readonly after: string;
 }
 
 /** What explains a changed modversions CRC, from the comparison of the export's type closure. */

@@ -1,4 +1,5 @@
-import type { Change, TypeDelta } from '../graph/changes.js';
+import type { LinkMode } from '../facts/relink.js';
+import type { Change, Exposure, TypeDelta } from '../graph/changes.js';
 
 /** Words shared by the message templates: changes as a kernel engineer would say them, shortened lists. */
 
@@ -58,16 +59,14 @@ export function summarizeTypes(deltas: readonly TypeDelta[], shown = 3): string 
 }
 
 /** How a frozen object meets a changed type, in the order a reader should care. */
-export const EXPOSURE_TEXT = {
+export const EXPOSURE_TEXT: Readonly<Record<Exposure, string>> = {
   owned: 'the frozen object owns storage of this type: it will be read with the new layout',
   'by-value': 'passed or returned by value',
   pointer: 'one pointer away from what the frozen object owns or calls',
   closure: 'deeper in the type closure of what the frozen object owns or calls',
-} as const;
-
-export type Exposure = keyof typeof EXPOSURE_TEXT;
+};
 
 /** What makes a symbol available to the frozen objects: an export for a module, any global definition for a built-in object. */
-export function provision(linkMode: 'module' | 'built-in'): string {
+export function provision(linkMode: LinkMode): string {
   return linkMode === 'module' ? 'exported by the new kernel' : 'defined in the new kernel';
 }

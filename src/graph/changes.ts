@@ -57,3 +57,16 @@ export interface TypeDelta {
  * a layout, and an ABI snapshot stores types only this far, so object and snapshot agree.
  */
 export const CLOSURE_HOPS = 3;
+
+/** How a frozen object meets a changed type, most direct first: the rank of its finding. */
+export type Exposure = 'owned' | 'by-value' | 'pointer' | 'closure';
+
+/** One machine-level difference between how callers pass the old and the new prototype's arguments (model/abi.ts finds them). */
+export interface CallDifference {
+  /** "argument 2", "the result", "argument count". */
+  readonly what: string;
+  readonly before: string;
+  readonly after: string;
+  /** 'moved': another register or stack slot; 'width': same place, other size; 'count': arguments added or removed; 'variadic'. */
+  readonly kind: 'moved' | 'width' | 'count' | 'variadic' | 'aggregate';
+}

@@ -1,4 +1,7 @@
 import { EM_AARCH64, EM_X86_64 } from '../facts/architecture.js';
+import type { CallDifference } from '../graph/changes.js';
+
+export type { CallDifference };
 import { resolved, sizeOf, type TypeGraph, type TypeNode, type TypeRef } from '../graph/type-graph.js';
 
 /**
@@ -206,15 +209,6 @@ function aarch64(graph: TypeGraph, fn: Extract<TypeNode, { kind: 'function' }>):
           aggregate: ret.kind === 'struct' || ret.kind === 'union',
         };
   return { args, result, indirectResult, variadic: fn.variadic };
-}
-
-export interface CallDifference {
-  /** "argument 2", "the result", "argument count". */
-  readonly what: string;
-  readonly before: string;
-  readonly after: string;
-  /** 'moved': another register or stack slot; 'width': same place, other size; 'count': arguments added or removed; 'variadic'. */
-  readonly kind: 'moved' | 'width' | 'count' | 'variadic' | 'aggregate';
 }
 
 const show = (a: ArgLocation | undefined) => (a ? `${a.where}, ${a.size} bytes` : 'nothing');

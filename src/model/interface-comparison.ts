@@ -1,4 +1,5 @@
 import { callLayout, compareCalls, type CallDifference, type CallLayout } from './abi.js';
+import type { Exposure } from '../graph/changes.js';
 import { ClosureComparison, type Root, type TypeDelta } from './compare.js';
 import type { FrozenObject } from '../facts/frozen-object.js';
 import type { FrozenInterface, InterfaceSource, NamedKind } from '../graph/interfaces.js';
@@ -47,8 +48,6 @@ export interface Coverage {
   readonly withoutDwarf: readonly string[];
 }
 
-/** How a changed type is met by the frozen object, most direct first; the finding's rank. */
-export type Exposure = 'owned' | 'by-value' | 'pointer' | 'closure';
 
 export const EXPOSURE_RANK: Record<Exposure, number> = { owned: 0, 'by-value': 1, pointer: 2, closure: 3 };
 

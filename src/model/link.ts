@@ -4,7 +4,9 @@ import type { FrozenObject } from '../facts/frozen-object.js';
 import { kindOfSymbolType, type LinkedSymbol, type SymbolKind } from '../facts/symbols.js';
 import type { Replacement, ReplacedUnit } from '../facts/replacement.js';
 
-export type LinkMode = 'built-in' | 'module';
+import type { LinkMode } from '../facts/relink.js';
+
+export type { LinkMode };
 
 /** Where a symbol the frozen set needs comes from after the relink. */
 export type Resolution =

@@ -1,3 +1,4 @@
+import type { LinkMode } from '../facts/relink.js';
 import type { Finding } from '../findings/index.js';
 
 /**
@@ -8,7 +9,7 @@ import type { Finding } from '../findings/index.js';
  */
 export interface RunRecord {
   /** How the frozen set is linked: into vmlinux, or as (into) a module. */
-  readonly mode: 'built-in' | 'module';
+  readonly mode: LinkMode;
   readonly frozen: readonly FrozenRecord[];
   readonly kernel: KernelRecord;
   readonly coverage: CoverageRecord;

@@ -5,7 +5,7 @@ import { isAssembler, mainProducer } from '../../facts/compiler.js';
 import type { ConfigOption, KernelConventions, OriginConventions } from '../../facts/kernel-conventions.js';
 import type { FrozenObject } from '../../facts/frozen-object.js';
 import type { Replacement } from '../../facts/replacement.js';
-import type { LinkMode } from '../../model/link.js';
+import type { LinkMode } from '../../facts/relink.js';
 import type { Infer, Schema } from '../../schema.js';
 
 /** The relink a frozen object takes part in, as far as a detector asks. */
