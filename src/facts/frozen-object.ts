@@ -72,6 +72,6 @@ export interface FrozenObject {
   /** The interface it was compiled against, from its DWARF or a snapshot; undefined when it has neither. */
   readonly compiledAgainst: FrozenInterface | undefined;
   readonly producer: string | undefined;
-  /** The low-level build conventions it shows (src/model/build.ts). */
+  /** The low-level conventions it was built with (read by src/object/object-conventions.ts on first use). */
   readonly conventions: ObjectConventions;
 }

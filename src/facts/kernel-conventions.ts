@@ -48,7 +48,7 @@ export type LinkTarget = 'vmlinux' | 'module';
 
 /**
  * Where the new kernel's linker script puts an input section (ld's rules, read by
- * src/kernel/linker-script.ts), with the words that say so.
+ * src/kernel/linker-script/place.ts), with the words that say so.
  */
 export type SectionPlacement = { readonly description: string } & (
   | {
