@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { plainFrozenObject } from '../support/plain-facts.js';
 import type { Check, CheckInputs } from '../../src/checks/check.js';
 import { duplicateDefinitionCheck } from '../../src/checks/link/duplicate-definition.js';
 import { replacedObjectCheck } from '../../src/checks/link/replaced-object.js';
 import { undefinedSymbolCheck } from '../../src/checks/link/undefined-symbol.js';
-import type { ObjectConventions } from '../../src/facts/object-conventions.js';
 import type { ExportedSymbol, ExportTable } from '../../src/facts/kernel-exports.js';
 import type { FrozenObject } from '../../src/facts/frozen-object.js';
 import type { KernelSymbols } from '../../src/facts/kernel-symbols.js';
@@ -19,45 +19,8 @@ import { LinkModel, type LinkMode } from '../../src/model/link.js';
  * is read from disk, and no class is faked.
  */
 
-const NO_CONVENTIONS: ObjectConventions = {
-  architecture: 'other',
-  compiler: { producers: [], comment: [] },
-  sections: [],
-  properties: undefined,
-  functions: [],
-  indirectTargets: [],
-  importRelocations: {},
-  fixedCanaryReads: 0,
-  alternatives: undefined,
-  extable: undefined,
-  orcHeader: undefined,
-  btf: undefined,
-  btfIds: [],
-  btfSets: [],
-  noreturnCalls: [],
-  noEndbr: [],
-};
-
 function frozenObject(path: string, parts: Partial<Pick<FrozenObject, 'definitions' | 'imports' | 'isModule' | 'moduleInfo'>>): FrozenObject {
-  return {
-    path,
-    origin: 'object',
-    sha256: '0'.repeat(64),
-    size: 4096,
-    machine: 62,
-    is64: true,
-    littleEndian: true,
-    sections: [],
-    isModule: parts.isModule ?? false,
-    moduleInfo: parts.moduleInfo,
-    definitions: parts.definitions ?? new Map(),
-    imports: parts.imports ?? new Map(),
-    exports: new Map(),
-    compileUnits: [],
-    compiledAgainst: undefined,
-    producer: undefined,
-    conventions: NO_CONVENTIONS,
-  };
+  return plainFrozenObject({ path, ...parts });
 }
 
 const SECTIONS = ['', '.text', '.data'];

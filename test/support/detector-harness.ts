@@ -1,7 +1,7 @@
+import { EMPTY_CONVENTIONS, plainFrozenObject } from './plain-facts.js';
 import { bundledCatalogueDirectory, loadCatalogue, type Catalogue, type CatalogueEntry } from '../../src/catalogue/catalogue.js';
 import type { RegisteredDetector, RelinkFacts } from '../../src/checks/primitives/detector.js';
 import { DETECTORS } from '../../src/checks/primitives/index.js';
-import { EM_X86_64 } from '../../src/facts/architecture.js';
 import type { ObjectConventions } from '../../src/facts/object-conventions.js';
 import type { KernelConventions, OriginConventions } from '../../src/facts/kernel-conventions.js';
 import type { FrozenImport, FrozenObject } from '../../src/facts/frozen-object.js';
@@ -44,43 +44,6 @@ export function bundledEntry(id: string): CatalogueEntry {
   return entry;
 }
 
-const EMPTY_CONVENTIONS: ObjectConventions = {
-  architecture: 'x86_64',
-  compiler: { producers: [], comment: [] },
-  sections: [],
-  properties: undefined,
-  functions: [],
-  indirectTargets: [],
-  importRelocations: {},
-  fixedCanaryReads: 0,
-  alternatives: undefined,
-  extable: undefined,
-  orcHeader: undefined,
-  btf: undefined,
-  btfIds: [],
-  btfSets: [],
-  noreturnCalls: [],
-  noEndbr: [],
-};
-
-const EMPTY_FROZEN: Omit<FrozenObject, 'conventions'> = {
-  path: 'frozen.o',
-  origin: 'object',
-  sha256: '',
-  size: 0,
-  machine: EM_X86_64,
-  is64: true,
-  littleEndian: true,
-  sections: [],
-  isModule: false,
-  moduleInfo: undefined,
-  definitions: new Map(),
-  imports: new Map(),
-  exports: new Map(),
-  compileUnits: [],
-  compiledAgainst: undefined,
-  producer: undefined,
-};
 
 /** Functions a frozen object calls, each from one site. */
 export function importsOf(...names: string[]): ReadonlyMap<string, FrozenImport> {
@@ -103,9 +66,8 @@ function only<T extends object>(what: string, given: Partial<T>): T {
 export function runDetector(detector: RegisteredDetector, c: DetectorCase): RenderedFinding[] {
   const entry = typeof c.entry === 'string' ? bundledEntry(c.entry) : c.entry;
   if (entry.detector !== detector.name) throw new Error(`entry ${entry.id} is for detector ${entry.detector}, not ${detector.name}`);
-  const frozenFacts = { ...EMPTY_FROZEN, ...c.frozen };
   const conventions: ObjectConventions = { ...EMPTY_CONVENTIONS, ...c.frozen?.conventions, ...c.conventions };
-  const frozen: FrozenObject = { ...frozenFacts, conventions };
+  const frozen: FrozenObject = plainFrozenObject({ ...c.frozen, conventions });
   const findings = detector.run(entry, {
     frozen,
     conventions,
