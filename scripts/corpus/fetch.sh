@@ -17,7 +17,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # Bump when the extracted member list changes: invalidates .complete markers.
-RECIPE=2
+RECIPE=3
 JOBS="${RELINKABLE_JOBS:-$(nproc)}"
 export LC_ALL=C
 
@@ -25,15 +25,19 @@ declare -A unavailable=()   # "pkg=ver" -> reason
 errors=()
 apt_updated=0
 
-# Modules extracted from the -dbg package (relative to usr/lib/debug/lib/modules/<rel>/kernel).
-# jitterentropy_rng.ko exists only in 6.1: from 6.x on Debian builds it into vmlinux
-# (CONFIG_CRYPTO_JITTERENTROPY=y), see the extracted .config.
+# Modules extracted from the -dbg package (relative to usr/lib/debug/lib/modules/<rel>/kernel;
+# tar wildcards). jitterentropy_rng.ko exists only in 6.1: from 6.x on Debian builds it into
+# vmlinux (CONFIG_CRYPTO_JITTERENTROPY=y), see the extracted .config. Every crypto module of
+# 6.1.170 (102, about 10 MB): the frozen objects a FIPS kernel certifies, checked against each
+# later kernel (the golden reports, the gate's precision table).
 modules_for() { # <version>
   case "$1" in
-    6.1.*) echo crypto/jitterentropy_rng.ko ;;
+    # tar names a member once: a listed module the wildcards already take would be "not found".
+    6.1.170) printf '%s\n' 'crypto/*.ko' 'arch/x86/crypto/*.ko' ;;
+    6.1.*) printf '%s\n' crypto/jitterentropy_rng.ko crypto/gcm.ko arch/x86/crypto/aesni-intel.ko ;;
+    *) printf '%s\n' crypto/gcm.ko arch/x86/crypto/aesni-intel.ko ;;
   esac
-  printf '%s\n' crypto/gcm.ko arch/x86/kvm/kvm.ko arch/x86/kvm/kvm-intel.ko \
-    arch/x86/kvm/kvm-amd.ko arch/x86/crypto/aesni-intel.ko
+  printf '%s\n' arch/x86/kvm/kvm.ko arch/x86/kvm/kvm-intel.ko arch/x86/kvm/kvm-amd.ko
 }
 # Module lists next to the modules (relative to usr/lib/debug/lib/modules/<rel>): which
 # modules are built in, as modprobe knows it. Only the 6.12 dbg packages ship them.
@@ -142,9 +146,20 @@ extract_version() { # <version>
   # The big one: streams the whole xz data member once (1-2 minutes), writes ~0.4-0.7 GB.
   dpkg-deb --fsys-tarfile "$dbg" | tar -x -C "$tmp" --wildcards "${dbg_members[@]}" || return 1
 
+  local f matched
   for m in "${dbg_members[@]}" "${hdr_members[@]}" "${cmn_members[@]}"; do
-    if [[ -L "$tmp/$m" || ! -f "$tmp/$m" || ! -s "$tmp/$m" ]]; then
-      echo "member $m missing, empty or not a regular file after extraction"
+    # A wildcard member must match at least one file; each file it matched is checked like a named one.
+    matched=0
+    for f in "$tmp"/$m; do
+      [[ -e "$f" || -L "$f" ]] || continue
+      matched=1
+      if [[ -L "$f" || ! -f "$f" || ! -s "$f" ]]; then
+        echo "member ${f#"$tmp"/} empty or not a regular file after extraction"
+        return 1
+      fi
+    done
+    if ((matched == 0)); then
+      echo "member $m missing after extraction"
       return 1
     fi
   done
