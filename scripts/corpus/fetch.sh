@@ -113,6 +113,32 @@ ensure_deb() { # <pkg> <ver> <sha>
   fi
 }
 
+# Modules taken from the signed image package (role "signed"): as Debian ships them, with the
+# signature of the build's own key appended (the -dbg copies carry none).
+SIGNED_MODULES=(crypto/drbg.ko crypto/gcm.ko crypto/jitterentropy_rng.ko)
+
+# Fetch and extract the signed modules of a version into $CACHE/signed/<v>, if the manifest
+# pins a signed package for it. Marker last, holding the package's sha256.
+signed_modules() { # <version>
+  local v="$1" pkg ver sha role deb rel dir tmp m row
+  row="$(manifest_row "$v" signed)" || return 0
+  IFS=$'\t' read -r pkg ver sha role <<<"$row"
+  dir="$CACHE/signed/$v"
+  [[ -f "$dir/.complete" && "$(cat "$dir/.complete")" == "$sha" ]] && return 0
+  ensure_deb "$pkg" "$ver" "$sha" || return 0
+  deb="$(deb_path "$pkg" "$ver")"; rel="$(abi_of "$pkg" signed)-amd64"
+  tmp="$CACHE/signed/.tmp-$v"; rm -rf "$tmp" "$dir"; mkdir -p "$tmp"
+  local members=()
+  for m in "${SIGNED_MODULES[@]}"; do members+=("./lib/modules/$rel/kernel/$m"); done
+  dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$tmp" "${members[@]}" || { errors+=("$v: signed modules not extracted"); return 0; }
+  for m in "${members[@]}"; do
+    tail -c 28 "$tmp/$m" | grep -q '~Module signature appended~' || { errors+=("$v: $m carries no signature"); return 0; }
+  done
+  printf '%s\n' "$sha" >"$tmp/.complete"
+  mv "$tmp" "$dir"
+  log "$v: ${#members[@]} signed modules -> $dir"
+}
+
 # Extract one version into $CORPUS/<v> (via a temporary directory, marker last).
 extract_version() { # <version>
   local v="$1" pkg ver sha role dbg hdr cmn abi rel tmp t0 m
@@ -248,6 +274,8 @@ main() {
     done
     rm -rf "$status_dir"
   fi
+
+  for v in "${versions[@]}"; do signed_modules "$v"; done
 
   # 3. Summary.
   log "cache: $CACHE"

@@ -52,6 +52,7 @@ abi_of() { # <package> <role>
     dbg)            p="${p#linux-image-}"; p="${p%-amd64-dbg}" ;;
     headers)        p="${p#linux-headers-}"; p="${p%-amd64}" ;;
     headers-common) p="${p#linux-headers-}"; p="${p%-common}" ;;
+    signed)         p="${p#linux-image-}"; p="${p%-amd64}" ;;
     *) die "abi_of: no ABI for role $2" ;;
   esac
   printf '%s\n' "$p"

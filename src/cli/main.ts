@@ -25,6 +25,8 @@ interface CheckFlags {
   reference?: string[];
   builtWith?: string;
   signatures?: string;
+  asIs?: boolean;
+  relink?: boolean;
   typeSource: 'auto' | 'btf' | 'dwarf' | 'none';
   format: 'text' | 'json';
   output?: string;
@@ -72,6 +74,8 @@ export async function main(
         .choices(['auto', 'btf', 'dwarf', 'none'])
         .default('auto'),
     )
+    .addOption(new Option('--as-is', 'a .ko loaded unchanged: its CRCs, struct module, vermagic, BTF and signature meet the new loader (default for .ko)').conflicts('relink'))
+    .addOption(new Option('--relink', 'the frozen objects are linked by the new tree\'s kbuild, which writes the module metadata anew (default for .o)').conflicts('asIs'))
     .addOption(new Option('--format <format>', 'report format').choices(['text', 'json']).default('text'))
     .option('--output <file>', 'write the report to a file instead of standard output')
     .addOption(
@@ -91,6 +95,7 @@ export async function main(
         typeSource: flags.typeSource,
         builtWith: flags.builtWith,
         signatures: flags.signatures,
+        use: flags.asIs ? 'as-is' : flags.relink ? 'relinked' : undefined,
       });
       const report = buildReport(record, toolVersion());
       const toTerminal = !flags.output && io.stdout.isTTY === true;

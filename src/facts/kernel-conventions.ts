@@ -1,6 +1,7 @@
 import type { ObjectConventions } from './object-conventions.js';
 import type { FrozenObject } from './frozen-object.js';
 import type { KernelVersion } from './kernel-version.js';
+import type { ModuleSignerId } from './module.js';
 import type { CpuFeatureTable, ExtableTypes } from './x86-headers.js';
 
 /**
@@ -99,6 +100,27 @@ export type SplitBtfFit =
       readonly examples: readonly { readonly id: number | undefined; readonly problem: string; readonly detail: string }[];
     };
 
+/** What the module loader does with a module whose signature it cannot verify (CONFIG_MODULE_SIG_FORCE, lockdown decide); `unknown` without a .config. */
+export type SignatureConsequence = 'refused' | 'refused-under-secure-boot' | 'tainted' | 'unknown';
+
+/** What the module loader does with a module whose split BTF does not fit (CONFIG_MODULE_ALLOW_BTF_MISMATCH decides); `unknown` without a .config. */
+export type SplitBtfConsequence = 'refused' | 'loads-without-btf' | 'loads-with-wrong-types' | 'unknown';
+
+/** A key vmlinux carries built in, as a module signature's signer is matched against it. */
+export interface BuiltinKey {
+  /** The certificate's subject, one line. */
+  readonly subject: string;
+  readonly serial: string;
+}
+
+/**
+ * Whether vmlinux's built-in keys include a module signer's: the key (matched by issuer and
+ * serial, or subject key id, as the keyring looks keys up) and whether the signature verifies
+ * with it (undefined when relinkable cannot verify that algorithm); `none` when no built-in
+ * key is the signer's.
+ */
+export type SignerKey = { readonly found: true; readonly key: BuiltinKey; readonly verifies: boolean | undefined } | { readonly found: false };
+
 /**
  * The new kernel as the primitive detectors see it: its release and config (with renamed
  * options followed), which symbols it defines, the structs that fix special-section formats,
@@ -160,6 +182,10 @@ export interface KernelConventions {
   compilerFlags(frozen: FrozenObject): { readonly text: string; readonly source: Source; readonly specific: boolean } | undefined;
   /** The reference object of a frozen object, when there is one. */
   reference(frozen: FrozenObject): ReferenceObject | undefined;
+  /** The keys vmlinux carries built in (system_certificate_list); undefined when it has no such list. */
+  builtinKeys(): { readonly keys: readonly BuiltinKey[]; readonly source: Source } | undefined;
+  /** The built-in key of a module signature's signer, and whether its signature of `signedDigest` verifies. Asked only when builtinKeys() is defined. */
+  signerKey(signer: { readonly id: ModuleSignerId; readonly digestAlgorithm: string; readonly signedDigest: string; readonly signature: string }): SignerKey;
 }
 
 /** The kernel the frozen objects were compiled in (--built-with): what its headers meant. */

@@ -19,10 +19,18 @@ export interface ModuleInfo {
   readonly license: string | undefined;
   readonly vermagic: string | undefined;
   readonly importedNamespaces: readonly string[];
-  /** __versions: the CRC the module was built against, per imported symbol. */
+  /** The CRC the module was built against, per imported symbol: from __versions, else from the extended tables. */
   readonly versions: readonly VersionEntry[];
+  /**
+   * Which modversions tables the module carries: `basic` (__versions, 64-byte entries) and
+   * `extended` (__version_ext_crcs + __version_ext_names, v6.14, for names of any length).
+   * Undefined from a snapshot that did not record it.
+   */
+  readonly versionTables?: readonly ('basic' | 'extended')[] | undefined;
   /** Size of .gnu.linkonce.this_module, i.e. sizeof(struct module) of the kernel it was built for. */
   readonly thisModuleSize: number | undefined;
+  /** The signature appended to the .ko; undefined when it has none (or, from a snapshot, when it was not recorded). */
+  readonly signature?: ModuleSignature | undefined;
 }
 
 /** Licenses the module loader treats as GPL-compatible (kernel/module: license_is_gpl_compatible). */
@@ -39,4 +47,36 @@ export function isGplCompatible(license: string | undefined): boolean {
 export function vermagicOptions(vermagic: string): string {
   const space = vermagic.indexOf(' ');
   return vermagic.slice(space === -1 ? vermagic.length : space);
+}
+
+/** Who signed a module, as PKCS#7 names the signer: issuer and serial of its certificate, or its subject key id. */
+export type ModuleSignerId =
+  | { readonly kind: 'issuer-serial'; readonly issuer: string; readonly issuerText: string; readonly serial: string }
+  | { readonly kind: 'key-id'; readonly keyId: string };
+
+/**
+ * The signature appended to a .ko (scripts/sign-file.c: PKCS#7, struct module_signature,
+ * "~Module signature appended~\n"), as the loader reads it. `problem` when it is there but
+ * cannot be read (the loader refuses it as it refuses a bad signature).
+ */
+export type ModuleSignature =
+  | {
+      readonly readable: true;
+      /** Bytes of PKCS#7 data. */
+      readonly bytes: number;
+      readonly signers: readonly {
+        readonly id: ModuleSignerId;
+        readonly digestAlgorithm: string;
+        readonly signatureAlgorithm: string;
+        /** Hex digest of what the signature covers (the module's bytes before the signature, or the signed attributes). */
+        readonly signedDigest: string;
+        readonly contentDigestMatches: boolean;
+        readonly signature: string;
+      }[];
+    }
+  | { readonly readable: false; readonly problem: string };
+
+/** A signer for people: its issuer's name and the serial, or its key id (matching uses the DER). */
+export function signerText(id: ModuleSignerId): string {
+  return id.kind === 'key-id' ? `key id ${id.keyId}` : `${id.issuerText || 'an issuer'}, serial ${id.serial}`;
 }

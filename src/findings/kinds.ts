@@ -2,7 +2,8 @@ import type { CompilerIdentity } from '../facts/compiler.js';
 import { vermagicOptions } from '../facts/module.js';
 import { extableTypeLabel, featureLabel, shortFeatureName, wordBit } from '../facts/x86-headers.js';
 import type { CallDifference, Change, Exposure, TypeDelta } from '../graph/changes.js';
-import type { LinkMode } from '../facts/relink.js';
+import type { FrozenUse, LinkMode } from '../facts/relink.js';
+import type { SignatureConsequence, SplitBtfConsequence } from '../facts/kernel-conventions.js';
 import { EXPOSURE_TEXT, crcHex, provision, ratio, someNames, summarizeChanges, summarizeTypes } from './prose.js';
 import type { Severity } from './severity.js';
 
@@ -23,6 +24,32 @@ type CrcExplanation =
   /** Changes a caller can feel (the prototype or a type it passes), or only deeper ones. */
   | { case: 'felt' | 'deeper'; types: readonly TypeDelta[] }
   | { case: 'unfelt' };
+
+function signatureConsequence(c: SignatureConsequence): string {
+  switch (c) {
+    case 'refused':
+      return 'the loader refuses it (signatures are enforced)';
+    case 'refused-under-secure-boot':
+      return 'booted with Secure Boot (lockdown) the loader refuses it, otherwise it loads and taints the kernel; a key in the machine keyring (MOK) may still be accepted';
+    case 'tainted':
+      return 'it loads and taints the kernel (signatures are checked, not enforced)';
+    case 'unknown':
+      return 'without the new .config, whether the loader enforces signatures is not known';
+  }
+}
+
+function splitBtfConsequence(c: SplitBtfConsequence): string {
+  switch (c) {
+    case 'refused':
+      return 'the loader refuses the module (CONFIG_MODULE_ALLOW_BTF_MISMATCH is not set)';
+    case 'loads-without-btf':
+      return 'the module loads without its BTF (CONFIG_MODULE_ALLOW_BTF_MISMATCH=y): BPF programs and tools cannot see its types';
+    case 'loads-with-wrong-types':
+      return 'the loader accepts it, and BPF programs and tools see the wrong names';
+    case 'unknown':
+      return 'without the new .config, whether the loader refuses the module or drops its BTF is not known';
+  }
+}
 
 function explainCrc(e: CrcExplanation): string {
   switch (e.case) {
@@ -98,8 +125,11 @@ export const FINDING_KINDS = {
   },
   'modversions-crc-changed': {
     title: "The kernel's own checksum changed", severity: 'info', area: 'module',
-    message: (d: { name: string; crcBefore: number; crcAfter: number } & CrcExplanation) =>
-      `the kernel's own checksum for ${d.name} changed (${crcHex(d.crcBefore)} → ${crcHex(d.crcAfter)}): ${explainCrc(d)}`,
+    /** `use`: as is, the loader compares the CRC and refuses the module; relinked, modpost writes the new one. */
+    message: (d: { name: string; crcBefore: number; crcAfter: number; use: FrozenUse } & CrcExplanation) =>
+      d.use === 'as-is'
+        ? `the loader refuses the module: it disagrees about version of symbol ${d.name} (${crcHex(d.crcBefore)} in __versions, ${crcHex(d.crcAfter)} in the new kernel); ${explainCrc(d)}`
+        : `the kernel's own checksum for ${d.name} changed (${crcHex(d.crcBefore)} → ${crcHex(d.crcAfter)}); relinked, modpost writes the new one: ${explainCrc(d)}`,
   },
   'module-now-builtin': {
     title: 'The module is built into the new kernel', severity: 'runtime', area: 'replacement',
@@ -394,25 +424,28 @@ export const FINDING_KINDS = {
     title: 'Module BTF built on another base',
     severity: 'runtime',
     area: 'primitive',
+    /** `consequence`: what the loader does, as CONFIG_MODULE_ALLOW_BTF_MISMATCH decides; `unknown` without a .config. */
     message: (
-      d:
+      d: { consequence: SplitBtfConsequence } & (
         | { case: 'distilled-base'; unmatched: readonly { kind: string; name: string; status: string }[]; examples: number }
         | { case: 'unreadable'; problem: string }
-        | { case: 'other-base'; counts: Readonly<Record<string, number>>; builtAgainstStrings: number | undefined; baseStrings: number },
+        | { case: 'other-base'; counts: Readonly<Record<string, number>>; builtAgainstStrings: number | undefined; baseStrings: number }
+      ),
     ) => {
+      const then = splitBtfConsequence(d.consequence);
       switch (d.case) {
         case 'distilled-base':
           return `${d.unmatched.length} types of the module's distilled base do not relocate onto the new vmlinux BTF (${someNames(
             d.unmatched.map((m) => `${m.kind.toLowerCase()} ${m.name}: ${m.status}`),
             d.examples,
-          )}): the loader rejects the module's BTF`;
+          )}): the loader rejects the module's BTF; ${then}`;
         case 'unreadable':
-          return `the module's .BTF cannot be read at all: ${d.problem}`;
+          return `the module's .BTF cannot be read at all: ${d.problem}; ${then}`;
         case 'other-base': {
           const counts = Object.entries(d.counts)
             .map(([k, n]) => `${n} ${k}`)
             .join(', ');
-          return `the module's split BTF was built on another vmlinux (${counts}): read on the new kernel's BTF its type ids and names point at other types${d.builtAgainstStrings !== undefined ? ` (built against ${d.builtAgainstStrings} bytes of base strings; the new base has ${d.baseStrings})` : ''}`;
+          return `the module's split BTF was built on another vmlinux (${counts}): read on the new kernel's BTF its type ids and names point at other types${d.builtAgainstStrings !== undefined ? ` (built against ${d.builtAgainstStrings} bytes of base strings; the new base has ${d.baseStrings})` : ''}; ${then}`;
         }
       }
     },
@@ -451,6 +484,38 @@ export const FINDING_KINDS = {
     area: 'primitive',
     message: (d: { frozen: number; kernel: number }) =>
       `.gnu.linkonce.this_module is ${d.frozen} bytes, but struct module is ${d.kernel} bytes in the new kernel: the loader refuses the module ("section size must match the kernel's built struct module size")`,
+  },
+  'modversions-missing': {
+    title: 'No symbol versions the new loader reads',
+    severity: 'link',
+    area: 'primitive',
+    /** `none`: the module has no CRC tables; `extended-only`: only __version_ext_*, which kernels before v6.14 do not read. */
+    message: (d: { case: 'none' | 'extended-only'; release: string | undefined }) =>
+      `${d.case === 'none' ? 'the module carries no symbol versions' : `the module carries only the extended symbol versions (__version_ext_crcs), which ${d.release ?? 'the new kernel'} does not read`}, and the new kernel checks them (CONFIG_MODVERSIONS): the loader refuses it ("no versions for imported symbols") unless forced, which taints the kernel`,
+  },
+  'module-signature-rejected': {
+    title: 'Module signature the new kernel does not accept',
+    severity: 'link',
+    area: 'primitive',
+    /** `consequence`: what the loader then does, as the new .config decides (CONFIG_MODULE_SIG_FORCE, lockdown). */
+    message: (
+      d: { consequence: SignatureConsequence } & (
+        | { case: 'unsigned' }
+        | { case: 'unreadable'; problem: string }
+        | { case: 'unknown-signer'; signers: readonly string[]; keys: number }
+        | { case: 'bad-signature'; signer: string }
+      ),
+    ) => {
+      const what =
+        d.case === 'unsigned'
+          ? 'the module carries no signature'
+          : d.case === 'unreadable'
+            ? `the module's signature cannot be read (${d.problem})`
+            : d.case === 'bad-signature'
+              ? `the module's signature does not verify with the built-in key of its signer (${d.signer}): the bytes were changed after signing`
+              : `the module was signed by ${d.signers.join(', ') || 'no signer'}, which is none of the ${d.keys} keys the new vmlinux carries built in`;
+      return `${what}; ${signatureConsequence(d.consequence)}`;
+    },
   },
   'primitive-check-incomplete': {
     title: 'A build-primitive check could not run',

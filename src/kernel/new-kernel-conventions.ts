@@ -23,7 +23,13 @@ import type {
   SectionPlacement,
   Source,
   SplitBtfFit,
+  BuiltinKey,
+  SignerKey,
 } from '../facts/kernel-conventions.js';
+import type { ModuleSignerId } from '../facts/module.js';
+import { readBuiltinCertificates } from './builtin-keys.js';
+import type { CertificateId } from '../x509/certificates.js';
+import { rsaSignatureVerifies } from '../x509/verify.js';
 import type { FrozenObject } from '../facts/frozen-object.js';
 import { parseKernelVersion, type KernelVersion } from '../facts/kernel-version.js';
 import type { ExtableTypes } from '../facts/x86-headers.js';
@@ -47,6 +53,7 @@ export class NewKernelConventions implements KernelConventions {
   private readonly referenceCache = new Map<FrozenObject, ReferenceObject | null>();
   private readonly headers: HeaderTables;
   private orcCache: string | undefined | null;
+  private certificateCache: CertificateId[] | undefined | null;
   private readonly scriptCache = new Map<LinkTarget, { file: string; script: LinkerScript } | null>();
 
   constructor(
@@ -162,6 +169,24 @@ export class NewKernelConventions implements KernelConventions {
    * BTF was built against is recovered and compared, and its anomalies on the new base counted.
    * A .BTF that is not BTF at all is an answer; a distilled base that is not is an input error.
    */
+  private certificates(): CertificateId[] | undefined {
+    if (this.certificateCache === undefined) this.certificateCache = readBuiltinCertificates(this.kernel.vmlinux, (n) => this.kernel.global(n)) ?? null;
+    return this.certificateCache ?? undefined;
+  }
+
+  builtinKeys(): { keys: readonly BuiltinKey[]; source: Source } | undefined {
+    const certs = this.certificates();
+    if (!certs) return undefined;
+    return { keys: certs.map((c) => ({ subject: c.subject, serial: c.serial })), source: { file: this.kernel.vmlinuxFile, what: 'system_certificate_list' } };
+  }
+
+  signerKey(signer: { id: ModuleSignerId; digestAlgorithm: string; signedDigest: string; signature: string }): SignerKey {
+    const id = signer.id;
+    const cert = this.certificates()?.find((c) => (id.kind === 'key-id' ? c.subjectKeyId === id.keyId : c.issuer === id.issuer && c.serial === id.serial));
+    if (!cert) return { found: false };
+    return { found: true, key: { subject: cert.subject, serial: cert.serial }, verifies: rsaSignatureVerifies(cert.der, signer.digestAlgorithm, signer.signedDigest, signer.signature) };
+  }
+
   splitBtfFit(split: string, distilledBase: string | undefined, file: string, examples: number): SplitBtfFit {
     const base = this.kernel.btf()?.btf;
     if (!base) throw new Error('splitBtfFit asked of a kernel without BTF');

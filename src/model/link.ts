@@ -4,9 +4,9 @@ import type { FrozenObject } from '../facts/frozen-object.js';
 import { kindOfSymbolType, type LinkedSymbol, type SymbolKind } from '../facts/symbols.js';
 import type { Replacement, ReplacedUnit } from '../facts/replacement.js';
 
-import type { LinkMode } from '../facts/relink.js';
+import type { FrozenUse, LinkMode } from '../facts/relink.js';
 
-export type { LinkMode };
+export type { FrozenUse, LinkMode };
 
 /** Where a symbol the frozen set needs comes from after the relink. */
 export type Resolution =
@@ -34,6 +34,8 @@ export class LinkModel {
 
   constructor(
     readonly mode: LinkMode,
+    /** Relinked by the new tree's kbuild, or a .ko loaded as it is. */
+    readonly use: FrozenUse,
     readonly frozen: readonly FrozenObject[],
     readonly kernel: KernelSymbols,
     readonly replacements: ReadonlyMap<FrozenObject, Replacement>,

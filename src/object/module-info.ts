@@ -1,6 +1,7 @@
 import { InputError } from '../errors.js';
-import type { ElfFile } from '../elf/index.js';
+import type { ElfFile, ElfSection } from '../elf/index.js';
 import type { ModuleInfo, VersionEntry } from '../facts/module.js';
+import { readModuleSignature } from './module-signature.js';
 
 /** Reads the module metadata of a .ko; undefined for a plain object file. */
 export function readModuleInfo(elf: ElfFile): ModuleInfo | undefined {
@@ -45,6 +46,13 @@ export function readModuleInfo(elf: ElfFile): ModuleInfo | undefined {
     }
   }
 
+  const extCrcs = elf.section('__version_ext_crcs');
+  const extNames = elf.section('__version_ext_names');
+  if (extCrcs && extNames && !versionsSection) versions.push(...extendedVersions(elf, extCrcs, extNames));
+  const versionTables: ('basic' | 'extended')[] = [];
+  if (versionsSection) versionTables.push('basic');
+  if (extCrcs && extNames) versionTables.push('extended');
+
   return {
     loadable: thisModule !== undefined,
     builtinModule,
@@ -54,6 +62,19 @@ export function readModuleInfo(elf: ElfFile): ModuleInfo | undefined {
     vermagic: first('vermagic'),
     importedNamespaces: fields.filter(([k]) => k === 'import_ns').map(([, v]) => v),
     versions,
+    versionTables,
     thisModuleSize: thisModule?.size,
+    signature: thisModule ? readModuleSignature(elf.source, elf.name) : undefined,
   };
+}
+
+/** The extended modversions tables (scripts/mod/modpost.c, v6.14): one 32-bit CRC per name, names NUL-terminated in order. */
+function extendedVersions(elf: ElfFile, crcs: ElfSection, names: ElfSection): VersionEntry[] {
+  const crcData = elf.sectionData(crcs);
+  const nameList = elf.sectionData(names).toString('latin1').split('\0');
+  if (nameList[nameList.length - 1] === '') nameList.pop();
+  if (crcData.length !== nameList.length * 4) {
+    throw new InputError(elf.name, `__version_ext_crcs holds ${crcData.length / 4} CRCs for the ${nameList.length} names of __version_ext_names`);
+  }
+  return nameList.map((name, i) => ({ name, crc: elf.header.littleEndian ? crcData.readUInt32LE(i * 4) : crcData.readUInt32BE(i * 4) }));
 }

@@ -4,7 +4,7 @@ import type { CatalogueRecord, CoverageRecord, FrozenRecord, KernelRecord, RunRe
 
 export const REPORT_FORMAT = 'relinkable-report';
 /** Bumped on any change a consumer of the JSON could notice; docs/report-format.md describes each version. */
-export const REPORT_FORMAT_VERSION = 3;
+export const REPORT_FORMAT_VERSION = 4;
 
 export type Verdict = 'relinkable' | 'at-risk' | 'will-not-link';
 
@@ -37,6 +37,9 @@ export interface Report {
   readonly tool: { readonly name: 'relinkable'; readonly version: string };
   readonly verdict: Verdict;
   readonly mode: RunRecord['mode'];
+  /** relinked, or as-is: what every finding was judged under. */
+  readonly use: RunRecord['use'];
+  readonly useFrom: RunRecord['useFrom'];
   readonly frozen: readonly ReportFrozenObject[];
   readonly kernel: KernelRecord;
   readonly summary: Readonly<Record<Severity, number>>;
@@ -66,6 +69,8 @@ export function buildReport(record: RunRecord, version: string): Report {
     tool: { name: 'relinkable', version },
     verdict: verdictOf(record.findings.map((f) => f.severity)),
     mode: record.mode,
+    use: record.use,
+    useFrom: record.useFrom,
     frozen: record.frozen,
     kernel: record.kernel,
     summary,

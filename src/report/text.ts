@@ -43,6 +43,13 @@ export function renderText(report: Report, options: TextOptions): string {
   const missing = parts.filter(([, p]) => !p).map(([n]) => n);
   if (missing.length) lines.push(`        not found: ${missing.join(', ')}`);
   lines.push(`        mode: ${report.mode === 'module' ? 'module (links against exports)' : 'built-in (links into vmlinux)'}`);
+  lines.push(
+    `        use: ${
+      report.use === 'as-is'
+        ? "as is (the .ko's bytes are loaded unchanged: its CRCs, struct module, vermagic, BTF and signature meet the new loader)"
+        : "relinked (the new tree's kbuild links the objects and writes the module metadata anew)"
+    }${report.useFrom === 'input' ? (report.use === 'as-is' ? '; a .ko, so as is unless --relink' : '; objects, so relinked') : ''}`,
+  );
   const cov = report.coverage;
   const part = (label: string, x: { compared: number; notCompared: readonly { name: string; why: string }[] }) =>
     `${x.compared} of ${x.compared + x.notCompared.length} ${label}`;

@@ -7,6 +7,7 @@ import { locateKernel, type LocateOptions } from '../kernel/locate.js';
 import { readFrozenObject } from '../object/read.js';
 import type { FrozenObject } from '../facts/frozen-object.js';
 import { LinkModel, type LinkMode } from '../model/link.js';
+import { defaultUse, type FrozenUse } from '../facts/relink.js';
 import { findReplacement } from '../kernel/find-replacement.js';
 import type { Replacement } from '../facts/replacement.js';
 import type { InterfaceSource } from '../graph/interfaces.js';
@@ -32,6 +33,8 @@ export interface CheckOptions extends LocateOptions {
   builtWith?: string | undefined;
   /** A signatures/ catalogue directory other than the bundled one. */
   signatures?: string | undefined;
+  /** How the frozen objects are used; by default from the input (a .ko as is, a .o relinked). */
+  use?: FrozenUse | undefined;
 }
 
 /** The new kernel's interface sources, most preferred first: reference objects, vmlinux BTF, vmlinux DWARF. */
@@ -93,6 +96,10 @@ export async function analyzeRun(objectPaths: readonly string[], options: CheckO
   if (modules.length > 0 && modules.length < frozen.length) {
     throw new UsageError('give either modules (.ko) or objects (.o) to relink together, not both');
   }
+  const use = options.use ?? defaultUse(modules.length > 0);
+  if (use === 'as-is' && modules.length === 0) {
+    throw new UsageError(`--as-is: ${frozen[0]!.path} is an object to relink, not a module (.ko) to load as it is`);
+  }
 
   const replacements = new Map<FrozenObject, Replacement>();
   frozen.forEach((obj, i) => replacements.set(obj, findReplacement(obj, kernel, replaces[i])));
@@ -111,10 +118,12 @@ export async function analyzeRun(objectPaths: readonly string[], options: CheckO
   const catalogue = loadCatalogue(options.signatures ?? bundledCatalogueDirectory(), DETECTORS);
   const origin = options.builtWith ? new OriginKernelConventions(options.builtWith) : undefined;
   const conventions = new NewKernelConventions(kernel, configRenamesOf(catalogue), options.reference ?? [], replacements);
-  const link = new LinkModel(mode, frozen, kernel, replacements);
+  const link = new LinkModel(mode, use, frozen, kernel, replacements);
   const findings = runChecks({ link, kernel, interfaces, primitives: { catalogue, conventions, origin } });
   const record: RunRecord = {
     mode,
+    use,
+    useFrom: options.use ? 'command line' : 'input',
     frozen: frozen.map((obj) => frozenRecord(obj, replacements.get(obj)!)),
     kernel: kernelRecord(kernel),
     coverage: interfaces.coverage(),

@@ -1,4 +1,4 @@
-import type { LinkMode } from '../facts/relink.js';
+import type { FrozenUse, LinkMode } from '../facts/relink.js';
 import type { Finding } from '../findings/index.js';
 
 /**
@@ -10,6 +10,10 @@ import type { Finding } from '../findings/index.js';
 export interface RunRecord {
   /** How the frozen set is linked: into vmlinux, or as (into) a module. */
   readonly mode: LinkMode;
+  /** Relinked by the new tree's kbuild, or (a .ko) loaded as it is: what every finding was judged under. */
+  readonly use: FrozenUse;
+  /** Whether the use was given on the command line, or taken from the input (.ko as is, .o relinked). */
+  readonly useFrom: 'command line' | 'input';
   readonly frozen: readonly FrozenRecord[];
   readonly kernel: KernelRecord;
   readonly coverage: CoverageRecord;

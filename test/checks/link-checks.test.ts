@@ -53,7 +53,7 @@ function kernelSymbols(globals: readonly LinkedSymbol[], locals: readonly Linked
 }
 
 function link(mode: LinkMode, frozen: readonly FrozenObject[], kernel: KernelSymbols, replacements: readonly Replacement[] = []): LinkModel {
-  return new LinkModel(mode, frozen, kernel, new Map(replacements.map((r) => [r.frozen, r])));
+  return new LinkModel(mode, mode === 'module' && frozen.some((o) => o.isModule) ? 'as-is' : 'relinked', frozen, kernel, new Map(replacements.map((r) => [r.frozen, r])));
 }
 
 /** Runs a check on the inputs it declares, and on nothing else. */

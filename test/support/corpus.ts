@@ -34,3 +34,13 @@ export function debianModule(version: string, relPath: string): string {
 export function builtTree(version: string): string {
   return need(join(CACHE, 'trees', version, 'build'));
 }
+
+/** A module as Debian's signed image package ships it (signature appended), for the versions the manifest pins one for. */
+export function debianSignedModule(version: string, relPath: string): string {
+  return need(join(CACHE, 'signed', version, 'lib', 'modules', ABI[version]!, 'kernel', relPath));
+}
+
+/** The .config of an unpacked Debian kernel. */
+export function debianConfig(version: string): string {
+  return need(join(debianKernel(version), 'usr', 'src', `linux-headers-${ABI[version]}`, '.config'));
+}

@@ -71,7 +71,7 @@ export function runDetector(detector: RegisteredDetector, c: DetectorCase): Rend
   const findings = detector.run(entry, {
     frozen,
     conventions,
-    relink: { mode: 'built-in', replacement: undefined, others: [], ...c.relink },
+    relink: { mode: 'built-in', use: 'relinked', replacement: undefined, others: [], ...c.relink },
     kernel: only<KernelConventions>('kernel', c.kernel ?? {}),
     origin: c.origin && only<OriginConventions>('origin', c.origin),
   });

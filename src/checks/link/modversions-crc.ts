@@ -7,7 +7,10 @@ import { exportEntry } from '../support/evidence.js';
  * A module records, per import, the CRC of the export it was built against (__versions).
  * A different CRC in the new Module.symvers says something in the export's type closure
  * changed, but not what, and it also moves for changes that do not matter. The signature
- * comparison explains it: which change under it a caller can feel, if any.
+ * comparison explains it: which change under it a caller can feel, if any. Loaded as is, the
+ * loader compares the CRC itself (kernel/module/version.c check_version) and refuses the
+ * module on any difference, felt or not; relinked, modpost writes the new CRC and the
+ * difference is information.
  */
 export const modversionsCrcCheck = defineCheck({
   name: 'modversions CRCs',
@@ -23,7 +26,7 @@ export const modversionsCrcCheck = defineCheck({
         const closure = interfaces.closureOf(obj, v.name);
         const felt = closure.changed.filter((d) => d.reach.depth <= 1);
         const deep = closure.changed.filter((d) => d.reach.depth > 1);
-        const crcs = { name: v.name, crcBefore: v.crc, crcAfter: e.crc };
+        const crcs = { name: v.name, crcBefore: v.crc, crcAfter: e.crc, use: link.use };
         const data: FindingData<'modversions-crc-changed'> = closure.compilerImplicit
           ? { ...crcs, case: 'compiler-implicit' }
           : !closure.compared
@@ -35,7 +38,7 @@ export const modversionsCrcCheck = defineCheck({
                 : { ...crcs, case: 'unfelt' };
         findings.push(
           finding('modversions-crc-changed', data, {
-            severity: closure.compared ? 'info' : 'review',
+            severity: link.use === 'as-is' ? 'link' : closure.compared ? 'info' : 'review',
             object: obj.path,
             symbol: v.name,
             before: crcHex(v.crc),

@@ -5,13 +5,15 @@ import { isAssembler, mainProducer } from '../../facts/compiler.js';
 import type { ConfigOption, KernelConventions, OriginConventions } from '../../facts/kernel-conventions.js';
 import type { FrozenObject } from '../../facts/frozen-object.js';
 import type { Replacement } from '../../facts/replacement.js';
-import type { LinkMode } from '../../facts/relink.js';
+import type { FrozenUse, LinkMode } from '../../facts/relink.js';
 import type { Infer, Schema } from '../../schema.js';
 
 /** The relink a frozen object takes part in, as far as a detector asks. */
 export interface RelinkFacts {
   /** Into vmlinux, or as a module. */
   readonly mode: LinkMode;
+  /** Relinked by the new tree's kbuild (modpost regenerates the module's metadata), or a .ko loaded as it is. */
+  readonly use: FrozenUse;
   /** What the frozen object replaces in the new kernel, when that was looked for. */
   readonly replacement: Replacement | undefined;
   /** The other frozen objects relinked with it. */

@@ -17,6 +17,7 @@ import { kcfi } from './kcfi.js';
 import { landingPads } from './landing-pads.js';
 import { mitigationSites } from './mitigation-sites.js';
 import { moduleFormat } from './module-format.js';
+import { moduleSignature } from './module-signature.js';
 import { noreturn } from './noreturn.js';
 import { orcFormat } from './orc-format.js';
 import { percpuSymbols } from './percpu-symbols.js';
@@ -41,6 +42,7 @@ export const DETECTORS: readonly RegisteredDetector[] = [
   landingPads,
   mitigationSites,
   moduleFormat,
+  moduleSignature,
   noreturn,
   orcFormat,
   percpuSymbols,
@@ -73,7 +75,7 @@ export const primitivesCheck: Check = defineCheck({
         get conventions() {
           return frozen.conventions;
         },
-        relink: { mode: link.mode, replacement: link.replacements.get(frozen), others: link.frozen.filter((o) => o !== frozen) },
+        relink: { mode: link.mode, use: link.use, replacement: link.replacements.get(frozen), others: link.frozen.filter((o) => o !== frozen) },
         kernel: conventions,
         origin,
       };

@@ -1,22 +1,23 @@
 import { vermagicOptions } from '../../facts/module.js';
+import { catalogueVersion, compareSeries } from '../../facts/kernel-version.js';
 import { object } from '../../schema.js';
-import { defineDetector, frozenEvidence, primitiveFinding } from './detector.js';
+import { configEvidence, defineDetector, frozenEvidence, primitiveFinding, type DetectorContext } from './detector.js';
 import type { Finding } from '../../findings/index.js';
 
 /**
  * A .ko as the module loader reads it: .gnu.linkonce.this_module must be exactly
  * sizeof(struct module) of the running kernel, and vermagic must match the kernel's — all
  * of it, or (when the module carries CRCs, kernel/module/version.c same_magic) everything
- * after the release. Relinking the frozen .o through modpost regenerates both; loading the
- * frozen .ko as it is does not.
+ * after the release. Relinking the frozen .o through modpost regenerates both, so only a .ko
+ * loaded as it is is judged.
  */
 export const moduleFormat = defineDetector({
   name: 'module-format',
-  produces: ['module-struct-size', 'vermagic-mismatch'],
+  produces: ['module-struct-size', 'vermagic-mismatch', 'modversions-missing'],
   parameters: object({}),
   run(entry, ctx) {
     const info = ctx.frozen.moduleInfo;
-    if (!ctx.frozen.isModule || !info) return [];
+    if (!ctx.frozen.isModule || !info || ctx.relink.use !== 'as-is') return [];
     const out: Finding[] = [];
     const reference = ctx.kernel.reference(ctx.frozen);
 
@@ -67,6 +68,36 @@ export const moduleFormat = defineDetector({
         }
       }
     }
+    out.push(...missingVersions(entry, ctx));
     return out;
   },
 });
+
+/** The kernel that first reads the extended modversions tables (kernel/module/version.c). */
+const EXTENDED_MODVERSIONS_SINCE = catalogueVersion('v6.14');
+
+/**
+ * A kernel with CONFIG_MODVERSIONS refuses a module that has no CRC table it reads
+ * (check_version: "no versions for imported symbols" unless forced): one without any, or one
+ * with only the extended tables on a kernel from before them.
+ */
+function missingVersions(entry: Parameters<typeof moduleFormat.run>[0], ctx: DetectorContext): Finding[] {
+  const info = ctx.frozen.moduleInfo!;
+  const modversions = ctx.kernel.option('MODVERSIONS');
+  if (modversions?.value !== 'y' || info.versionTables === undefined || ctx.frozen.imports.size === 0) return [];
+  const version = ctx.kernel.version();
+  const readsExtended = ctx.kernel.option('EXTENDED_MODVERSIONS') !== undefined || (version !== undefined && compareSeries(version, EXTENDED_MODVERSIONS_SINCE) >= 0);
+  const tables = info.versionTables;
+  const readable = tables.includes('basic') || (tables.includes('extended') && readsExtended);
+  if (readable) return [];
+  return [
+    primitiveFinding(entry, ctx, {
+      id: 'modversions-missing',
+      symbol: tables.length ? '__version_ext_crcs' : '__versions',
+      data: { case: tables.length ? 'extended-only' : 'none', release: version?.text },
+      before: tables.length ? 'extended modversions only' : 'no modversions tables',
+      after: 'CONFIG_MODVERSIONS=y',
+      evidence: [frozenEvidence(ctx, { detail: tables.length ? '__version_ext_crcs, __version_ext_names; no __versions' : 'no __versions section' }), configEvidence(ctx, modversions)],
+    }),
+  ];
+}
