@@ -4,6 +4,6 @@ export { matchDistilledBase, relocateSplit, validateDistilledBase, type Distille
 export { btfGraph, readBtf, readDistilledBase, readModuleBtf, type ModuleBtf } from './file.js';
 export { BtfTypeGraph, type BtfGraphOptions, type NamedTypeKind } from './type-graph.js';
 export type { BtfHeader } from './header.js';
-export { checkSplitBase, splitFacts, type SplitBaseCheck, type SplitBaseFinding, type SplitBaseProblem, type SplitFacts } from './split.js';
+export { checkSplitBase, splitFacts, splitOwnTypes, type SplitOwnType, type SplitBaseCheck, type SplitBaseFinding, type SplitBaseProblem, type SplitFacts } from './split.js';
 export { BtfStrings } from './strings.js';
 export type { BtfEnumValue, BtfMember, BtfParam, BtfSecinfo, BtfType, BtfTypeKind, Linkage } from './types.js';

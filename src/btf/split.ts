@@ -41,6 +41,7 @@ export interface SplitFacts {
 interface RawRecord {
   readonly offset: number;
   readonly kind: number;
+  readonly nameOff: number;
 }
 
 /** Walks split BTF records without a base: boundaries and kinds, all lengths checked. */
@@ -65,7 +66,7 @@ function walk(bytes: Buffer, file: string, section: string) {
     if (extra === undefined) throw new InputError(file, `type #${records.length} at ${at(section, off)}: unknown kind ${kind}`);
     if (BTF_TYPE_SIZE + extra > end - off) throw new InputError(file, `type #${records.length} ${kindName(kind)} at ${at(section, off)}: record runs past the end of the type section`);
     const sizeOrType = u32(off + 8);
-    records.push({ offset: off, kind });
+    records.push({ offset: off, kind, nameOff: u32(off) });
     nameOffs.push(u32(off));
     const body = off + BTF_TYPE_SIZE;
     if (hasTypeField(kind)) ref(sizeOrType);
@@ -122,6 +123,48 @@ export function splitFacts(bytes: Buffer, file: string, section = '.BTF'): Split
   // 2. Base type count.
   const minBaseTypeCount = Math.max(1, refMax - ownCount + 1);
   return { ownCount, ownStringLength: strings.length, baseStringLength, minBaseTypeCount };
+}
+
+/** A named type that split BTF defines itself, its name read from the split's own strings. */
+export interface SplitOwnType {
+  /** struct, union, typedef, func, enum, … (lower case, as BTF_ID() writes the kind). */
+  readonly kind: string;
+  readonly name: string;
+}
+
+/**
+ * The named types split BTF defines itself whose names are among its own strings, read
+ * without its base: an own string lies at or above the inferred base string length
+ * (splitFacts). A type named by a base string (a name the base also uses) is not listed;
+ * nothing is listed when the base string length cannot be inferred.
+ */
+export function splitOwnTypes(bytes: Buffer, file: string, section = '.BTF'): SplitOwnType[] {
+  const facts = splitFacts(bytes, file, section);
+  const base = facts.baseStringLength;
+  if (base === undefined) return [];
+  const { records, strings } = walk(bytes, file, section);
+  const out: SplitOwnType[] = [];
+  for (const r of records) {
+    if (r.nameOff === 0 || r.nameOff < base) continue;
+    const start = r.nameOff - base;
+    const end = strings.indexOf(0, start);
+    if (end <= start) continue;
+    out.push({ kind: kindName(r.kind).toLowerCase(), name: strings.toString('latin1', start, end) });
+  }
+  return out;
+}
+
+/**
+ * splitOwnTypes of a module's .BTF given as base64 (ObjectConventions.btf.split); none when
+ * the data cannot be read (the split-BTF check reports that as unreadable).
+ */
+export function ownTypesOfSplit(base64: string, file: string): SplitOwnType[] {
+  try {
+    return splitOwnTypes(Buffer.from(base64, 'base64'), file);
+  } catch (err) {
+    if (err instanceof InputError) return [];
+    throw err;
+  }
 }
 
 export type SplitBaseProblem =

@@ -109,8 +109,13 @@ export interface ObjectConventions {
   readonly extable: ExtableFacts | undefined;
   /** .orc_header (v6.4+): the hash of the ORC format, hex. */
   readonly orcHeader: string | undefined;
-  /** A module's .BTF (split BTF on vmlinux's) and .BTF.base (distilled base), base64. */
-  readonly btf: { readonly split: string; readonly distilledBase: string | undefined } | undefined;
+  /**
+   * A module's .BTF (split BTF on vmlinux's) and .BTF.base (distilled base), base64; and the
+   * named types the split BTF defines itself (those whose names are its own strings).
+   */
+  readonly btf:
+    | { readonly split: string; readonly distilledBase: string | undefined; readonly ownTypes: readonly { readonly kind: string; readonly name: string }[] }
+    | undefined;
   readonly btfIds: readonly BtfIdFact[];
   readonly btfSets: readonly BtfSetFact[];
   /** Functions it calls whose declaration in its DWARF says noreturn. */

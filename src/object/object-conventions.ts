@@ -13,6 +13,7 @@ import { entryPad, kcfiTypeHash, paddingBefore } from '../arch/instructions.js';
 import { countFixedCanaryReads, isBranchField } from '../arch/x86/instructions.js';
 import { relocationKind } from '../elf/relocation-types.js';
 import { memberAt } from '../graph/members.js';
+import { ownTypesOfSplit } from '../btf/split.js';
 
 /**
  * Sections whose relocations point at code for a patching or bookkeeping table, not as a
@@ -272,14 +273,17 @@ export function readObjectConventions(elf: ElfFile, dwarf: DwarfFile | undefined
     alternatives: x86 ? alternativeFacts(elf) : undefined,
     extable: x86 ? extableFacts(elf) : undefined,
     orcHeader: x86 ? readOrcHeader(elf)?.hash : undefined,
-    btf: btfSection && btfSection.type !== SHT_NOBITS
-      ? { split: elf.sectionData(btfSection).toString('base64'), distilledBase: btfBase && btfBase.type !== SHT_NOBITS ? elf.sectionData(btfBase).toString('base64') : undefined }
-      : undefined,
+    btf: btfSection && btfSection.type !== SHT_NOBITS ? readBtf(elf, btfSection, btfBase) : undefined,
     btfIds,
     btfSets,
     noreturnCalls: readNoreturnCalls(dwarf, imports),
     noEndbr: [...noEndbr].sort(),
   };
+}
+
+function readBtf(elf: ElfFile, split: ElfSection, base: ElfSection | undefined): NonNullable<ObjectConventions['btf']> {
+  const data = elf.sectionData(split).toString('base64');
+  return { split: data, distilledBase: base && base.type !== SHT_NOBITS ? elf.sectionData(base).toString('base64') : undefined, ownTypes: ownTypesOfSplit(data, elf.name) };
 }
 
 function sortKeys<T>(o: Record<string, T>): Record<string, T> {

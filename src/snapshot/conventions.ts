@@ -1,4 +1,5 @@
 import type { ObjectConventions } from '../facts/object-conventions.js';
+import { ownTypesOfSplit } from '../btf/split.js';
 
 /**
  * An object's conventions as an ABI snapshot stores them (the `build` field, format 2;
@@ -82,7 +83,7 @@ export function toSnapshotConventions(c: ObjectConventions): SnapshotConventions
 }
 
 /** A snapshot's conventions as the checks read them; `s` has been validated against SNAPSHOT_CONVENTIONS_SCHEMA. */
-export function fromSnapshotConventions(s: SnapshotConventions): ObjectConventions {
+export function fromSnapshotConventions(s: SnapshotConventions, file: string): ObjectConventions {
   return {
     architecture: s.architecture as ObjectConventions['architecture'],
     compiler: s.compiler,
@@ -109,7 +110,7 @@ export function fromSnapshotConventions(s: SnapshotConventions): ObjectConventio
     alternatives: s.alternatives && { entrySize: s.alternatives.entrySize, features: s.alternatives.features },
     extable: s.extable && { ...s.extable, layout: s.extable.layout as 'data' | 'handler' },
     orcHeader: s.orcHeader,
-    btf: s.btf && { split: s.btf.split, distilledBase: s.btf.distilledBase },
+    btf: s.btf && { split: s.btf.split, distilledBase: s.btf.distilledBase, ownTypes: ownTypesOfSplit(s.btf.split, file) },
     btfIds: s.btfIds,
     btfSets: s.btfSets.map((b) => ({ kind: b.kind as 'set' | 'set8', name: b.name, count: b.count, flags: b.flags })),
     noreturnCalls: s.noreturnCalls,

@@ -205,6 +205,6 @@ export function readSnapshot(path: string): FrozenObject {
     compileUnits: data.object.compileUnits,
     compiledAgainst: data.interface ? new SnapshotInterface(path, data.interface, data.object.is64 ? 8 : 4) : undefined,
     producer: data.object.producer ?? undefined,
-    conventions: fromSnapshotConventions(data.build),
+    conventions: fromSnapshotConventions(data.build, path),
   };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Btf, checkSplitBase, splitFacts, type SplitBaseProblem } from '../../src/btf/index.js';
+import { Btf, checkSplitBase, splitFacts, splitOwnTypes, type SplitBaseProblem } from '../../src/btf/index.js';
 import { debianModule, debianVmlinux } from '../support/corpus.js';
 import { BtfBuilder } from './builder.js';
 import { btfBytes, loadBtf, treeFile } from './load.js';
@@ -45,6 +45,37 @@ describe('what split BTF says about its base, without the base', () => {
       }
       expect(names).toBeGreaterThan(50_000);
     }
+  });
+});
+
+describe('the types split BTF defines itself, without the base', () => {
+  it('lists the named types whose names are its own strings, not those named by a base string', () => {
+    const base = new BtfBuilder();
+    const int = base.int('int', 4, 1);
+    base.struct('list_head', 16, [['next', int, 0]]);
+    const baseBtf = Btf.parse(base.build(), 'vmlinux');
+    const split = new BtfBuilder({ typeCount: baseBtf.typeCount, stringLength: baseBtf.strings.total, lookup: (s) => (s === 'list_head' ? 5 : undefined) });
+    split.struct('holder', 4, [['x', int, 0]]);
+    const proto = split.proto(int, [['h', split.nextId - 1]]);
+    split.func('my_kfunc', proto, 1);
+    // Named by the base's string: a reader without the base cannot tell its name.
+    split.struct('list_head', 24, [['next', int, 0]]);
+    expect(splitOwnTypes(split.build(), 'mod.ko')).toEqual([
+      { kind: 'struct', name: 'holder' },
+      { kind: 'func', name: 'my_kfunc' },
+    ]);
+  });
+
+  it.each(VERSIONS.flatMap((v) => DEBIAN_MODULES[v]!.map((m) => [v, m] as const)))('Debian %s %s: the same names as parsing it on its own vmlinux', (version, rel) => {
+    const base = debianBase(version);
+    const path = debianModule(version, rel);
+    const parsed = loadBtf(path, base);
+    const expected = [...parsed.ownIds()]
+      .filter((id) => parsed.type(id).nameOff >= base.strings.total)
+      .map((id) => ({ kind: parsed.type(id).kind.toLowerCase(), name: parsed.name(id) }));
+    const own = splitOwnTypes(btfBytes(path), rel);
+    expect(own.length).toBeGreaterThan(10);
+    expect(own).toEqual(expected);
   });
 });
 

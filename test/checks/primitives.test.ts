@@ -305,6 +305,30 @@ describe('one detector, one catalogue entry, the world as plain data', () => {
     expect(runDetector(btfIds, { entry: 'btf-ids', conventions: build, kernel: kernel(() => [7]) })).toEqual([]);
   });
 
+  it("BTF ids: the object's own functions and the types of its own split BTF resolve with it, not in vmlinux BTF", () => {
+    const ids = [
+      { kind: 'func', name: 'bpf_ct_release', symbol: '__BTF_ID__func__bpf_ct_release__757483', id: 60712 },
+      { kind: 'func', name: 'bpf_nf_ct_helper', symbol: '__BTF_ID__func__bpf_nf_ct_helper__1', id: 60714 },
+      { kind: 'struct', name: 'nf_conn___init', symbol: '__BTF_ID__struct__nf_conn___init__751190', id: 60716 },
+      { kind: 'struct', name: 'nf_conn', symbol: '__BTF_ID__struct__nf_conn__750189', id: 0 },
+      { kind: 'func', name: 'gone_kfunc', symbol: '__BTF_ID__func__gone_kfunc__3', id: 0 },
+    ];
+    const fn = (name: string, binding: 'global' | 'local') => ({ name, binding, section: '.text', offset: 0, size: 16, entry: 'none' as const, paddingBefore: 0, prefixSymbol: false, cfiHash: undefined, ftraceCall: undefined });
+    const findings = runDetector(btfIds, {
+      entry: 'btf-ids',
+      // bpf_ct_release is a global the module defines (nm: T), bpf_nf_ct_helper a static one.
+      frozen: { isModule: true, definitions: new Map([['bpf_ct_release', { name: 'bpf_ct_release', kind: 'function', binding: 'global', section: '.text', size: 16 }]]) },
+      conventions: {
+        btfIds: ids,
+        functions: [fn('bpf_nf_ct_helper', 'local')],
+        btf: { split: '', distilledBase: undefined, ownTypes: [{ kind: 'struct', name: 'nf_conn___init' }] },
+      },
+      kernel: { btf: () => ({ types: 100, stringBytes: 1000 }), btfIdsNamed: (name) => (name === 'nf_conn' ? [42] : []), version: () => parseKernelVersion('6.1.192'), vmlinuxFile: 'vmlinux' },
+    });
+    // Only the function nothing defines any more is left; nf_conn is in vmlinux BTF and was unresolved (0) in the frozen object.
+    expect(findings.map((f) => [f.symbol, f.after])).toEqual([['__BTF_ID__func__gone_kfunc__3', 'no func gone_kfunc']]);
+  });
+
   it('placement: a section the new script discards, not by design; one it places is clean', () => {
     const build = {
       sections: [

@@ -5,9 +5,11 @@ import { defineDetector, frozenEvidence, primitiveFinding } from './detector.js'
 
 /**
  * BTF ids compiled into an object (.BTF_ids, filled in by resolve_btfids for the kernel it
- * was built for): every name must resolve, with its kind, in the new kernel's BTF. A .ko
- * loaded as it is keeps the old numbers; relinking runs resolve_btfids again, but only for
- * names that still exist. kfunc sets must carry BTF_SET8_KFUNCS once the kernel checks it.
+ * was built for): every name must resolve, with its kind, in the new kernel's BTF — except
+ * the object's own functions and the types of its own split BTF, which resolve in the BTF
+ * built with it. A .ko loaded as it is keeps the old numbers; relinking runs resolve_btfids
+ * again, but only for names that still exist. kfunc sets must carry BTF_SET8_KFUNCS once
+ * the kernel checks it.
  */
 export const btfIds = defineDetector({
   name: 'btf-ids',
@@ -26,8 +28,16 @@ export const btfIds = defineDetector({
     if (!ctx.kernel.btf()) {
       return [primitiveFinding(entry, ctx, { id: 'btf-id-unresolved', severity: 'review', data: { case: 'no-btf', ids: ids.length }, evidence: [idsEvidence] })];
     }
+    // A function the object defines itself, or a type its own split BTF defines, resolves
+    // in the BTF built with it: the module's split BTF at module build, vmlinux BTF
+    // re-encoded from every unit's DWARF when it is built in. The new vmlinux BTF has
+    // nothing to say about it.
+    const ownFunctions = new Set([...ctx.conventions.functions.map((f) => f.name), ...[...ctx.frozen.definitions.values()].filter((d) => d.kind === 'function').map((d) => d.name)]);
+    const ownTypes = new Set((ctx.conventions.btf?.ownTypes ?? []).map((t) => `${t.kind} ${t.name}`));
+    const own = (id: { kind: string; name: string }) => (id.kind === 'func' && ownFunctions.has(id.name)) || ownTypes.has(`${id.kind} ${id.name}`);
     const out: Finding[] = [];
     for (const id of ids) {
+      if (own(id)) continue;
       const found = ctx.kernel.btfIdsNamed(id.name, id.kind);
       if (found.length === 0) {
         const other = ctx.kernel.btfIdsNamed(id.name);
