@@ -104,6 +104,11 @@ export class InterfaceComparison {
     return undefined;
   }
 
+  /** A function as the new kernel declares it, from the first source that has it (what rename candidates are ranked by). */
+  newFunction(name: string): FunctionDecl | undefined {
+    return this.ask((s) => s.functionNamed(name))?.answer;
+  }
+
   functions(): readonly FunctionPair[] {
     return this.compute().functions;
   }

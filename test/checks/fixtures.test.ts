@@ -43,7 +43,7 @@ describe('frozen built-in object (old drivers/rng_driver.o) into the new kernel 
 
   it('suggests the rename, and says when a symbol was made static', () => {
     const bufAlloc = report.findings.find((f) => f.symbol === 'buf_alloc')!;
-    expect(bufAlloc.candidates[0]).toMatchObject({ name: 'buf_alloc_noprof', reason: 'adds the suffix _noprof' });
+    expect(bufAlloc.candidates[0]).toMatchObject({ name: 'buf_alloc_noprof', reason: 'adds the suffix _noprof; same prototype void *(long unsigned int, unsigned int)' });
     expect(bufAlloc.after).toBe('not found; probably renamed to buf_alloc_noprof');
     expect(bufAlloc.evidence[0]).toMatchObject({ label: 'reference', file: FROZEN_DRIVER, section: '.text', symbol: 'gen', detail: 'R_X86_64_PLT32' });
     const helper = report.findings.find((f) => f.symbol === 'helper_count')!;

@@ -12,6 +12,8 @@ import type { Replacement } from '../../src/facts/replacement.js';
 import type { LinkedSymbol } from '../../src/facts/symbols.js';
 import { messageOf, type Finding } from '../../src/findings/index.js';
 import { LinkModel, type LinkMode } from '../../src/model/link.js';
+import { InterfaceComparison } from '../../src/model/interface-comparison.js';
+import { EM_X86_64 } from '../../src/facts/architecture.js';
 
 /**
  * The link checks run from plain data: a new kernel that is an object literal answering the
@@ -77,7 +79,9 @@ describe('link checks from plain data', () => {
       [{ name: 'buf_alloc_noprof', value: 0xffffffff81000100n, size: 64, binding: 'global', type: 'func', shndx: 1 }],
       [{ name: 'helper_count', value: 0xffffffff82000010n, size: 4, binding: 'local', type: 'object', shndx: 2 }],
     );
-    const findings = run(undefinedSymbolCheck, { link: link('built-in', [driver], kernel), kernel });
+    // No type source of the new kernel (--type-source none): candidates are ranked by name.
+    const interfaces = new InterfaceComparison([driver], [], () => undefined, EM_X86_64, () => []);
+    const findings = run(undefinedSymbolCheck, { link: link('built-in', [driver], kernel), kernel, interfaces });
 
     expect(summary(findings)).toEqual([
       { id: 'undefined-symbol', severity: 'link', symbol: 'buf_alloc', message: 'buf_alloc is not defined in the new kernel' },

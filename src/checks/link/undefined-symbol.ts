@@ -1,5 +1,5 @@
 import { finding, type Evidence, type Finding } from '../../findings/index.js';
-import { renameCandidates } from '../support/candidates.js';
+import { renameCandidates, signatureOf, type CandidatePrototypes } from '../support/candidates.js';
 import { defineCheck } from '../check.js';
 import { referenceSites } from '../support/evidence.js';
 
@@ -14,8 +14,8 @@ const LIKELY_RENAME = 0.8;
 export const undefinedSymbolCheck = defineCheck({
   name: 'undefined symbols',
   produces: ['undefined-symbol', 'unresolved-weak-reference'],
-  needs: ['link', 'kernel'],
-  run({ link, kernel }) {
+  needs: ['link', 'kernel', 'interfaces'],
+  run({ link, kernel, interfaces }) {
     const findings: Finding[] = [];
     for (const obj of link.frozen) {
       for (const imp of obj.imports.values()) {
@@ -41,7 +41,18 @@ export const undefinedSymbolCheck = defineCheck({
             detail: `exists only as a local (static) ${s.type === 'func' ? 'function' : 'object'}`,
           });
         }
-        const candidates = renameCandidates(imp.name, imp.kind, link.linkableNames(), (n) => link.kindOf(n));
+        // A function's candidates are ranked by their prototypes too: the frozen object's
+        // declaration against the new kernel's (BTF or DWARF, as for prototype-changed).
+        const declared = imp.kind !== 'data' ? obj.compiledAgainst?.declaredFunction(imp.name) : undefined;
+        const missing = declared && signatureOf(declared);
+        const prototypes: CandidatePrototypes | undefined = missing && {
+          missing,
+          of: (name) => {
+            const now = interfaces.newFunction(name);
+            return now && signatureOf(now);
+          },
+        };
+        const candidates = renameCandidates(imp.name, imp.kind, link.linkableNames(), (n) => link.kindOf(n), 3, prototypes);
         if (imp.weak) {
           findings.push(
             finding('unresolved-weak-reference', { name: imp.name, linkMode: link.mode }, { severity: 'runtime', object: obj.path, symbol: imp.name, evidence, candidates }),

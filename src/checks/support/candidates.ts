@@ -1,9 +1,13 @@
 import type { Candidate } from '../../findings/index.js';
 import type { SymbolKind } from '../../facts/symbols.js';
+import type { FunctionDecl, TypeRef } from '../../graph/type-graph.js';
+import { typeName } from '../../model/cdecl.js';
 
 /**
  * Possible new names of a symbol the new kernel no longer provides: the candidates an
- * undefined-symbol finding offers, scored by how kernel renames usually go.
+ * undefined-symbol finding offers, scored by how kernel renames usually go and, for a
+ * function, by whether the candidate takes and returns what the old one did (the frozen
+ * object's DWARF declaration against the new kernel's BTF or DWARF).
  */
 
 /** How many underscores a name starts with (a loop, not a regex: it runs over every export). */
@@ -29,12 +33,12 @@ function levenshtein(a: string, b: string): number {
 }
 
 /**
- * Scores `candidate` as a rename of `missing`. Kernel renames mostly add or drop a
- * qualifier around the old name (`__kmalloc` → `__kmalloc_noprof`, `foo` → `__foo`), so a
- * candidate that contains the whole old name as a run of tokens ranks above one that is a
- * single letter away (`__vmalloc`).
+ * How alike two names are as a rename, whatever the score: kernel renames mostly add or
+ * drop a qualifier around the old name (`__kmalloc` → `__kmalloc_noprof`, `foo` → `__foo`),
+ * so a candidate that contains the whole old name as a run of tokens ranks above one that
+ * is a single letter away (`__vmalloc`).
  */
-export function renameScore(missing: string, candidate: string): { score: number; reason: string } | undefined {
+function nameSimilarity(missing: string, candidate: string): { score: number; reason: string } | undefined {
   if (missing === candidate) return undefined;
   const m = core(missing);
   const c = core(candidate);
@@ -57,16 +61,86 @@ export function renameScore(missing: string, candidate: string): { score: number
   const shared = mt.filter((t) => ct.includes(t)).length;
   const jaccard = shared / new Set([...mt, ...ct]).size;
   const score = Math.min(0.75, 0.55 * similarity + 0.45 * jaccard);
-  if (score < 0.5) return undefined;
   return { score, reason: shared ? `shares ${shared} of ${mt.length} name parts` : `${distance} character${distance === 1 ? '' : 's'} different` };
 }
 
 /** Below this a name is not worth showing as a possible rename. */
 const MIN_SCORE = 0.5;
 
+/** Scores `candidate` as a rename of `missing` by the names alone; undefined below MIN_SCORE. */
+export function renameScore(missing: string, candidate: string): { score: number; reason: string } | undefined {
+  const r = nameSimilarity(missing, candidate);
+  return r && r.score >= MIN_SCORE ? r : undefined;
+}
+
+/** A prototype written the way C writes its types: what two kernels' functions are compared by. */
+export interface Signature {
+  readonly returns: string;
+  readonly params: readonly string[];
+  readonly variadic: boolean;
+}
+
 /**
- * The likeliest new names of a symbol that no longer exists, best first. `kindOf` is asked
- * only for the few names that pass the cheap filter (a kernel has ~30,000 exports).
+ * The signature of a declared or defined function; undefined for one declared without a
+ * prototype. A qualifier on a parameter itself (`const void *const p`) is not part of the
+ * function's type in C, so it is left out.
+ */
+export function signatureOf(decl: FunctionDecl): Signature | undefined {
+  const graph = decl.graph;
+  const node = graph.node(decl.type);
+  if (node.kind !== 'function' || !node.prototyped) return undefined;
+  const written = (ref: TypeRef): string => {
+    let n = graph.node(ref);
+    for (let hops = 0; n.kind === 'qualifier' && hops < 8; hops++) n = graph.node((ref = n.target));
+    return typeName(graph, ref);
+  };
+  return { returns: written(node.returns), params: node.params.map((p) => written(p.type)), variadic: node.variadic };
+}
+
+/** `void *(struct kmem_cache *, gfp_t, size_t)` */
+export function writeSignature(s: Signature): string {
+  const params = [...s.params, ...(s.variadic ? ['...'] : [])];
+  return `${s.returns}${s.returns.endsWith('*') ? '' : ' '}(${params.length ? params.join(', ') : 'void'})`;
+}
+
+/** How a candidate's prototype compares with the missing function's: the same, or the first difference and how much agrees. */
+export function compareSignatures(old: Signature, now: Signature): { same: true } | { same: false; agreeing: number; of: number; difference: string } {
+  const differences: string[] = [];
+  if (old.params.length !== now.params.length) differences.push(`takes ${now.params.length} parameter${now.params.length === 1 ? '' : 's'}, not ${old.params.length}`);
+  for (let i = 0; i < Math.min(old.params.length, now.params.length); i++) {
+    if (old.params[i] !== now.params[i]) differences.push(`parameter ${i + 1} is ${now.params[i]}, not ${old.params[i]}`);
+  }
+  if (old.returns !== now.returns) differences.push(`returns ${now.returns}, not ${old.returns}`);
+  if (old.variadic !== now.variadic) differences.push(now.variadic ? 'is variadic' : 'is not variadic');
+  if (differences.length === 0) return { same: true };
+  // Agreeing parts: each parameter in place and the return type, out of the longer list.
+  let agreeing = old.returns === now.returns ? 1 : 0;
+  for (let i = 0; i < Math.min(old.params.length, now.params.length); i++) if (old.params[i] === now.params[i]) agreeing++;
+  return { same: false, agreeing, of: Math.max(old.params.length, now.params.length) + 1, difference: differences[0]! };
+}
+
+/** The prototypes to rank function candidates by: the missing function's, and a candidate's when the new kernel has it. */
+export interface CandidatePrototypes {
+  readonly missing: Signature;
+  of(name: string): Signature | undefined;
+}
+
+/** Candidates with at least this name score have their prototypes looked up, the best PROTOTYPE_POOL of them. */
+const PROTOTYPE_FLOOR = 0.3;
+const PROTOTYPE_POOL = 32;
+
+/**
+ * The likeliest new names of a symbol that no longer exists, best first, each with why.
+ * `kindOf` is asked only for the few names that pass the cheap filter (a kernel has ~30,000
+ * exports), and `prototypes` only for the best of those. A candidate with the missing
+ * function's very prototype (at least one parameter) closes half the gap between its name
+ * score and 1, and is offered even when its name alone would not be (`kmalloc_trace` →
+ * `__kmalloc_cache_noprof`); one with another prototype keeps 85–100 % of its name score by
+ * how much of the prototype agrees (`strscpy` → `sized_strscpy`, the same prototype, above
+ * `nla_strscpy`, whose second parameter is a `const struct nlattr *`). A name that keeps the
+ * whole old name still outranks one that shares a part of it with the same prototype
+ * (`kvmalloc_node` → `__kvmalloc_node_noprof`, which takes a bucket argument now, above
+ * `__kmalloc_large_node_noprof`).
  */
 export function renameCandidates(
   missing: string,
@@ -74,28 +148,59 @@ export function renameCandidates(
   names: Iterable<string>,
   kindOf: (name: string) => SymbolKind,
   limit = 3,
+  prototypes?: CandidatePrototypes,
 ): Candidate[] {
   const m = core(missing);
   // A rename keeps the old name whole, or at least one of its parts.
   const parts = tokens(missing).filter((t) => t.length >= 3);
-  const out: Candidate[] = [];
+  const scored: { name: string; score: number; byName: number; reason: string }[] = [];
   for (const name of names) {
     const c = core(name);
     if (!c.includes(m) && !m.includes(c) && !parts.some((t) => c.includes(t))) continue;
-    const r = renameScore(missing, name);
+    const r = nameSimilarity(missing, name);
     if (!r) continue;
-    let score = r.score;
-    let reason = r.reason;
     // Kernel names keep their leading underscores across renames (__kmalloc -> __kmalloc_noprof).
-    if (leading(missing) === leading(name)) score += 0.02;
-    if (score < MIN_SCORE) continue;
-    const candidateKind = kindOf(name);
+    scored.push({ name, score: r.score + (leading(missing) === leading(name) ? 0.02 : 0), byName: r.score, reason: r.reason });
+  }
+  scored.sort(byScore);
+
+  const out: Candidate[] = [];
+  let asked = 0;
+  for (const s of scored) {
+    let { score, reason } = s;
+    const wantsPrototype = prototypes !== undefined && score >= PROTOTYPE_FLOOR && asked < PROTOTYPE_POOL;
+    // By its name alone, a candidate must reach MIN_SCORE before the leading-underscore bonus.
+    let qualifies = s.byName >= MIN_SCORE;
+    if (!qualifies && !wantsPrototype) continue;
+    const candidateKind = kindOf(s.name);
+    if (wantsPrototype && kind !== 'data' && candidateKind !== 'data') {
+      asked++;
+      const now = prototypes.of(s.name);
+      if (now) {
+        const cmp = compareSignatures(prototypes.missing, now);
+        if (cmp.same && now.params.length > 0) {
+          score += (1 - score) / 2;
+          reason += `; same prototype ${writeSignature(now)}`;
+          qualifies = true;
+        } else if (cmp.same) {
+          reason += `; same prototype ${writeSignature(now)}`;
+        } else {
+          score *= 0.85 + (0.15 * cmp.agreeing) / cmp.of;
+          reason += `; but its prototype differs: ${cmp.difference}`;
+        }
+      }
+    }
+    if (!qualifies || score < MIN_SCORE) continue;
     if (kind !== 'unknown' && candidateKind !== 'unknown' && kind !== candidateKind) {
       score *= 0.5;
       reason += `; but it is ${candidateKind === 'function' ? 'a function' : 'data'}`;
     }
-    out.push({ name, score: Math.round(score * 1000) / 1000, reason });
+    out.push({ name: s.name, score: Math.round(score * 1000) / 1000, reason });
   }
-  out.sort((a, b) => b.score - a.score || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  out.sort(byScore);
   return out.filter((c) => c.score >= MIN_SCORE).slice(0, limit);
+}
+
+function byScore(a: { name: string; score: number }, b: { name: string; score: number }): number {
+  return b.score - a.score || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 }
