@@ -5,10 +5,21 @@ import { InputError } from '../errors.js';
  * A kernel .config: CONFIG_FOO=y|m|<number>|"string", and "# CONFIG_FOO is not set".
  * Values are kept as written, strings unquoted; options that are not set read as 'n'.
  */
+/** "# Linux/x86 6.1.192 Kernel Configuration" among the first lines: the kernel version a .config was made for. */
+function headerVersion(text: string): string | undefined {
+  for (const line of text.slice(0, 1024).split('\n', 8)) {
+    const m = /^# Linux\/\S+ (\S+) Kernel Configuration\s*$/.exec(line);
+    if (m) return m[1];
+  }
+  return undefined;
+}
+
 export class KernelConfig {
   private constructor(
     readonly file: string,
     private readonly values: ReadonlyMap<string, string>,
+    /** The kernel version its header comment names ("# Linux/x86 6.1.192 Kernel Configuration"); undefined without one. */
+    readonly kernelVersion: string | undefined,
   ) {}
 
   static parse(text: string, file: string): KernelConfig {
@@ -35,7 +46,7 @@ export class KernelConfig {
       sawOption = true;
     }
     if (!sawOption) throw new InputError(file, 'no CONFIG_ options found (is this a kernel .config?)');
-    return new KernelConfig(file, values);
+    return new KernelConfig(file, values, headerVersion(text));
   }
 
   static read(path: string): KernelConfig {

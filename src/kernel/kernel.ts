@@ -15,6 +15,7 @@ import { BuildDirectory } from './build-directory.js';
 import { KernelSources } from './headers.js';
 import { readLinkerScript, type LinkerScript } from './linker-script/index.js';
 import { KernelConfig } from './kconfig.js';
+import { checkSameRelease, vmlinuxRelease } from './release.js';
 import { readVmlinuxExports } from './ksymtab.js';
 import type { KernelArtifacts } from './locate.js';
 import { DecodedExports, readModuleSymvers } from './symvers.js';
@@ -108,11 +109,24 @@ export class NewKernel implements KernelSymbols {
     this.releaseCache = null;
     const banner = this.global('linux_banner');
     const release = banner && this.bannerOf(banner);
-    if (release) this.releaseCache = release;
+    if (release) this.releaseCache = /^Linux version (\S+)/.exec(release)![1]!;
     return this.releaseCache ?? undefined;
   }
 
-  /** The release a linux_banner symbol's bytes name ("Linux version <release> …"), if they do. */
+  /**
+   * Checks that Module.symvers and .config belong to the kernel vmlinux is (release.ts): one
+   * of another release is an InputError naming both. Reads the .config.
+   */
+  checkRelease(): void {
+    const banner = this.global('linux_banner');
+    const text = banner && this.bannerOf(banner);
+    const vmlinux = text ? vmlinuxRelease(this.artifacts.vmlinux, text) : undefined;
+    if (!vmlinux) return;
+    const config = this.config();
+    checkSameRelease(vmlinux, { symvers: this.artifacts.symvers, config: config && { file: config.file, version: config.kernelVersion } });
+  }
+
+  /** The banner a linux_banner symbol's bytes hold ("Linux version <release> …", its first line), if they do. */
   private bannerOf(banner: ElfSymbol): string | undefined {
     const section = this.vmlinux.sections[banner.shndx];
     if (!section || section.type === 8) return undefined;
@@ -121,7 +135,7 @@ export class NewKernel implements KernelSymbols {
     const len = banner.size ? Math.min(banner.size, 512) : Math.min(256, section.offset + section.size - off);
     if (off < section.offset || len <= 0 || off + len > section.offset + section.size) return undefined;
     const text = this.vmlinux.source.read(off, len, 'linux_banner').toString('latin1');
-    return /^Linux version (\S+)/.exec(text)?.[1];
+    return /^Linux version \S+[^\n\0]*/.exec(text)?.[0];
   }
 
   exports(): { map: ExportTable; source: ExportsSource; file: string } {

@@ -92,6 +92,8 @@ export async function analyzeRun(objectPaths: readonly string[], options: CheckO
   }
   // The report lists System.map when there is one: it is read here (whole, for a stripped vmlinux).
   kernel.checkSystemMap();
+  // Module.symvers and .config of another release than vmlinux are not this kernel's.
+  kernel.checkRelease();
   const modules = frozen.filter((o) => o.isModule);
   if (modules.length > 0 && modules.length < frozen.length) {
     throw new UsageError('give either modules (.ko) or objects (.o) to relink together, not both');

@@ -1,6 +1,7 @@
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { debianKernel, debianModule } from '../support/corpus.js';
-import { checkJson } from '../support/run.js';
+import { builtTree, debianKernel, debianModule, debianSymvers, debianVmlinux } from '../support/corpus.js';
+import { checkJson, runCli } from '../support/run.js';
 
 /**
  * False alarms and misses on real Debian bytes (issue 9), each pinned to what the kernels'
@@ -25,5 +26,49 @@ describe('rename candidates ranked by prototype: 6.1.170 lrw.ko against 6.12.117
     const f = undefinedSymbol('kmalloc_trace');
     expect(f.candidates).toEqual([{ name: '__kmalloc_cache_noprof', score: 0.694, reason: 'shares 1 of 2 name parts; same prototype void *(struct kmem_cache *, gfp_t, size_t)' }]);
     expect(f.after).toBe('not found; closest name __kmalloc_cache_noprof');
+  });
+});
+
+describe('a vmlinux of one release with a Module.symvers or .config of another is an input error naming both', () => {
+  const jitter = () => debianModule('6.1.170', 'crypto/jitterentropy_rng.ko');
+  const config = (version: string, abi: string) => join(debianKernel(version), 'usr', 'src', `linux-headers-${abi}`, '.config');
+  const ONE_KERNEL = 'give the vmlinux, Module.symvers and .config of one kernel build';
+
+  it('Debian 6.1.192 with the Module.symvers of 6.12.117', async () => {
+    const r = await runCli(['check', jitter(), '--kernel', debianKernel('6.1.192'), '--symvers', debianSymvers('6.12.117')]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe(
+      `relinkable: error: ${debianSymvers('6.12.117')}: belongs to kernel 6.12.117+deb12-amd64 (its directory linux-headers-6.12.117+deb12-amd64), but ${debianVmlinux('6.1.192')} is 6.1.0-56-amd64 (Debian 6.1.192-2): ${ONE_KERNEL}\n`,
+    );
+  });
+
+  it('Debian 6.1.192 with the .config of 6.1.170 (the same ABI series, another build)', async () => {
+    const r = await runCli(['check', jitter(), '--kernel', debianKernel('6.1.192'), '--config', config('6.1.170', '6.1.0-47-amd64')]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe(`relinkable: error: ${config('6.1.170', '6.1.0-47-amd64')}: belongs to kernel 6.1.170 (its header), but ${debianVmlinux('6.1.192')} is 6.1.0-56-amd64 (Debian 6.1.192-2): ${ONE_KERNEL}\n`);
+  });
+
+  it("the vmlinux of 6.12.117 with 6.1.192's Module.symvers, given file by file", async () => {
+    const r = await runCli(['check', jitter(), '--vmlinux', debianVmlinux('6.12.117'), '--symvers', debianSymvers('6.1.192')]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe(
+      `relinkable: error: ${debianSymvers('6.1.192')}: belongs to kernel 6.1.0-56-amd64 (its directory linux-headers-6.1.0-56-amd64), but ${debianVmlinux('6.12.117')} is 6.12.117+deb12-amd64 (Debian 6.12.117-1~deb12u1): ${ONE_KERNEL}\n`,
+    );
+  });
+
+  it("a build directory's vmlinux with another tree's Module.symvers (its include/config/kernel.release says 6.1.170)", async () => {
+    const frozen = join(builtTree('6.1.170'), 'crypto', 'jitterentropy-kcapi.o');
+    const symvers = join(builtTree('6.1.170'), 'Module.symvers');
+    const r = await runCli(['check', frozen, '--kernel', builtTree('6.1.192'), '--symvers', symvers]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe(
+      `relinkable: error: ${symvers}: belongs to kernel 6.1.170 (${join(builtTree('6.1.170'), 'include', 'config', 'kernel.release')}), but ${join(builtTree('6.1.192'), 'vmlinux')} is 6.1.192: ${ONE_KERNEL}\n`,
+    );
+  });
+
+  it('the parts of one kernel pass: Debian 6.1.192 and 6.12.117, and the 6.1.192 build directory', async () => {
+    for (const kernel of [debianKernel('6.1.192'), debianKernel('6.12.117')]) expect((await checkJson([jitter(), '--kernel', kernel])).report.kernel.config).not.toBeNull();
+    const frozen = join(builtTree('6.1.170'), 'crypto', 'jitterentropy-kcapi.o');
+    expect((await checkJson([frozen, '--kernel', builtTree('6.1.192')])).report.kernel.release).toBe('6.1.192');
   });
 });
