@@ -38,6 +38,26 @@ function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
+/** Options given once per object or reference; every other option with a value takes one. */
+const REPEATABLE = new Set(['replaces', 'reference']);
+
+/**
+ * A single-valued option given twice is a usage error naming both values, never "the last
+ * one wins": `--kernel a --kernel b` would otherwise check against b without a word.
+ */
+function refuseRepeats(command: Command): Command {
+  const given = new Map<string, string>();
+  for (const option of command.options) {
+    if (option.negate || !(option.required || option.optional) || REPEATABLE.has(option.name())) continue;
+    command.on(`option:${option.name()}`, (value: string) => {
+      const before = given.get(option.name());
+      if (before !== undefined) throw new UsageError(`${option.long} given twice (${before}, then ${value}): it takes one value`);
+      given.set(option.name(), value);
+    });
+  }
+  return command;
+}
+
 /** Where the CLI writes: process.stdout/stderr, or a capture in tests. */
 export interface OutputStream {
   write(text: string): unknown;
@@ -55,7 +75,7 @@ export async function main(
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
 
-  program
+  const check = program
     .command('check')
     .description('predict what relinking the frozen objects into the new kernel will do')
     .argument('<objects...>', 'frozen relocatable objects (.o, .ko); a set is relinked together')
@@ -64,8 +84,8 @@ export async function main(
     .option('--symvers <file>', 'new Module.symvers')
     .option('--config <file>', 'new .config')
     .option('--system-map <file>', 'new System.map: checked against vmlinux; the symbol table of a stripped vmlinux')
-    .option('--release <abi>', 'with several kernels in a Debian layout: which one')
-    .option('--replaces <path>', 'what the frozen object replaces (object path in the build directory, or compile unit); repeat per object', collect)
+    .option('--release <abi>', 'with several kernels in a Debian layout (--kernel): which one')
+    .option('--replaces <path>', 'what the frozen object (.o) replaces (object path in the build directory, or compile unit); repeat per object', collect)
     .option('--reference <object>', 'the same source compiled in the new tree: preferred for the new interface; repeatable', collect)
     .option('--built-with <dir>', 'the kernel the frozen objects were compiled in (build directory or linux-headers): what their CPU feature numbers and fixup types meant')
     .option('--signatures <dir>', 'a build-primitive catalogue other than the bundled signatures/')
@@ -114,7 +134,9 @@ export async function main(
       exitCode = failOn !== 'never' && record.findings.some((f) => atLeast(f.severity, failOn)) ? EXIT.findings : EXIT.ok;
     });
 
-  program
+  refuseRepeats(check);
+
+  const extract = program
     .command('extract')
     .description("write a frozen object's ABI snapshot: what it expects of the kernel, as a small JSON file to certify and review")
     .argument('<object>', 'frozen relocatable object (.o, .ko)')
@@ -131,6 +153,8 @@ export async function main(
         io.stdout.write(text);
       }
     });
+
+  refuseRepeats(extract);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

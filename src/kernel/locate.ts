@@ -51,6 +51,7 @@ const maybe = (p: string) => (file(p) ? p : undefined);
 export function locateKernel(opts: LocateOptions): KernelArtifacts {
   if (!opts.kernel) {
     if (!opts.vmlinux) throw new UsageError('give the new kernel with --kernel DIR, or at least --vmlinux FILE');
+    if (opts.release) throw new UsageError(`--release ${opts.release} chooses a kernel of a Debian layout given with --kernel; there is none`);
     return {
       layout: 'explicit',
       root: undefined,
@@ -76,7 +77,9 @@ export function locateKernel(opts: LocateOptions): KernelArtifacts {
   }
   if (!st.isDirectory()) throw new InputError(root, 'is not a directory (--kernel takes a build directory or an unpacked Debian kernel)');
 
-  const found = locateBuildDir(root) ?? locateDebian(root, opts.release);
+  const buildDir = locateBuildDir(root);
+  if (buildDir && opts.release) throw new UsageError(`--release ${opts.release} chooses a kernel of a Debian layout; ${root} is a build directory (one kernel)`);
+  const found = buildDir ?? locateDebian(root, opts.release);
   if (!found) {
     throw new InputError(
       root,

@@ -102,6 +102,15 @@ export async function analyzeRun(objectPaths: readonly string[], options: CheckO
   if (use === 'as-is' && modules.length === 0) {
     throw new UsageError(`--as-is: ${frozen[0]!.path} is an object to relink, not a module (.ko) to load as it is`);
   }
+  // A module replaces the module of its own name: --replaces (an object or compile unit of
+  // the new build) cannot apply to it, and is refused rather than ignored.
+  frozen.forEach((obj, i) => {
+    if (obj.isModule && replaces[i] !== undefined) {
+      throw new UsageError(
+        `--replaces ${replaces[i]}: ${obj.path} is a module (.ko), which replaces the module of its own name${obj.moduleInfo?.name ? ` (${obj.moduleInfo.name})` : ''}; --replaces names what an object (.o) replaces`,
+      );
+    }
+  });
 
   const replacements = new Map<FrozenObject, Replacement>();
   frozen.forEach((obj, i) => replacements.set(obj, findReplacement(obj, kernel, replaces[i])));
