@@ -17,7 +17,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # Bump when the extracted member list changes: invalidates .complete markers.
-RECIPE=3
+RECIPE=4
 JOBS="${RELINKABLE_JOBS:-$(nproc)}"
 export LC_ALL=C
 
@@ -29,11 +29,12 @@ apt_updated=0
 # tar wildcards). jitterentropy_rng.ko exists only in 6.1: from 6.x on Debian builds it into
 # vmlinux (CONFIG_CRYPTO_JITTERENTROPY=y), see the extracted .config. Every crypto module of
 # 6.1.170 (102, about 10 MB): the frozen objects a FIPS kernel certifies, checked against each
-# later kernel (the golden reports, the gate's precision table).
+# later kernel (the golden reports, the gate's precision table). 6.1.170's nf_conntrack.ko
+# defines its own BPF kfuncs (bpf_ct_*) and names them in .BTF_ids.
 modules_for() { # <version>
   case "$1" in
     # tar names a member once: a listed module the wildcards already take would be "not found".
-    6.1.170) printf '%s\n' 'crypto/*.ko' 'arch/x86/crypto/*.ko' ;;
+    6.1.170) printf '%s\n' 'crypto/*.ko' 'arch/x86/crypto/*.ko' net/netfilter/nf_conntrack.ko ;;
     6.1.*) printf '%s\n' crypto/jitterentropy_rng.ko crypto/gcm.ko arch/x86/crypto/aesni-intel.ko ;;
     *) printf '%s\n' crypto/gcm.ko arch/x86/crypto/aesni-intel.ko ;;
   esac

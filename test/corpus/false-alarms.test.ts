@@ -2,11 +2,39 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { builtTree, debianKernel, debianModule, debianSymvers, debianVmlinux } from '../support/corpus.js';
 import { checkJson, runCli } from '../support/run.js';
+import { readFrozenObject } from '../../src/object/read.js';
 
 /**
  * False alarms and misses on real Debian bytes (issue 9), each pinned to what the kernels'
  * sources say is true.
  */
+
+describe("BTF ids of a module's own kfuncs: 6.1.170 nf_conntrack.ko", () => {
+  const NF_CONNTRACK = () => debianModule('6.1.170', 'net/netfilter/nf_conntrack.ko');
+  const KFUNCS = ['bpf_ct_change_status', 'bpf_ct_change_timeout', 'bpf_ct_insert_entry', 'bpf_ct_release', 'bpf_ct_set_status', 'bpf_ct_set_timeout', 'bpf_skb_ct_alloc', 'bpf_skb_ct_lookup', 'bpf_xdp_ct_alloc', 'bpf_xdp_ct_lookup'];
+
+  it('names ten functions in .BTF_ids that it defines itself (nm: T), and two structs of vmlinux', () => {
+    const obj = readFrozenObject(NF_CONNTRACK());
+    const ids = obj.conventions.btfIds;
+    expect(ids.filter((id) => id.kind === 'func').map((id) => id.name).sort()).toEqual(KFUNCS);
+    for (const name of KFUNCS) expect(obj.definitions.get(name)).toMatchObject({ kind: 'function', binding: 'global', section: '.text' });
+    expect(ids.filter((id) => id.kind !== 'func').map((id) => `${id.kind} ${id.name} = ${id.id}`)).toEqual(['struct nf_conn = 58450', 'struct nf_conn___init = 98203']);
+  });
+
+  it.each([
+    ['6.1.192', '[39635]', '[77422]'],
+    ['6.12.117', '[96168]', '[97697]'],
+  ])('against %s: no finding for its own kfuncs (12 before, 10 of them its own); the two vmlinux structs it would load renumbered remain', async (version, nfConn, nfConnInit) => {
+    // The BTF-id check reads .BTF_ids and vmlinux BTF whatever the type source; without the
+    // interface comparison (nf_conntrack imports ~700 symbols) the test takes a second.
+    const { report } = await checkJson([NF_CONNTRACK(), '--kernel', debianKernel(version), '--type-source', 'none']);
+    const unresolved = report.findings.filter((f) => f.id === 'btf-id-unresolved');
+    expect(unresolved.map((f) => [f.symbol, f.before, f.after])).toEqual([
+      ['__BTF_ID__struct__nf_conn__750189', '[58450]', nfConn],
+      ['__BTF_ID__struct__nf_conn___init__751190', '[98203]', nfConnInit],
+    ]);
+  });
+});
 
 describe('rename candidates ranked by prototype: 6.1.170 lrw.ko against 6.12.117', async () => {
   const { report } = await checkJson([debianModule('6.1.170', 'crypto/lrw.ko'), '--kernel', debianKernel('6.12.117')]);
