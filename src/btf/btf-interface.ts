@@ -9,8 +9,9 @@ export class BtfInterface implements InterfaceSource {
     readonly description = 'vmlinux BTF',
   ) {}
 
+  /** The function of that name; a `void (void)` one is left to the next source (it may be an assembler function). */
   functionNamed(name: string): FunctionDecl | undefined {
-    return this.graph.functionByName(name);
+    return this.graph.prototypedFunctionByName(name);
   }
 
   variableNamed(name: string): VariableDecl | undefined {

@@ -164,6 +164,19 @@ export class BtfTypeGraph implements TypeGraph {
   }
 
   /**
+   * The FUNC named `name` unless its prototype is `void (void)`: pahole gives an assembler
+   * function (x86's memset, `__iowrite32_copy`) that type from the assembler unit's DWARF, so
+   * BTF alone cannot tell it from a C function without parameters. (Linkage does not tell
+   * either: pahole marks most global functions static.)
+   */
+  prototypedFunctionByName(name: string): FunctionDecl | undefined {
+    const decl = this.functionByName(name);
+    if (!decl) return undefined;
+    const proto = this.node(decl.type);
+    return proto.kind === 'function' && proto.params.length === 0 && !proto.variadic && this.node(proto.returns).kind === 'void' ? undefined : decl;
+  }
+
+  /**
    * The VAR named `name`. Kernel BTF (pahole up to 1.27 by default) has VARs only for per-CPU
    * variables, so most global variables are not found here.
    */

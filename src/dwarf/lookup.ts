@@ -1,4 +1,5 @@
 import type { TypeRef } from '../graph/type-graph.js';
+import { isAssembler } from '../facts/compiler.js';
 import { DW_AT, DW_FORM, DW_TAG } from './constants.js';
 import { unitContents, type UnitFunction, type UnitVariable } from './declarations.js';
 import { DwarfTypeGraph } from './type-graph.js';
@@ -16,6 +17,9 @@ export function functionAt(graph: DwarfTypeGraph, name: string, address: bigint)
   if (unitOffset === undefined) return undefined;
   const header = dwarf.headerAt(unitOffset);
   if (!header) return undefined;
+  // An assembler unit (GNU as describes .type @function symbols) has no C prototype to compare.
+  const producer = dwarf.summary(header)?.producer;
+  if (producer !== undefined && isAssembler(producer)) return undefined;
   const contents = unitContents(graph, header);
   const defined = contents.functions.filter((f) => !f.declaration);
   const fn = defined.find((f) => f.lowPc === address) ?? defined.find((f) => f.name === name);

@@ -62,7 +62,7 @@ export function summarizeTypes(deltas: readonly TypeDelta[], shown = 3): string 
 export const EXPOSURE_TEXT: Readonly<Record<Exposure, string>> = {
   owned: 'the frozen object owns storage of this type: it will be read with the new layout',
   'by-value': 'passed or returned by value',
-  pointer: 'one pointer away from what the frozen object owns or calls',
+  pointer: 'one pointer away from what the frozen object owns or calls: it breaks if the object reads a member that moved',
   closure: 'deeper in the type closure of what the frozen object owns or calls',
 };
 

@@ -1,6 +1,6 @@
 import { declare } from './cdecl.js';
 import { CLOSURE_HOPS, type Change, type ChangeKind, type Reach, type TypeDelta } from '../graph/changes.js';
-import { resolved, sizeOf, type TypeGraph, type TypeNode, type TypeRef } from '../graph/type-graph.js';
+import { resolved, sizeOf, type Member, type TypeGraph, type TypeNode, type TypeRef } from '../graph/type-graph.js';
 
 export type { Change, ChangeKind, Reach, TypeDelta };
 
@@ -235,34 +235,65 @@ export class ClosureComparison {
       return;
     }
     if (na.size !== nb.size) out.push({ kind: 'size', path, before: String(na.size), after: String(nb.size) });
-    // Named members match by name; anonymous ones (unnamed unions and structs) by their order among the anonymous.
-    const keys = (members: typeof na.members) => {
-      let anonymous = 0;
-      return members.map((m) => m.name ?? `#${anonymous++}`);
-    };
-    const keysA = keys(na.members);
-    const keysB = keys(nb.members);
-    const byName = new Map<string, (typeof nb.members)[number]>();
-    nb.members.forEach((m, i) => byName.set(keysB[i]!, m));
+    // Members match by name through unnamed unions and structs (C names their members as the
+    // enclosing struct's): sk_timer moved into an anonymous union at the same offset is where
+    // it was. Offsets are from the start of this aggregate.
+    const membersA = this.flatMembers(this.a, na.members, 0, 0);
+    const membersB = this.flatMembers(this.b, nb.members, 0, 0);
+    const byName = new Map(membersB.map((m) => [m.key, m]));
     const matched = new Set<string>();
-    na.members.forEach((m, i) => {
-      const key = keysA[i]!;
-      const label = join(path, m.name ?? `(anonymous ${key})`);
-      const other = byName.get(key);
+    for (const m of membersA) {
+      const label = join(path, m.label);
+      const other = byName.get(m.key);
       if (!other) {
         out.push({ kind: 'member-removed', path: label, before: `at ${bytes(m.bitOffset)}`, after: 'removed' });
-        return;
+        continue;
       }
-      matched.add(key);
+      matched.add(m.key);
       if (m.bitOffset !== other.bitOffset) out.push({ kind: 'member-offset', path: label, before: bytes(m.bitOffset), after: bytes(other.bitOffset) });
       if (m.bitSize !== other.bitSize) out.push({ kind: 'member-bitfield', path: label, before: m.bitSize === undefined ? 'not a bitfield' : `${m.bitSize} bits`, after: other.bitSize === undefined ? 'not a bitfield' : `${other.bitSize} bits` });
       this.compareMember(m.type, other.type, label, out, edges, depth + 1);
-    });
-    nb.members.forEach((m, i) => {
-      const key = keysB[i]!;
-      if (!matched.has(key)) out.push({ kind: 'member-added', path: join(path, m.name ?? `(anonymous ${key})`), before: 'absent', after: `at ${bytes(m.bitOffset)}` });
-    });
+    }
+    for (const m of membersB) {
+      if (!matched.has(m.key)) out.push({ kind: 'member-added', path: join(path, m.label), before: 'absent', after: `at ${bytes(m.bitOffset)}` });
+    }
   }
+
+  /**
+   * An aggregate's members with the unnamed unions and structs opened (their members at their
+   * offsets from the outer start); an unnamed member of another type (a padding bitfield) is
+   * not a member anyone reads. Anonymous aggregates nested deeper than FLAT_DEPTH stay whole,
+   * matched by their order.
+   */
+  private flatMembers(graph: TypeGraph, members: readonly Member[], base: number, level: number): FlatMember[] {
+    const out: FlatMember[] = [];
+    let anonymous = 0;
+    for (const m of members) {
+      if (m.name !== undefined) {
+        out.push({ key: m.name, label: m.name, bitOffset: base + m.bitOffset, bitSize: m.bitSize, type: m.type });
+        continue;
+      }
+      const inner = resolved(graph, m.type).node;
+      if ((inner.kind === 'struct' || inner.kind === 'union') && inner.name === undefined) {
+        if (level < FLAT_DEPTH) out.push(...this.flatMembers(graph, inner.members, base + m.bitOffset, level + 1));
+        else out.push({ key: `#${level}.${anonymous}`, label: `(anonymous ${anonymous})`, bitOffset: base + m.bitOffset, bitSize: m.bitSize, type: m.type });
+        anonymous++;
+      }
+    }
+    return out;
+  }
+}
+
+/** How deep unnamed unions and structs are opened (the kernel nests them four or five deep at most). */
+const FLAT_DEPTH = 8;
+
+interface FlatMember {
+  /** The member's name (C lets it be named through unnamed aggregates), or its order among anonymous ones past FLAT_DEPTH. */
+  readonly key: string;
+  readonly label: string;
+  readonly bitOffset: number;
+  readonly bitSize: number | undefined;
+  readonly type: TypeRef;
 }
 
 function join(path: string, part: string): string {

@@ -9,8 +9,9 @@ const LAYOUT_CHANGES = new Set<Change['kind']>(['kind', 'size', 'int-width', 'si
 
 /**
  * A struct or union the frozen object meets whose layout differs in the new kernel, ranked
- * by how the object meets it: owned storage and by-value use first, then types reached
- * through a pointer of a signature it calls, then the deeper closure (for a human).
+ * by how the object meets it: owned storage and by-value use first (run-time breaks), then
+ * types reached through a pointer of a signature it calls, then the deeper closure (both for
+ * a human: they break only if the code reads what moved).
  */
 export const layoutChangedCheck = defineCheck({
   name: 'layouts',
@@ -22,7 +23,9 @@ export const layoutChangedCheck = defineCheck({
       const node = change.source.graph.node(change.delta.after);
       if (node.kind !== 'struct' && node.kind !== 'union') continue;
       const changes = change.delta.changes.filter((c) => LAYOUT_CHANGES.has(c.kind));
-      if (changes.length === 0) continue;
+      // Members added in padding, the size and every old member where they were: code built
+      // against the old layout reads and writes what it did.
+      if (changes.length === 0 || changes.every((c) => c.kind === 'member-added')) continue;
       if (loaderRefusesFirst(change, node.name, changes)) continue;
       findings.push(layoutFinding(change, changes));
     }
@@ -56,7 +59,9 @@ function layoutFinding(change: TypeChange, changes: readonly Change[]): Finding 
   evidence.push({ label: 'reached', file: change.object.path, detail: `${delta.reach.via}${delta.reach.byValue ? ' (by value)' : ''}` });
   evidence.push(frozenSide(change.object.path, change.frozenGraph, delta.before), kernelSide(change.source, delta.after));
   return finding('layout-changed', { name: delta.name, changes, exposure: change.exposure }, {
-    severity: change.exposure === 'closure' ? 'review' : 'runtime',
+    // Owned storage and by-value use are read with the new layout for certain; through a
+    // pointer, only if the object's code reads a member that moved, which the files do not say.
+    severity: change.exposure === 'owned' || change.exposure === 'by-value' ? 'runtime' : 'review',
     object: change.object.path,
     symbol: delta.name,
     rank: EXPOSURE_RANK[change.exposure],

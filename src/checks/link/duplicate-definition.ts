@@ -5,7 +5,9 @@ import { exportEntry, kernelSymbol } from '../support/evidence.js';
 /**
  * A strong global the frozen object defines must not also be strongly defined by the rest
  * of the link (ld: "multiple definition"); a module must not export what the kernel or
- * another module already exports (the loader refuses it).
+ * another module already exports (the loader refuses it). The new kernel's module of the
+ * same name is the one the frozen module replaces (two modules of one name never load
+ * together), even when its .ko is not at hand to tell what else it defines.
  */
 export const duplicateDefinitionCheck = defineCheck({
   name: 'duplicate definitions',
@@ -18,7 +20,7 @@ export const duplicateDefinitionCheck = defineCheck({
         for (const exp of obj.exports.values()) {
           const existing = kernel.exports().map.get(exp.name);
           const replaced = link.replaced().find((r) => r.frozen === obj);
-          if (!existing || replaced?.exports.has(exp.name)) continue;
+          if (!existing || replaced?.exports.has(exp.name) || sameModule(existing.module, obj.moduleInfo?.name)) continue;
           findings.push(
             finding('duplicate-definition', { case: 'export', name: exp.name, exportedBy: existing.module }, {
               severity: 'link',
@@ -68,3 +70,10 @@ export const duplicateDefinitionCheck = defineCheck({
     return findings;
   },
 });
+
+/** Whether Module.symvers's module path ("crypto/af_alg") names the module `name` ("af_alg"; kbuild turns '-' into '_'). */
+function sameModule(symversModule: string, name: string | undefined): boolean {
+  if (name === undefined || symversModule === 'vmlinux') return false;
+  const base = symversModule.slice(symversModule.lastIndexOf('/') + 1);
+  return base.replaceAll('-', '_') === name.replaceAll('-', '_');
+}
