@@ -100,3 +100,33 @@ describe('a vmlinux of one release with a Module.symvers or .config of another i
     expect((await checkJson([frozen, '--kernel', builtTree('6.1.192')])).report.kernel.release).toBe('6.1.192');
   });
 });
+
+describe('6.1.170 crypto modules relinked against 6.1.192 (same stable series): what a maintainer would call false alarms', () => {
+  const crypto = (name: string) => debianModule('6.1.170', `crypto/${name}.ko`);
+  const relinked = async (name: string) => (await checkJson([crypto(name), '--kernel', debianKernel('6.1.192'), '--relink'])).report;
+
+  it('af_alg.ko exports what the new kernel\'s af_alg module exports: the module it replaces, not a duplicate (18 findings before)', async () => {
+    const report = await relinked('af_alg');
+    expect(report.frozen[0]!.replaces.found).toBe(false); // 6.1.192's af_alg.ko is not in the corpus: only Module.symvers names it
+    expect(report.findings.filter((f) => f.id === 'duplicate-definition')).toEqual([]);
+  });
+
+  it('aegis128.ko calls memset, an assembler function: no prototype change against pahole\'s void (void) or the GNU as unit', async () => {
+    const report = await relinked('aegis128');
+    expect(report.findings.filter((f) => f.id === 'prototype-changed')).toEqual([]);
+    expect(report.coverage.functions.notCompared).toContainEqual({ name: 'memset', why: 'not found in vmlinux BTF or vmlinux DWARF' });
+  });
+
+  it('algif_aead.ko: struct sock moved sk_timer into an anonymous union at the same offset and added a member in padding: no layout change', async () => {
+    const report = await relinked('algif_aead');
+    expect(report.findings.filter((f) => f.id === 'layout-changed' && f.symbol === 'struct sock')).toEqual([]);
+    expect(report.findings.filter((f) => f.severity === 'link' || f.severity === 'runtime')).toEqual([]);
+  });
+
+  it('struct task_struct reached through current_task: its bitfields moved, which aegis128 may never read — for a human, not a run-time break', async () => {
+    const report = await relinked('aegis128');
+    const task = report.findings.find((f) => f.id === 'layout-changed' && f.symbol === 'struct task_struct')!;
+    expect([task.severity, task.rank]).toEqual(['review', 2]);
+    expect(task.message).toMatch(/^struct task_struct changed: in_execve: offset 2344:1 → 2344:2; .*\(one pointer away from what the frozen object owns or calls: it breaks if the object reads a member that moved\)$/);
+  });
+});
