@@ -130,3 +130,12 @@ describe('6.1.170 crypto modules relinked against 6.1.192 (same stable series): 
     expect(task.message).toMatch(/^struct task_struct changed: in_execve: offset 2344:1 → 2344:2; .*\(one pointer away from what the frozen object owns or calls: it breaks if the object reads a member that moved\)$/);
   });
 });
+
+describe('crypto_user.ko relinked against 6.1.192: enum skb_drop_reason grew a reason before its count', () => {
+  it('SKB_DROP_REASON_MAX 65 → 66 alone is for a human, not a run-time break', async () => {
+    const { report } = await checkJson([debianModule('6.1.170', 'crypto/crypto_user.ko'), '--kernel', debianKernel('6.1.192'), '--relink']);
+    const e = report.findings.find((f) => f.id === 'enum-changed' && f.symbol === 'enum skb_drop_reason')!;
+    expect([e.severity, e.message]).toEqual(['review', 'enum skb_drop_reason: SKB_DROP_REASON_MAX = 65 → 66; the frozen object uses the old values as constants']);
+    expect(report.findings.filter((f) => f.severity === 'link' || f.severity === 'runtime')).toEqual([]);
+  });
+});

@@ -19,11 +19,14 @@ export const enumChangedCheck = defineCheck({
       if (change.source.graph.node(change.delta.after).kind !== 'enum') continue;
       const changes = change.delta.changes.filter((c) => c.kind === 'enumerator-value' || c.kind === 'enumerator-removed' || c.kind === 'size' || c.kind === 'declaration-only');
       if (changes.length === 0) continue;
+      // Only the count at the end moved (new reasons before SKB_DROP_REASON_MAX): the old
+      // values are all where they were, and only code that sizes or bounds by the count sees it.
+      const countOnly = changes.every((c) => c.kind === 'enumerator-value' && isCount(c.path));
       const before = definition(change.frozenGraph, change.delta.before);
       const after = definition(change.source.graph, change.delta.after);
       findings.push(
         finding('enum-changed', { name: change.delta.name, changes }, {
-          severity: change.exposure === 'closure' ? 'review' : 'runtime',
+          severity: change.exposure === 'closure' || countOnly ? 'review' : 'runtime',
           object: change.object.path,
           symbol: change.delta.name,
           rank: EXPOSURE_RANK[change.exposure],
@@ -41,3 +44,9 @@ export const enumChangedCheck = defineCheck({
     return findings;
   },
 });
+
+/** An enumerator that counts the others (FOO_MAX, __FOO_MAX, FOO_NUM, NR_FOO, FOO_COUNT), as kernel enums end. */
+function isCount(path: string | undefined): boolean {
+  const name = path?.slice(path.lastIndexOf('.') + 1) ?? '';
+  return /(^|_)(MAX|NUM|COUNT|NR|LAST)$/.test(name) || /^(__)?NR_/.test(name);
+}
