@@ -92,6 +92,32 @@ export class TypeDefinitions {
     return undefined;
   }
 
+  /**
+   * Whether a unit other than those at the `except` offsets defines the named type (not a
+   * declaration): of the units that mention the name, those whose bytes may hold its
+   * definition are tried first. The first unit found ends the search, so a type of a common
+   * header costs a unit or two (listed once for every question); one no other unit defines
+   * costs a pass over the units that mention it.
+   */
+  definedOutside(kind: NamedKind, name: string, except: ReadonlySet<number>): boolean {
+    const key = `${kind} ${name}`;
+    for (const [offset, definitions] of this.listed) if (!except.has(offset) && definitions.has(key)) return true;
+    const dwarf = this.graph.dwarf;
+    const offsets = dwarf.stringOffsets(name);
+    const needles = offsets.map((o) => dwarf.offsetBytes(o));
+    const tag = TAG_OF_KIND[kind];
+    const unlikely: UnitHeader[] = [];
+    for (const { header, bytes } of dwarf.unitsMentioning(name, offsets)) {
+      if (header.section !== '.debug_info' || except.has(header.offset) || this.listed.has(header.offset)) continue;
+      if (!mayDefine(this.graph, header, bytes, tag, needles)) {
+        unlikely.push(header);
+        continue;
+      }
+      if (this.list(header).has(key)) return true;
+    }
+    return unlikely.some((header) => this.list(header).has(key));
+  }
+
   private list(header: UnitHeader): ReadonlyMap<string, TypeRef> {
     const definitions = unitTypeDefinitions(this.graph, header);
     this.listed.set(header.offset, definitions);
