@@ -50,4 +50,13 @@ describe("the new kernel's BTF types and BTF_ID entries (6.1.192 corpus tree)", 
     expect(c.definedBesidesReplaced(frozen, 'struct', 'logic_pio_hwaddr')).toBe(false);
     expect(c.definedBesidesReplaced(frozen, 'struct', 'fwnode_handle')).toBe(true);
   });
+
+  it("a struct whose short name GCC writes inline (struct fd) is found in the other units too, quickly", () => {
+    const frozen = readFrozenObject(join(builtTree('6.1.170'), 'kernel', 'bpf', 'map_in_map.o'));
+    const { conventions: c } = conventions(frozen);
+    const start = performance.now();
+    expect(c.definedBesidesReplaced(frozen, 'struct', 'fd')).toBe(true);
+    expect(c.definedBesidesReplaced(frozen, 'struct', 'bpf_map')).toBe(true);
+    expect(performance.now() - start).toBeLessThan(5000);
+  });
 });
