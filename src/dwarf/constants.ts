@@ -62,6 +62,8 @@ export const DW_AT = {
   abstract_origin: 0x31,
   count: 0x37,
   data_member_location: 0x38,
+  decl_file: 0x3a,
+  decl_line: 0x3b,
   declaration: 0x3c,
   encoding: 0x3e,
   external: 0x3f,

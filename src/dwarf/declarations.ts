@@ -121,3 +121,39 @@ export function unitContents(graph: DwarfTypeGraph, header: UnitHeader): UnitCon
   }
   return { unit: unit.name(root), functions, variables };
 }
+
+/** A named struct or union a unit defines in full (at any depth: a type local to a function counts too). */
+export interface UnitAggregate {
+  readonly kind: 'struct' | 'union';
+  readonly name: string;
+  readonly ref: TypeRef;
+  /** DW_AT_decl_file, an index into the unit's line-table file names. */
+  readonly declFile: number | undefined;
+  readonly declLine: number | undefined;
+}
+
+/**
+ * Every named struct and union a compile unit defines with a layout (not the declarations):
+ * what a BTF encoder (pahole) turns into BTF types for that unit.
+ */
+export function unitAggregates(graph: DwarfTypeGraph, header: UnitHeader): UnitAggregate[] {
+  const unit = graph.dwarf.unit(header);
+  const out: UnitAggregate[] = [];
+  for (const die of unit.entries()) {
+    const tag = die.abbrev.tag;
+    if (tag !== DW_TAG.structure_type && tag !== DW_TAG.class_type && tag !== DW_TAG.union_type) continue;
+    if (unit.flag(die, DW_AT.declaration)) continue;
+    const name = unit.name(die);
+    if (!name) continue;
+    const file = unit.unsigned(die, DW_AT.decl_file);
+    const line = unit.unsigned(die, DW_AT.decl_line);
+    out.push({
+      kind: tag === DW_TAG.union_type ? 'union' : 'struct',
+      name,
+      ref: DwarfTypeGraph.refOf(header, die.offset),
+      declFile: file === undefined ? undefined : Number(file),
+      declLine: line === undefined ? undefined : Number(line),
+    });
+  }
+  return out;
+}

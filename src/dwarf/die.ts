@@ -202,6 +202,16 @@ export class Unit {
     return this.string(die, DW_AT.name);
   }
 
+  /** The .debug_str offset an attribute holds in DW_FORM_strp; undefined in any other form. */
+  strpOffset(die: Die, at: number): number | undefined {
+    const specs = die.abbrev.attributes;
+    const i = specs.findIndex((spec) => spec.at === at);
+    if (i < 0 || specs[i]!.form !== DW_FORM.strp) return undefined;
+    const c = this.cursorAt(die.attrOffset);
+    for (let j = 0; j < i; j++) skipForm(c, specs[j]!.form, this.header);
+    return c.offset(this.header.offsetSize);
+  }
+
   flag(die: Die, at: number): boolean {
     const v = this.attr(die, at);
     return v?.kind === 'flag' ? v.value : false;

@@ -1,7 +1,11 @@
 import type { FunctionDecl, TypeRef, VariableDecl } from '../graph/type-graph.js';
-import type { FrozenInterface, InterfaceSource, NamedKind } from '../graph/interfaces.js';
+import { posix } from 'node:path';
+import type { FrozenInterface, InterfaceSource, NamedKind, TypeDefinition } from '../graph/interfaces.js';
 import type { ElfFile } from '../elf/index.js';
-import { unitContents, type UnitVariable } from './declarations.js';
+import { InputError } from '../errors.js';
+import { DW_AT } from './constants.js';
+import { unitAggregates, unitContents, type UnitVariable } from './declarations.js';
+import { readLineFiles, type LineFiles } from './line-files.js';
 import type { DwarfFile } from './file.js';
 import { functionAt, TypeDefinitions, variableAt } from './lookup.js';
 import { DwarfTypeGraph } from './type-graph.js';
@@ -13,6 +17,7 @@ export class ObjectDwarfInterface implements InterfaceSource, FrozenInterface {
   private declaredFunctions: Map<string, FunctionDecl> | undefined;
   private variables: Map<string, VariableDecl> | undefined;
   private storage: UnitVariable[] | undefined;
+  private aggregates: TypeDefinition[] | undefined;
   private readonly definitions: TypeDefinitions;
 
   constructor(
@@ -76,6 +81,53 @@ export class ObjectDwarfInterface implements InterfaceSource, FrozenInterface {
   typeNamed(kind: NamedKind, name: string): TypeRef | undefined {
     return this.definitions.find(kind, name);
   }
+
+  /** Every named struct and union each unit defines in full, with where its source declares it. */
+  typeDefinitions(): readonly TypeDefinition[] {
+    if (this.aggregates) return this.aggregates;
+    const out: TypeDefinition[] = [];
+    for (const cu of this.dwarf.compileUnits()) {
+      const unit = this.dwarf.unit(cu.header);
+      const root = unit.root();
+      const stmt = unit.attr(root, DW_AT.stmt_list);
+      const stmtOffset = stmt?.kind === 'section-offset' ? stmt.value : stmt?.kind === 'constant' ? Number(stmt.value) : undefined;
+      let files: LineFiles | undefined;
+      try {
+        files = stmtOffset === undefined ? undefined : readLineFiles(this.dwarf, stmtOffset, cu.compDir);
+      } catch (err) {
+        // Where a type is declared is evidence, not a fact a check stands on.
+        if (!(err instanceof InputError)) throw err;
+      }
+      const own = cu.name === undefined ? undefined : posix.normalize(cu.compDir && !posix.isAbsolute(cu.name) ? posix.join(cu.compDir, cu.name) : cu.name);
+      const tree = sourceRoot(files, own);
+      for (const a of unitAggregates(this.graph, cu.header)) {
+        const path = a.declFile === undefined ? undefined : files?.file(a.declFile);
+        out.push({
+          kind: a.kind,
+          name: a.name,
+          ref: a.ref,
+          unit: cu.name,
+          declaredAt: path === undefined ? undefined : { file: tree && path.startsWith(tree) ? path.slice(tree.length) : path, line: a.declLine },
+          inUnitSource: path !== undefined && path === own,
+        });
+      }
+    }
+    this.aggregates = out;
+    return out;
+  }
+}
+
+/**
+ * The source tree a unit was compiled from, as a prefix ending in "/": the nearest directory
+ * above the unit's own file that holds the include/ directory its headers come from
+ * (".../src/" for ".../src/crypto/x.c" including ".../src/include/linux/sched.h").
+ */
+function sourceRoot(files: LineFiles | undefined, own: string | undefined): string | undefined {
+  if (!files || !own || !posix.isAbsolute(own)) return undefined;
+  for (let dir = posix.dirname(own); dir !== '/' && dir !== '.'; dir = posix.dirname(dir)) {
+    if (files.paths.some((f) => f.startsWith(`${dir}/include/`))) return `${dir}/`;
+  }
+  return undefined;
 }
 
 /**

@@ -96,6 +96,46 @@ export class TypeDefinitions {
     return undefined;
   }
 
+  /**
+   * Whether a unit other than those at the `except` offsets defines the named type (not a
+   * declaration): of the units that mention the name, those whose bytes may hold its
+   * definition are tried first. The first unit found ends the search, so a type of a common
+   * header costs a unit or two (listed once for every question); one no other unit defines
+   * costs a pass over the units that mention it.
+   */
+  definedOutside(kind: NamedKind, name: string, except: ReadonlySet<number>): boolean {
+    const key = `${kind} ${name}`;
+    for (const [offset, definitions] of this.listed) if (!except.has(offset) && definitions.has(key)) return true;
+    const dwarf = this.graph.dwarf;
+    // A linked file's .debug_str holds each string once, so where an excepted unit's definition
+    // keeps its name is where every unit's does: one needle, not every tail that spells it.
+    let offsets: number[] | undefined;
+    for (const offset of except) {
+      const header = dwarf.headerAt(offset);
+      const ref = header && this.list(header).get(key);
+      if (ref === undefined) continue;
+      const { unit, die } = this.graph.dieOf(ref);
+      const at = unit.strpOffset(die, DW_AT.name);
+      // GCC writes a short name ("fd") in the DIE itself.
+      offsets = at === undefined ? [] : [at];
+      break;
+    }
+    offsets ??= dwarf.stringOffsets(name);
+    const needles = offsets.map((o) => dwarf.offsetBytes(o));
+    const inline = Buffer.from(`${name}\0`, 'utf8');
+    const tag = TAG_OF_KIND[kind];
+    const unlikely: UnitHeader[] = [];
+    for (const { header, bytes } of dwarf.unitsMentioning(name, offsets)) {
+      if (header.section !== '.debug_info' || except.has(header.offset) || this.listed.has(header.offset)) continue;
+      if (!mayDefine(this.graph, header, bytes, tag, needles, inline)) {
+        unlikely.push(header);
+        continue;
+      }
+      if (this.list(header).has(key)) return true;
+    }
+    return unlikely.some((header) => this.list(header).has(key));
+  }
+
   private list(header: UnitHeader): ReadonlyMap<string, TypeRef> {
     const definitions = unitTypeDefinitions(this.graph, header);
     this.listed.set(header.offset, definitions);
@@ -126,11 +166,13 @@ function unitTypeDefinitions(graph: DwarfTypeGraph, header: UnitHeader): Map<str
  * Nothing is decoded at these places (a match by chance only costs a unit walk), and a
  * unit of declarations alone is passed over.
  */
-function mayDefine(graph: DwarfTypeGraph, header: UnitHeader, bytes: Buffer, tag: number, needles: readonly Buffer[]): boolean {
-  if (header.offsetSize !== 4 || needles.length === 0) return true;
+function mayDefine(graph: DwarfTypeGraph, header: UnitHeader, bytes: Buffer, tag: number, needles: readonly Buffer[], inline?: Buffer): boolean {
+  if (header.offsetSize !== 4 || (needles.length === 0 && !inline)) return true;
   const abbrevs = graph.dwarf.abbreviations(header.abbrevOffset);
   const first = header.firstDieOffset - header.offset;
-  for (const needle of needles) {
+  const candidates: [Buffer, number][] = needles.map((n) => [n, DW_FORM.strp]);
+  if (inline) candidates.push([inline, DW_FORM.string]);
+  for (const [needle, form] of candidates) {
     for (let at = bytes.indexOf(needle, first); at >= 0; at = bytes.indexOf(needle, at + 1)) {
       for (let k = 1; k <= 3 && at - k >= first; k++) {
         // a ULEB code: its last byte below 0x80, every earlier byte 0x80 or above
@@ -140,7 +182,7 @@ function mayDefine(graph: DwarfTypeGraph, header: UnitHeader, bytes: Buffer, tag
         const abbrev = abbrevs.get(code);
         if (!abbrev || abbrev.tag !== tag) continue;
         const firstAttr = abbrev.attributes[0];
-        if (firstAttr?.at === DW_AT.name && firstAttr.form === DW_FORM.strp && !abbrev.attributes.some((a) => a.at === DW_AT.declaration)) return true;
+        if (firstAttr?.at === DW_AT.name && firstAttr.form === form && !abbrev.attributes.some((a) => a.at === DW_AT.declaration)) return true;
       }
     }
   }

@@ -3,6 +3,7 @@ import type { FrozenObject } from './frozen-object.js';
 import type { KernelVersion } from './kernel-version.js';
 import type { ModuleSignerId } from './module.js';
 import type { CpuFeatureTable, ExtableTypes } from './x86-headers.js';
+import type { TypeGraph, TypeRef } from '../graph/type-graph.js';
 
 /**
  * The build-primitive detectors' port to the kernels: what they may ask of the new kernel's
@@ -100,6 +101,31 @@ export type SplitBtfFit =
       readonly examples: readonly { readonly id: number | undefined; readonly problem: string; readonly detail: string }[];
     };
 
+/** vmlinux BTF as a type graph, for comparing a frozen object's types with it. */
+export interface KernelBtfTypes {
+  /** Where it was read, for evidence ("vmlinux .BTF"). */
+  readonly source: Source;
+  readonly graph: TypeGraph;
+  /** The struct or union definitions (not FWDs) named `name`, in BTF id order: more than one when vmlinux BTF already holds the name twice. */
+  definitions(kind: 'struct' | 'union', name: string): readonly TypeRef[];
+}
+
+/**
+ * A BTF_ID entry of vmlinux: a `__BTF_ID__<kind>__<name>__<n>` symbol in .BTF_ids, which
+ * resolve_btfids fills with the BTF id of the type or function `name`, and the set or list
+ * it is in, when the symbols around it tell.
+ */
+export interface KernelBtfIdEntry {
+  readonly symbol: string;
+  /** struct, union, typedef or func. */
+  readonly kind: string;
+  readonly name: string;
+  /** Its address, hex. */
+  readonly address: string;
+  /** The BTF_SET_START / BTF_SET8_START set or BTF_ID_LIST list it belongs to. */
+  readonly set: { readonly name: string; readonly kind: 'set' | 'set8' | 'list' } | undefined;
+}
+
 /** What the module loader does with a module whose signature it cannot verify (CONFIG_MODULE_SIG_FORCE, lockdown decide); `unknown` without a .config. */
 export type SignatureConsequence = 'refused' | 'refused-under-secure-boot' | 'tainted' | 'unknown';
 
@@ -156,6 +182,17 @@ export interface KernelConventions {
    * btf() is not undefined.
    */
   splitBtfFit(split: string, distilledBase: string | undefined, file: string, examples: number): SplitBtfFit;
+  /** vmlinux's .BTF as a type graph; undefined when vmlinux has none. */
+  btfTypes(): KernelBtfTypes | undefined;
+  /**
+   * Whether a struct or union of the new kernel stays defined once `frozen` takes the place
+   * of the unit it replaces: whether a unit of vmlinux other than that one defines it
+   * (vmlinux DWARF). true when the frozen object replaces no unit of vmlinux; undefined when
+   * vmlinux has no DWARF to tell.
+   */
+  definedBesidesReplaced(frozen: FrozenObject, kind: 'struct' | 'union', name: string): boolean | undefined;
+  /** The BTF_ID entries of vmlinux (its symbols in .BTF_ids), in address order; undefined when vmlinux has no .BTF_ids. */
+  btfIdEntries(): { readonly entries: readonly KernelBtfIdEntry[]; readonly source: Source } | undefined;
   /** Whether vmlinux's DWARF marks a function it defines noreturn; undefined without DWARF or when the function is not found there. */
   noreturnInDwarf(name: string): boolean | undefined;
   /** A cpufeatures.h of the new kernel (arch/x86/include/asm/cpufeatures.h). */

@@ -1,10 +1,10 @@
 import type { CompilerIdentity } from '../facts/compiler.js';
 import { vermagicOptions } from '../facts/module.js';
 import { extableTypeLabel, featureLabel, shortFeatureName, wordBit } from '../facts/x86-headers.js';
-import type { CallDifference, Change, Exposure, TypeDelta } from '../graph/changes.js';
+import type { CallDifference, Change, DedupDifference, Exposure, TypeDelta } from '../graph/changes.js';
 import type { FrozenUse, LinkMode } from '../facts/relink.js';
 import type { SignatureConsequence, SplitBtfConsequence } from '../facts/kernel-conventions.js';
-import { EXPOSURE_TEXT, crcHex, provision, ratio, someNames, summarizeChanges, summarizeTypes } from './prose.js';
+import { EXPOSURE_TEXT, crcHex, describeChange, provision, ratio, someNames, summarizeChanges, summarizeTypes } from './prose.js';
 import type { Severity } from './severity.js';
 
 export interface FindingKind {
@@ -410,6 +410,40 @@ export const FINDING_KINDS = {
         case 'renumbered':
           return `BTF id ${d.kind} ${d.name} is ${d.frozenId} in the frozen module but [${d.kernelIds.join(', ')}] in the new kernel: the module loaded as it is refers to ${d.meansNow !== undefined ? `${d.meansNow || '(anonymous)'} instead` : 'a type id the kernel does not have'} (relinking runs resolve_btfids again)`;
       }
+    },
+  },
+  'btf-type-duplicated': {
+    title: 'A type the relinked vmlinux BTF will hold twice, named by BTF_ID',
+    severity: 'warning',
+    area: 'primitive',
+    /**
+     * `type`: "struct file"; `name`: the bare name resolve_btfids prints; `ids`: how many BTF
+     * ids vmlinux BTF gives it now; `entries`: the BTF_ID symbols naming it and `sets` the
+     * sets and lists they are in; `difference`: the first place the frozen DWARF and the new
+     * BTF differ; `duplicated`: every type the relink duplicates, this one included, and
+     * `others` a few of them; `certain`: false when resolve_btfids may stop looking before it
+     * meets the second id (no BTF_ID name of that kind repeats).
+     */
+    message: (d: {
+      type: string;
+      name: string;
+      ids: number;
+      entries: number;
+      sets: readonly string[];
+      difference: DedupDifference;
+      duplicated: number;
+      others: readonly string[];
+      certain: boolean;
+    }) => {
+      const diff = d.difference;
+      const where = diff.via ? `through ${diff.via}, ${diff.within}: ` : diff.within === d.type ? '' : `${diff.within}: `;
+      const sets = d.sets.length ? ` (in ${someNames(d.sets, 4)})` : '';
+      const more = d.duplicated - 1;
+      const also = more > 0 ? `; ${more} other ${more === 1 ? 'type is' : 'types are'} duplicated too (${d.others.join(', ')}${d.others.length < more ? ', …' : ''})` : '';
+      return (
+        `the frozen object's DWARF describes ${d.type} differently from the new kernel (${where}${describeChange(diff.change)}), so BTF deduplication keeps both and the relinked vmlinux BTF has ${d.ids + 1} ${d.type}: ` +
+        `resolve_btfids ${d.certain ? 'warns' : 'may warn'} "multiple IDs found for '${d.name}'" and gives the ${d.entries === 1 ? 'BTF_ID entry' : `${d.entries} BTF_ID entries`} naming it${sets} the lower id, which may be the frozen object's layout${also}`
+      );
     },
   },
   'btf-set-flags-missing': {

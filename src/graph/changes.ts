@@ -20,7 +20,14 @@ export type ChangeKind =
   | 'enumerator-added'
   | 'param-count'
   | 'variadic'
-  | 'declaration-only';
+  | 'declaration-only'
+  /** A member in the same place under another name (BTF deduplication compares names too). */
+  | 'member-name'
+  /** Another typedef or base-type name for the same place (`u32` for `unsigned int`). */
+  | 'type-name'
+  /** A const, volatile or restrict added or removed. */
+  | 'qualifier'
+  | 'param-name';
 
 export interface Change {
   readonly kind: ChangeKind;
@@ -39,6 +46,19 @@ export interface Reach {
   readonly via: string;
   /** The root it was reached from. */
   readonly root: string;
+}
+
+/**
+ * Where a frozen object's description of a type and the new kernel's first differ, compared
+ * as BTF deduplication compares them (model/btf-dedup.ts): every name, qualifier, member and
+ * referenced type counts, through pointers too.
+ */
+export interface DedupDifference {
+  /** From the compared type to the type that differs, in C: "f_cred->user", "" at the type itself. */
+  readonly via: string;
+  /** The named type in which they differ: "struct user_struct"; the compared type itself when `via` is "". */
+  readonly within: string;
+  readonly change: Change;
 }
 
 /** The changes of one named aggregate (or of a root prototype), and how it is reached. */

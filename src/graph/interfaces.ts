@@ -28,6 +28,25 @@ export interface FrozenInterface {
   /** Every variable with static storage it defines, function-scope statics included. */
   ownedStorage(): readonly OwnedVariable[];
   typeNamed(kind: NamedKind, name: string): TypeRef | undefined;
+  /**
+   * Every named struct and union its debug information defines in full, once per compile
+   * unit that describes it (what a BTF encoder turns into types); undefined when the source
+   * keeps only what the interfaces reach (an ABI snapshot).
+   */
+  typeDefinitions(): readonly TypeDefinition[] | undefined;
+}
+
+/** A named struct or union as one compile unit of a frozen object defines it. */
+export interface TypeDefinition {
+  readonly kind: 'struct' | 'union';
+  readonly name: string;
+  readonly ref: TypeRef;
+  /** The compile unit that describes it (its DW_AT_name). */
+  readonly unit: string | undefined;
+  /** Where the source declares it: the file (relative to the source tree when that can be told) and line; undefined when the debug information does not say. */
+  readonly declaredAt: { readonly file: string; readonly line: number | undefined } | undefined;
+  /** Declared in the unit's own source file, not in a header: no other compile unit describes it. */
+  readonly inUnitSource: boolean;
 }
 
 export interface OwnedVariable {

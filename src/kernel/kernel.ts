@@ -239,6 +239,13 @@ export class NewKernel implements KernelSymbols {
       .filter((s) => s.binding === 'local' && s.shndx !== SHN_UNDEF && (s.type === 'func' || s.type === 'object'));
   }
 
+  /** Every symbol vmlinux defines in section `name`, in table order (from System.map for a stripped vmlinux: no sizes there). */
+  symbolsInSection(name: string): readonly ElfSymbol[] {
+    const section = this.vmlinux.sections.find((s) => s.name === name);
+    if (!section) return [];
+    return (this.mapSymbols?.all() ?? this.vmlinux.symbols()).filter((s) => s.shndx === section.index && s.name !== '');
+  }
+
   dwarf(): DwarfFile | undefined {
     if (this.dwarfCache === undefined) this.dwarfCache = DwarfFile.present(this.vmlinux) ? new DwarfFile(this.vmlinux) : null;
     return this.dwarfCache ?? undefined;

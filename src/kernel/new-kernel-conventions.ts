@@ -25,6 +25,8 @@ import type {
   SplitBtfFit,
   BuiltinKey,
   SignerKey,
+  KernelBtfTypes,
+  KernelBtfIdEntry,
 } from '../facts/kernel-conventions.js';
 import type { ModuleSignerId } from '../facts/module.js';
 import { readBuiltinCertificates } from './builtin-keys.js';
@@ -36,7 +38,10 @@ import type { ExtableTypes } from '../facts/x86-headers.js';
 import { resolved } from '../graph/type-graph.js';
 import type { Replacement } from '../facts/replacement.js';
 import { DwarfFile } from '../dwarf/index.js';
+import { TypeDefinitions } from '../dwarf/lookup.js';
 import { topLevelEntries } from '../dwarf/top-level.js';
+import { DwarfTypeGraph } from '../dwarf/type-graph.js';
+import { bestPathMatch } from '../paths.js';
 import { readModuleInfo } from '../object/module-info.js';
 
 /** The BTF kinds a .BTF_ids entry names. */
@@ -55,6 +60,9 @@ export class NewKernelConventions implements KernelConventions {
   private orcCache: string | undefined | null;
   private certificateCache: CertificateId[] | undefined | null;
   private readonly scriptCache = new Map<LinkTarget, { file: string; script: LinkerScript } | null>();
+  private vmlinuxTypes: TypeDefinitions | undefined;
+  /** The vmlinux compile units each frozen object replaces, by unit offset. */
+  private readonly replacedUnits = new Map<FrozenObject, ReadonlySet<number>>();
 
   constructor(
     private readonly kernel: NewKernel,
@@ -157,6 +165,49 @@ export class NewKernelConventions implements KernelConventions {
   /** An unknown kind asks for every kind. */
   btfIdsNamed(name: string, kind?: string): readonly number[] {
     return this.kernel.btf()?.btf.idsNamed(name, kind === undefined ? undefined : BTF_ID_KINDS[kind]) ?? [];
+  }
+
+  btfTypes(): KernelBtfTypes | undefined {
+    const graph = this.kernel.btf();
+    if (!graph) return undefined;
+    return {
+      source: { file: this.kernel.artifacts.vmlinux, what: '.BTF' },
+      graph,
+      definitions: (kind, name) =>
+        graph
+          .typeByName(kind, name)
+          .filter((ref) => {
+            const n = graph.node(ref);
+            return n.kind === kind && n.size !== undefined;
+          })
+          .sort((a, b) => a - b),
+    };
+  }
+
+  definedBesidesReplaced(frozen: FrozenObject, kind: 'struct' | 'union', name: string): boolean | undefined {
+    const replaced = this.replacements.get(frozen);
+    if (!replaced?.found || replaced.target.kind !== 'vmlinux') return true;
+    const dwarf = this.kernel.dwarf();
+    if (!dwarf) return undefined;
+    this.vmlinuxTypes ??= new TypeDefinitions(new DwarfTypeGraph(dwarf));
+    let except = this.replacedUnits.get(frozen);
+    if (!except) {
+      // The replaced object's units are those of vmlinux named like the frozen object's own (a build directory's object or a compile unit alike).
+      const offsets = new Set<number>();
+      for (const cu of frozen.compileUnits.filter((c) => !c.endsWith('.mod.c'))) {
+        const units = dwarf.compileUnitsNamedLike(basename(cu));
+        const { match } = bestPathMatch(cu, units.map((u) => u.name ?? ''));
+        for (const u of units) if (match !== undefined && u.name === match) offsets.add(u.header.offset);
+      }
+      this.replacedUnits.set(frozen, (except = offsets));
+    }
+    return this.vmlinuxTypes.definedOutside(kind, name, except);
+  }
+
+  btfIdEntries(): { entries: readonly KernelBtfIdEntry[]; source: Source } | undefined {
+    if (!this.kernel.hasSection('.BTF_ids')) return undefined;
+    const symbols = [...this.kernel.symbolsInSection('.BTF_ids')].sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
+    return { entries: btfIdEntries(symbols), source: { file: this.kernel.symbolSource === '.symtab' ? this.kernel.artifacts.vmlinux : this.kernel.systemMap?.path, what: `the __BTF_ID__ symbols of .BTF_ids (${this.kernel.symbolSource})` } };
   }
 
   btfTypeName(id: number): string | undefined {
@@ -351,6 +402,48 @@ export class NewKernelConventions implements KernelConventions {
       elf.close();
     }
   }
+}
+
+const BTF_ID_PREFIX = '__BTF_ID__';
+
+/**
+ * The BTF_ID entries among a vmlinux's .BTF_ids symbols (sorted by address), named as
+ * resolve_btfids reads them: `__BTF_ID__<kind>__<name>__<unique>`; each in the set
+ * (`__BTF_ID__set__<name>`, `__BTF_ID__set8__<name>`, which span their size) or list (any
+ * other symbol there: BTF_ID_LIST's label) that starts nearest before it.
+ */
+function btfIdEntries(symbols: readonly { name: string; value: bigint; size: number }[]): KernelBtfIdEntry[] {
+  type Start = { name: string; kind: 'set' | 'set8' | 'list'; value: bigint; size: number };
+  const starts: Start[] = [];
+  const entries: { symbol: string; kind: string; name: string; value: bigint }[] = [];
+  for (const s of symbols) {
+    if (!s.name.startsWith(BTF_ID_PREFIX)) {
+      starts.push({ name: s.name, kind: 'list', value: s.value, size: 0 });
+      continue;
+    }
+    const rest = s.name.slice(BTF_ID_PREFIX.length);
+    const sep = rest.indexOf('__');
+    if (sep <= 0) continue;
+    const kind = rest.slice(0, sep);
+    const tail = rest.slice(sep + 2);
+    if (kind === 'set' || kind === 'set8') {
+      starts.push({ name: tail, kind, value: s.value, size: s.size });
+      continue;
+    }
+    const unique = tail.lastIndexOf('__');
+    if (unique <= 0) continue;
+    entries.push({ symbol: s.name, kind, name: tail.slice(0, unique), value: s.value });
+  }
+  return entries.map((e) => {
+    let start: Start | undefined;
+    for (const s of starts) {
+      if (s.value > e.value) break;
+      // A set and its label share an address: the set, which knows its size, speaks for both.
+      if (!start || s.value > start.value || (s.kind !== 'list' && start.kind === 'list')) start = s;
+    }
+    const within = start && (start.kind === 'list' || start.size === 0 || e.value < start.value + BigInt(start.size));
+    return { symbol: e.symbol, kind: e.kind, name: e.name, address: `0x${e.value.toString(16)}`, set: within ? { name: start!.name, kind: start!.kind } : undefined };
+  });
 }
 
 /** The kernel the frozen objects were compiled in (--built-with): only its headers are read. */

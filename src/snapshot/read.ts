@@ -119,6 +119,11 @@ class SnapshotInterface implements FrozenInterface {
     const found = this.data.namedTypes.find((t) => t.kind === kind && t.name === name);
     return found ? typeRef(found.type) : undefined;
   }
+
+  /** A snapshot keeps the types its interfaces reach, not every type the object's units describe. */
+  typeDefinitions(): undefined {
+    return undefined;
+  }
 }
 
 /** Every type id a type refers to must be in the table: checked once, up front, not when a check happens to look. */

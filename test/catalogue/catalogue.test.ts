@@ -49,8 +49,8 @@ function loadError(dir: string): string {
 
 describe('the bundled catalogue', () => {
   it('loads and validates: one file per entry, named after its id, each naming a known detector', () => {
-    expect(catalogue.version).toBe('1.1.0');
-    expect(catalogue.entries).toHaveLength(40);
+    expect(catalogue.version).toBe('1.2.0');
+    expect(catalogue.entries).toHaveLength(41);
     const files = readdirSync(join(ROOT, 'signatures')).filter((f) => f !== 'catalogue.json').sort();
     expect(catalogue.entries.map((e) => e.file)).toEqual(files);
     for (const e of catalogue.entries) {

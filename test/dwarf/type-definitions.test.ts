@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DwarfFile } from '../../src/dwarf/index.js';
 import { functionAt, TypeDefinitions } from '../../src/dwarf/lookup.js';
@@ -5,7 +7,7 @@ import { DwarfTypeGraph } from '../../src/dwarf/type-graph.js';
 import { ElfFile } from '../../src/elf/index.js';
 import { ClosureComparison } from '../../src/model/compare.js';
 import { ObjectDwarfInterface } from '../../src/dwarf/dwarf-interfaces.js';
-import { debianModule, debianVmlinux } from '../support/corpus.js';
+import { builtTree, debianModule, debianVmlinux } from '../support/corpus.js';
 
 /** The 6.12.117 vmlinux DWARF with declarations completed through TypeDefinitions, recording each name asked for. */
 function vmlinuxGraph() {
@@ -56,5 +58,31 @@ describe('named type definitions in the Debian 6.12.117 vmlinux DWARF', () => {
       const [kind, typeName] = name.split(' ') as ['struct' | 'union' | 'enum', string];
       expect(frozen.typeNamed(kind, typeName), name).toBeDefined();
     }
+  });
+});
+
+describe("a frozen object's complete struct and union definitions (what pahole turns into BTF types)", () => {
+  const definitionsOf = (path: string) => {
+    const elf = ElfFile.open(path);
+    return new ObjectDwarfInterface(new DwarfFile(elf), path).typeDefinitions();
+  };
+
+  it('6.1.170 crypto/sha256_generic.o: the structs and unions pahole lists, each with where its source declares it', () => {
+    const path = join(builtTree('6.1.170'), 'crypto', 'sha256_generic.o');
+    const defs = definitionsOf(path);
+    const pahole = execFileSync('pahole', ['-F', 'dwarf', '--sizes', path], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .map((l) => l.split('\t')[0]!);
+    expect([...new Set(defs.map((d) => d.name))].sort()).toEqual([...new Set(pahole)].sort());
+    const task = defs.find((d) => d.name === 'task_struct')!;
+    expect(task).toMatchObject({ kind: 'struct', declaredAt: { file: 'include/linux/sched.h', line: 737 }, inUnitSource: false });
+    expect(task.unit).toMatch(/\/crypto\/sha256_generic\.c$/);
+    expect(defs.filter((d) => d.inUnitSource)).toEqual([]);
+  });
+
+  it("6.1.170 lib/klist.o: struct klist_waiter is declared in the unit's own source file", () => {
+    const defs = definitionsOf(join(builtTree('6.1.170'), 'lib', 'klist.o'));
+    expect(defs.filter((d) => d.inUnitSource).map((d) => `${d.kind} ${d.name} ${d.declaredAt?.file}`)).toEqual(['struct klist_waiter lib/klist.c']);
   });
 });

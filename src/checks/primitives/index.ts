@@ -2,6 +2,7 @@ import { UsageError } from '../../errors.js';
 import { finding, type Finding, type FindingId } from '../../findings/index.js';
 import { architectureOf } from '../../facts/architecture.js';
 import { defineCheck, type Check } from '../check.js';
+import { btfDedup } from './btf-dedup.js';
 import { btfIds } from './btf-ids.js';
 import { splitBtf } from './split-btf.js';
 import { compilerFlags, compilerVersion } from './compiler-flags.js';
@@ -28,6 +29,7 @@ import { unreferenced } from './unreferenced.js';
 
 /** Every detector the catalogue can name. */
 export const DETECTORS: readonly RegisteredDetector[] = [
+  btfDedup,
   btfIds,
   compilerFlags,
   compilerVersion,
