@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { analyze } from '../run/analyze.js';
-import { InputError, UsageError } from '../errors.js';
+import { InputError, UsageError, printable } from '../errors.js';
 import { SEVERITIES, atLeast, type Severity } from '../findings/index.js';
 import { renderJson } from '../report/json.js';
 import { buildReport } from '../report/report.js';
@@ -169,7 +169,7 @@ export async function main(
       return EXIT.input;
     }
     const e = err as Error;
-    io.stderr.write(`relinkable: internal error: ${e.message} (set RELINKABLE_DEBUG=1 for the stack)\n`);
+    io.stderr.write(`relinkable: internal error: ${printable(String(e?.message ?? e))} (set RELINKABLE_DEBUG=1 for the stack)\n`);
     if (process.env.RELINKABLE_DEBUG) io.stderr.write(`${e.stack}\n`);
     return EXIT.internal;
   }

@@ -13,7 +13,7 @@ const SRC = resolve(__dirname, '../../src');
 /** Folders that read input bytes. */
 const READERS = ['elf', 'dwarf', 'btf', 'kernel', 'arch', 'object', 'snapshot', 'x509'];
 /** The ground floor: vocabulary every layer shares, and small utilities. */
-const GROUND = ['graph', 'facts', 'errors.ts', 'schema.ts', 'paths.ts', 'version.ts'];
+const GROUND = ['graph', 'facts', 'errors.ts', 'schema.ts', 'paths.ts', 'version.ts', 'limits.ts'];
 
 interface Import {
   readonly from: string;
