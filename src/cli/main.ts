@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import { writeFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { analyze } from '../run/analyze.js';
 import { InputError, UsageError, printable } from '../errors.js';
@@ -10,6 +9,7 @@ import { renderText } from '../report/text.js';
 import { toolVersion } from '../version.js';
 import { readFrozenObject } from '../object/read.js';
 import { buildSnapshot, renderSnapshot } from '../snapshot/write.js';
+import { writeOutputFile } from './output.js';
 
 /** Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 unusable input or usage, 3 internal error. */
 export const EXIT = { ok: 0, findings: 1, input: 2, internal: 3 } as const;
@@ -122,11 +122,7 @@ export async function main(
       const color = flags.color !== false && toTerminal && !process.env.NO_COLOR;
       const text = flags.format === 'json' ? renderJson(report) : renderText(report, { color });
       if (flags.output) {
-        try {
-          writeFileSync(flags.output, text);
-        } catch (err) {
-          throw new InputError(flags.output, `cannot write the report (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-        }
+        writeOutputFile(flags.output, text, 'report');
       } else {
         io.stdout.write(text);
       }
@@ -144,11 +140,7 @@ export async function main(
     .action((object: string, flags: { output?: string }) => {
       const text = renderSnapshot(buildSnapshot(readFrozenObject(object)));
       if (flags.output) {
-        try {
-          writeFileSync(flags.output, text);
-        } catch (err) {
-          throw new InputError(flags.output, `cannot write the snapshot (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-        }
+        writeOutputFile(flags.output, text, 'snapshot');
       } else {
         io.stdout.write(text);
       }

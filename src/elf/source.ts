@@ -1,5 +1,6 @@
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync } from 'node:fs';
 import { InputError, hex } from '../errors.js';
+import { openInput, readFully } from '../input-file.js';
 
 /**
  * Random access to the bytes of one input. Readers ask for exactly the ranges a question
@@ -26,22 +27,6 @@ function checkRange(source: ByteSource, offset: number, length: number, what: st
   }
 }
 
-function describeOpenError(err: NodeJS.ErrnoException): string {
-  switch (err.code) {
-    case 'ENOENT':
-      return 'no such file';
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission denied';
-    case 'EISDIR':
-      return 'is a directory, not a file';
-    case 'ELOOP':
-      return 'too many levels of symbolic links';
-    default:
-      return `cannot open (${err.code ?? err.message})`;
-  }
-}
-
 export class FileSource implements ByteSource {
   /** Total bytes handed out by read(); tests use it to prove that reading stays lazy. */
   bytesRead = 0;
@@ -52,36 +37,17 @@ export class FileSource implements ByteSource {
     readonly size: number,
   ) {}
 
+  /** Opens a regular file (input-file.ts: type and symlink checks, no blocking on a FIFO). */
   static open(path: string): FileSource {
-    let fd: number;
-    try {
-      fd = openSync(path, 'r');
-    } catch (err) {
-      throw new InputError(path, describeOpenError(err as NodeJS.ErrnoException));
-    }
-    const stat = fstatSync(fd);
-    if (stat.isDirectory()) {
-      closeSync(fd);
-      throw new InputError(path, 'is a directory, not a file');
-    }
-    return new FileSource(path, fd, stat.size);
+    const opened = openInput(path);
+    return new FileSource(path, opened.fd, opened.size);
   }
 
   read(offset: number, length: number, what: string): Buffer {
     checkRange(this, offset, length, what);
     if (this.fd === undefined) throw new Error(`${this.name}: read after close`);
     const buf = Buffer.allocUnsafe(length);
-    let done = 0;
-    while (done < length) {
-      let n: number;
-      try {
-        n = readSync(this.fd, buf, done, length - done, offset + done);
-      } catch (err) {
-        throw new InputError(this.name, `read error at ${hex(offset + done)}: ${(err as Error).message}`);
-      }
-      if (n === 0) throw new InputError(this.name, `truncated: file shrank while reading ${what}`);
-      done += n;
-    }
+    readFully(this.name, this.fd, buf, 0, length, offset, what);
     this.bytesRead += length;
     return buf;
   }

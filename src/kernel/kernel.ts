@@ -1,11 +1,12 @@
 import { basename, join, relative } from 'node:path';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { DwarfFile } from '../dwarf/index.js';
 import { btfGraph, readBtf } from '../btf/file.js';
 import type { BtfTypeGraph } from '../btf/type-graph.js';
 import { ElfFile, type ElfSymbol } from '../elf/index.js';
 import { ET_EXEC, SHN_UNDEF } from '../elf/constants.js';
 import { InputError, hex } from '../errors.js';
+import { inputExists, readInputLines } from '../input-file.js';
 import type { ExportsSource, KernelSymbols, ObjectDefinition } from '../facts/kernel-symbols.js';
 import type { ModuleInfo } from '../facts/module.js';
 import type { LinkedSymbol } from '../facts/symbols.js';
@@ -270,7 +271,7 @@ export class NewKernel implements KernelSymbols {
     if (!file) return null;
     if (!this.builtinCache) {
       this.builtinCache = new Map();
-      const lines = readFileSync(file, 'utf8').split('\n');
+      const lines = readInputLines(file, 'modules.builtin').split('\n');
       lines.forEach((entry, i) => {
         const m = /([^/]+)\.ko$/.exec(entry.trim());
         if (m) this.builtinCache!.set(m[1]!.replace(/-/g, '_'), { file, line: i + 1, entry: entry.trim() });
@@ -286,7 +287,7 @@ export class NewKernel implements KernelSymbols {
     const tree = this.tree();
     if (tree) {
       for (const module of tree.moduleObjects().keys()) {
-        if (norm(basename(module)) === wanted && existsSync(join(tree.root, `${module}.ko`))) return join(tree.root, `${module}.ko`);
+        if (norm(basename(module)) === wanted && inputExists(join(tree.root, `${module}.ko`))) return join(tree.root, `${module}.ko`);
       }
       return undefined;
     }
@@ -350,8 +351,8 @@ export class NewKernel implements KernelSymbols {
     const root = this.artifacts.layout === 'build-dir' ? this.artifacts.root : undefined;
     if (!root) return undefined;
     const file = join(root, objectRelPath.replace(/([^/]+)$/, '.$1.cmd'));
-    if (!existsSync(file)) return undefined;
-    const text = readFileSync(file, 'utf8');
+    if (!inputExists(file)) return undefined;
+    const text = readInputLines(file, 'kbuild command file');
     const m = /^(?:savedcmd|cmd)_\S+\s*:=\s*(.*)$/m.exec(text);
     return m ? { file, command: m[1]! } : undefined;
   }

@@ -1,5 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { InputError } from '../errors.js';
+import { readInputText } from '../input-file.js';
+import { LIMITS } from '../limits.js';
 import type { FrozenImport, FrozenObject } from '../facts/frozen-object.js';
 import type { FrozenInterface, NamedKind, OwnedVariable } from '../graph/interfaces.js';
 import { typeRef, type FunctionDecl, type IntEncoding, type TypeGraph, type TypeNode, type TypeRef, type TypeSource, type VariableDecl } from '../graph/type-graph.js';
@@ -160,7 +161,7 @@ function need(cond: boolean, file: string, what: string): asserts cond {
 export function readSnapshot(path: string): FrozenObject {
   let data: Snapshot;
   try {
-    data = JSON.parse(readFileSync(path, 'utf8')) as Snapshot;
+    data = JSON.parse(readInputText(path, 'ABI snapshot', 'utf8', LIMITS.JSON_FILE_SIZE)) as Snapshot;
   } catch (err) {
     throw new InputError(path, `not a valid ABI snapshot (${(err as Error).message})`);
   }

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,7 +7,10 @@ import { FROZEN_DRIVER, FROZEN_MODULE, NEW_KERNEL } from '../support/paths.js';
 import { runCli } from '../support/run.js';
 
 /**
- * Issue 13, defect 12: raw input bytes in error lines. Every error is one printable line.
+ * Issue 13, defects 12 (raw input bytes in error lines; an `ar` long-name offset of /-1
+ * accepted, a 15-line message) and 13 (thin-archive member paths climbing out of the build
+ * directory, and errors about members that never named vmlinux.a). Every error is one
+ * printable line.
  */
 
 let dir: string;
@@ -21,6 +24,24 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 function expectOnePrintableLine(stderr: string): void {
   expect(stderr.endsWith('\n')).toBe(true);
   expect(stderr.slice(0, -1)).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/);
+}
+
+function kernelCopy(name: string): string {
+  cpSync(NEW_KERNEL, at(name), { recursive: true });
+  return at(name);
+}
+
+/** The members of a GNU thin archive: header offset and name field. */
+function members(archive: Buffer): { header: number; name: string }[] {
+  const out: { header: number; name: string }[] = [];
+  for (let off = 8; off + 60 <= archive.length; ) {
+    const name = archive.toString('latin1', off, off + 16).trimEnd();
+    const size = Number(archive.toString('latin1', off + 48, off + 58).trim());
+    out.push({ header: off, name });
+    const next = name === '/' || name === '//' || name === '/SYM64/' ? off + 60 + size : off + 60;
+    off = next + (next & 1);
+  }
+  return out;
 }
 
 describe('raw bytes of the input are escaped in error lines (defect 12)', () => {
@@ -68,5 +89,64 @@ describe('raw bytes of the input are escaped in error lines (defect 12)', () => 
   it('printable() escapes every C0 and C1 control, DEL, and the invisible direction overrides', () => {
     expect(printable('a\u0000b\u0008c\u007fd\u0085e\u2028f\u202eg\u2066h')).toBe('a\\x00b\\x08c\\x7fd\\x85e\\u{2028}f\\u{202e}g\\u{2066}h');
     expect(printable('plain ascii, latin-1 é and UTF-8 ✓ stay')).toBe('plain ascii, latin-1 é and UTF-8 ✓ stay');
+  });
+
+  it('an ar long-name reference of /-1 is refused in one line (was accepted: a 15-line message)', async () => {
+    const kernel = kernelCopy('ar-minus-one');
+    const archivePath = join(kernel, 'vmlinux.a');
+    const archive = Buffer.from(readFileSync(archivePath));
+    const member = members(archive).find((m) => /^\/\d+$/.test(m.name) && m.name !== '/0')!;
+    archive.write('/-1'.padEnd(16, ' '), member.header, 'latin1');
+    writeFileSync(archivePath, archive);
+    const longNames = members(archive).find((m) => m.name === '//')!;
+    const tableSize = Number(archive.toString('latin1', longNames.header + 48, longNames.header + 58).trim());
+    const r = await runCli(['check', FROZEN_DRIVER, '--kernel', kernel]);
+    expect(r).toEqual({
+      status: 2,
+      stdout: '',
+      stderr: `relinkable: error: ${archivePath}: archive member header at 0x${member.header.toString(16)}: bad long-name reference /-1 (the table has ${tableSize} bytes)\n`,
+    });
+  });
+});
+
+describe('thin-archive members stay inside the build directory, and their errors name the archive (defect 13)', () => {
+  it('a member named ../../../ee is refused, naming vmlinux.a', async () => {
+    const kernel = kernelCopy('ar-escape');
+    const archivePath = join(kernel, 'vmlinux.a');
+    const archive = Buffer.from(readFileSync(archivePath));
+    // Same length as "init/main.o/\n", so the other names keep their offsets.
+    const table = members(archive).find((m) => m.name === '//')!.header + 60;
+    const at0 = archive.indexOf('init/main.o/\n');
+    archive.write('../../../ee/\n', at0, 'latin1');
+    writeFileSync(archivePath, archive);
+    // Its position among the members (1-based), found by its long-name reference "/<offset in the table>".
+    const index = members(archive)
+      .filter((m) => !['/', '//', '/SYM64/'].includes(m.name))
+      .findIndex((m) => m.name === `/${at0 - table}`);
+    expect(index).toBeGreaterThanOrEqual(0);
+    const r = await runCli(['check', FROZEN_DRIVER, '--kernel', kernel]);
+    expect(r).toEqual({ status: 2, stdout: '', stderr: `relinkable: error: ${archivePath}: member ${index + 1}, ../../../ee, lies outside the build directory\n` });
+  });
+
+  it("an object a module's .mod lists outside the build directory is refused, naming the .mod", async () => {
+    const kernel = kernelCopy('mod-escape');
+    const mod = join(kernel, 'drivers/rng_mod.mod');
+    writeFileSync(mod, '../../etc/evil.o\n');
+    const r = await runCli(['check', FROZEN_DRIVER, '--kernel', kernel]);
+    expect(r).toEqual({ status: 2, stdout: '', stderr: `relinkable: error: ${mod}: object ../../etc/evil.o lies outside the build directory\n` });
+  });
+
+  it('a member of vmlinux.a that is missing: the error names the member and vmlinux.a', async () => {
+    const kernel = kernelCopy('ar-missing');
+    rmSync(join(kernel, 'kernel/helpers.o'));
+    const r = await runCli(['check', FROZEN_DRIVER, '--kernel', kernel]);
+    expect(r).toEqual({ status: 2, stdout: '', stderr: `relinkable: error: ${join(kernel, 'kernel/helpers.o')}: no such file (a member of ${join(kernel, 'vmlinux.a')})\n` });
+  });
+
+  it('a member of vmlinux.a that is not an object: the error names vmlinux.a too', async () => {
+    const kernel = kernelCopy('ar-garbage');
+    writeFileSync(join(kernel, 'kernel/helpers.o'), 'garbage');
+    const r = await runCli(['check', FROZEN_DRIVER, '--kernel', kernel]);
+    expect(r).toEqual({ status: 2, stdout: '', stderr: `relinkable: error: ${join(kernel, 'kernel/helpers.o')}: not an ELF file (only 7 bytes) (a member of ${join(kernel, 'vmlinux.a')})\n` });
   });
 });

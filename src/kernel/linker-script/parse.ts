@@ -2,18 +2,12 @@
  * Reading and parsing a (preprocessed) GNU ld linker script into the AST of ast.ts: a
  * hand-written scanner and recursive-descent parser; expressions are parsed, never evaluated.
  */
-import { readFileSync } from 'node:fs';
 import { InputError } from '../../errors.js';
+import { readInputLines } from '../../input-file.js';
 import type { InputSectionDescription, LinkerScript, SectionPattern, SymbolAssignment } from './ast.js';
 
 export function readLinkerScript(path: string): LinkerScript {
-  let text: string;
-  try {
-    text = readFileSync(path, 'latin1');
-  } catch (err) {
-    throw new InputError(path, `cannot read linker script (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-  }
-  return parseLinkerScript(text, path);
+  return parseLinkerScript(readInputLines(path, 'linker script', 'latin1'), path);
 }
 
 /** Parses a (preprocessed) GNU ld linker script. Errors are `InputError(file, 'line N: …')`. */
