@@ -169,6 +169,14 @@ export async function main(
 
 const invokedDirectly = process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href;
 if (invokedDirectly || process.argv[1]?.endsWith('/relinkable')) {
+  // A reader that stops reading (`relinkable check … | head`) closes the pipe: the rest of
+  // the output has nowhere to go, which is not an error of the run. Exit quietly with the
+  // run's own exit code, as other command-line tools do, instead of an unhandled EPIPE.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE') throw err;
+    });
+  }
   main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });

@@ -51,19 +51,29 @@ export class NewKernel implements KernelSymbols {
 
   constructor(readonly artifacts: KernelArtifacts) {
     this.vmlinux = ElfFile.open(artifacts.vmlinux);
-    if (this.vmlinux.header.type !== ET_EXEC) {
-      throw new InputError(artifacts.vmlinux, 'is not a linked vmlinux (ELF type is not ET_EXEC)');
-    }
     this.systemMap = artifacts.systemMap ? new SystemMap(artifacts.systemMap) : undefined;
-    if (!this.vmlinux.symbolTable) {
-      if (!this.systemMap) {
-        throw new InputError(
-          artifacts.vmlinux,
-          'has no symbol table (stripped vmlinux): use the -dbg vmlinux or the build directory, or give its System.map with --system-map',
-        );
+    try {
+      if (this.vmlinux.header.type !== ET_EXEC) {
+        throw new InputError(artifacts.vmlinux, 'is not a linked vmlinux (ELF type is not ET_EXEC)');
       }
-      this.mapSymbols = new SystemMapSymbols(this.systemMap, this.vmlinux.sections);
+      if (!this.vmlinux.symbolTable) {
+        if (!this.systemMap) {
+          throw new InputError(
+            artifacts.vmlinux,
+            'has no symbol table (stripped vmlinux): use the -dbg vmlinux or the build directory, or give its System.map with --system-map',
+          );
+        }
+        this.mapSymbols = new SystemMapSymbols(this.systemMap, this.vmlinux.sections);
+      }
+    } catch (err) {
+      this.vmlinux.close();
+      throw err;
     }
+  }
+
+  /** Gives vmlinux's file descriptor back; it stays readable (a read reopens it). */
+  releaseDescriptors(): void {
+    this.vmlinux.releaseDescriptor();
   }
 
   /** Where symbols come from: vmlinux's own .symtab, or (stripped vmlinux) System.map. */
