@@ -9,6 +9,7 @@ import {
   SHN_XINDEX,
   SHT_NOBITS,
   SHT_NULL,
+  SHT_STRTAB,
   SECTION_TYPE_NAMES,
 } from './constants.js';
 import type { ByteSource } from './source.js';
@@ -201,6 +202,7 @@ export class SectionTable {
       const strtab = raw[shstrndx];
       if (!strtab) throw new InputError(source.name, `section-name table index ${shstrndx} out of range`);
       names = source.read(strtab.offset, strtab.size, 'section-name string table');
+      checkSectionNameTable(source.name, shstrndx, strtab, names);
     }
     const sections = raw.map((s, index): ElfSection => ({
       index,
@@ -223,6 +225,21 @@ export class SectionTable {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/**
+ * e_shstrndx must name a string table that names itself: SHT_STRTAB, starting with the
+ * empty string, and called ".shstrtab" (GNU as, ld) or ".strtab" (LLVM shares one table for
+ * symbol and section names). Section names are how every reader finds .BTF, .debug_info or
+ * __ksymtab: read from another section they are garbage that finds nothing, and a check that
+ * finds nothing to compare must not pass for it.
+ */
+function checkSectionNameTable(file: string, index: number, table: RawEntry, names: Buffer): void {
+  const bad = (why: string) => new InputError(file, `e_shstrndx ${index} does not point at the section-name table: ${why}`);
+  if (table.type !== SHT_STRTAB) throw bad(`section [${index}] is of type ${sectionTypeName(table.type)}, not STRTAB`);
+  if (names.length === 0 || names[0] !== 0) throw bad(`section [${index}] does not start with the empty string`);
+  const own = table.nameOffset < names.length ? names.toString('latin1', table.nameOffset, Math.max(table.nameOffset, names.indexOf(0, table.nameOffset))) : undefined;
+  if (own !== '.shstrtab' && own !== '.strtab') throw bad(`section [${index}] does not name itself .shstrtab`);
+}
 
 /** A NUL-terminated string from a string table, bounds-checked. */
 export function cString(table: Buffer, offset: number, file: string, what: string): string {
