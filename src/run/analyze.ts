@@ -57,6 +57,20 @@ function interfaceSources(kernel: NewKernel, references: readonly string[], type
   return sources;
 }
 
+/**
+ * An interface comparison was asked for (--type-source auto) and the new kernel has nothing
+ * to compare with: that is not a pass with nothing compared. Refused, saying what would do.
+ */
+function requireTypeSource(kernel: NewKernel, sources: readonly InterfaceSource[], typeSource: CheckOptions['typeSource'], frozen: readonly FrozenObject[]): void {
+  if ((typeSource ?? 'auto') !== 'auto' || sources.length > 0) return;
+  const compared = frozen.find((obj) => obj.compiledAgainst !== undefined);
+  if (!compared) return;
+  throw new InputError(
+    kernel.artifacts.vmlinux,
+    `has neither .BTF nor DWARF, so the interfaces ${compared.path} was compiled against cannot be compared: give a vmlinux with its type information, --reference with an object built in the new tree, or --type-source none to check the link only`,
+  );
+}
+
 /** A frozen object, or its ABI snapshot (relinkable extract): told apart by the first bytes. */
 export function readFrozen(path: string): FrozenObject {
   const source = FileSource.open(path);
@@ -133,6 +147,7 @@ async function analyzeWith(kernel: NewKernel, objectPaths: readonly string[], op
   const mode: LinkMode = modules.length > 0 || targetsModule ? 'module' : 'built-in';
   await Promise.all([...replacements.values()].map((r) => (r.found ? r.prepare() : undefined)));
   const sources = interfaceSources(kernel, options.reference ?? [], options.typeSource, opened);
+  requireTypeSource(kernel, sources, options.typeSource, frozen);
   const frozenInterface = (obj: FrozenObject) => obj.compiledAgainst;
   const definitionsUsed = (obj: FrozenObject): string[] => {
     const r = replacements.get(obj);
