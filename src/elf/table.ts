@@ -1,6 +1,7 @@
 import elfy from 'elfy';
 import type { ElfyHeader } from 'elfy';
 import { InputError, hex } from '../errors.js';
+import { LIMITS, overLimit } from '../limits.js';
 import {
   ELFCLASS32,
   ELFCLASS64,
@@ -61,8 +62,6 @@ export interface ElfSection {
 export function sectionTypeName(type: number): string {
   return SECTION_TYPE_NAMES[type] ?? hex(type);
 }
-
-const MAX_SECTIONS = 1 << 24;
 
 interface RawEntry {
   nameOffset: number;
@@ -180,8 +179,8 @@ export class SectionTable {
     // index live in section 0 (gABI "Extended Section Indexes").
     if (shnum === 0) shnum = first.size;
     if (shstrndx === SHN_XINDEX) shstrndx = first.link;
-    if (shnum > MAX_SECTIONS) {
-      throw new InputError(source.name, `implausible section count ${shnum}`);
+    if (shnum > LIMITS.SECTION_COUNT.value) {
+      throw new InputError(source.name, overLimit(LIMITS.SECTION_COUNT, 'section table too large', shnum));
     }
     const tableBytes = source.read(shoff, shnum * expectedEntSize, `section table (${shnum} entries)`);
     const raw: RawEntry[] = [];
