@@ -13,7 +13,7 @@ export type Schema =
   | { readonly type: 'array'; readonly items: Schema; readonly minItems?: number; readonly maxItems?: number }
   /** The value, or null. */
   | { readonly type: 'nullable'; readonly of: Schema }
-  /** An object whose `tag` field picks the schema it must meet (a tagged union). */
+  /** An object whose `tag` field (a string, or a boolean keyed 'true'/'false') picks the schema it must meet (a tagged union). */
   | { readonly type: 'variant'; readonly tag: string; readonly variants: Readonly<Record<string, Schema>> }
   | { readonly type: 'object'; readonly properties: Readonly<Record<string, Schema>>; readonly optional?: readonly string[] }
   | { readonly type: 'record'; readonly values: Schema }
@@ -101,8 +101,10 @@ export function validate(value: unknown, schema: Schema, path = ''): string[] {
       return value === null ? [] : validate(value, schema.of, path);
     case 'variant': {
       if (typeof value !== 'object' || value === null || Array.isArray(value)) return [`${at}: expected an object, got ${describe(value)}`];
+      // The tag is a string, or a boolean (variants keyed 'true' and 'false').
       const tag = (value as Record<string, unknown>)[schema.tag];
-      const chosen = typeof tag === 'string' && Object.hasOwn(schema.variants, tag) ? schema.variants[tag] : undefined;
+      const key = typeof tag === 'string' ? tag : typeof tag === 'boolean' ? String(tag) : undefined;
+      const chosen = key !== undefined && Object.hasOwn(schema.variants, key) ? schema.variants[key] : undefined;
       if (!chosen) return [`${path ? `${path}.` : ''}${schema.tag}: expected one of ${Object.keys(schema.variants).join(', ')}, got ${describe(tag)}`];
       return validate(value, chosen, path);
     }

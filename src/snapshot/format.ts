@@ -155,6 +155,28 @@ const SNAPSHOT_TYPE_SCHEMA: Schema = variant('kind', {
   unknown: object({ kind: oneOf(['unknown']), reason: str() }),
 });
 
+/** The signature appended to a .ko (facts/module.ts ModuleSignature), as a snapshot records it. */
+const MODULE_SIGNATURE_SCHEMA: Schema = variant('readable', {
+  true: object({
+    readable: bool,
+    bytes: int(0),
+    signers: list(
+      object({
+        id: variant('kind', {
+          'issuer-serial': object({ kind: oneOf(['issuer-serial']), issuer: text, issuerText: text, serial: text }),
+          'key-id': object({ kind: oneOf(['key-id']), keyId: text }),
+        }),
+        digestAlgorithm: text,
+        signatureAlgorithm: text,
+        signedDigest: text,
+        contentDigestMatches: bool,
+        signature: text,
+      }),
+    ),
+  }),
+  false: object({ readable: bool, problem: str() }),
+});
+
 /**
  * The whole snapshot document, checked before any of it is used: a field missing or of the
  * wrong type anywhere (a site without its offset, a null where a definition should be, a
@@ -185,9 +207,11 @@ export const SNAPSHOT_SCHEMA: Schema = object({
           vermagic: text,
           importedNamespaces: list(text),
           versions: list(object({ name: text, crc: int(0, 0xffffffff) })),
+          versionTables: list(oneOf(['basic', 'extended'])),
           thisModuleSize: int(0),
+          signature: MODULE_SIGNATURE_SCHEMA,
         },
-        ['builtinModule', 'name', 'license', 'vermagic', 'thisModuleSize'],
+        ['builtinModule', 'name', 'license', 'vermagic', 'versionTables', 'thisModuleSize', 'signature'],
       ),
     ),
   }),

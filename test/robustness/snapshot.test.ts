@@ -8,6 +8,7 @@ import { readSnapshot } from '../../src/snapshot/read.js';
 import { buildSnapshot, renderSnapshot } from '../../src/snapshot/write.js';
 import { FROZEN_DRIVER, FROZEN_MODULE, NEW_KERNEL } from '../support/paths.js';
 import { runCli } from '../support/run.js';
+import { debianSignedModule } from '../support/corpus.js';
 
 /**
  * Issue 13, defects 5 (a snapshot was validated at the top level only, and crashed deep in
@@ -92,6 +93,17 @@ describe('the whole snapshot is validated before use (defect 5)', () => {
         expect((caught as InputError).message).toMatch(new RegExp(`^${path}: not a valid ABI snapshot: [^\\n]+$`));
       }
     }
+  });
+
+  it("a signed module's snapshot, its signature recorded, validates and reads back", () => {
+    const doc = snapshotOf(debianSignedModule('6.1.170', 'crypto/gcm.ko'));
+    expect((doc.object as any).module.signature.readable).toBe(true);
+    const path = at('signed.json');
+    writeFileSync(path, JSON.stringify(doc));
+    expect(readSnapshot(path).moduleInfo?.signature).toMatchObject({ readable: true });
+    (doc.object as any).module.signature.signers[0].id = { kind: 'key-id' };
+    writeFileSync(path, JSON.stringify(doc));
+    expect(() => readSnapshot(path)).toThrow(`${path}: not a valid ABI snapshot: object.module.signature.signers[0].id.keyId: missing`);
   });
 
   it('an unmutated snapshot still reads, and gives the report the object gives', async () => {
