@@ -58,8 +58,9 @@ export function readArchive(source: ByteSource, archivePath: string): Archive {
       let name: string;
       if (rawName.startsWith('/')) {
         // "/<decimal offset>" into the "//" table: digits only (no sign), inside the table,
-        // and the name ends at its "/\n" before the table does.
-        const digits = /^\/(\d{1,10})$/.exec(rawName)?.[1];
+        // and the name ends at its "/\n" before the table does. GNU ar may end the field
+        // with a "/" after the padding ("/3838          /", as in kbuild's thin vmlinux.a).
+        const digits = /^\/(\d{1,10}) *\/?$/.exec(rawName)?.[1];
         const at = digits === undefined ? Number.NaN : Number(digits);
         if (!longNames) throw new InputError(source.name, `archive member header at ${hex(off)}: long name ${rawName} but no long-name table before it`);
         if (!Number.isSafeInteger(at) || at >= longNames.length) {

@@ -109,6 +109,21 @@ describe('raw bytes of the input are escaped in error lines (defect 12)', () => 
   });
 });
 
+describe('ar long names as GNU ar writes them', () => {
+  it('a long-name field ending in "/" after its padding ("/3838          /", as in kbuild\'s vmlinux.a) reads', async () => {
+    const kernel = kernelCopy('ar-slash');
+    const archivePath = join(kernel, 'vmlinux.a');
+    const archive = Buffer.from(readFileSync(archivePath));
+    for (const m of members(archive).filter((x) => /^\/\d+$/.test(x.name))) archive.write(`${m.name.padEnd(15, ' ')}/`, m.header, 'latin1');
+    writeFileSync(archivePath, archive);
+    const r = await runCli(['check', FROZEN_DRIVER, '--kernel', kernel, '--format', 'json']);
+    const direct = await runCli(['check', FROZEN_DRIVER, '--kernel', NEW_KERNEL, '--format', 'json']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(direct.status);
+    expect(JSON.parse(r.stdout).findings.length).toBe(JSON.parse(direct.stdout).findings.length);
+  });
+});
+
 describe('thin-archive members stay inside the build directory, and their errors name the archive (defect 13)', () => {
   it('a member named ../../../ee is refused, naming vmlinux.a', async () => {
     const kernel = kernelCopy('ar-escape');
