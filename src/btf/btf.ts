@@ -1,4 +1,5 @@
 import { InputError } from '../errors.js';
+import { LIMITS } from '../limits.js';
 import { BTF_KIND, BTF_TYPE_SIZE, extraSize, kindName } from './constants.js';
 import { at, readHeader, type BtfHeader } from './header.js';
 import { BtfStrings, hashKey } from './strings.js';
@@ -251,11 +252,17 @@ export class Btf {
     }
   }
 
+  /** A loop's error: its first LIMITS.LOOP_IDS_SHOWN ids and its length, whatever its length. */
   private loopAt(targets: Uint32Array, first: number): never {
-    const loop = [first];
-    for (let k = targets[first]! - this.startId; k !== first && loop.length <= targets.length; k = targets[k]! - this.startId) loop.push(k);
-    const ids = loop.map((k) => `[${this.startId + k}]`);
-    return this.fail(`type [${this.startId + first}] ${kindName(this.kinds[first]!)}`, this.offsets[first]!, `reference loop ${[...ids, ids[0]].join(' -> ')}`);
+    const shown = LIMITS.LOOP_IDS_SHOWN.value;
+    const ids = [`[${this.startId + first}]`];
+    let length = 1;
+    for (let k = targets[first]! - this.startId; k !== first && length <= targets.length; k = targets[k]! - this.startId) {
+      if (length < shown) ids.push(`[${this.startId + k}]`);
+      length++;
+    }
+    const path = length <= shown ? [...ids, ids[0]].join(' -> ') : `${ids.join(' -> ')} -> … (${length} types in all) -> ${ids[0]}`;
+    return this.fail(`type [${this.startId + first}] ${kindName(this.kinds[first]!)}`, this.offsets[first]!, `reference loop ${path}`);
   }
 
   /** Whether `id` names a type (void included). */

@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { InputError } from '../errors.js';
+import { InputError, jsonSyntaxError } from '../errors.js';
+import { readInputBytes } from '../input-file.js';
+import { LIMITS } from '../limits.js';
 import { ARCHITECTURES, type Architecture } from '../facts/architecture.js';
 import { SEVERITIES, type Severity } from '../findings/severity.js';
 import { anything, list, object, oneOf, str, validate, type Infer, type Schema } from '../schema.js';
@@ -97,17 +99,14 @@ export function bundledCatalogueDirectory(): string {
   }
 }
 
-function readJson(path: string): unknown {
-  let text: string;
+/** A catalogue file's bytes (for the digest) and its parsed JSON. */
+function readJson(path: string): { bytes: Buffer; value: unknown } {
+  const bytes = readInputBytes(path, 'catalogue file', LIMITS.JSON_FILE_SIZE);
+  const text = bytes.toString('utf8');
   try {
-    text = readFileSync(path, 'utf8');
+    return { bytes, value: JSON.parse(text) as unknown };
   } catch (err) {
-    throw new InputError(path, `cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-  }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (err) {
-    throw new InputError(path, `not valid JSON: ${(err as Error).message}`);
+    throw new InputError(path, `not valid JSON (${jsonSyntaxError(err, text)})`);
   }
 }
 
@@ -119,7 +118,7 @@ function readJson(path: string): unknown {
 export function loadCatalogue(directory: string, detectors: readonly DetectorSchema[]): Catalogue {
   const indexPath = join(directory, 'catalogue.json');
   if (!existsSync(directory)) throw new InputError(directory, 'no such catalogue directory');
-  const index = readJson(indexPath);
+  const index = readJson(indexPath).value;
   const indexErrors = validate(index, INDEX_SCHEMA);
   if (indexErrors.length) throw new InputError(indexPath, indexErrors.join('; '));
   const { version } = index as Infer<typeof INDEX_SCHEMA>;
@@ -139,8 +138,8 @@ export function loadCatalogue(directory: string, detectors: readonly DetectorSch
     .sort();
   for (const file of files) {
     const path = join(directory, file);
-    const raw = readJson(path);
-    hash.update(file).update('\0').update(readFileSync(path)).update('\0');
+    const { bytes, value: raw } = readJson(path);
+    hash.update(file).update('\0').update(bytes).update('\0');
     const errors = validate(raw, ENTRY_SCHEMA);
     const entry = raw as EntryFields;
     if (errors.length === 0) {

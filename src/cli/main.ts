@@ -1,8 +1,7 @@
 #!/usr/bin/env node
-import { writeFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { analyze } from '../run/analyze.js';
-import { InputError, UsageError } from '../errors.js';
+import { InputError, UsageError, printable } from '../errors.js';
 import { SEVERITIES, atLeast, type Severity } from '../findings/index.js';
 import { renderJson } from '../report/json.js';
 import { buildReport } from '../report/report.js';
@@ -10,6 +9,7 @@ import { renderText } from '../report/text.js';
 import { toolVersion } from '../version.js';
 import { readFrozenObject } from '../object/read.js';
 import { buildSnapshot, renderSnapshot } from '../snapshot/write.js';
+import { writeOutputFile } from './output.js';
 
 /** Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 unusable input or usage, 3 internal error. */
 export const EXIT = { ok: 0, findings: 1, input: 2, internal: 3 } as const;
@@ -122,11 +122,7 @@ export async function main(
       const color = flags.color !== false && toTerminal && !process.env.NO_COLOR;
       const text = flags.format === 'json' ? renderJson(report) : renderText(report, { color });
       if (flags.output) {
-        try {
-          writeFileSync(flags.output, text);
-        } catch (err) {
-          throw new InputError(flags.output, `cannot write the report (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-        }
+        writeOutputFile(flags.output, text, 'report');
       } else {
         io.stdout.write(text);
       }
@@ -144,11 +140,7 @@ export async function main(
     .action((object: string, flags: { output?: string }) => {
       const text = renderSnapshot(buildSnapshot(readFrozenObject(object)));
       if (flags.output) {
-        try {
-          writeFileSync(flags.output, text);
-        } catch (err) {
-          throw new InputError(flags.output, `cannot write the snapshot (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-        }
+        writeOutputFile(flags.output, text, 'snapshot');
       } else {
         io.stdout.write(text);
       }
@@ -169,7 +161,7 @@ export async function main(
       return EXIT.input;
     }
     const e = err as Error;
-    io.stderr.write(`relinkable: internal error: ${e.message} (set RELINKABLE_DEBUG=1 for the stack)\n`);
+    io.stderr.write(`relinkable: internal error: ${printable(String(e?.message ?? e))} (set RELINKABLE_DEBUG=1 for the stack)\n`);
     if (process.env.RELINKABLE_DEBUG) io.stderr.write(`${e.stack}\n`);
     return EXIT.internal;
   }
@@ -177,6 +169,14 @@ export async function main(
 
 const invokedDirectly = process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href;
 if (invokedDirectly || process.argv[1]?.endsWith('/relinkable')) {
+  // A reader that stops reading (`relinkable check … | head`) closes the pipe: the rest of
+  // the output has nowhere to go, which is not an error of the run. Exit quietly with the
+  // run's own exit code, as other command-line tools do, instead of an unhandled EPIPE.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE') throw err;
+    });
+  }
   main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });

@@ -1,6 +1,8 @@
 import { InputError, hex } from '../errors.js';
 import type { Abbreviation, AbbreviationTable } from './abbrev.js';
+import { formMismatch } from './classes.js';
 import { DW_AT, DW_FORM } from './constants.js';
+import { LIMITS, overLimit } from '../limits.js';
 import { Cursor } from './reader.js';
 import type { UnitHeader } from './unit.js';
 
@@ -50,13 +52,13 @@ export interface Die {
   readonly attrOffset: number;
 }
 
-const MAX_DEPTH = 4096;
-
 export class Unit {
   /** The unit's bytes (all of them, unless the unit was made with a limit). */
   readonly bytes: Buffer;
   readonly abbrevs: AbbreviationTable;
   private bases: { str: number | undefined; addr: number | undefined } | undefined;
+  /** Abbreviation codes whose forms were checked against their attributes' classes in this unit. */
+  private readonly checkedCodes = new Set<number>();
 
   constructor(
     readonly ctx: UnitContext,
@@ -81,8 +83,40 @@ export class Unit {
     const code = c.uleb();
     if (code === 0) return null;
     const abbrev = this.abbrevs.get(code);
-    if (!abbrev) c.fail(`unknown abbreviation code ${code}`, offset - c.base);
+    if (!abbrev) c.fail(`${this.unitName()}: unknown abbreviation code ${code}`, offset - c.base);
+    if (!this.checkedCodes.has(code)) {
+      for (const spec of abbrev.attributes) {
+        const allowed = formMismatch(spec.at, spec.form);
+        if (allowed) {
+          c.fail(
+            `${this.unitName()}: DIE with abbreviation ${code} has attribute ${hex(spec.at)} in form ${hex(spec.form)}, which is not of its class (${allowed.join(', ')}): the abbreviation table does not describe this unit`,
+            offset - c.base,
+          );
+        }
+      }
+      this.checkedCodes.add(code);
+    }
     return { offset, depth, abbrev, attrOffset: c.base + c.pos };
+  }
+
+  /** "unit at 0x…", for errors: with the cursor's section and offset, where and in which unit reading failed. */
+  private unitName(): string {
+    return `unit at ${hex(this.header.offset)}`;
+  }
+
+  /**
+   * After the root's list of children has ended: only zero padding may follow before the
+   * unit's end. A DIE walk that stops short of the end (or would run past it) has decoded
+   * something other than what the producer wrote.
+   */
+  private checkUnitEnd(c: Cursor): void {
+    const end = this.header.end - this.header.offset;
+    if (this.bytes.length < end) return; // a unit read in part (root DIE only)
+    for (let p = c.pos; p < end; p++) {
+      if (this.bytes[p] !== 0) {
+        c.fail(`${this.unitName()}: its DIE tree ends at ${hex(c.base + c.pos)}, ${end - c.pos} bytes before the unit's end at ${hex(this.header.end)}`);
+      }
+    }
   }
 
   private skipAttributes(c: Cursor, abbrev: Abbreviation): void {
@@ -114,19 +148,21 @@ export class Unit {
     while (c.pos < end) {
       const die = this.readDieHeader(c, depth);
       if (!die) {
+        // A null entry ends the current list of children; the one that ends the root's ends the tree.
         depth--;
-        if (depth < 0) return;
+        if (depth <= 0) return this.checkUnitEnd(c);
         continue;
       }
       this.skipAttributes(c, die.abbrev);
       yield die;
       if (die.abbrev.hasChildren) {
         depth++;
-        if (depth > MAX_DEPTH) c.fail(`DIE tree deeper than ${MAX_DEPTH}`);
+        if (depth > LIMITS.DIE_DEPTH.value) c.fail(`${this.unitName()}: ${overLimit(LIMITS.DIE_DEPTH, 'DIE tree too deep')}`);
       } else if (depth === 0) {
-        return;
+        return this.checkUnitEnd(c);
       }
     }
+    if (this.bytes.length >= end) c.fail(`${this.unitName()}: the unit ends at ${hex(this.header.end)} inside its DIE tree (${depth} lists of children not terminated)`);
   }
 
   /** The direct children of `parent`, following DW_AT_sibling where the producer gave it. */
@@ -136,9 +172,13 @@ export class Unit {
     this.skipAttributes(c, parent.abbrev);
     const out: Die[] = [];
     const end = this.header.end - this.header.offset;
+    const isRoot = parent.offset === this.header.firstDieOffset;
     while (c.pos < end) {
       const child = this.readDieHeader(c, parent.depth + 1);
-      if (!child) return out;
+      if (!child) {
+        if (isRoot) this.checkUnitEnd(c);
+        return out;
+      }
       out.push(child);
       const sibling = child.abbrev.hasChildren ? this.siblingOffset(child) : undefined;
       if (sibling !== undefined) {
@@ -149,7 +189,7 @@ export class Unit {
       this.skipAttributes(c, child.abbrev);
       if (child.abbrev.hasChildren) this.skipSubtree(c);
     }
-    return out;
+    return c.fail(`${this.unitName()}: the children of the DIE at ${hex(parent.offset)} run to the unit's end at ${hex(this.header.end)} without their terminating null entry`);
   }
 
   private siblingOffset(die: Die): number | undefined {
@@ -163,7 +203,7 @@ export class Unit {
     let depth = 1;
     const end = this.header.end - this.header.offset;
     while (depth > 0) {
-      if (c.pos >= end) c.fail('unterminated list of children');
+      if (c.pos >= end) c.fail(`${this.unitName()}: unterminated list of children`);
       const die = this.readDieHeader(c, depth);
       if (!die) {
         depth--;

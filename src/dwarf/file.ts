@@ -224,6 +224,11 @@ export class DwarfFile implements UnitContext {
         prefix = bytes;
       }
       const header = readUnitHeader(c, section, size);
+      // An address of another size than the file's: the header is misread, or the unit is not this file's.
+      const pointer = this.elf.header.is64 ? 8 : 4;
+      if (header.addressSize !== pointer) {
+        throw new InputError(this.file, `${section}+${hex(header.offset)}: unit at ${hex(header.offset)}: address size ${header.addressSize}, but the file is ${pointer * 8}-bit ELF (${pointer})`);
+      }
       if (prefix) this.prefixes.set(header, prefix);
       yield header;
       if (header.end <= offset) return;

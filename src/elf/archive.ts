@@ -56,11 +56,20 @@ export function readArchive(source: ByteSource, archivePath: string): Archive {
       longNames = source.read(dataOffset, size, 'archive long-name table');
     } else {
       let name: string;
-      if (rawName.startsWith('/') && longNames) {
-        const at = Number.parseInt(rawName.slice(1), 10);
+      if (rawName.startsWith('/')) {
+        // "/<decimal offset>" into the "//" table: digits only (no sign), inside the table,
+        // and the name ends at its "/\n" before the table does. GNU ar may end the field
+        // with a "/" after the padding ("/3838          /", as in kbuild's thin vmlinux.a).
+        const digits = /^\/(\d{1,10}) *\/?$/.exec(rawName)?.[1];
+        const at = digits === undefined ? Number.NaN : Number(digits);
+        if (!longNames) throw new InputError(source.name, `archive member header at ${hex(off)}: long name ${rawName} but no long-name table before it`);
+        if (!Number.isSafeInteger(at) || at >= longNames.length) {
+          throw new InputError(source.name, `archive member header at ${hex(off)}: bad long-name reference ${rawName} (the table has ${longNames.length} bytes)`);
+        }
         const end = longNames.indexOf('\n', at);
-        if (!Number.isSafeInteger(at) || end < 0) throw new InputError(source.name, `bad long member name ${rawName}`);
+        if (end < 0) throw new InputError(source.name, `archive member header at ${hex(off)}: long name at ${at} runs past the end of the long-name table`);
         name = longNames.toString('latin1', at, end).replace(/\/$/, '');
+        if (name === '' || name.includes('\0')) throw new InputError(source.name, `archive member header at ${hex(off)}: empty or malformed long name at ${at}`);
       } else {
         name = rawName.replace(/\/$/, '');
       }

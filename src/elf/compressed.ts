@@ -1,19 +1,29 @@
 import { createRequire } from 'node:module';
 import { inflateSync } from 'node:zlib';
 import { InputError, hex } from '../errors.js';
+import { LIMITS, overLimit } from '../limits.js';
 import { ELFCOMPRESS_ZLIB, ELFCOMPRESS_ZSTD } from './constants.js';
 
 // Loaded on first use: most kernels compress nothing, and every check pays for its imports.
 let fzstd: typeof import('fzstd') | undefined;
 const zstd = () => (fzstd ??= createRequire(import.meta.url)('fzstd') as typeof import('fzstd'));
 
-/** Largest decompressed section we accept; .debug_info of a distribution vmlinux is ~220 MB. */
-const MAX_DECOMPRESSED = 2 ** 31 - 1;
+/**
+ * The most one compressed byte can become. A zstd RLE block turns 4 bytes (3 of header, 1
+ * repeated) into 128 KiB, 32768-fold, the best zstd can do; deflate stops at 1032-fold.
+ * A header that claims more than its payload could hold lies, and is refused before anything
+ * is allocated for it.
+ */
+const ZSTD_MAX_RATIO = 32768;
+/** A window any zstd encoder may use whatever the content size (libzstd's default for small inputs is far below). */
+const ZSTD_SMALL_WINDOW = 8 * 1024 * 1024;
 
 /**
  * Decompresses an SHF_COMPRESSED section (Elf_Chdr + payload, zlib or zstd), or a legacy GNU
  * `.zdebug_*` section ("ZLIB" + 8-byte big-endian size). Node 20's zlib has no zstd, hence
- * fzstd. The declared size is checked against what came out.
+ * fzstd. The output is bounded by the declared size (ch_size): nothing is allocated for it
+ * up front, a stream that runs longer stops there, and one that ends shorter is refused —
+ * each error says which header field disagrees with the data.
  */
 export function decompressSection(
   file: string,
@@ -30,11 +40,11 @@ export function decompressSection(
   const u64 = (o: number) => (littleEndian ? raw.readBigUInt64LE(o) : raw.readBigUInt64BE(o));
   const type = u32(0);
   const declared = is64 ? u64(8) : BigInt(u32(4));
-  if (declared > BigInt(MAX_DECOMPRESSED)) {
-    throw new InputError(file, `section ${sectionName}: implausible decompressed size ${hex(declared)}`);
+  if (declared > BigInt(LIMITS.DECOMPRESSED_SECTION_SIZE.value)) {
+    throw new InputError(file, `section ${sectionName}: ${overLimit(LIMITS.DECOMPRESSED_SECTION_SIZE, 'ch_size (the decompressed size its header declares)', declared)}`);
   }
   const payload = raw.subarray(headerSize);
-  return inflateChecked(file, sectionName, type, payload, Number(declared));
+  return inflateChecked(file, sectionName, type, payload, Number(declared), 'ch_size');
 }
 
 export function decompressLegacyZdebug(file: string, sectionName: string, raw: Buffer): Buffer {
@@ -42,31 +52,97 @@ export function decompressLegacyZdebug(file: string, sectionName: string, raw: B
     throw new InputError(file, `section ${sectionName}: not a valid .zdebug section`);
   }
   const declared = raw.readBigUInt64BE(4);
-  if (declared > BigInt(MAX_DECOMPRESSED)) {
-    throw new InputError(file, `section ${sectionName}: implausible decompressed size ${hex(declared)}`);
+  if (declared > BigInt(LIMITS.DECOMPRESSED_SECTION_SIZE.value)) {
+    throw new InputError(file, `section ${sectionName}: ${overLimit(LIMITS.DECOMPRESSED_SECTION_SIZE, 'the decompressed size its ZLIB header declares', declared)}`);
   }
-  return inflateChecked(file, sectionName, ELFCOMPRESS_ZLIB, raw.subarray(12), Number(declared));
+  return inflateChecked(file, sectionName, ELFCOMPRESS_ZLIB, raw.subarray(12), Number(declared), 'the ZLIB header size');
 }
 
-function inflateChecked(file: string, sectionName: string, type: number, payload: Buffer, declared: number): Buffer {
+function inflateChecked(file: string, sectionName: string, type: number, payload: Buffer, declared: number, field: string): Buffer {
+  const fail = (problem: string): never => {
+    throw new InputError(file, `section ${sectionName}: ${problem}`);
+  };
   let out: Buffer;
-  try {
-    if (type === ELFCOMPRESS_ZLIB) {
+  if (type === ELFCOMPRESS_ZLIB) {
+    try {
       out = inflateSync(payload, { maxOutputLength: Math.max(declared, 1) });
-    } else if (type === ELFCOMPRESS_ZSTD) {
-      out = Buffer.from(zstd().decompress(payload, new Uint8Array(declared)));
-    } else {
-      throw new InputError(file, `section ${sectionName}: unknown compression type ${type}`);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') fail(`the zlib stream decompresses to more than ${field} says (${declared} bytes)`);
+      return fail(`corrupt zlib data (${(err as Error).message})`);
     }
-  } catch (err) {
-    if (err instanceof InputError) throw err;
-    throw new InputError(file, `section ${sectionName}: corrupt compressed data (${(err as Error).message})`);
+  } else if (type === ELFCOMPRESS_ZSTD) {
+    out = unzstd(payload, declared, field, fail);
+  } else {
+    return fail(`unknown compression type ${type}`);
   }
-  if (out.length !== declared) {
-    throw new InputError(
-      file,
-      `section ${sectionName}: decompressed to ${out.length} bytes, header says ${declared}`,
-    );
-  }
+  if (out.length !== declared) fail(`${field} says ${declared} bytes, the compressed data holds ${out.length}`);
   return out;
+}
+
+/** A private signal out of fzstd's data callback: the stream went past the declared size. */
+class TooLong {}
+
+function unzstd(payload: Buffer, declared: number, field: string, fail: (problem: string) => never): Buffer {
+  if (declared > payload.length * ZSTD_MAX_RATIO) {
+    fail(`${field} says ${declared} bytes, more than ${payload.length} bytes of zstd data can hold (at most ${ZSTD_MAX_RATIO}-fold)`);
+  }
+  checkZstdFrame(payload, declared, field, fail);
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  try {
+    const stream = new (zstd().Decompress)((chunk) => {
+      total += chunk.length;
+      if (total > declared) throw new TooLong();
+      chunks.push(chunk);
+    });
+    stream.push(payload, true);
+  } catch (err) {
+    if (err instanceof TooLong) fail(`the zstd stream decompresses to more than ${field} says (${declared} bytes)`);
+    fail(`corrupt zstd data (${(err as Error).message})`);
+  }
+  return Buffer.concat(chunks, total);
+}
+
+/**
+ * Reads the first zstd frame's header before decompressing (skippable frames are stepped
+ * over): the content size it declares must not exceed ch_size, and the window the decoder
+ * will allocate must be one a section of ch_size bytes could need. ld, objcopy and the
+ * kernel write one frame per section; later frames are left to the decoder and the size
+ * check after it.
+ */
+function checkZstdFrame(data: Buffer, declared: number, field: string, fail: (problem: string) => never): void {
+  const maxWindow = Math.min(Math.max(2 * declared, ZSTD_SMALL_WINDOW), 2145386496);
+  let at = 0;
+  for (;;) {
+    if (at + 4 > data.length) fail(`zstd data: truncated frame at ${hex(at)}`);
+    const magic = data.readUInt32LE(at);
+    if ((magic & 0xfffffff0) !== 0x184d2a50) break;
+    if (at + 8 > data.length) fail(`zstd data: truncated skippable frame at ${hex(at)}`);
+    at += 8 + data.readUInt32LE(at + 4);
+  }
+  const magic = data.readUInt32LE(at);
+  if (magic !== 0xfd2fb528) fail(`zstd data: bad frame magic ${hex(magic)} at ${hex(at)}`);
+  if (at + 6 > data.length) fail(`zstd data: truncated frame header at ${hex(at)}`);
+  const flags = data[at + 4]!;
+  const singleSegment = (flags >> 5) & 1;
+  const fcsField = flags >> 6;
+  let p = at + 5;
+  let window = 0;
+  if (!singleSegment) {
+    const d = data[p++]!;
+    const base = 2 ** (10 + (d >> 3));
+    window = base + (base / 8) * (d & 7);
+  }
+  p += [0, 1, 2, 4][flags & 3]!;
+  const fcsBytes = fcsField === 0 ? singleSegment : 1 << fcsField;
+  if (p + fcsBytes > data.length) fail(`zstd data: truncated frame header at ${hex(at)}`);
+  let contentSize: number | undefined;
+  if (fcsBytes > 0) {
+    let v = 0;
+    for (let i = fcsBytes - 1; i >= 0; i--) v = v * 256 + data[p + i]!;
+    contentSize = fcsBytes === 2 ? v + 256 : v;
+  }
+  if (singleSegment) window = contentSize ?? 0;
+  if (contentSize !== undefined && contentSize > declared) fail(`${field} says ${declared} bytes, the zstd frame header says ${contentSize}`);
+  if (window > maxWindow) fail(`the zstd frame header asks for a ${window}-byte window, more than a section of ${declared} bytes (${field}) could need`);
 }

@@ -60,6 +60,11 @@ export class ElfFile {
     if (this.source instanceof FileSource) this.source.close();
   }
 
+  /** Gives the file descriptor back; the file stays readable (FileSource.release). */
+  releaseDescriptor(): void {
+    if (this.source instanceof FileSource) this.source.release();
+  }
+
   section(name: string): ElfSection | undefined {
     return this.sections.find((s) => s.name === name);
   }

@@ -1,4 +1,4 @@
-import { InputError } from '../errors.js';
+import { InputError, hex } from '../errors.js';
 import {
   GNU_PROPERTY_AARCH64_FEATURE_1_AND,
   GNU_PROPERTY_X86_FEATURE_1_AND,
@@ -15,11 +15,13 @@ export interface ElfNote {
 
 /**
  * Splits a SHT_NOTE section into notes. Entries are aligned to the section's alignment:
- * 4 for classic notes, 8 for .note.gnu.property in ELF64.
+ * 4 for classic notes, 8 for .note.gnu.property in ELF64. namesz and descsz are 32-bit
+ * fields: the arithmetic is done on plain numbers (no 32-bit masks that wrap), every note
+ * must fit the section, and each step moves forward.
  */
 export function decodeNotes(file: string, section: string, bytes: Buffer, align: number, littleEndian: boolean): ElfNote[] {
   const a = align === 8 ? 8 : 4;
-  const pad = (n: number) => (n + a - 1) & ~(a - 1);
+  const pad = (n: number) => Math.ceil(n / a) * a;
   const notes: ElfNote[] = [];
   let off = 0;
   while (off + 12 <= bytes.length) {
@@ -30,9 +32,9 @@ export function decodeNotes(file: string, section: string, bytes: Buffer, align:
     // The descriptor starts at the next aligned offset after the name (for 8-byte aligned
     // notes that is 16 for "GNU\0", not 12 + pad8(4)); the next note likewise.
     const descStart = off + pad(12 + namesz);
-    const end = off + pad(descStart - off + descsz);
-    if (descStart + descsz > bytes.length) {
-      throw new InputError(file, `note section ${section}: note at offset ${off} runs past the section end`);
+    const end = descStart + pad(descsz);
+    if (nameStart + namesz > bytes.length || descStart + descsz > bytes.length) {
+      throw new InputError(file, `note section ${section}: note at offset ${hex(off)} (namesz ${hex(namesz)}, descsz ${hex(descsz)}) runs past the section end (${hex(bytes.length)})`);
     }
     const nameEnd = namesz > 0 && bytes[nameStart + namesz - 1] === 0 ? nameStart + namesz - 1 : nameStart + namesz;
     notes.push({

@@ -1,5 +1,7 @@
-import { open, type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { InputError } from '../errors.js';
+import { openInputAsync } from '../input-file.js';
+import { LIMITS, overLimit } from '../limits.js';
 import type { ByteSource } from './source.js';
 
 /** Thrown by a PrefetchSource read that was not fetched yet; readWithPrefetch fetches and retries. */
@@ -34,7 +36,6 @@ class PrefetchSource implements ByteSource {
   }
 }
 
-const MAX_ROUNDS = 32;
 const WHOLE_FILE = 256 * 1024;
 const HEAD = 4096;
 const TAIL = 256 * 1024;
@@ -42,7 +43,7 @@ const TAIL = 256 * 1024;
 async function readRange(fh: FileHandle, path: string, offset: number, length: number): Promise<Buffer> {
   const bytes = Buffer.allocUnsafe(length);
   const { bytesRead } = await fh.read(bytes, 0, length, offset);
-  if (bytesRead !== length) throw new InputError(path, 'truncated: file shrank while reading');
+  if (bytesRead !== length) throw new InputError(path, 'truncated: the file shrank while it was read');
   return bytes;
 }
 
@@ -52,21 +53,14 @@ async function readRange(fh: FileHandle, path: string, offset: number, length: n
  * handful of rounds). Lets many small objects be read concurrently without a second parser.
  */
 export async function readWithPrefetch<T>(path: string, parse: (source: ByteSource) => T): Promise<T> {
-  let fh: FileHandle;
+  const { handle: fh, size } = await openInputAsync(path);
   try {
-    fh = await open(path, 'r');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new InputError(path, code === 'ENOENT' ? 'no such file' : `cannot open (${code ?? (err as Error).message})`);
-  }
-  try {
-    const size = (await fh.stat()).size;
     const source = new PrefetchSource(path, size);
     // Most objects are small: read them whole. Larger ones: the head, and the tail where
     // GNU as/ld put the section table, .symtab and .strtab. Misses are fetched below.
     const first = size <= WHOLE_FILE ? [[0, size]] : [[0, HEAD], [size - TAIL, TAIL]];
     for (const [offset, length] of first) source.add(offset!, await readRange(fh, path, offset!, length!));
-    for (let round = 0; round < MAX_ROUNDS; round++) {
+    for (let round = 0; round < LIMITS.PREFETCH_ROUNDS.value; round++) {
       try {
         return parse(source);
       } catch (err) {
@@ -74,7 +68,7 @@ export async function readWithPrefetch<T>(path: string, parse: (source: ByteSour
         source.add(err.offset, await readRange(fh, path, err.offset, err.length));
       }
     }
-    throw new Error(`${path}: reader asked for more than ${MAX_ROUNDS} separate ranges`);
+    throw new InputError(path, overLimit(LIMITS.PREFETCH_ROUNDS, 'reading it asks for too many separate byte ranges'));
   } finally {
     await fh.close();
   }

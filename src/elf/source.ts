@@ -1,5 +1,7 @@
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync } from 'node:fs';
 import { InputError, hex } from '../errors.js';
+import { openInput, readFully, reopenInput, type FileIdentity } from '../input-file.js';
 
 /**
  * Random access to the bytes of one input. Readers ask for exactly the ranges a question
@@ -26,67 +28,57 @@ function checkRange(source: ByteSource, offset: number, length: number, what: st
   }
 }
 
-function describeOpenError(err: NodeJS.ErrnoException): string {
-  switch (err.code) {
-    case 'ENOENT':
-      return 'no such file';
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission denied';
-    case 'EISDIR':
-      return 'is a directory, not a file';
-    case 'ELOOP':
-      return 'too many levels of symbolic links';
-    default:
-      return `cannot open (${err.code ?? err.message})`;
-  }
-}
-
 export class FileSource implements ByteSource {
   /** Total bytes handed out by read(); tests use it to prove that reading stays lazy. */
   bytesRead = 0;
+  /** Set by release(): each later read opens the file, reads and closes it again. */
+  private transient = false;
+  private closed = false;
 
   private constructor(
     readonly name: string,
     private fd: number | undefined,
     readonly size: number,
+    private readonly identity: FileIdentity,
   ) {}
 
+  /** Opens a regular file (input-file.ts: type and symlink checks, no blocking on a FIFO). */
   static open(path: string): FileSource {
-    let fd: number;
-    try {
-      fd = openSync(path, 'r');
-    } catch (err) {
-      throw new InputError(path, describeOpenError(err as NodeJS.ErrnoException));
-    }
-    const stat = fstatSync(fd);
-    if (stat.isDirectory()) {
-      closeSync(fd);
-      throw new InputError(path, 'is a directory, not a file');
-    }
-    return new FileSource(path, fd, stat.size);
+    const opened = openInput(path);
+    return new FileSource(path, opened.fd, opened.size, opened.identity);
   }
 
   read(offset: number, length: number, what: string): Buffer {
     checkRange(this, offset, length, what);
-    if (this.fd === undefined) throw new Error(`${this.name}: read after close`);
-    const buf = Buffer.allocUnsafe(length);
-    let done = 0;
-    while (done < length) {
-      let n: number;
-      try {
-        n = readSync(this.fd, buf, done, length - done, offset + done);
-      } catch (err) {
-        throw new InputError(this.name, `read error at ${hex(offset + done)}: ${(err as Error).message}`);
-      }
-      if (n === 0) throw new InputError(this.name, `truncated: file shrank while reading ${what}`);
-      done += n;
+    if (this.closed) throw new Error(`${this.name}: read after close`);
+    const fd = this.fd ?? (this.fd = reopenInput(this.name, this.identity));
+    try {
+      const buf = Buffer.allocUnsafe(length);
+      readFully(this.name, fd, buf, 0, length, offset, what);
+      this.bytesRead += length;
+      return buf;
+    } finally {
+      if (this.transient) this.closeDescriptor();
     }
-    this.bytesRead += length;
-    return buf;
+  }
+
+  /**
+   * Gives the file descriptor back now, and keeps the source readable: a later read opens
+   * the file again (it must be the same file, unchanged), reads and closes it. For sources
+   * that outlive the reading of their facts (a frozen object's conventions are read when a
+   * detector asks), so that checking many objects in one process holds no descriptor each.
+   */
+  release(): void {
+    this.transient = true;
+    this.closeDescriptor();
   }
 
   close(): void {
+    this.closeDescriptor();
+    this.closed = true;
+  }
+
+  private closeDescriptor(): void {
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
   }
@@ -123,4 +115,19 @@ export class SliceSource implements ByteSource {
     checkRange(this, offset, length, what);
     return this.parent.read(this.start + offset, length, what);
   }
+}
+
+/** How much of a file one step of a streaming digest reads. */
+export const DIGEST_CHUNK = 1024 * 1024;
+
+/**
+ * The SHA-256 of a source's bytes, read DIGEST_CHUNK at a time: a frozen object of any size
+ * is hashed in constant memory (a 5 GiB file would not fit one Buffer).
+ */
+export function sha256Of(source: ByteSource): string {
+  const hash = createHash('sha256');
+  for (let offset = 0; offset < source.size; offset += DIGEST_CHUNK) {
+    hash.update(source.read(offset, Math.min(DIGEST_CHUNK, source.size - offset), 'file contents for its digest'));
+  }
+  return hash.digest('hex');
 }

@@ -1,6 +1,7 @@
 import elfy from 'elfy';
 import type { ElfyHeader } from 'elfy';
 import { InputError, hex } from '../errors.js';
+import { LIMITS, overLimit } from '../limits.js';
 import {
   ELFCLASS32,
   ELFCLASS64,
@@ -9,6 +10,7 @@ import {
   SHN_XINDEX,
   SHT_NOBITS,
   SHT_NULL,
+  SHT_STRTAB,
   SECTION_TYPE_NAMES,
 } from './constants.js';
 import type { ByteSource } from './source.js';
@@ -60,8 +62,6 @@ export interface ElfSection {
 export function sectionTypeName(type: number): string {
   return SECTION_TYPE_NAMES[type] ?? hex(type);
 }
-
-const MAX_SECTIONS = 1 << 24;
 
 interface RawEntry {
   nameOffset: number;
@@ -179,8 +179,8 @@ export class SectionTable {
     // index live in section 0 (gABI "Extended Section Indexes").
     if (shnum === 0) shnum = first.size;
     if (shstrndx === SHN_XINDEX) shstrndx = first.link;
-    if (shnum > MAX_SECTIONS) {
-      throw new InputError(source.name, `implausible section count ${shnum}`);
+    if (shnum > LIMITS.SECTION_COUNT.value) {
+      throw new InputError(source.name, overLimit(LIMITS.SECTION_COUNT, 'section table too large', shnum));
     }
     const tableBytes = source.read(shoff, shnum * expectedEntSize, `section table (${shnum} entries)`);
     const raw: RawEntry[] = [];
@@ -201,6 +201,7 @@ export class SectionTable {
       const strtab = raw[shstrndx];
       if (!strtab) throw new InputError(source.name, `section-name table index ${shstrndx} out of range`);
       names = source.read(strtab.offset, strtab.size, 'section-name string table');
+      checkSectionNameTable(source.name, shstrndx, strtab, names);
     }
     const sections = raw.map((s, index): ElfSection => ({
       index,
@@ -223,6 +224,21 @@ export class SectionTable {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/**
+ * e_shstrndx must name a string table that names itself: SHT_STRTAB, starting with the
+ * empty string, and called ".shstrtab" (GNU as, ld) or ".strtab" (LLVM shares one table for
+ * symbol and section names). Section names are how every reader finds .BTF, .debug_info or
+ * __ksymtab: read from another section they are garbage that finds nothing, and a check that
+ * finds nothing to compare must not pass for it.
+ */
+function checkSectionNameTable(file: string, index: number, table: RawEntry, names: Buffer): void {
+  const bad = (why: string) => new InputError(file, `e_shstrndx ${index} does not point at the section-name table: ${why}`);
+  if (table.type !== SHT_STRTAB) throw bad(`section [${index}] is of type ${sectionTypeName(table.type)}, not STRTAB`);
+  if (names.length === 0 || names[0] !== 0) throw bad(`section [${index}] does not start with the empty string`);
+  const own = table.nameOffset < names.length ? names.toString('latin1', table.nameOffset, Math.max(table.nameOffset, names.indexOf(0, table.nameOffset))) : undefined;
+  if (own !== '.shstrtab' && own !== '.strtab') throw bad(`section [${index}] does not name itself .shstrtab`);
+}
 
 /** A NUL-terminated string from a string table, bounds-checked. */
 export function cString(table: Buffer, offset: number, file: string, what: string): string {

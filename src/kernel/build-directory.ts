@@ -1,8 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join, normalize } from 'node:path';
 import { ElfFile, FileSource, readArchive, readWithPrefetch, SliceSource, type Archive } from '../elf/index.js';
 import { SHN_UNDEF } from '../elf/constants.js';
 import { InputError } from '../errors.js';
+import { inputExists, readInputLines } from '../input-file.js';
 
 /** Object files read at once by preload(): enough to overlap I/O, few enough for small machines. */
 const PRELOAD_CONCURRENCY = 16;
@@ -44,7 +44,7 @@ export class BuildDirectory {
     try {
       const archive = readArchive(source, this.vmlinuxArchive);
       if (!archive.thin) throw new InputError(this.vmlinuxArchive, 'expected a thin archive (kbuild v6.1+ writes vmlinux.a as one)');
-      this.members = archive.members.map((m) => m.name);
+      this.members = archive.members.map((m, i) => insideBuildDirectory(this.vmlinuxArchive!, `member ${i + 1}, ${m.name},`, m.name));
     } finally {
       source.close();
     }
@@ -56,14 +56,17 @@ export class BuildDirectory {
     if (this.modules) return this.modules;
     this.modules = new Map();
     const order = join(this.root, 'modules.order');
-    if (!existsSync(order)) return this.modules;
-    for (const line of readFileSync(order, 'utf8').split('\n')) {
+    if (!inputExists(order)) return this.modules;
+    for (const line of readInputLines(order, 'modules.order').split('\n')) {
       const ko = line.trim();
       if (!ko) continue;
       const base = ko.replace(/\.(ko|o)$/, '');
       const modFile = join(this.root, `${base}.mod`);
-      const objects = existsSync(modFile)
-        ? readFileSync(modFile, 'utf8').split(/\s+/).filter((p) => p.endsWith('.o'))
+      const objects = inputExists(modFile)
+        ? readInputLines(modFile, 'module object list')
+            .split(/\s+/)
+            .filter((p) => p.endsWith('.o'))
+            .map((p) => insideBuildDirectory(modFile, `object ${p}`, p))
         : [];
       this.modules.set(base, objects);
     }
@@ -76,20 +79,45 @@ export class BuildDirectory {
   }
 
   exists(relPath: string): boolean {
-    return existsSync(join(this.root, relPath));
+    return inputExists(join(this.root, relPath));
   }
 
   symbolsOf(relPath: string): ObjectSymbols {
     const cached = this.summaries.get(relPath);
     if (cached) return cached;
-    const elf = ElfFile.open(join(this.root, relPath));
+    return this.naming(relPath, () => {
+      const elf = ElfFile.open(join(this.root, relPath));
+      try {
+        const summary = summarise(relPath, elf);
+        this.summaries.set(relPath, summary);
+        return summary;
+      } finally {
+        elf.close();
+      }
+    });
+  }
+
+  /**
+   * Runs a read of one of the build directory's objects; an InputError about it also says
+   * where the object was listed (vmlinux.a, a module's .mod), so that a bad or planted
+   * member leads back to the list that named it.
+   */
+  private naming<T>(relPath: string, read: () => T): T {
     try {
-      const summary = summarise(relPath, elf);
-      this.summaries.set(relPath, summary);
-      return summary;
-    } finally {
-      elf.close();
+      return read();
+    } catch (err) {
+      throw this.withProvenance(relPath, err);
     }
+  }
+
+  private withProvenance(relPath: string, err: unknown): unknown {
+    if (!(err instanceof InputError)) return err;
+    const listedIn = this.members?.includes(relPath)
+      ? `a member of ${this.vmlinuxArchive}`
+      : [...(this.modules ?? [])].find(([, objects]) => objects.includes(relPath))?.[0];
+    if (listedIn === undefined) return err;
+    const where = listedIn.startsWith('a member of ') ? listedIn : `listed in ${join(this.root, `${listedIn}.mod`)}`;
+    return new InputError(err.file, `${err.problem} (${where})`);
   }
 
   /**
@@ -104,7 +132,11 @@ export class BuildDirectory {
         .filter((p) => !this.summaries.has(p))
         .map((p) =>
           limit(async () => {
-            this.summaries.set(p, await readWithPrefetch(join(this.root, p), (source) => summarise(p, new ElfFile(source))));
+            try {
+              this.summaries.set(p, await readWithPrefetch(join(this.root, p), (source) => summarise(p, new ElfFile(source))));
+            } catch (err) {
+              throw this.withProvenance(p, err);
+            }
           }),
         ),
     );
@@ -154,4 +186,17 @@ function summarise(path: string, elf: ElfFile): ObjectSymbols {
     else defines.set(s.name, { weak: s.binding === 'weak', type: s.type });
   }
   return { path, defines, references };
+}
+
+/**
+ * A member path of a thin archive or a .mod file, which must name a file inside the build
+ * directory: relative, and not climbing out of it with "..". A planted "../../../etc/x"
+ * is an InputError naming the list it came from.
+ */
+function insideBuildDirectory(listFile: string, what: string, path: string): string {
+  const normal = normalize(path);
+  if (path === '' || isAbsolute(path) || normal === '..' || normal.startsWith('../')) {
+    throw new InputError(listFile, `${what} lies outside the build directory`);
+  }
+  return path;
 }

@@ -1,4 +1,5 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { readInputText } from '../input-file.js';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { readCpufeatures, readExtableTypes, type CpuFeatures } from '../arch/x86/index.js';
 import type { ExtableTypes } from '../facts/x86-headers.js';
@@ -77,7 +78,7 @@ function sourceOfBuildDir(dir: string): string | undefined {
   if (!existsSync(makefile)) return undefined;
   let text: string;
   try {
-    text = readFileSync(makefile, 'utf8').slice(0, 4096);
+    text = readInputText(makefile, 'Makefile').slice(0, 4096);
   } catch {
     return undefined;
   }

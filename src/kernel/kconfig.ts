@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { InputError } from '../errors.js';
+import { readInputLines } from '../input-file.js';
 
 /**
  * A kernel .config: CONFIG_FOO=y|m|<number>|"string", and "# CONFIG_FOO is not set".
@@ -50,13 +50,7 @@ export class KernelConfig {
   }
 
   static read(path: string): KernelConfig {
-    let text: string;
-    try {
-      text = readFileSync(path, 'utf8');
-    } catch (err) {
-      throw new InputError(path, `cannot read .config (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-    }
-    return KernelConfig.parse(text, path);
+    return KernelConfig.parse(readInputLines(path, '.config'), path);
   }
 
   /** The raw value, or 'n' when the option is unset or absent. Name without the CONFIG_ prefix. */

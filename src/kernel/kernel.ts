@@ -1,11 +1,12 @@
 import { basename, join, relative } from 'node:path';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { DwarfFile } from '../dwarf/index.js';
 import { btfGraph, readBtf } from '../btf/file.js';
 import type { BtfTypeGraph } from '../btf/type-graph.js';
 import { ElfFile, type ElfSymbol } from '../elf/index.js';
 import { ET_EXEC, SHN_UNDEF } from '../elf/constants.js';
 import { InputError, hex } from '../errors.js';
+import { inputExists, readInputLines } from '../input-file.js';
 import type { ExportsSource, KernelSymbols, ObjectDefinition } from '../facts/kernel-symbols.js';
 import type { ModuleInfo } from '../facts/module.js';
 import type { LinkedSymbol } from '../facts/symbols.js';
@@ -50,19 +51,29 @@ export class NewKernel implements KernelSymbols {
 
   constructor(readonly artifacts: KernelArtifacts) {
     this.vmlinux = ElfFile.open(artifacts.vmlinux);
-    if (this.vmlinux.header.type !== ET_EXEC) {
-      throw new InputError(artifacts.vmlinux, 'is not a linked vmlinux (ELF type is not ET_EXEC)');
-    }
     this.systemMap = artifacts.systemMap ? new SystemMap(artifacts.systemMap) : undefined;
-    if (!this.vmlinux.symbolTable) {
-      if (!this.systemMap) {
-        throw new InputError(
-          artifacts.vmlinux,
-          'has no symbol table (stripped vmlinux): use the -dbg vmlinux or the build directory, or give its System.map with --system-map',
-        );
+    try {
+      if (this.vmlinux.header.type !== ET_EXEC) {
+        throw new InputError(artifacts.vmlinux, 'is not a linked vmlinux (ELF type is not ET_EXEC)');
       }
-      this.mapSymbols = new SystemMapSymbols(this.systemMap, this.vmlinux.sections);
+      if (!this.vmlinux.symbolTable) {
+        if (!this.systemMap) {
+          throw new InputError(
+            artifacts.vmlinux,
+            'has no symbol table (stripped vmlinux): use the -dbg vmlinux or the build directory, or give its System.map with --system-map',
+          );
+        }
+        this.mapSymbols = new SystemMapSymbols(this.systemMap, this.vmlinux.sections);
+      }
+    } catch (err) {
+      this.vmlinux.close();
+      throw err;
     }
+  }
+
+  /** Gives vmlinux's file descriptor back; it stays readable (a read reopens it). */
+  releaseDescriptors(): void {
+    this.vmlinux.releaseDescriptor();
   }
 
   /** Where symbols come from: vmlinux's own .symtab, or (stripped vmlinux) System.map. */
@@ -277,7 +288,7 @@ export class NewKernel implements KernelSymbols {
     if (!file) return null;
     if (!this.builtinCache) {
       this.builtinCache = new Map();
-      const lines = readFileSync(file, 'utf8').split('\n');
+      const lines = readInputLines(file, 'modules.builtin').split('\n');
       lines.forEach((entry, i) => {
         const m = /([^/]+)\.ko$/.exec(entry.trim());
         if (m) this.builtinCache!.set(m[1]!.replace(/-/g, '_'), { file, line: i + 1, entry: entry.trim() });
@@ -293,7 +304,7 @@ export class NewKernel implements KernelSymbols {
     const tree = this.tree();
     if (tree) {
       for (const module of tree.moduleObjects().keys()) {
-        if (norm(basename(module)) === wanted && existsSync(join(tree.root, `${module}.ko`))) return join(tree.root, `${module}.ko`);
+        if (norm(basename(module)) === wanted && inputExists(join(tree.root, `${module}.ko`))) return join(tree.root, `${module}.ko`);
       }
       return undefined;
     }
@@ -357,8 +368,8 @@ export class NewKernel implements KernelSymbols {
     const root = this.artifacts.layout === 'build-dir' ? this.artifacts.root : undefined;
     if (!root) return undefined;
     const file = join(root, objectRelPath.replace(/([^/]+)$/, '.$1.cmd'));
-    if (!existsSync(file)) return undefined;
-    const text = readFileSync(file, 'utf8');
+    if (!inputExists(file)) return undefined;
+    const text = readInputLines(file, 'kbuild command file');
     const m = /^(?:savedcmd|cmd)_\S+\s*:=\s*(.*)$/m.exec(text);
     return m ? { file, command: m[1]! } : undefined;
   }

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError, UsageError } from '../errors.js';
+import { optionalInput } from '../input-file.js';
 
 export type KernelLayout = 'build-dir' | 'debian' | 'explicit';
 
@@ -46,7 +47,8 @@ const file = (p: string) => {
     return false;
   }
 };
-const maybe = (p: string) => (file(p) ? p : undefined);
+/** An artifact found by looking: absent, a regular file, or an InputError when something else is there (a FIFO, a directory). */
+const maybe = (p: string) => optionalInput(p);
 
 export function locateKernel(opts: LocateOptions): KernelArtifacts {
   if (!opts.kernel) {
@@ -118,7 +120,7 @@ function locateBuildDir(root: string): KernelArtifacts | undefined {
   }
   const libraryArchives = ['lib/lib.a', ...(existsSync(archDir) ? readdirSync(archDir).sort().map((a) => `arch/${a}/lib/lib.a`) : [])]
     .map((p) => join(root, p))
-    .filter(file);
+    .filter((p) => maybe(p) !== undefined);
   return {
     layout: 'build-dir',
     root,
@@ -140,7 +142,7 @@ function locateDebian(root: string, release: string | undefined): KernelArtifact
   const bootDir = join(root, 'usr', 'lib', 'debug', 'boot');
   if (!existsSync(bootDir)) return undefined;
   const abis = readdirSync(bootDir)
-    .filter((n) => n.startsWith('vmlinux-') && file(join(bootDir, n)))
+    .filter((n) => n.startsWith('vmlinux-') && maybe(join(bootDir, n)) !== undefined)
     .map((n) => n.slice('vmlinux-'.length))
     .sort();
   if (abis.length === 0) return undefined;

@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { InputError } from '../errors.js';
+import { inputExists, readInputText } from '../input-file.js';
 import { parseKernelVersion } from '../facts/kernel-version.js';
 
 /**
@@ -48,12 +48,9 @@ export function symversReleases(file: string): { release: string; from: string }
   const dir = dirname(file);
   const out: { release: string; from: string }[] = [];
   const read = (rel: string, pick: (text: string) => string | undefined) => {
-    let text: string;
-    try {
-      text = readFileSync(join(dir, rel), 'latin1').slice(0, 4096);
-    } catch {
-      return;
-    }
+    // Absent: nothing said. Present, it is read like any input (a FIFO or a directory there is an InputError).
+    if (!inputExists(join(dir, rel))) return;
+    const text = readInputText(join(dir, rel), 'kernel release file', 'latin1').slice(0, 4096);
     const release = pick(text);
     if (release) out.push({ release, from: join(dir, rel) });
   };

@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { InputError } from '../errors.js';
+import { readInputLines } from '../input-file.js';
 import type { ExportedSymbol, ExportTable, ExportType } from '../facts/kernel-exports.js';
 
 const EXPORT_TYPES = new Set<string>([
@@ -136,11 +136,5 @@ export function parseModuleSymvers(text: string, file: string): ModuleSymvers {
 }
 
 export function readModuleSymvers(path: string): ModuleSymvers {
-  let text: string;
-  try {
-    text = readFileSync(path, 'latin1');
-  } catch (err) {
-    throw new InputError(path, `cannot read Module.symvers (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-  }
-  return parseModuleSymvers(text, path);
+  return parseModuleSymvers(readInputLines(path, 'Module.symvers', 'latin1'), path);
 }

@@ -1,6 +1,8 @@
 import { SHF_ALLOC, SHF_EXECINSTR, SHN_ABS } from '../elf/constants.js';
 import { FileSource, type ElfSection, type ElfSymbol, type SymbolBinding, type SymbolType } from '../elf/index.js';
 import { InputError } from '../errors.js';
+import { checkLineLengths } from '../input-file.js';
+import { LIMITS, overLimit } from '../limits.js';
 
 export interface SystemMapEntry {
   readonly address: bigint;
@@ -72,7 +74,10 @@ export class SystemMap {
     if (!this.entriesCache) {
       const source = FileSource.open(this.path);
       try {
-        this.entriesCache = parseSystemMap(source.read(0, source.size, 'System.map').toString('latin1'), this.path);
+        if (source.size > LIMITS.TEXT_FILE_SIZE.value) throw new InputError(this.path, overLimit(LIMITS.TEXT_FILE_SIZE, 'System.map too large', source.size));
+        const text = source.read(0, source.size, 'System.map').toString('latin1');
+        checkLineLengths(text, this.path);
+        this.entriesCache = parseSystemMap(text, this.path);
       } finally {
         source.close();
       }

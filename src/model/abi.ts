@@ -78,7 +78,12 @@ function mergeFields(graph: TypeGraph, ref: TypeRef, baseBits: number, classes: 
   if (node.kind === 'array') {
     const element = sizeOf(graph, node.element);
     if (element === undefined) return false;
-    for (let i = 0; i < (node.count ?? 0); i++) if (!mergeFields(graph, node.element, baseBits + i * element * 8, classes, depth + 1)) return false;
+    // Elements past the value's eightbytes cannot be classified into them: the layout is not
+    // the one the value's size says (the caller passes it in memory). Bounds the loop too.
+    const count = node.count ?? 0;
+    if (element === 0 || count === 0) return true;
+    if (baseBits + count * element * 8 > classes.length * 64) return false;
+    for (let i = 0; i < count; i++) if (!mergeFields(graph, node.element, baseBits + i * element * 8, classes, depth + 1)) return false;
     return true;
   }
   const cls = scalarClass(node);
@@ -86,6 +91,9 @@ function mergeFields(graph: TypeGraph, ref: TypeRef, baseBits: number, classes: 
   const size = sizeOf(graph, r) ?? 0;
   if (baseBits % 8 === 0 && size > 0 && (baseBits / 8) % size !== 0) return false;
   const index = Math.floor(baseBits / 64);
+  // A member placed past the end of the value (an offset of 2^32 from hostile DWARF): no
+  // eightbyte holds it; writing classes[index] there would make a sparse array of 2^29 slots.
+  if (!Number.isSafeInteger(baseBits) || baseBits < 0 || index >= classes.length) return false;
   const merged = classes[index] === 'INTEGER' || cls === 'INTEGER' ? 'INTEGER' : cls === 'MEMORY' ? 'MEMORY' : 'SSE';
   classes[index] = merged;
   return merged !== 'MEMORY';
@@ -139,8 +147,10 @@ function hfa(graph: TypeGraph, ref: TypeRef): { count: number; size: number } | 
     }
     if (node.kind === 'struct') return node.members.every((m) => walk(m.type, depth + 1));
     if (node.kind === 'array') {
-      for (let i = 0; i < (node.count ?? 0); i++) if (!walk(node.element, depth + 1)) return false;
-      return node.count !== undefined;
+      // An HFA has at most four members: a longer array is not one (and is not walked element by element).
+      if (node.count === undefined || node.count > 4) return false;
+      for (let i = 0; i < node.count; i++) if (!walk(node.element, depth + 1)) return false;
+      return true;
     }
     return false;
   };

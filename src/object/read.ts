@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import { InputError } from '../errors.js';
 import { DwarfFile } from '../dwarf/index.js';
 import { ObjectDwarfInterface } from '../dwarf/dwarf-interfaces.js';
 import { ElfFile } from '../elf/index.js';
+import { sha256Of } from '../elf/source.js';
 import { ET_REL } from '../elf/constants.js';
 import type { ObjectConventions } from '../facts/object-conventions.js';
 import type { FrozenImport, FrozenObject } from '../facts/frozen-object.js';
@@ -23,14 +23,22 @@ import { readDefinitions } from './definitions.js';
  */
 export function readFrozenObject(path: string): FrozenObject {
   const elf = ElfFile.open(path);
+  try {
+    return readOpenedObject(path, elf);
+  } finally {
+    // What is read later (the conventions, types of the interface) reopens the file for the read.
+    elf.releaseDescriptor();
+  }
+}
+
+function readOpenedObject(path: string, elf: ElfFile): FrozenObject {
   if (elf.header.type !== ET_REL) {
     const what = elf.header.type === 2 ? 'a linked executable (ET_EXEC)' : elf.header.type === 3 ? 'a shared object (ET_DYN)' : `ELF type ${elf.header.type}`;
     throw new InputError(path, `not a relocatable object (.o/.ko): it is ${what}`);
   }
   if (!elf.symbolTable) throw new InputError(path, 'has no symbol table (stripped?): cannot tell what it imports');
 
-  const bytes = elf.source.read(0, elf.source.size, 'whole file for its digest');
-  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const sha256 = sha256Of(elf.source);
   const { definitions, undefinedSymbols } = readDefinitions(elf);
   const references = readReferences(elf, undefinedSymbols);
   const dwarf = DwarfFile.present(elf) ? new DwarfFile(elf) : undefined;

@@ -38,11 +38,12 @@ export interface CheckOptions extends LocateOptions {
 }
 
 /** The new kernel's interface sources, most preferred first: reference objects, vmlinux BTF, vmlinux DWARF. */
-function interfaceSources(kernel: NewKernel, references: readonly string[], typeSource: CheckOptions['typeSource'] = 'auto'): InterfaceSource[] {
+function interfaceSources(kernel: NewKernel, references: readonly string[], typeSource: CheckOptions['typeSource'] = 'auto', opened: ElfFile[] = []): InterfaceSource[] {
   const sources: InterfaceSource[] = [];
   if (typeSource === 'none') return sources;
   for (const path of references) {
     const elf = ElfFile.open(path);
+    opened.push(elf);
     if (elf.header.machine !== kernel.machine) throw new InputError(path, `wrong architecture for the new kernel (${machineName(elf.header.machine)})`);
     if (!DwarfFile.present(elf)) throw new InputError(path, 'a reference object needs DWARF (-g): it has none');
     sources.push(new ObjectDwarfInterface(new DwarfFile(elf), `reference object ${path} (DWARF)`));
@@ -54,6 +55,20 @@ function interfaceSources(kernel: NewKernel, references: readonly string[], type
   if (dwarf) sources.push(new VmlinuxDwarfInterface(dwarf, kernel.vmlinux, (name) => kernel.global(name)));
   else if (typeSource === 'dwarf') throw new InputError(kernel.artifacts.vmlinux, 'has no DWARF (asked for --type-source dwarf)');
   return sources;
+}
+
+/**
+ * An interface comparison was asked for (--type-source auto) and the new kernel has nothing
+ * to compare with: that is not a pass with nothing compared. Refused, saying what would do.
+ */
+function requireTypeSource(kernel: NewKernel, sources: readonly InterfaceSource[], typeSource: CheckOptions['typeSource'], frozen: readonly FrozenObject[]): void {
+  if ((typeSource ?? 'auto') !== 'auto' || sources.length > 0) return;
+  const compared = frozen.find((obj) => obj.compiledAgainst !== undefined);
+  if (!compared) return;
+  throw new InputError(
+    kernel.artifacts.vmlinux,
+    `has neither .BTF nor DWARF, so the interfaces ${compared.path} was compiled against cannot be compared: give a vmlinux with its type information, --reference with an object built in the new tree, or --type-source none to check the link only`,
+  );
 }
 
 /** A frozen object, or its ABI snapshot (relinkable extract): told apart by the first bytes. */
@@ -81,6 +96,19 @@ export async function analyzeRun(objectPaths: readonly string[], options: CheckO
     throw new UsageError(`--replaces given ${replaces.length} times for ${objectPaths.length} object(s)`);
   }
   const kernel = new NewKernel(locateKernel(options));
+  const opened: ElfFile[] = [];
+  try {
+    return { record: await analyzeWith(kernel, objectPaths, options, opened), kernel };
+  } finally {
+    // Everything the report needs is in the record: no descriptor stays open for the next
+    // run in this process (a later read of these files reopens them).
+    kernel.releaseDescriptors();
+    for (const elf of opened) elf.releaseDescriptor();
+  }
+}
+
+async function analyzeWith(kernel: NewKernel, objectPaths: readonly string[], options: CheckOptions, opened: ElfFile[]): Promise<RunRecord> {
+  const replaces = options.replaces ?? [];
   const frozen = objectPaths.map(readFrozen);
   for (const obj of frozen) {
     if (obj.machine !== kernel.machine) {
@@ -118,7 +146,8 @@ export async function analyzeRun(objectPaths: readonly string[], options: CheckO
   const targetsModule = [...replacements.values()].some((r) => r.found && r.target.kind === 'module');
   const mode: LinkMode = modules.length > 0 || targetsModule ? 'module' : 'built-in';
   await Promise.all([...replacements.values()].map((r) => (r.found ? r.prepare() : undefined)));
-  const sources = interfaceSources(kernel, options.reference ?? [], options.typeSource);
+  const sources = interfaceSources(kernel, options.reference ?? [], options.typeSource, opened);
+  requireTypeSource(kernel, sources, options.typeSource, frozen);
   const frozenInterface = (obj: FrozenObject) => obj.compiledAgainst;
   const definitionsUsed = (obj: FrozenObject): string[] => {
     const r = replacements.get(obj);
@@ -141,7 +170,7 @@ export async function analyzeRun(objectPaths: readonly string[], options: CheckO
     catalogue: { version: catalogue.version, digest: catalogue.digest, entries: catalogue.entries.length, directory: options.signatures !== undefined ? catalogue.directory : null },
     findings,
   };
-  return { record, kernel };
+  return record;
 }
 
 function frozenRecord(obj: FrozenObject, r: Replacement): FrozenRecord {

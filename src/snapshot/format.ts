@@ -1,4 +1,4 @@
-import { bool, int, list, object, oneOf, record, str, type Schema } from '../schema.js';
+import { bool, int, list, nullable, object, oneOf, record, str, text, tuple, variant, type Schema } from '../schema.js';
 import type { FrozenDefinition, FrozenExport, FrozenSection } from '../facts/frozen-object.js';
 import type { ModuleInfo } from '../facts/module.js';
 import type { SymbolKind } from '../facts/symbols.js';
@@ -72,8 +72,8 @@ export const SNAPSHOT_CONVENTIONS_SCHEMA: Schema = object(
   {
     architecture: oneOf(['x86_64', 'i386', 'aarch64', 'other']),
     compiler: object({ producers: list(object({ producer: str(), units: list(str()) })), comment: list(str()) }),
-    sections: list(object({ name: str(), size: int(0), flags: { type: 'any' }, relocations: int(0) })),
-    properties: { type: 'any' },
+    sections: list(object({ name: str(), size: int(0), flags: text, relocations: int(0) })),
+    properties: object({ ibt: bool, shstk: bool, bti: bool, pac: bool }),
     functions: list(
       object(
         {
@@ -99,8 +99,16 @@ export const SNAPSHOT_CONVENTIONS_SCHEMA: Schema = object(
     ),
     importRelocations: record(record(int(1))),
     fixedCanaryReads: int(0),
-    alternatives: { type: 'any' },
-    extable: { type: 'any' },
+    alternatives: object(
+      { entrySize: int(1), features: list(object({ feature: int(0), flags: list(str()), count: int(0), example: text })) },
+      ['entrySize'],
+    ),
+    extable: object({
+      layout: oneOf(['data', 'handler']),
+      entries: int(0),
+      types: list(object({ type: int(0), count: int(0), example: text })),
+      handlers: list(object({ handler: str(), count: int(0) })),
+    }),
     orcHeader: str(/^[0-9a-f]{40}$/),
     btf: object({ split: str(), distilledBase: str() }, ['distilledBase']),
     btfIds: list(object({ kind: str(), name: str(), symbol: str(), id: int(0) })),
@@ -110,3 +118,124 @@ export const SNAPSHOT_CONVENTIONS_SCHEMA: Schema = object(
   },
   ['properties', 'alternatives', 'extable', 'orcHeader', 'btf'],
 );
+
+/** A snapshot type id: 0 is void, others are keys of `interface.types`. */
+const typeId = int(0);
+const SYMBOL_KINDS = ['function', 'data', 'tls', 'unknown'] as const;
+
+/** One entry of `interface.types`, by its kind. */
+const SNAPSHOT_TYPE_SCHEMA: Schema = variant('kind', {
+  void: object({ kind: oneOf(['void']) }),
+  int: object({ kind: oneOf(['int']), name: str(), size: int(0), encoding: oneOf(['signed', 'unsigned', 'bool', 'signed-char', 'unsigned-char']) }),
+  float: object({ kind: oneOf(['float']), name: str(), size: int(0) }),
+  pointer: object({ kind: oneOf(['pointer']), target: typeId }),
+  array: object({ kind: oneOf(['array']), element: typeId, count: nullable(int(0)) }),
+  ...Object.fromEntries(
+    (['struct', 'union'] as const).map((kind) => [
+      kind,
+      object({
+        kind: oneOf([kind]),
+        name: nullable(str()),
+        size: nullable(int(0)),
+        members: list(object({ name: nullable(str()), type: typeId, bitOffset: int(0), bitSize: nullable(int(0)) })),
+      }),
+    ]),
+  ),
+  enum: object({
+    kind: oneOf(['enum']),
+    name: nullable(str()),
+    size: int(0),
+    signed: bool,
+    declaration: bool,
+    values: list(object({ name: str(), value: str(/^-?\d{1,20}$/) })),
+  }),
+  typedef: object({ kind: oneOf(['typedef']), name: str(), target: typeId }),
+  qualifier: object({ kind: oneOf(['qualifier']), qualifier: oneOf(['const', 'volatile', 'restrict', 'atomic']), target: typeId }),
+  function: object({ kind: oneOf(['function']), returns: typeId, params: list(object({ name: nullable(str()), type: typeId })), variadic: bool, prototyped: bool }),
+  unknown: object({ kind: oneOf(['unknown']), reason: str() }),
+});
+
+/** The signature appended to a .ko (facts/module.ts ModuleSignature), as a snapshot records it. */
+const MODULE_SIGNATURE_SCHEMA: Schema = variant('readable', {
+  true: object({
+    readable: bool,
+    bytes: int(0),
+    signers: list(
+      object({
+        id: variant('kind', {
+          'issuer-serial': object({ kind: oneOf(['issuer-serial']), issuer: text, issuerText: text, serial: text }),
+          'key-id': object({ kind: oneOf(['key-id']), keyId: text }),
+        }),
+        digestAlgorithm: text,
+        signatureAlgorithm: text,
+        signedDigest: text,
+        contentDigestMatches: bool,
+        signature: text,
+      }),
+    ),
+  }),
+  false: object({ readable: bool, problem: str() }),
+});
+
+/**
+ * The whole snapshot document, checked before any of it is used: a field missing or of the
+ * wrong type anywhere (a site without its offset, a null where a definition should be, a
+ * size that is an object) is refused with its path, not met by a check halfway through.
+ * Optional members are those JSON.stringify leaves out when they are undefined.
+ */
+export const SNAPSHOT_SCHEMA: Schema = object({
+  format: oneOf([SNAPSHOT_FORMAT]),
+  formatVersion: int(SNAPSHOT_FORMAT_VERSION, SNAPSHOT_FORMAT_VERSION),
+  tool: object({ name: oneOf(['relinkable']), version: str() }),
+  object: object({
+    name: str(),
+    sha256: str(/^[0-9a-f]{64}$/),
+    size: int(0),
+    machine: int(0, 0xffff),
+    is64: bool,
+    littleEndian: bool,
+    compileUnits: list(str()),
+    producer: nullable(str()),
+    module: nullable(
+      object(
+        {
+          loadable: bool,
+          builtinModule: str(),
+          fields: list(tuple(text, 2)),
+          name: str(),
+          license: text,
+          vermagic: text,
+          importedNamespaces: list(text),
+          versions: list(object({ name: text, crc: int(0, 0xffffffff) })),
+          versionTables: list(oneOf(['basic', 'extended'])),
+          thisModuleSize: int(0),
+          signature: MODULE_SIGNATURE_SCHEMA,
+        },
+        ['builtinModule', 'name', 'license', 'vermagic', 'versionTables', 'thisModuleSize', 'signature'],
+      ),
+    ),
+  }),
+  sections: list(object({ name: text, type: int(0, 0xffffffff), flags: int(0), size: int(0), entsize: int(0), addralign: int(0) })),
+  definitions: list(object({ name: str(), kind: oneOf(SYMBOL_KINDS), binding: oneOf(['global', 'weak']), section: text, size: int(0) })),
+  imports: list(
+    object({
+      name: str(),
+      kind: oneOf(SYMBOL_KINDS),
+      kindSource: oneOf(['dwarf', 'relocation', 'none']),
+      weak: bool,
+      sites: list(object({ section: text, offset: str(/^0x[0-9a-f]{1,16}$/), function: nullable(str()), relocation: str() })),
+    }),
+  ),
+  exports: list(object({ name: str(), gplOnly: bool })),
+  build: SNAPSHOT_CONVENTIONS_SCHEMA,
+  interface: nullable(
+    object({
+      declaredFunctions: list(object({ name: str(), type: typeId })),
+      definedFunctions: list(object({ name: str(), type: typeId })),
+      variables: list(object({ name: str(), type: typeId })),
+      ownedStorage: list(object({ name: str(), type: typeId, scope: nullable(str()) })),
+      namedTypes: list(object({ kind: oneOf(['struct', 'union', 'enum', 'typedef']), name: str(), type: typeId })),
+      types: record(SNAPSHOT_TYPE_SCHEMA),
+    }),
+  ),
+});

@@ -1,11 +1,12 @@
-import { readFileSync } from 'node:fs';
-import { InputError } from '../errors.js';
+import { InputError, jsonSyntaxError } from '../errors.js';
+import { readInputText } from '../input-file.js';
+import { LIMITS } from '../limits.js';
 import type { FrozenImport, FrozenObject } from '../facts/frozen-object.js';
 import type { FrozenInterface, NamedKind, OwnedVariable } from '../graph/interfaces.js';
 import { typeRef, type FunctionDecl, type IntEncoding, type TypeGraph, type TypeNode, type TypeRef, type TypeSource, type VariableDecl } from '../graph/type-graph.js';
 import { validate } from '../schema.js';
 import { fromSnapshotConventions } from './conventions.js';
-import { SNAPSHOT_CONVENTIONS_SCHEMA, SNAPSHOT_FORMAT, SNAPSHOT_FORMAT_VERSION, type Snapshot, type SnapshotType } from './format.js';
+import { SNAPSHOT_FORMAT, SNAPSHOT_SCHEMA, SNAPSHOT_FORMAT_VERSION, type Snapshot, type SnapshotType } from './format.js';
 
 /** Whether a file is an ABI snapshot rather than an object: it starts with "{". */
 export function looksLikeSnapshot(head: Buffer): boolean {
@@ -30,7 +31,7 @@ class SnapshotTypeGraph implements TypeGraph {
   }
 
   private ref(id: unknown, where: string): TypeRef {
-    if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || (id > 0 && !(String(id) in this.types))) {
+    if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || (id > 0 && !Object.hasOwn(this.types, String(id)))) {
       throw new InputError(this.file, `${where}: type id ${String(id)} is not in the snapshot's types`);
     }
     return typeRef(id);
@@ -127,10 +128,11 @@ class SnapshotInterface implements FrozenInterface {
 }
 
 /** Every type id a type refers to must be in the table: checked once, up front, not when a check happens to look. */
-function validateTypes(file: string, types: Record<string, SnapshotType>): void {
-  need(typeof types === 'object' && types !== null, file, 'interface.types missing');
-  const ok = (id: unknown) => id === 0 || (typeof id === 'number' && String(id) in types);
+function validateTypes(file: string, iface: NonNullable<Snapshot['interface']>): void {
+  const types = iface.types;
+  const ok = (id: unknown) => id === 0 || (typeof id === 'number' && Object.hasOwn(types, String(id)));
   for (const [id, t] of Object.entries(types)) {
+    need(/^[1-9]\d{0,15}$/.test(id), file, `interface.types: ${JSON.stringify(id)} is not a type id`);
     const refs: unknown[] = [];
     switch (t.kind) {
       case 'pointer':
@@ -143,17 +145,20 @@ function validateTypes(file: string, types: Record<string, SnapshotType>): void 
         break;
       case 'struct':
       case 'union':
-        need(Array.isArray(t.members), file, `type #${id}: members missing`);
         refs.push(...t.members.map((m) => m.type));
         break;
       case 'function':
-        need(Array.isArray(t.params), file, `type #${id}: params missing`);
         refs.push(t.returns, ...t.params.map((p) => p.type));
         break;
       default:
         break;
     }
-    for (const r of refs) if (!ok(r)) throw new InputError(file, `type #${id}: type id ${String(r)} is not in the snapshot's types`);
+    for (const r of refs) need(ok(r), file, `interface.types.${id}: type id ${String(r)} is not in the snapshot's types`);
+  }
+  for (const list of ['declaredFunctions', 'definedFunctions', 'variables', 'ownedStorage', 'namedTypes'] as const) {
+    for (const [i, entry] of iface[list].entries()) {
+      need(ok(entry.type), file, `interface.${list}[${i}] (${entry.name}): type id ${entry.type} is not in the snapshot's types`);
+    }
   }
 }
 
@@ -163,21 +168,21 @@ function need(cond: boolean, file: string, what: string): asserts cond {
 
 /** Reads an ABI snapshot as a frozen object: the same questions answered from the file. */
 export function readSnapshot(path: string): FrozenObject {
+  const text = readInputText(path, 'ABI snapshot', 'utf8', LIMITS.JSON_FILE_SIZE);
   let data: Snapshot;
   try {
-    data = JSON.parse(readFileSync(path, 'utf8')) as Snapshot;
+    data = JSON.parse(text) as Snapshot;
   } catch (err) {
-    throw new InputError(path, `not a valid ABI snapshot (${(err as Error).message})`);
+    throw new InputError(path, `not a valid ABI snapshot: not valid JSON (${jsonSyntaxError(err, text)})`);
   }
   need(typeof data === 'object' && data !== null && data.format === SNAPSHOT_FORMAT, path, `format is not "${SNAPSHOT_FORMAT}"`);
   if (data.formatVersion === 1) {
     throw new InputError(path, 'ABI snapshot format 1 has no build facts, which the build-primitive checks need: extract it again from the object');
   }
   need(data.formatVersion === SNAPSHOT_FORMAT_VERSION, path, `format version ${String(data.formatVersion)} (this relinkable reads ${SNAPSHOT_FORMAT_VERSION})`);
-  const buildErrors = validate(data.build, SNAPSHOT_CONVENTIONS_SCHEMA, 'build');
-  need(buildErrors.length === 0, path, buildErrors.slice(0, 3).join('; '));
-  need(Array.isArray(data.sections) && Array.isArray(data.definitions) && Array.isArray(data.imports) && Array.isArray(data.exports), path, 'sections, definitions, imports or exports missing');
-  need(typeof data.object?.sha256 === 'string' && typeof data.object.machine === 'number', path, 'object description missing');
+  // The whole document against its schema, before any of it is used (docs/snapshot-format.md).
+  const errors = validate(data, SNAPSHOT_SCHEMA);
+  need(errors.length === 0, path, `${errors.slice(0, 3).join('; ')}${errors.length > 3 ? ` (and ${errors.length - 3} more)` : ''}`);
 
   const imports = new Map<string, FrozenImport>(
     data.imports.map((i) => [
@@ -191,7 +196,7 @@ export function readSnapshot(path: string): FrozenObject {
       },
     ]),
   );
-  if (data.interface) validateTypes(path, data.interface.types);
+  if (data.interface) validateTypes(path, data.interface);
   const moduleInfo = data.object.module ?? undefined;
   return {
     path,

@@ -11,9 +11,9 @@ import { describe, expect, it } from 'vitest';
 const SRC = resolve(__dirname, '../../src');
 
 /** Folders that read input bytes. */
-const READERS = ['elf', 'dwarf', 'btf', 'kernel', 'arch', 'object', 'snapshot', 'x509'];
+const READERS = ['elf', 'dwarf', 'btf', 'kernel', 'arch', 'object', 'snapshot'];
 /** The ground floor: vocabulary every layer shares, and small utilities. */
-const GROUND = ['graph', 'facts', 'errors.ts', 'schema.ts', 'paths.ts', 'version.ts'];
+const GROUND = ['graph', 'facts', 'errors.ts', 'schema.ts', 'paths.ts', 'version.ts', 'input-file.ts', 'limits.ts'];
 
 interface Import {
   readonly from: string;
@@ -117,5 +117,27 @@ describe('the floor plan of src/', () => {
     };
     for (const node of [...edges.keys()].sort()) visit(node, []);
     expect(loops).toEqual([]);
+  });
+
+  it('one module opens the files relinkable reads: input-file.ts (type and size checked before a byte is read)', () => {
+    // Functions of node:fs that open or read a file by path. Listing a directory or stat-ing a
+    // path is not reading it. The exceptions: the CLI writes --output (cli/output.ts), and
+    // version.ts reads relinkable's own package.json, which is not input.
+    const OPENERS = /\b(readFileSync|openSync|createReadStream|readFile|open|readSync|read)\b/;
+    const ALLOWED = new Set(['input-file.ts', 'cli/output.ts', 'version.ts']);
+    const offenders: string[] = [];
+    const re = /import\s*(?:type\s*)?\{([^}]*)\}\s*from\s*['"](?:node:)?fs(?:\/promises)?['"]/g;
+    for (const file of sourceFiles(SRC)) {
+      const rel = relative(SRC, file);
+      if (ALLOWED.has(rel)) continue;
+      for (const m of readFileSync(file, 'utf8').matchAll(re)) {
+        const names = m[1]!.split(',').map((n) => n.trim().replace(/^type\s+/, '').split(/\s+as\s+/)[0]!).filter(Boolean);
+        for (const n of names) if (OPENERS.test(n)) offenders.push(`${rel}: ${n}`);
+      }
+      if (/from\s*['"](?:node:)?fs(?:\/promises)?['"]/.test(readFileSync(file, 'utf8')) && /import\s+\*\s+as\s+\w+\s+from\s*['"](?:node:)?fs/.test(readFileSync(file, 'utf8'))) {
+        offenders.push(`${rel}: import * from fs`);
+      }
+    }
+    expect(offenders).toEqual([]);
   });
 });

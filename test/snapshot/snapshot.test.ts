@@ -64,7 +64,7 @@ describe('ABI snapshots', () => {
   });
 
   it.each([
-    ['not JSON', '{ nope', /^not a valid ABI snapshot \(/],
+    ['not JSON', '{ nope', /^not a valid ABI snapshot: not valid JSON \(Expected property name or '}' at line 1, column 3\)$/],
     ['another format', JSON.stringify({ format: 'something-else' }), /^not a valid ABI snapshot: format is not "relinkable-abi-snapshot"$/],
     ['a future version', JSON.stringify({ format: 'relinkable-abi-snapshot', formatVersion: 99 }), /^not a valid ABI snapshot: format version 99 \(this relinkable reads 2\)$/],
     ['format 1, without build facts', JSON.stringify({ format: 'relinkable-abi-snapshot', formatVersion: 1 }), /^ABI snapshot format 1 has no build facts, which the build-primitive checks need: extract it again from the object$/],

@@ -6,6 +6,9 @@
  * Nothing is included; an identifier that no scanned header defines makes a value unknown.
  */
 
+import { InputError } from '../../errors.js';
+import { LIMITS, overLimit } from '../../limits.js';
+
 export interface MacroDefinition {
   readonly name: string;
   /** Parameter names of a function-like macro; undefined for an object-like one. */
@@ -20,15 +23,14 @@ export interface MacroDefinition {
   readonly comment: string | undefined;
 }
 
-const MAX_LINES = 1_000_000;
-/** Tokens one evaluation may expand to: `#define A1 (A0+A0)` … `A40` would otherwise need 2^40. */
-const MAX_EXPANSION = 100_000;
+/** Tokens one evaluation may expand to (LIMITS.MACRO_EXPANSION): `#define A1 (A0+A0)` … `A40` would otherwise need 2^40; past it, the expression is not a constant. */
+const MAX_EXPANSION = LIMITS.MACRO_EXPANSION.value;
 
 /** The `#define`s of one header, in order. */
 export function scanDefines(file: string, text: string): MacroDefinition[] {
   const { code, comments } = stripComments(text);
   const lines = code.split('\n');
-  if (lines.length > MAX_LINES) lines.length = MAX_LINES;
+  if (lines.length > LIMITS.HEADER_LINES.value) throw new InputError(file, overLimit(LIMITS.HEADER_LINES, 'header too long', lines.length));
   const out: MacroDefinition[] = [];
   // Each open conditional: its condition, and whether it is an include guard.
   const stack: { cond: string; guard: boolean }[] = [];

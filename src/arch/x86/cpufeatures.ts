@@ -1,5 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { inputExists, readInputText } from '../../input-file.js';
 import { InputError } from '../../errors.js';
 import type { CpuFeatureTable } from '../../facts/x86-headers.js';
 import { MacroTable, scanDefines, type MacroDefinition } from './cmacros.js';
@@ -140,12 +140,7 @@ export function parseCpufeatures(header: HeaderText, others: readonly HeaderText
 }
 
 function readText(path: string): string {
-  try {
-    return readFileSync(path, 'latin1');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new InputError(path, code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, not a file' : `cannot read (${code ?? (err as Error).message})`);
-  }
+  return readInputText(path, 'C header', 'latin1');
 }
 
 /**
@@ -158,7 +153,7 @@ export function readCpufeatures(path: string): CpuFeatures {
   if (!/^\s*#\s*define\s+NCAPINTS\b/m.test(text)) {
     for (const sibling of ['cpufeature.h', 'cpufeatures.h']) {
       const p = join(dirname(path), sibling);
-      if (p !== path && existsSync(p)) others.push({ file: p, text: readText(p) });
+      if (p !== path && inputExists(p)) others.push({ file: p, text: readText(p) });
     }
   }
   return parseCpufeatures({ file: path, text }, others);

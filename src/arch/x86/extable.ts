@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readInputText } from '../../input-file.js';
 import { InputError, hex } from '../../errors.js';
 import type { ElfFile } from '../../elf/index.js';
 import type { ExtableTypes } from '../../facts/x86-headers.js';
@@ -52,14 +52,7 @@ export function parseExtableTypes(file: string, text: string): ExtableTypes {
 }
 
 export function readExtableTypes(path: string): ExtableTypes {
-  let text: string;
-  try {
-    text = readFileSync(path, 'latin1');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new InputError(path, code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? (err as Error).message})`);
-  }
-  return parseExtableTypes(path, text);
+  return parseExtableTypes(path, readInputText(path, 'extable_fixup_types.h', 'latin1'));
 }
 
 export interface ExtableEntry {

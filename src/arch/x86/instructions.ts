@@ -19,6 +19,7 @@ export function x86EntryPad(code: Buffer, offset: number): 'endbr64' | 'endbr32'
 
 /** One-byte NOPs (0x90) immediately before `offset`, up to 64. */
 export function x86PaddingBefore(code: Buffer, offset: number): number {
+  if (offset > code.length) return 0;
   let n = 0;
   while (n < 64 && offset - n - 1 >= 0 && code[offset - n - 1] === 0x90) n++;
   return n;
@@ -30,8 +31,8 @@ export function x86PaddingBefore(code: Buffer, offset: number): number {
  */
 export function x86KcfiTypeHash(code: Buffer, functionOffset: number, preambleOffset: number): string | undefined {
   const at = functionOffset - 5;
-  if (at >= 0 && code[at] === 0xb8) return hex(code.readUInt32LE(at + 1) >>> 0);
-  if (code[preambleOffset] === 0xb8 && preambleOffset + 5 <= code.length) return hex(code.readUInt32LE(preambleOffset + 1) >>> 0);
+  if (at >= 0 && functionOffset <= code.length && code[at] === 0xb8) return hex(code.readUInt32LE(at + 1) >>> 0);
+  if (preambleOffset >= 0 && preambleOffset + 5 <= code.length && code[preambleOffset] === 0xb8) return hex(code.readUInt32LE(preambleOffset + 1) >>> 0);
   return undefined;
 }
 

@@ -2,18 +2,14 @@
  * Reading and parsing a (preprocessed) GNU ld linker script into the AST of ast.ts: a
  * hand-written scanner and recursive-descent parser; expressions are parsed, never evaluated.
  */
-import { readFileSync } from 'node:fs';
 import { InputError } from '../../errors.js';
+import { readInputLines } from '../../input-file.js';
+import { LIMITS, overLimit } from '../../limits.js';
+import { checkPatternLength } from './glob.js';
 import type { InputSectionDescription, LinkerScript, SectionPattern, SymbolAssignment } from './ast.js';
 
 export function readLinkerScript(path: string): LinkerScript {
-  let text: string;
-  try {
-    text = readFileSync(path, 'latin1');
-  } catch (err) {
-    throw new InputError(path, `cannot read linker script (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-  }
-  return parseLinkerScript(text, path);
+  return parseLinkerScript(readInputLines(path, 'linker script', 'latin1'), path);
 }
 
 /** Parses a (preprocessed) GNU ld linker script. Errors are `InputError(file, 'line N: …')`. */
@@ -64,6 +60,8 @@ class Parser {
   private readonly memory: { name: string; line: number }[] = [];
   private readonly sections: MutableOutputSection[] = [];
   private readonly assignments: SymbolAssignment[] = [];
+  /** How deep the recursive descent is: held to LIMITS.LINKER_SCRIPT_NESTING. */
+  private depth = 0;
 
   constructor(
     private readonly text: string,
@@ -470,6 +468,10 @@ class Parser {
   }
 
   private sectionSpec(out: SectionPattern[], exclude: readonly string[], sort: string | undefined): void {
+    this.nested(() => this.sectionSpecLevel(out, exclude, sort));
+  }
+
+  private sectionSpecLevel(out: SectionPattern[], exclude: readonly string[], sort: string | undefined): void {
     this.ws();
     const kw = this.peekKeyword();
     if (kw === 'EXCLUDE_FILE') {
@@ -523,7 +525,9 @@ class Parser {
       this.pos++;
     }
     if (this.pos === start) this.fail(`expected ${what}, found ${this.describeHere()}`);
-    return { text: this.text.slice(start, this.pos), quoted: false };
+    const text = this.text.slice(start, this.pos);
+    checkPatternLength(text, this.file, this.lineOf(start));
+    return { text, quoted: false };
   }
 
   private isSortedConstructors(): boolean {
@@ -580,7 +584,21 @@ class Parser {
     return this.text.slice(start, this.pos).trim();
   }
 
+  /** Runs one level of the recursive descent, refusing input nested past LIMITS.LINKER_SCRIPT_NESTING. */
+  private nested<T>(parse: () => T): T {
+    if (++this.depth > LIMITS.LINKER_SCRIPT_NESTING.value) this.fail(overLimit(LIMITS.LINKER_SCRIPT_NESTING, 'nested too deeply'));
+    try {
+      return parse();
+    } finally {
+      this.depth--;
+    }
+  }
+
   private ternary(): void {
+    this.nested(() => this.ternaryLevel());
+  }
+
+  private ternaryLevel(): void {
     this.binary(1);
     this.ws();
     if (this.eat('?')) {
@@ -622,7 +640,7 @@ class Parser {
     const c = this.peekChar();
     if (c === '-' || c === '!' || c === '~' || c === '+') {
       this.pos++;
-      this.unary();
+      this.nested(() => this.unary());
       return;
     }
     this.primary();
