@@ -180,6 +180,7 @@ export class InterfaceComparison {
     const owned: OwnedStorage[] = [];
     const changes: TypeChange[] = [];
     const charSignedness: TypeDelta[] = [];
+    const importedVariables = new Set<string>();
     const notCompared = { functions: [] as { name: string; why: string }[], variables: [] as { name: string; why: string }[], owned: [] as { name: string; why: string }[] };
     const withoutDwarf: string[] = [];
     const nowhere = this.sources.length ? `not found in ${this.sources.map((s) => s.description).join(' or ')}` : 'no type source of the new kernel was used (--type-source none)';
@@ -215,8 +216,10 @@ export class InterfaceComparison {
           }
           const asked = this.ask((s) => s.variableNamed(imp.name));
           variables.push({ object: obj, name: imp.name, before, after: asked?.answer, source: asked?.source });
-          if (asked) roots.push({ label: imp.name, before: before.type, after: asked.answer.type, owned: false, source: asked.source });
-          else notCompared.variables.push({ name: imp.name, why: nowhere });
+          if (asked) {
+            roots.push({ label: imp.name, before: before.type, after: asked.answer.type, owned: false, source: asked.source });
+            importedVariables.add(imp.name);
+          } else notCompared.variables.push({ name: imp.name, why: nowhere });
         }
       }
 
@@ -251,7 +254,11 @@ export class InterfaceComparison {
           const real = withoutCharSignedness(delta);
           if (real.changes.length === 0) continue;
           const root = mineRoots.find((r) => r.label === delta.reach.root);
-          const exposure: Exposure = root?.owned && delta.reach.depth === 0 ? 'owned' : delta.reach.depth === 0 ? 'by-value' : delta.reach.depth === 1 ? 'pointer' : 'closure';
+          // An imported variable's type is met through its address, as a pointer's target is:
+          // the object reads the members it names, the others it never sees.
+          const throughAddress = delta.reach.depth === 0 && root !== undefined && importedVariables.has(root.label);
+          const exposure: Exposure =
+            root?.owned && delta.reach.depth === 0 ? 'owned' : throughAddress || delta.reach.depth === 1 ? 'pointer' : delta.reach.depth === 0 ? 'by-value' : 'closure';
           const owners = exposure === 'owned' ? owned.filter((o) => o.object === obj && o.before === delta.before) : [];
           // Each compile unit of an object has its own copy of a header's types: one change per name, the most direct.
           const twin = changes.findIndex((c) => c.object === obj && c.delta.name === real.name);

@@ -139,3 +139,25 @@ describe('crypto_user.ko relinked against 6.1.192: enum skb_drop_reason grew a r
     expect(report.findings.filter((f) => f.severity === 'link' || f.severity === 'runtime')).toEqual([]);
   });
 });
+
+describe('outside crypto, relinked against 6.1.192: nf_conntrack.ko and kvm.ko', () => {
+  const relinked = async (path: string) => (await checkJson([debianModule('6.1.170', path), '--kernel', debianKernel('6.1.192'), '--relink'])).report;
+  const severe = (r: Awaited<ReturnType<typeof relinked>>) => r.findings.filter((f) => f.severity === 'link' || f.severity === 'runtime').map((f) => `${f.severity} ${f.id} ${f.symbol}`);
+
+  it('nf_conntrack: only struct nf_hook_ops, owned storage 40 → 56 bytes, is a run-time break', async () => {
+    const r = await relinked('net/netfilter/nf_conntrack.ko');
+    expect(severe(r)).toEqual(['runtime layout-changed struct nf_hook_ops']);
+    // init_net is met through its address: struct net's moved members are for a human.
+    expect(r.findings.find((f) => f.id === 'variable-type-changed' && f.symbol === 'init_net')?.severity).toBe('review');
+    // extern const int sysctl_vals[] against the kernel's 12 elements: no change.
+    expect(r.findings.filter((f) => f.symbol === 'sysctl_vals')).toEqual([]);
+    // Relinked, resolve_btfids fills the ids in again: struct nf_conn renumbered is no finding.
+    expect(r.findings.filter((f) => f.id === 'btf-id-unresolved')).toEqual([]);
+  });
+
+  it('kvm: struct kvm_x86_ops (owned, a member removed) and enum cpuhp_state (a state removed) are real; enum x86_intercept_stage, only declared in 6.1.192, is for a human', async () => {
+    const r = await relinked('arch/x86/kvm/kvm.ko');
+    expect(severe(r)).toEqual(['runtime layout-changed struct kvm_x86_ops', 'runtime enum-changed enum cpuhp_state']);
+    expect(r.findings.find((f) => f.id === 'enum-changed' && f.symbol === 'enum x86_intercept_stage')?.severity).toBe('review');
+  });
+});

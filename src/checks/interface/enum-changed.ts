@@ -22,11 +22,13 @@ export const enumChangedCheck = defineCheck({
       // Only the count at the end moved (new reasons before SKB_DROP_REASON_MAX): the old
       // values are all where they were, and only code that sizes or bounds by the count sees it.
       const countOnly = changes.every((c) => c.kind === 'enumerator-value' && isCount(c.path));
+      // The new kernel's types hold only a declaration: its values could not be compared.
+      const unknown = changes.every((c) => c.kind === 'declaration-only');
       const before = definition(change.frozenGraph, change.delta.before);
       const after = definition(change.source.graph, change.delta.after);
       findings.push(
         finding('enum-changed', { name: change.delta.name, changes }, {
-          severity: change.exposure === 'closure' || countOnly ? 'review' : 'runtime',
+          severity: change.exposure === 'closure' || countOnly || unknown ? 'review' : 'runtime',
           object: change.object.path,
           symbol: change.delta.name,
           rank: EXPOSURE_RANK[change.exposure],

@@ -51,7 +51,9 @@ export const btfIds = defineDetector({
             evidence: [frozenEvidence(ctx, { section: '.BTF_ids', symbol: id.symbol, detail: `id ${id.id}` }), { label: 'new kernel', file: ctx.kernel.vmlinuxFile, section: '.BTF', detail: `no ${id.kind} ${id.name}` }],
           }),
         );
-      } else if (ctx.frozen.isModule && id.id !== 0 && !found.includes(id.id)) {
+      } else if (ctx.frozen.isModule && ctx.relink.use === 'as-is' && id.id !== 0 && !found.includes(id.id)) {
+        // Only a .ko loaded as it is keeps the ids its build resolved; relinked, resolve_btfids
+        // fills them in again from the new BTF.
         out.push(
           primitiveFinding(entry, ctx, {
             id: 'btf-id-unresolved',
