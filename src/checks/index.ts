@@ -1,5 +1,5 @@
 import type { Finding } from '../findings/index.js';
-import { messageOf, severityRank } from '../findings/index.js';
+import { isDecisive, messageOf, severityRank } from '../findings/index.js';
 import type { Check, CheckInputs } from './check.js';
 import { duplicateDefinitionCheck } from './link/duplicate-definition.js';
 import { exportGplOnlyCheck } from './link/export-gpl-only.js';
@@ -36,8 +36,10 @@ export const CHECKS: readonly Check[] = [
 /** Findings without a rank sort after the ranked ones of their severity. */
 const RANK_DEFAULT = 10;
 
+/** Decisive findings first (module-now-builtin: the report opens with it), then by severity, rank, id, object, symbol, message. */
 export function compareFindings(a: Finding, b: Finding): number {
   return (
+    Number(isDecisive(b.id)) - Number(isDecisive(a.id)) ||
     severityRank(a.severity) - severityRank(b.severity) ||
     (a.rank ?? RANK_DEFAULT) - (b.rank ?? RANK_DEFAULT) ||
     cmp(a.id, b.id) ||

@@ -15,6 +15,11 @@ export interface FindingKind {
   readonly area: 'link' | 'module' | 'replacement' | 'interface' | 'primitive';
   /** The finding's message, from the facts the check recorded (Finding.data). */
   readonly message: (data: never) => string;
+  /**
+   * A fact that changes what every other finding means (the new kernel builds the module
+   * in): the report opens with it, whatever its severity.
+   */
+  readonly decisive?: boolean;
 }
 
 /** What explains a changed modversions CRC, from the comparison of the export's type closure. */
@@ -132,7 +137,7 @@ export const FINDING_KINDS = {
         : `the kernel's own checksum for ${d.name} changed (${crcHex(d.crcBefore)} → ${crcHex(d.crcAfter)}); relinked, modpost writes the new one: ${explainCrc(d)}`,
   },
   'module-now-builtin': {
-    title: 'The module is built into the new kernel', severity: 'runtime', area: 'replacement',
+    title: 'The module is built into the new kernel', severity: 'runtime', area: 'replacement', decisive: true,
     message: (d: { case: 'modules.builtin'; entry: string } | { case: 'dwarf'; compileUnits: readonly string[] }) =>
       `the new kernel builds ${d.case === 'modules.builtin' ? d.entry : d.compileUnits.join(', ')} into vmlinux: the frozen module would load beside the built-in copy (registrations collide), it cannot replace it`,
   },
@@ -585,6 +590,11 @@ export function renderMessage(id: FindingId, data: unknown): string {
 }
 
 export const FINDING_IDS = Object.keys(FINDING_KINDS).sort() as FindingId[];
+
+/** Whether findings of this id open the report (FindingKind.decisive). */
+export function isDecisive(id: FindingId): boolean {
+  return (FINDING_KINDS[id] as FindingKind).decisive === true;
+}
 
 export function docPage(id: FindingId): string {
   return `docs/findings/${id}.md`;

@@ -11,6 +11,8 @@ const SEVERITY_COLOR: Record<Severity, string> = { link: ANSI.red, runtime: ANSI
 const VERDICT_TEXT: Record<Verdict, string> = { 'will-not-link': 'WILL NOT LINK', 'at-risk': 'AT RISK', relinkable: 'RELINKABLE' };
 const VERDICT_COLOR: Record<Verdict, string> = { 'will-not-link': ANSI.red, 'at-risk': ANSI.yellow, relinkable: ANSI.green };
 
+type Paint = (code: string, s: string) => string;
+
 export function describeEvidence(e: Evidence): string {
   const where = [e.file, e.section && (e.offset ? `${e.section}+${e.offset}` : e.section), e.location].filter(Boolean).join(' ');
   const sym = e.symbol ? (e.label === 'reference' ? ` in ${e.symbol}` : ` ${e.symbol}`) : '';
@@ -19,11 +21,21 @@ export function describeEvidence(e: Evidence): string {
   return `${e.label}: ${where}${sym}${addr}${detail}`;
 }
 
-/** The report for a terminal or a CI log: grouped by severity, colour only when asked. */
+/** The report for a terminal or a CI log: decisive findings first, then grouped by severity, colour only when asked. */
 export function renderText(report: Report, options: TextOptions): string {
-  const c = (code: string, s: string) => (options.color ? `${code}${s}${ANSI.reset}` : s);
+  const c: Paint = (code, s) => (options.color ? `${code}${s}${ANSI.reset}` : s);
+  const name = (text: string) => text;
+  const shown = { object: true, name };
   const lines: string[] = [];
   lines.push(`${c(ANSI.bold, `relinkable ${report.tool.version}`)}: ${c(VERDICT_COLOR[report.verdict] + ANSI.bold, VERDICT_TEXT[report.verdict])}`);
+
+  const decisive = report.findings.filter((f) => f.decisive);
+  if (decisive.length) {
+    lines.push('');
+    lines.push(c(ANSI.bold, `DECISIVE (${decisive.length})`));
+    for (const f of decisive) lines.push(...renderFinding(f, c, shown));
+  }
+
   lines.push('');
   for (const f of report.frozen) {
     lines.push(`frozen  ${f.path}  ${f.machine}${f.module ? `, module ${f.module}` : ''}, ${f.size} bytes, sha256 ${f.sha256}`);
@@ -59,7 +71,7 @@ export function renderText(report: Report, options: TextOptions): string {
   for (const x of [...cov.functions.notCompared, ...cov.variables.notCompared, ...cov.ownedTypes.notCompared]) {
     lines.push(`        not compared: ${x.name}: ${x.why}`);
   }
-  for (const path of cov.withoutDwarf) lines.push(`        not compared: ${path} has no DWARF: its interface could not be read`);
+  for (const path of cov.withoutDwarf) lines.push(`        not compared: ${name(path)} has no DWARF: its interface could not be read`);
   const cat = report.catalogue;
   lines.push(`catalogue ${cat.version} (${cat.entries} build primitives, sha256 ${cat.digest.slice(0, 16)}…)`);
 
@@ -68,7 +80,7 @@ export function renderText(report: Report, options: TextOptions): string {
     if (group.length === 0) continue;
     lines.push('');
     lines.push(c(SEVERITY_COLOR[severity] + ANSI.bold, `${SEVERITY_TITLES[severity].toUpperCase()} (${group.length})`));
-    for (const f of group) lines.push(...renderFinding(f, c));
+    for (const f of group) lines.push(...(f.decisive ? [`${heading(f, c, shown)}  (shown first, above)`] : renderFinding(f, c, shown)));
   }
   lines.push('');
   const counts = SEVERITIES.filter((s) => report.summary[s] > 0).map((s) => `${report.summary[s]} ${s}`);
@@ -78,13 +90,27 @@ export function renderText(report: Report, options: TextOptions): string {
 
 /** Diff lines shown per finding in the terminal; the JSON report carries the whole diff. */
 const DIFF_LINES = 14;
+/** Sites shown per finding in the terminal, one line each; the JSON report lists them all. */
+const SITE_LINES = 8;
 /** Findings ranked this far down (the deeper type closure) get one line each. */
 const COMPACT_RANK = 3;
 
-function renderFinding(f: ReportFinding, c: (code: string, s: string) => string): string[] {
+interface Shown {
+  /** Name the frozen object on each finding (more than one was given). */
+  readonly object: boolean;
+  readonly name: (text: string) => string;
+}
+
+function heading(f: ReportFinding, c: Paint, shown: Shown): string {
+  const sites = f.sites.length ? `  (${f.sites.length} site${f.sites.length > 1 ? 's' : ''})` : '';
+  return `  ${c(ANSI.bold, f.id)}${f.symbol ? `  ${f.symbol}` : ''}${f.signature ? `  (${f.signature})` : ''}${sites}${shown.object ? `  [${shown.name(f.object)}]` : ''}`;
+}
+
+function renderFinding(f: ReportFinding, c: Paint, shown: Shown): string[] {
+  const { name } = shown;
   const out: string[] = [];
-  out.push(`  ${c(ANSI.bold, f.id)}${f.symbol ? `  ${f.symbol}` : ''}${f.signature ? `  (${f.signature})` : ''}  [${f.object}]`);
-  out.push(`    ${f.message}`);
+  out.push(heading(f, c, shown));
+  out.push(`    ${name(f.message)}`);
   if (f.rank !== null && f.rank >= COMPACT_RANK) return out;
   if (f.diff !== null) {
     const lines = f.diff.split('\n');
@@ -94,13 +120,17 @@ function renderFinding(f: ReportFinding, c: (code: string, s: string) => string)
     }
     if (lines.length > DIFF_LINES) out.push(`    ${c(ANSI.dim, `… ${lines.length - DIFF_LINES} more diff lines (--format json has them all)`)}`);
   } else if (f.before !== null || f.after !== null) {
-    if (f.before !== null) out.push(`    before: ${f.before}`);
-    if (f.after !== null) out.push(`    after:  ${f.after}`);
+    if (f.before !== null) out.push(`    before: ${name(f.before)}`);
+    if (f.after !== null) out.push(`    after:  ${name(f.after)}`);
   }
   if (f.candidates.length) {
     out.push(`    rename candidates: ${f.candidates.map((x) => `${x.name} (${x.score.toFixed(2)}, ${x.reason})`).join('; ')}`);
   }
-  for (const e of f.evidence) out.push(`    ${c(ANSI.dim, describeEvidence(e))}`);
+  if (f.sites.length) {
+    for (const s of f.sites.slice(0, SITE_LINES)) out.push(`    at ${s.symbol}${s.detail ? `: ${name(s.detail)}` : ''}`);
+    if (f.sites.length > SITE_LINES) out.push(`    ${c(ANSI.dim, `… and ${f.sites.length - SITE_LINES} more sites (--format json lists them all, each with its evidence)`)}`);
+  }
+  for (const e of f.evidence) out.push(`    ${c(ANSI.dim, name(describeEvidence(e)))}`);
   out.push(`    ${c(ANSI.dim, `docs: ${f.docs}`)}`);
   return out;
 }
