@@ -21,11 +21,49 @@ export function describeEvidence(e: Evidence): string {
   return `${e.label}: ${where}${sym}${addr}${detail}`;
 }
 
+/**
+ * How the text report names the inputs after its header: the header gives each frozen object
+ * and each file of the new kernel once, in full; below it a frozen object is its file name
+ * (its path as given when two share a name), vmlinux, Module.symvers, .config and System.map
+ * are those words, and any other file under the kernel root is relative to it. Paths are
+ * replaced wherever they appear (evidence, before/after, messages); the JSON report keeps
+ * them whole.
+ */
+export function pathNames(report: Report): (text: string) => string {
+  const base = (p: string) => p.slice(p.lastIndexOf('/') + 1);
+  const names = report.frozen.map((f) => base(f.path));
+  const replacements: [string, string][] = report.frozen.map((f, i) => [f.path, names.indexOf(names[i]!) === names.lastIndexOf(names[i]!) ? names[i]! : f.path]);
+  const k = report.kernel;
+  for (const [label, path] of [
+    ['vmlinux', k.vmlinux.path],
+    ['Module.symvers', k.symvers],
+    ['.config', k.config],
+    ['System.map', k.systemMap],
+  ] as const) {
+    if (path) replacements.push([path, label]);
+  }
+  const root = k.root?.replace(/\/+$/, '');
+  // Longest first, so that a path is never replaced by a shorter one it starts with.
+  const ordered = replacements.filter(([from, to]) => from !== to).sort(([a], [b]) => b.length - a.length);
+  const PATH_CHAR = '[\\w.+/-]';
+  const patterns = ordered.map(([from, to]) => [new RegExp(`(?<!${PATH_CHAR})${escape(from)}(?!${PATH_CHAR})`, 'g'), to] as const);
+  const under = root ? new RegExp(`(?<!${PATH_CHAR})${escape(root)}/(?=${PATH_CHAR})`, 'g') : undefined;
+  return (text) => {
+    let out = text;
+    for (const [re, to] of patterns) out = out.replace(re, to);
+    return under ? out.replace(under, '') : out;
+  };
+}
+
+function escape(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
 /** The report for a terminal or a CI log: decisive findings first, then grouped by severity, colour only when asked. */
 export function renderText(report: Report, options: TextOptions): string {
   const c: Paint = (code, s) => (options.color ? `${code}${s}${ANSI.reset}` : s);
-  const name = (text: string) => text;
-  const shown = { object: true, name };
+  const name = pathNames(report);
+  const shown = { object: report.frozen.length > 1, name };
   const lines: string[] = [];
   lines.push(`${c(ANSI.bold, `relinkable ${report.tool.version}`)}: ${c(VERDICT_COLOR[report.verdict] + ANSI.bold, VERDICT_TEXT[report.verdict])}`);
 
@@ -42,6 +80,8 @@ export function renderText(report: Report, options: TextOptions): string {
     lines.push(`        replaces ${f.replaces.found ? `${f.replaces.name} (${f.replaces.how}; relinked into ${f.replaces.target})` : `nothing found: ${f.replaces.reason}`}`);
   }
   const k = report.kernel;
+  const root = k.root?.replace(/\/+$/, '');
+  const relative = (p: string) => (root && p.startsWith(`${root}/`) ? p.slice(root.length + 1) : p);
   lines.push(`kernel  ${k.root ?? k.vmlinux.path}  ${k.layout}${k.release ? `, release ${k.release}` : ''}`);
   const parts: [string, string | null][] = [
     ['vmlinux', k.vmlinux.path],
@@ -51,9 +91,10 @@ export function renderText(report: Report, options: TextOptions): string {
     ['linker script', k.linkerScript],
     ['vmlinux.a', k.vmlinuxArchive],
   ];
-  lines.push(`        found: ${parts.filter(([, p]) => p).map(([n]) => n).join(', ')}; exports from ${k.exportsFrom}`);
+  const width = Math.max(...parts.filter(([, p]) => p).map(([n]) => n.length));
+  for (const [label, path] of parts) if (path) lines.push(`        ${label.padEnd(width)}  ${relative(path)}`);
   const missing = parts.filter(([, p]) => !p).map(([n]) => n);
-  if (missing.length) lines.push(`        not found: ${missing.join(', ')}`);
+  lines.push(`        exports from ${k.exportsFrom}${missing.length ? `; not found: ${missing.join(', ')}` : ''}`);
   lines.push(`        mode: ${report.mode === 'module' ? 'module (links against exports)' : 'built-in (links into vmlinux)'}`);
   lines.push(
     `        use: ${
