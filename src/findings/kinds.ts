@@ -101,13 +101,16 @@ export const FINDING_KINDS = {
   },
   'duplicate-definition': {
     title: 'Symbol defined twice', severity: 'link', area: 'link',
+    /** `export`: the frozen module's exports (its sites) that `exportedBy` exports too. */
     message: (
       d:
-        | { case: 'export'; name: string; exportedBy: string }
+        | { case: 'export'; names: readonly string[]; exportedBy: string }
         | { case: 'definition'; name: string; alsoDefinedBy: { in: 'vmlinux' } | { in: 'object'; path: string } },
     ) =>
       d.case === 'export'
-        ? `the module exports ${d.name}, which ${d.exportedBy} already exports: the loader refuses a duplicate export`
+        ? d.names.length === 1
+          ? `the module exports ${d.names[0]}, which ${d.exportedBy} already exports: the loader refuses a duplicate export`
+          : `the module exports ${d.names.length} symbols that ${d.exportedBy} already exports: the loader refuses a duplicate export`
         : `${d.name} is defined by the frozen object and by ${d.alsoDefinedBy.in === 'vmlinux' ? 'the new vmlinux' : d.alsoDefinedBy.path}: multiple definition`,
   },
   'symbol-type-changed': {

@@ -1,5 +1,6 @@
 import type { Evidence } from '../findings/index.js';
 import { SEVERITIES, SEVERITY_TITLES, type Severity } from '../findings/index.js';
+import { someNames } from '../findings/prose.js';
 import type { Report, ReportFinding, Verdict } from './report.js';
 
 export interface TextOptions {
@@ -133,6 +134,8 @@ export function renderText(report: Report, options: TextOptions): string {
 const DIFF_LINES = 14;
 /** Sites shown per finding in the terminal, one line each; the JSON report lists them all. */
 const SITE_LINES = 8;
+/** Sites without a detail of their own are named on one line, this many at most. */
+const SITE_NAMES = 12;
 /** Findings ranked this far down (the deeper type closure) get one line each. */
 const COMPACT_RANK = 3;
 
@@ -167,7 +170,9 @@ function renderFinding(f: ReportFinding, c: Paint, shown: Shown): string[] {
   if (f.candidates.length) {
     out.push(`    rename candidates: ${f.candidates.map((x) => `${x.name} (${x.score.toFixed(2)}, ${x.reason})`).join('; ')}`);
   }
-  if (f.sites.length) {
+  if (f.sites.length && f.sites.every((s) => s.detail === null)) {
+    out.push(`    at ${someNames(f.sites.map((s) => s.symbol), SITE_NAMES)}`);
+  } else if (f.sites.length) {
     for (const s of f.sites.slice(0, SITE_LINES)) out.push(`    at ${s.symbol}${s.detail ? `: ${name(s.detail)}` : ''}`);
     if (f.sites.length > SITE_LINES) out.push(`    ${c(ANSI.dim, `… and ${f.sites.length - SITE_LINES} more sites (--format json lists them all, each with its evidence)`)}`);
   }

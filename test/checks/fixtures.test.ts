@@ -61,7 +61,7 @@ describe('frozen module (old rng_mod.ko) against the new kernel', async () => {
 
   it('finds every module-specific failure', () => {
     expect(summary(report)).toEqual([
-      'link duplicate-definition crc_helper',
+      'link duplicate-definition - at crc_helper',
       'link export-gpl-only register_rng',
       'link export-namespace rng_stat_read',
       'link module-struct-size __this_module',

@@ -41,7 +41,7 @@ export function runBinary(args: string[], env: NodeJS.ProcessEnv = {}): CliResul
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** id, severity and symbol of each finding: the shape most assertions compare. */
+/** id, severity and symbol of each finding, and the symbols of its sites: the shape most assertions compare. */
 export function summary(report: Report): string[] {
-  return report.findings.map((f) => `${f.severity} ${f.id} ${f.symbol ?? '-'}`);
+  return report.findings.map((f) => `${f.severity} ${f.id} ${f.symbol ?? '-'}${f.sites.length ? ` at ${f.sites.map((s) => s.symbol).join(', ')}` : ''}`);
 }
