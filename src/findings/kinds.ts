@@ -22,12 +22,18 @@ export interface FindingKind {
   readonly decisive?: boolean;
 }
 
-/** What explains a changed modversions CRC, from the comparison of the export's type closure. */
+/**
+ * What explains a changed modversions CRC, from the comparison of the export's type closure:
+ * the root cause the imports of one finding share.
+ */
 type CrcExplanation =
   | { case: 'compiler-implicit' }
   | { case: 'not-compared' }
-  /** Changes a caller can feel (the prototype or a type it passes), or only deeper ones. */
-  | { case: 'felt' | 'deeper'; types: readonly TypeDelta[] }
+  /**
+   * A changed type under them, the most direct one of each import: `felt` of the imports pass
+   * it in their prototypes (a caller can feel the change), for the others it is deeper.
+   */
+  | { case: 'type'; type: TypeDelta; felt: number }
   | { case: 'unfelt' };
 
 function signatureConsequence(c: SignatureConsequence): string {
@@ -56,18 +62,26 @@ function splitBtfConsequence(c: SplitBtfConsequence): string {
   }
 }
 
-function explainCrc(e: CrcExplanation): string {
+/** The explanation, of `n` imports that share it. */
+function explainCrc(e: CrcExplanation, n: number): string {
+  const many = n > 1;
   switch (e.case) {
     case 'compiler-implicit':
-      return 'a call the compiler emits by itself, whose interface the compiler fixes; see the build-primitive checks';
+      return many
+        ? 'calls the compiler emits by itself, whose interface the compiler fixes; see the build-primitive checks'
+        : 'a call the compiler emits by itself, whose interface the compiler fixes; see the build-primitive checks';
     case 'not-compared':
-      return 'its prototype could not be compared (no declaration in the object, or none in the new kernel)';
-    case 'felt':
-      return `explained by changes a caller can feel: ${summarizeTypes(e.types)}`;
-    case 'deeper':
-      return `its prototype and the types it passes are unchanged; the closure changed deeper: ${summarizeTypes(e.types)}`;
+      return `${many ? 'their prototypes' : 'its prototype'} could not be compared (no declaration in the object, or none in the new kernel)`;
+    case 'type': {
+      const type = summarizeTypes([e.type]);
+      if (e.felt === n) return `explained by changes a caller can feel: ${type}`;
+      if (e.felt === 0) return `${many ? 'their prototypes and the types they pass are' : 'its prototype and the types it passes are'} unchanged; the closure changed deeper: ${type}`;
+      return `explained by ${type}: a caller can feel it through ${e.felt} of them, for the other ${n - e.felt} it is deeper in the closure`;
+    }
     case 'unfelt':
-      return 'no ABI-relevant change in its prototype or type closure: the CRC moved for something a caller cannot feel';
+      return many
+        ? 'no ABI-relevant change in their prototypes or type closures: the CRCs moved for something a caller cannot feel'
+        : 'no ABI-relevant change in its prototype or type closure: the CRC moved for something a caller cannot feel';
   }
 }
 
@@ -133,11 +147,22 @@ export const FINDING_KINDS = {
   },
   'modversions-crc-changed': {
     title: "The kernel's own checksum changed", severity: 'info', area: 'module',
-    /** `use`: as is, the loader compares the CRC and refuses the module; relinked, modpost writes the new one. */
-    message: (d: { name: string; crcBefore: number; crcAfter: number; use: FrozenUse } & CrcExplanation) =>
-      d.use === 'as-is'
-        ? `the loader refuses the module: it disagrees about version of symbol ${d.name} (${crcHex(d.crcBefore)} in __versions, ${crcHex(d.crcAfter)} in the new kernel); ${explainCrc(d)}`
-        : `the kernel's own checksum for ${d.name} changed (${crcHex(d.crcBefore)} → ${crcHex(d.crcAfter)}); relinked, modpost writes the new one: ${explainCrc(d)}`,
+    /**
+     * `imports`: the imports (the finding's sites) whose CRCs changed for the same reason.
+     * `use`: as is, the loader compares the CRCs and refuses the module; relinked, modpost writes the new ones.
+     */
+    message: (d: { imports: readonly { name: string; crcBefore: number; crcAfter: number }[]; use: FrozenUse } & CrcExplanation) => {
+      const n = d.imports.length;
+      const one = d.imports[0]!;
+      if (d.use === 'as-is') {
+        return n === 1
+          ? `the loader refuses the module: it disagrees about version of symbol ${one.name} (${crcHex(one.crcBefore)} in __versions, ${crcHex(one.crcAfter)} in the new kernel); ${explainCrc(d, 1)}`
+          : `the loader refuses the module: it disagrees about version of ${n} symbols (their CRCs in __versions are not the new kernel's); ${explainCrc(d, n)}`;
+      }
+      return n === 1
+        ? `the kernel's own checksum for ${one.name} changed (${crcHex(one.crcBefore)} → ${crcHex(one.crcAfter)}); relinked, modpost writes the new one: ${explainCrc(d, 1)}`
+        : `the kernel's own checksums for ${n} imports changed; relinked, modpost writes the new ones: ${explainCrc(d, n)}`;
+    },
   },
   'module-now-builtin': {
     title: 'The module is built into the new kernel', severity: 'runtime', area: 'replacement', decisive: true,
