@@ -263,10 +263,20 @@ export const FINDING_KINDS = {
     title: 'Indirect-branch target without a landing pad',
     severity: 'runtime',
     area: 'primitive',
-    /** `reachedThrough`: the data object holding the addresses; undefined when the object's code passes them on. */
-    message: (d: { slots: readonly string[]; reachedThrough: string | undefined; pad: string; option: string }) => {
-      const n = d.slots.length;
-      return `${n} function${n > 1 ? 's' : ''} ${d.reachedThrough === undefined ? 'whose addresses the code passes on or stores' : `reached through ${d.reachedThrough}`} ${n > 1 ? 'have' : 'has'} no ${d.pad} at the entry (${someNames(d.slots, 8)}): the new kernel enforces ${d.option}, so the first indirect call into each faults`;
+    /**
+     * `holders`: where the addresses are kept (the finding's sites), each with its slots;
+     * `reachedThrough` undefined when the object's code passes them on. `functions`: how many
+     * distinct functions, over all holders.
+     */
+    message: (d: { holders: readonly { reachedThrough: string | undefined; slots: readonly string[] }[]; functions: number; pad: string; option: string }) => {
+      const enforced = `the new kernel enforces ${d.option}, so the first indirect call into each faults`;
+      if (d.holders.length > 1) {
+        const places = d.holders.map((h) => h.reachedThrough ?? 'its code');
+        return `${d.functions} functions whose addresses ${d.holders.length} places keep (${someNames(places, 4)}) have no ${d.pad} at the entry: ${enforced}`;
+      }
+      const h = d.holders[0]!;
+      const n = h.slots.length;
+      return `${n} function${n > 1 ? 's' : ''} ${h.reachedThrough === undefined ? 'whose addresses the code passes on or stores' : `reached through ${h.reachedThrough}`} ${n > 1 ? 'have' : 'has'} no ${d.pad} at the entry (${someNames(h.slots, 8)}): ${enforced}`;
     },
   },
   'function-padding-missing': {

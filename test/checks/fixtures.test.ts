@@ -24,7 +24,7 @@ describe('frozen built-in object (old drivers/rng_driver.o) into the new kernel 
       // Build primitives of the old → new fixture pair (IBT, call padding, call-depth tracking, flags).
       'runtime compiler-flag-changed -fcf-protection',
       'runtime function-padding-missing seed',
-      'runtime landing-pad-missing alg',
+      'runtime landing-pad-missing alg at alg',
       'runtime mitigation-missing -',
       'runtime symbol-type-changed event_count',
       'runtime unresolved-weak-reference optional_hook',
@@ -61,7 +61,7 @@ describe('frozen module (old rng_mod.ko) against the new kernel', async () => {
 
   it('finds every module-specific failure', () => {
     expect(summary(report)).toEqual([
-      'link duplicate-definition - at crc_helper',
+      'link duplicate-definition crc_helper at crc_helper',
       'link export-gpl-only register_rng',
       'link export-namespace rng_stat_read',
       'link module-struct-size __this_module',
@@ -72,7 +72,7 @@ describe('frozen module (old rng_mod.ko) against the new kernel', async () => {
       'runtime prototype-changed log_event',
       'runtime compiler-flag-changed -fcf-protection',
       'runtime function-padding-missing gen',
-      'runtime landing-pad-missing alg',
+      'runtime landing-pad-missing alg at alg',
       'runtime mitigation-missing -',
       'review compiler-flag-changed -funsigned-char',
       'review orphaned-reference rng_mod_api',

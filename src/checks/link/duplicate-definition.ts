@@ -34,6 +34,7 @@ export const duplicateDefinitionCheck = defineCheck({
             finding('duplicate-definition', { case: 'export', names: sites.map((s) => s.symbol), exportedBy }, {
               severity: 'link',
               object: obj.path,
+              symbol: sites.length === 1 ? sites[0]!.symbol : undefined,
               before: `exported by ${obj.path}`,
               after: `exported by ${exportedBy}`,
               evidence: [{ label: 'new kernel exports', file: kernel.exports().file, detail: `${sites.length} of the frozen module's exports come from ${exportedBy} too` }],
