@@ -107,11 +107,14 @@ export const FINDING_KINDS = {
     message: (
       d:
         | { case: 'referenced'; name: string; replaced: string; referringUnits: readonly string[]; references: number }
-        | { case: 'exported'; name: string; replaced: string },
+        /** `names`: the replaced module's exports the frozen module lacks (the finding's sites). */
+        | { case: 'exported'; names: readonly string[]; replaced: string },
     ) =>
       d.case === 'referenced'
         ? `${d.referringUnits.slice(0, 3).join(', ')}${d.references > 3 ? ', …' : ''} ${d.references === 1 ? 'uses' : 'use'} ${d.name}, which only ${d.replaced} defined and the frozen object does not`
-        : `the new kernel's ${d.replaced} exports ${d.name} and the frozen module does not: any module that imports it will fail to load`,
+        : d.names.length === 1
+          ? `the new kernel's ${d.replaced} exports ${d.names[0]} and the frozen module does not: any module that imports it will fail to load`
+          : `the new kernel's ${d.replaced} exports ${d.names.length} symbols the frozen module does not: any module that imports one will fail to load`,
   },
   'duplicate-definition': {
     title: 'Symbol defined twice', severity: 'link', area: 'link',

@@ -75,7 +75,7 @@ describe('frozen module (old rng_mod.ko) against the new kernel', async () => {
       'runtime landing-pad-missing alg at alg',
       'runtime mitigation-missing -',
       'review compiler-flag-changed -funsigned-char',
-      'review orphaned-reference rng_mod_api',
+      'review orphaned-reference rng_mod_api at rng_mod_api',
     ]);
     expect(report.mode).toBe('module');
     expect(report.use).toBe('as-is');
