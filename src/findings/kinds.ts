@@ -438,23 +438,42 @@ export const FINDING_KINDS = {
     title: 'BTF id of the object does not resolve in the new kernel',
     severity: 'runtime',
     area: 'primitive',
-    /** `renumbered`: `meansNow` is the name the frozen id has in the new kernel's BTF ('' anonymous), undefined when it has no such id. */
+    /**
+     * One finding per case, the ids its sites. `renumbered`: `meansNow` is the name the frozen
+     * id has in the new kernel's BTF ('' anonymous), undefined when it has no such id.
+     */
     message: (
       d:
         | { case: 'no-btf'; ids: number }
-        | { case: 'other-kind'; kind: string; name: string; ids: readonly number[] }
-        | { case: 'missing'; kind: string; name: string }
-        | { case: 'renumbered'; kind: string; name: string; frozenId: number; kernelIds: readonly number[]; meansNow: string | undefined },
+        | { case: 'other-kind'; ids: readonly { kind: string; name: string; others: readonly number[] }[] }
+        | { case: 'missing'; ids: readonly { kind: string; name: string }[] }
+        | { case: 'renumbered'; ids: readonly { kind: string; name: string; frozenId: number; kernelIds: readonly number[]; meansNow: string | undefined }[] },
     ) => {
+      if (d.case === 'no-btf') return `the new kernel has no BTF: the ${d.ids} BTF ids of the frozen object could not be resolved`;
+      const names = d.ids.map((i) => `${i.kind} ${i.name}`);
+      if (d.ids.length > 1) {
+        switch (d.case) {
+          case 'other-kind':
+            return `${d.ids.length} BTF ids name what the new kernel's BTF has only as another kind (${someNames(names, 4)}): resolve_btfids leaves them 0`;
+          case 'missing':
+            return `${d.ids.length} BTF ids name what the new kernel's BTF does not have (${someNames(names, 4)}): resolve_btfids leaves them 0 and whatever uses them fails`;
+          case 'renumbered':
+            return `${d.ids.length} BTF ids of the frozen module have other numbers in the new kernel (${someNames(names, 4)}): the module loaded as it is refers to other types (relinking runs resolve_btfids again)`;
+        }
+      }
       switch (d.case) {
-        case 'no-btf':
-          return `the new kernel has no BTF: the ${d.ids} BTF ids of the frozen object could not be resolved`;
-        case 'other-kind':
-          return `BTF id ${d.kind} ${d.name}: the new kernel's BTF has ${d.name} only as another kind (${d.ids.map((o) => `[${o}]`).join(', ')}), so resolve_btfids leaves the id 0`;
-        case 'missing':
-          return `BTF id ${d.kind} ${d.name}: the new kernel's BTF has no ${d.kind} named ${d.name}, so resolve_btfids leaves the id 0 and whatever uses it fails`;
-        case 'renumbered':
-          return `BTF id ${d.kind} ${d.name} is ${d.frozenId} in the frozen module but [${d.kernelIds.join(', ')}] in the new kernel: the module loaded as it is refers to ${d.meansNow !== undefined ? `${d.meansNow || '(anonymous)'} instead` : 'a type id the kernel does not have'} (relinking runs resolve_btfids again)`;
+        case 'other-kind': {
+          const i = d.ids[0]!;
+          return `BTF id ${i.kind} ${i.name}: the new kernel's BTF has ${i.name} only as another kind (${i.others.map((o) => `[${o}]`).join(', ')}), so resolve_btfids leaves the id 0`;
+        }
+        case 'missing': {
+          const i = d.ids[0]!;
+          return `BTF id ${i.kind} ${i.name}: the new kernel's BTF has no ${i.kind} named ${i.name}, so resolve_btfids leaves the id 0 and whatever uses it fails`;
+        }
+        case 'renumbered': {
+          const i = d.ids[0]!;
+          return `BTF id ${i.kind} ${i.name} is ${i.frozenId} in the frozen module but [${i.kernelIds.join(', ')}] in the new kernel: the module loaded as it is refers to ${i.meansNow !== undefined ? `${i.meansNow || '(anonymous)'} instead` : 'a type id the kernel does not have'} (relinking runs resolve_btfids again)`;
+        }
       }
     },
   },
