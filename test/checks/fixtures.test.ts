@@ -13,11 +13,11 @@ describe('frozen built-in object (old drivers/rng_driver.o) into the new kernel 
       'link undefined-symbol helper_count',
       'link undefined-symbol rng_core_legacy',
       // rank 0: storage the object owns, an imported variable
-      'runtime layout-changed struct rate_state',
+      'runtime layout-changed struct rate_state at rs, ratelimit_check',
       'runtime variable-type-changed rng_threshold',
       // rank 1: by value, or the calling convention itself
-      'runtime enum-changed enum rng_mode',
-      'runtime layout-changed struct rng_req',
+      'runtime enum-changed enum rng_mode at rng_set_mode',
+      'runtime layout-changed struct rng_req at rng_submit',
       'runtime prototype-changed log_event',
       'runtime prototype-changed rng_driver_init',
       'runtime prototype-changed rng_submit',
