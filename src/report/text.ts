@@ -132,9 +132,9 @@ export function renderText(report: Report, options: TextOptions): string {
 
 /** Diff lines shown per finding in the terminal; the JSON report carries the whole diff. */
 const DIFF_LINES = 14;
-/** Sites shown per finding in the terminal, one line each; the JSON report lists them all. */
-const SITE_LINES = 8;
-/** Sites without a detail of their own are named on one line, this many at most. */
+/** Sites shown with their detail, one line each (the most direct first); the others are named on one line. */
+const SITE_LINES = 3;
+/** Sites named on one line, this many at most; the JSON report lists them all. */
 const SITE_NAMES = 12;
 /** Findings ranked this far down (the deeper type closure) get one line each. */
 const COMPACT_RANK = 3;
@@ -174,7 +174,8 @@ function renderFinding(f: ReportFinding, c: Paint, shown: Shown): string[] {
     out.push(`    at ${someNames(f.sites.map((s) => s.symbol), SITE_NAMES)}`);
   } else if (f.sites.length) {
     for (const s of f.sites.slice(0, SITE_LINES)) out.push(`    at ${s.symbol}${s.detail ? `: ${name(s.detail)}` : ''}`);
-    if (f.sites.length > SITE_LINES) out.push(`    ${c(ANSI.dim, `… and ${f.sites.length - SITE_LINES} more sites (--format json lists them all, each with its evidence)`)}`);
+    const rest = f.sites.slice(SITE_LINES).map((s) => s.symbol);
+    if (rest.length) out.push(`    and ${rest.length} more: ${someNames(rest, SITE_NAMES)} ${c(ANSI.dim, '(--format json has each with its evidence)')}`);
   }
   for (const e of f.evidence) out.push(`    ${c(ANSI.dim, name(describeEvidence(e)))}`);
   out.push(`    ${c(ANSI.dim, `docs: ${f.docs}`)}`);

@@ -1,0 +1,138 @@
+import { describe, expect, it } from 'vitest';
+import { debianKernel, debianModule, debianSymvers, debianVmlinux } from '../support/corpus.js';
+import { checkJson, runCli } from '../support/run.js';
+
+/** The report a person reads (issue 9): the decisive fact first, one finding per root cause with its sites, each input named once. */
+
+const JITTER_61 = () => debianModule('6.1.170', 'crypto/jitterentropy_rng.ko');
+const AF_ALG_61 = () => debianModule('6.1.170', 'crypto/af_alg.ko');
+
+describe('Debian 6.1.170 jitterentropy_rng.ko against 6.12.117, which builds it in', async () => {
+  const args = [JITTER_61(), '--kernel', debianKernel('6.12.117')];
+  const { report } = await checkJson(args);
+  const text = (await runCli(['check', ...args, '--no-color'])).stdout.split('\n');
+
+  it('the first finding is module-now-builtin, marked decisive, although it is of run-time severity', () => {
+    expect(report.findings[0]).toMatchObject({ id: 'module-now-builtin', severity: 'runtime', decisive: true, symbol: 'jitterentropy_rng' });
+    expect(report.findings.filter((f) => f.decisive)).toHaveLength(1);
+    // The rest stay sorted by severity.
+    expect(report.findings[1]!.severity).toBe('link');
+  });
+
+  it('the text report opens with it, under the verdict, and its severity section points back to it', () => {
+    expect(text.slice(0, 5)).toEqual([
+      'relinkable 0.1.0: WILL NOT LINK',
+      '',
+      'DECISIVE (1)',
+      '  module-now-builtin  jitterentropy_rng',
+      '    the new kernel builds kernel/crypto/jitterentropy_rng.ko into vmlinux: the frozen module would load beside the built-in copy (registrations collide), it cannot replace it',
+    ]);
+    expect(text).toContain('    new kernel: usr/lib/debug/lib/modules/6.12.117+deb12-amd64/modules.builtin line 44 (kernel/crypto/jitterentropy_rng.ko)');
+    const runtime = text.indexOf('LINKS, THEN BREAKS AT RUN TIME (11)');
+    expect(text.slice(runtime + 1)).toContain('  module-now-builtin  jitterentropy_rng  (shown first, above)');
+    expect(text.filter((l) => l.startsWith('  module-now-builtin'))).toHaveLength(2);
+  });
+});
+
+describe('Debian 6.1.170 af_alg.ko against 6.1.192: one finding per root cause, its sites beneath it', async () => {
+  const args = [AF_ALG_61(), '--kernel', debianKernel('6.1.192'), '--type-source', 'btf'];
+  const { report } = await checkJson(args);
+  const text = (await runCli(['check', ...args, '--no-color'])).stdout;
+  const shape = report.findings.map((f) => `${f.severity} ${f.id} ${f.symbol ?? '-'} ${f.sites.length}`);
+
+  it('29 findings where there were 78 (18 duplicate exports, 39 CRCs, 19 layouts, 2 more)', () => {
+    expect(shape).toEqual([
+      'link duplicate-definition - 18',
+      'runtime layout-changed struct net 26',
+      'runtime layout-changed struct netns_mpls 26',
+      'runtime layout-changed struct sock 26',
+      'runtime layout-changed struct task_struct 17',
+      'runtime layout-changed struct xfrm_policy_hthresh 26',
+      'runtime split-btf-mismatch - 0',
+      'review layout-changed struct backing_dev_info 1',
+      'review layout-changed struct bdi_writeback 2',
+      'review layout-changed struct device 18',
+      'review layout-changed struct dst_entry 23',
+      'review layout-changed struct key 12',
+      'review layout-changed struct key_tag 12',
+      'review layout-changed struct keyring_index_key 12',
+      'review layout-changed struct lru_gen_mm_state 11',
+      'review layout-changed struct lru_gen_struct 11',
+      'review layout-changed struct mem_cgroup_per_node 11',
+      'review layout-changed struct mm_struct 20',
+      'review layout-changed struct net_device 12',
+      'review layout-changed struct psi_group 10',
+      'review layout-changed struct user_struct 20',
+      'review modversions-crc-changed kmalloc_caches 1',
+      'review replacement-not-found - 0',
+      'info modversions-crc-changed - 5',
+      'info modversions-crc-changed struct mm_struct 4',
+      'info modversions-crc-changed struct net 2',
+      'info modversions-crc-changed struct sock 22',
+      'info modversions-crc-changed struct task_struct 1',
+      'info modversions-crc-changed struct user_struct 4',
+    ]);
+    expect(report.summary).toEqual({ link: 1, runtime: 6, warning: 0, review: 16, info: 6 });
+    // Every CRC that changed is a site of exactly one finding: 39 of them.
+    const crcs = report.findings.filter((f) => f.id === 'modversions-crc-changed').flatMap((f) => f.sites.map((s) => s.symbol));
+    expect(crcs).toHaveLength(39);
+    expect(new Set(crcs).size).toBe(39);
+  });
+
+  it('the 18 exports crypto/af_alg already exports: one finding, each export a site with its Module.symvers line', () => {
+    const dup = report.findings.find((f) => f.id === 'duplicate-definition')!;
+    expect(dup.message).toBe('the module exports 18 symbols that crypto/af_alg already exports: the loader refuses a duplicate export');
+    expect(dup.sites[0]).toEqual({
+      symbol: 'af_alg_accept',
+      detail: null,
+      evidence: [
+        { label: 'frozen export', file: AF_ALG_61(), symbol: '__ksymtab_af_alg_accept' },
+        { label: 'new kernel export', file: debianSymvers('6.1.192'), location: expect.stringMatching(/^line \d+$/), symbol: 'af_alg_accept', detail: expect.stringMatching(/^EXPORT_SYMBOL_GPL from crypto\/af_alg, CRC 0x[0-9a-f]{8}$/) },
+      ],
+    });
+  });
+
+  it('struct sock under 22 imports: one CRC finding that says which feel it, each import with its CRCs', () => {
+    const sock = report.findings.find((f) => f.id === 'modversions-crc-changed' && f.symbol === 'struct sock')!;
+    expect(sock.message).toBe(
+      "the kernel's own checksums for 22 imports changed: explained by struct sock (sk_timer removed (was at 408), +2 more): a caller can feel it through 9 of them, for the other 13 it is deeper in the closure",
+    );
+    expect(sock.sites.find((s) => s.symbol === 'lock_sock_nested')!.detail).toBe('0x5bc4900f → 0x645c2937; a caller feels it');
+    expect([sock.before, sock.after]).toEqual([null, null]);
+  });
+
+  it('a changed struct lists every function and variable it is reached from, most direct first', () => {
+    const sock = report.findings.find((f) => f.id === 'layout-changed' && f.symbol === 'struct sock')!;
+    expect(sock.sites.slice(0, 2).map((s) => [s.symbol, s.detail])).toEqual([
+      ['lock_sock_nested', '(param 1) ->'],
+      ['release_sock', '(param 1) ->'],
+    ]);
+    expect(sock.evidence.map((e) => e.label)).toEqual(['frozen object', 'new kernel']);
+  });
+
+  it('the text report: 247 lines where there were 576, the sites compact beneath each finding', () => {
+    expect(text.split('\n')).toHaveLength(248);
+    expect(text).toContain(
+      '    at af_alg_accept, af_alg_alloc_areq, af_alg_async_cb, af_alg_count_tsgl, af_alg_free_resources, af_alg_free_sg, af_alg_get_rsgl, af_alg_make_sg, af_alg_poll, af_alg_pull_tsgl, af_alg_register_type, af_alg_release and 6 more\n',
+    );
+    expect(text).toContain('  modversions-crc-changed  struct sock  (22 sites)\n');
+  });
+
+  it('the text report names each input once, in its header, and short below it; the JSON keeps the paths whole', () => {
+    const lines = text.split('\n');
+    const header = lines.findIndex((l) => l.startsWith('catalogue '));
+    expect(lines.slice(0, header).filter((l) => l.includes(AF_ALG_61()))).toHaveLength(1);
+    expect(lines).toContain(`kernel  ${debianKernel('6.1.192')}  debian, release 6.1.0-56-amd64`);
+    expect(lines).toContain('        vmlinux         usr/lib/debug/boot/vmlinux-6.1.0-56-amd64');
+    expect(lines).toContain('        Module.symvers  usr/src/linux-headers-6.1.0-56-amd64/Module.symvers');
+    // Below the header no path is absolute: the object is af_alg.ko, the kernel's files their names.
+    expect(lines.slice(header).filter((l) => l.includes('/root/') || l.includes(debianKernel('6.1.192')) || l.includes(AF_ALG_61()))).toEqual([]);
+    expect(lines).toContain('    new kernel exports: Module.symvers (18 of the frozen module\'s exports come from crypto/af_alg too)');
+    expect(lines.filter((l) => /^ {4}frozen object: af_alg\.ko \.debug_info DIE 0x[0-9a-f]+ in compile unit crypto\/af_alg\.c$/.test(l))).toHaveLength(5);
+    expect(lines.filter((l) => /^ {4}new kernel: vmlinux BTF id \d+ \(vmlinux-6\.1\.0-56-amd64\) \(vmlinux BTF\)$/.test(l))).toHaveLength(5);
+    // Nor is any finding tagged with the one frozen object.
+    expect(lines.filter((l) => l.endsWith('[af_alg.ko]'))).toEqual([]);
+    expect(report.findings[0]!.object).toBe(AF_ALG_61());
+    expect(report.kernel.vmlinux.path).toBe(debianVmlinux('6.1.192'));
+  });
+});
