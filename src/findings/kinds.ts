@@ -34,7 +34,9 @@ type CrcExplanation =
    * it in their prototypes (a caller can feel the change), for the others it is deeper.
    */
   | { case: 'type'; type: TypeDelta; felt: number }
-  | { case: 'unfelt' };
+  | { case: 'unfelt' }
+  /** Loaded as is, every changed CRC is one refusal whatever moved it: each import's own explanation is in its site. */
+  | { case: 'various' };
 
 function signatureConsequence(c: SignatureConsequence): string {
   switch (c) {
@@ -82,6 +84,8 @@ function explainCrc(e: CrcExplanation, n: number): string {
       return many
         ? 'no ABI-relevant change in their prototypes or type closures: the CRCs moved for something a caller cannot feel'
         : 'no ABI-relevant change in its prototype or type closure: the CRC moved for something a caller cannot feel';
+    case 'various':
+      return 'what moved each CRC is given with each of them';
   }
 }
 

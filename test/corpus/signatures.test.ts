@@ -7,7 +7,7 @@ const JITTER_61 = () => debianModule('6.1.170', 'crypto/jitterentropy_rng.ko');
 const interfaceFindings = (r: Report) =>
   r.findings
     .filter((f) => ['prototype-changed', 'layout-changed', 'enum-changed', 'variable-type-changed', 'modversions-crc-changed'].includes(f.id))
-    .map((f) => `${f.severity} ${f.rank ?? '-'} ${f.id} ${f.symbol} | ${f.message}`);
+    .map((f) => `${f.severity} ${f.rank ?? '-'} ${f.id} ${f.symbol} | ${f.message} | ${f.sites.map((s) => `${s.symbol}: ${s.detail}`).join('; ')}`);
 
 // Relinked: the interface comparison is what these are about (as is, the changed CRCs are load refusals: test/corpus/load-gates.test.ts).
 describe('Debian 6.1.170 jitterentropy_rng.ko relinked against 6.12.117: signatures and layouts', async () => {
