@@ -6,6 +6,7 @@ import { checkJson, runCli } from '../support/run.js';
 
 const JITTER_61 = () => debianModule('6.1.170', 'crypto/jitterentropy_rng.ko');
 const AF_ALG_61 = () => debianModule('6.1.170', 'crypto/af_alg.ko');
+const NF_CONNTRACK_61 = () => debianModule('6.1.170', 'net/netfilter/nf_conntrack.ko');
 
 describe('Debian 6.1.170 jitterentropy_rng.ko against 6.12.117, which builds it in', async () => {
   const args = [JITTER_61(), '--kernel', debianKernel('6.12.117')];
@@ -133,5 +134,74 @@ describe('Debian 6.1.170 af_alg.ko relinked against 6.1.192: one finding per roo
     expect(lines.filter((l) => l.endsWith('[af_alg.ko]'))).toEqual([]);
     expect(report.findings[0]!.object).toBe(AF_ALG_61());
     expect(report.kernel.vmlinux.path).toBe(debianVmlinux('6.1.192'));
+  });
+});
+
+describe('Debian 6.1.170 nf_conntrack.ko against 6.1.192 (as is): the report of issue 9', async () => {
+  const args = [NF_CONNTRACK_61(), '--kernel', debianKernel('6.1.192')];
+  const { report } = await checkJson(args);
+  const text = (await runCli(['check', ...args, '--no-color'])).stdout;
+
+  it('36 findings with 469 sites in 374 lines, where format 4 printed 188 findings in 1,408 lines', () => {
+    expect(report.findings.map((f) => `${f.severity} ${f.id} ${f.symbol ?? '-'} ${f.sites.length}`)).toEqual([
+      'link duplicate-definition - 100',
+      'link modversions-crc-changed - 53',
+      'runtime layout-changed struct nf_hook_ops 4',
+      'runtime variable-type-changed init_net 0',
+      'runtime variable-type-changed sysctl_vals 0',
+      'runtime layout-changed struct net 31',
+      'runtime layout-changed struct netns_mpls 31',
+      'runtime layout-changed struct xfrm_policy_hthresh 31',
+      'runtime layout-changed struct device 26',
+      'runtime layout-changed struct dst_entry 27',
+      'runtime layout-changed struct key_tag 17',
+      'runtime layout-changed struct net_device 25',
+      'runtime layout-changed struct sock 29',
+      'runtime layout-changed struct task_struct 4',
+      'runtime btf-id-unresolved - 2',
+      'warning split-btf-mismatch - 0',
+      'review enum-changed enum nf_nat_manip_type 1',
+      'review layout-changed struct Qdisc 11',
+      'review layout-changed struct backing_dev_info 1',
+      'review layout-changed struct bdi_writeback 1',
+      'review layout-changed struct bpf_prog_aux 2',
+      'review layout-changed struct fwnode_handle 21',
+      'review layout-changed struct key 13',
+      'review layout-changed struct keyring_index_key 13',
+      'review layout-changed struct lru_gen_mm_state 3',
+      'review layout-changed struct lru_gen_struct 3',
+      'review layout-changed struct mem_cgroup_per_node 3',
+      'review layout-changed struct mm_struct 4',
+      'review layout-changed struct nh_grp_entry 1',
+      'review layout-changed struct psi_group 2',
+      'review layout-changed struct tcf_block 2',
+      'review layout-changed struct tcf_proto 2',
+      'review layout-changed struct user_struct 4',
+      'review layout-changed struct xfrm_dev_offload 2',
+      'review module-signature-rejected - 0',
+      'review replacement-not-found - 0',
+    ]);
+    expect(report.findings.reduce((n, f) => n + f.sites.length, 0)).toBe(469);
+    expect(text.split('\n')).toHaveLength(375);
+  });
+
+  it('the 100 exports the new kernel\'s own nf_conntrack exports are one finding; the 53 changed CRCs one refusal', () => {
+    const [dup, crc] = report.findings;
+    expect(dup!.message).toBe('the module exports 100 symbols that net/netfilter/nf_conntrack already exports: the loader refuses a duplicate export');
+    expect(crc!.message).toBe(
+      "the loader refuses the module: it disagrees about version of 53 symbols (their CRCs in __versions are not the new kernel's); what moved each CRC is given with each of them",
+    );
+    expect(crc!.sites.find((s) => s.symbol === 'nf_register_net_hooks')!.detail).toMatch(/^0x[0-9a-f]{8} → 0x[0-9a-f]{8}; a caller feels struct net \(/);
+  });
+
+  it('struct nf_hook_ops (40 → 56 bytes), owned: its two owners and the two functions it is passed to', () => {
+    const ops = report.findings.find((f) => f.symbol === 'struct nf_hook_ops')!;
+    expect([ops.severity, ops.rank]).toEqual(['runtime', 0]);
+    expect(ops.sites.map((s) => [s.symbol, s.detail])).toEqual([
+      ['ipv4_conntrack_ops', 'of this type'],
+      ['ipv6_conntrack_ops', 'of this type'],
+      ['nf_register_net_hooks', '(param 2) ->'],
+      ['nf_unregister_net_hooks', '(param 2) ->'],
+    ]);
   });
 });
