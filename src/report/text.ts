@@ -177,7 +177,9 @@ function renderFinding(f: ReportFinding, c: Paint, shown: Shown): string[] {
     const rest = f.sites.slice(SITE_LINES).map((s) => s.symbol);
     if (rest.length) out.push(`    and ${rest.length} more: ${someNames(rest, SITE_NAMES)} ${c(ANSI.dim, '(--format json has each with its evidence)')}`);
   }
-  for (const e of f.evidence) out.push(`    ${c(ANSI.dim, name(describeEvidence(e)))}`);
+  // A finding of one site is about one place, as in a report without sites: its evidence is shown.
+  const evidence = f.sites.length === 1 ? [...f.sites[0]!.evidence, ...f.evidence] : f.evidence;
+  for (const e of evidence) out.push(`    ${c(ANSI.dim, name(describeEvidence(e)))}`);
   out.push(`    ${c(ANSI.dim, `docs: ${f.docs}`)}`);
   return out;
 }
