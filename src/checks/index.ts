@@ -1,6 +1,7 @@
 import type { Finding } from '../findings/index.js';
-import { messageOf, severityRank } from '../findings/index.js';
+import { isDecisive, messageOf, severityRank } from '../findings/index.js';
 import type { Check, CheckInputs } from './check.js';
+import { SILENT_PROGRESS, type Progress } from '../facts/progress.js';
 import { duplicateDefinitionCheck } from './link/duplicate-definition.js';
 import { exportGplOnlyCheck } from './link/export-gpl-only.js';
 import { exportNamespaceCheck } from './link/export-namespace.js';
@@ -36,8 +37,10 @@ export const CHECKS: readonly Check[] = [
 /** Findings without a rank sort after the ranked ones of their severity. */
 const RANK_DEFAULT = 10;
 
+/** Decisive findings first (module-now-builtin: the report opens with it), then by severity, rank, id, object, symbol, message. */
 export function compareFindings(a: Finding, b: Finding): number {
   return (
+    Number(isDecisive(b.id)) - Number(isDecisive(a.id)) ||
     severityRank(a.severity) - severityRank(b.severity) ||
     (a.rank ?? RANK_DEFAULT) - (b.rank ?? RANK_DEFAULT) ||
     cmp(a.id, b.id) ||
@@ -51,9 +54,10 @@ function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Runs every check; the result is sorted so that the same inputs give the same report. */
-export function runChecks(inputs: CheckInputs, checks: readonly Check[] = CHECKS): Finding[] {
+/** Runs every check, each a step of `progress`; the result is sorted so that the same inputs give the same report. */
+export function runChecks(inputs: CheckInputs, checks: readonly Check[] = CHECKS, progress: Progress = SILENT_PROGRESS): Finding[] {
   const findings = checks.flatMap((check) => {
+    progress.step(`checking ${check.name}`);
     const produced = check.run(inputs);
     const stray = produced.find((f) => !check.produces.includes(f.id));
     if (stray) throw new Error(`check '${check.name}' reported ${stray.id}, which it does not declare`);

@@ -7,6 +7,8 @@ import { renderJson } from '../report/json.js';
 import { buildReport } from '../report/report.js';
 import { renderText } from '../report/text.js';
 import { toolVersion } from '../version.js';
+import { StderrProgress } from './progress.js';
+import { SILENT_PROGRESS } from '../facts/progress.js';
 import { readFrozenObject } from '../object/read.js';
 import { buildSnapshot, renderSnapshot } from '../snapshot/write.js';
 import { writeOutputFile } from './output.js';
@@ -32,6 +34,8 @@ interface CheckFlags {
   output?: string;
   failOn: Severity | 'never';
   color?: boolean;
+  /** undefined: on a terminal only. */
+  progress?: boolean;
 }
 
 function collect(value: string, previous: string[] = []): string[] {
@@ -64,10 +68,15 @@ export interface OutputStream {
   readonly isTTY?: boolean;
 }
 
-export async function main(
-  argv: readonly string[],
-  io: { stdout: OutputStream; stderr: OutputStream } = { stdout: process.stdout, stderr: process.stderr },
-): Promise<number> {
+/** What the CLI writes to, and (for tests) the clock its progress reads. */
+export interface CliIo {
+  stdout: OutputStream;
+  stderr: OutputStream;
+  /** Milliseconds, monotonic; performance.now() unless a test gives its own. */
+  clock?: () => number;
+}
+
+export async function main(argv: readonly string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
   let exitCode: number = EXIT.ok;
   const program = new Command('relinkable')
     .description('Will this frozen, pre-compiled kernel object relink into that new kernel build, and run?')
@@ -102,7 +111,11 @@ export async function main(
       new Option('--fail-on <severity>', 'exit 1 when a finding is at least this severe').choices([...SEVERITIES, 'never']).default('runtime'),
     )
     .option('--no-color', 'no colour in the text report')
+    .option('--progress', 'say on stderr what a step that takes over a second is doing, even when stderr is not a terminal')
+    .option('--no-progress', 'say nothing on stderr while checking, even on a terminal')
     .action(async (objects: string[], flags: CheckFlags) => {
+      const live = io.stderr.isTTY === true;
+      const progress = (flags.progress ?? live) ? new StderrProgress({ stream: io.stderr, live, clock: io.clock }) : SILENT_PROGRESS;
       const record = await analyze(objects, {
         kernel: flags.kernel,
         vmlinux: flags.vmlinux,
@@ -116,7 +129,8 @@ export async function main(
         builtWith: flags.builtWith,
         signatures: flags.signatures,
         use: flags.asIs ? 'as-is' : flags.relink ? 'relinked' : undefined,
-      });
+        progress,
+      }).finally(() => progress.done());
       const report = buildReport(record, toolVersion());
       const toTerminal = !flags.output && io.stdout.isTTY === true;
       const color = flags.color !== false && toTerminal && !process.env.NO_COLOR;

@@ -15,6 +15,19 @@ export interface Evidence {
   readonly detail?: string | undefined;
 }
 
+/**
+ * One place a finding's root cause shows up: what it concerns there (an import, a function,
+ * the data object that holds function addresses), what is particular to that place, and
+ * where it was read. A finding with sites is one root cause; its own evidence is what the
+ * sites share.
+ */
+export interface Site {
+  readonly symbol: string;
+  /** What differs from one site to the next: a CRC pair, how a type is reached. */
+  readonly detail?: string | undefined;
+  readonly evidence: readonly Evidence[];
+}
+
 export interface Candidate {
   readonly name: string;
   /** 0..1, higher is likelier. */
@@ -42,6 +55,8 @@ export interface Finding {
   /** `before` and `after` are C declarations: a report shows their unified diff. */
   readonly declarations?: boolean | undefined;
   readonly evidence: readonly Evidence[];
+  /** Where the root cause shows up, when that is more than one place: one finding, its sites beneath it. */
+  readonly sites?: readonly Site[] | undefined;
   readonly candidates?: readonly Candidate[] | undefined;
   /** Within a severity, lower ranks first: how directly the frozen object meets the change. */
   readonly rank?: number | undefined;

@@ -15,15 +15,28 @@ export interface FindingKind {
   readonly area: 'link' | 'module' | 'replacement' | 'interface' | 'primitive';
   /** The finding's message, from the facts the check recorded (Finding.data). */
   readonly message: (data: never) => string;
+  /**
+   * A fact that changes what every other finding means (the new kernel builds the module
+   * in): the report opens with it, whatever its severity.
+   */
+  readonly decisive?: boolean;
 }
 
-/** What explains a changed modversions CRC, from the comparison of the export's type closure. */
+/**
+ * What explains a changed modversions CRC, from the comparison of the export's type closure:
+ * the root cause the imports of one finding share.
+ */
 type CrcExplanation =
   | { case: 'compiler-implicit' }
   | { case: 'not-compared' }
-  /** Changes a caller can feel (the prototype or a type it passes), or only deeper ones. */
-  | { case: 'felt' | 'deeper'; types: readonly TypeDelta[] }
-  | { case: 'unfelt' };
+  /**
+   * A changed type under them, the most direct one of each import: `felt` of the imports pass
+   * it in their prototypes (a caller can feel the change), for the others it is deeper.
+   */
+  | { case: 'type'; type: TypeDelta; felt: number }
+  | { case: 'unfelt' }
+  /** Loaded as is, every changed CRC is one refusal whatever moved it: each import's own explanation is in its site. */
+  | { case: 'various' };
 
 function signatureConsequence(c: SignatureConsequence): string {
   switch (c) {
@@ -51,18 +64,28 @@ function splitBtfConsequence(c: SplitBtfConsequence): string {
   }
 }
 
-function explainCrc(e: CrcExplanation): string {
+/** The explanation, of `n` imports that share it. */
+function explainCrc(e: CrcExplanation, n: number): string {
+  const many = n > 1;
   switch (e.case) {
     case 'compiler-implicit':
-      return 'a call the compiler emits by itself, whose interface the compiler fixes; see the build-primitive checks';
+      return many
+        ? 'calls the compiler emits by itself, whose interface the compiler fixes; see the build-primitive checks'
+        : 'a call the compiler emits by itself, whose interface the compiler fixes; see the build-primitive checks';
     case 'not-compared':
-      return 'its prototype could not be compared (no declaration in the object, or none in the new kernel)';
-    case 'felt':
-      return `explained by changes a caller can feel: ${summarizeTypes(e.types)}`;
-    case 'deeper':
-      return `its prototype and the types it passes are unchanged; the closure changed deeper: ${summarizeTypes(e.types)}`;
+      return `${many ? 'their prototypes' : 'its prototype'} could not be compared (no declaration in the object, or none in the new kernel)`;
+    case 'type': {
+      const type = summarizeTypes([e.type]);
+      if (e.felt === n) return `explained by changes a caller can feel: ${type}`;
+      if (e.felt === 0) return `${many ? 'their prototypes and the types they pass are' : 'its prototype and the types it passes are'} unchanged; the closure changed deeper: ${type}`;
+      return `explained by ${type}: a caller can feel it through ${e.felt} of them, for the other ${n - e.felt} it is deeper in the closure`;
+    }
     case 'unfelt':
-      return 'no ABI-relevant change in its prototype or type closure: the CRC moved for something a caller cannot feel';
+      return many
+        ? 'no ABI-relevant change in their prototypes or type closures: the CRCs moved for something a caller cannot feel'
+        : 'no ABI-relevant change in its prototype or type closure: the CRC moved for something a caller cannot feel';
+    case 'various':
+      return 'what moved each CRC is given with each of them';
   }
 }
 
@@ -88,21 +111,27 @@ export const FINDING_KINDS = {
     message: (
       d:
         | { case: 'referenced'; name: string; replaced: string; referringUnits: readonly string[]; references: number }
-        | { case: 'exported'; name: string; replaced: string },
+        /** `names`: the replaced module's exports the frozen module lacks (the finding's sites). */
+        | { case: 'exported'; names: readonly string[]; replaced: string },
     ) =>
       d.case === 'referenced'
         ? `${d.referringUnits.slice(0, 3).join(', ')}${d.references > 3 ? ', …' : ''} ${d.references === 1 ? 'uses' : 'use'} ${d.name}, which only ${d.replaced} defined and the frozen object does not`
-        : `the new kernel's ${d.replaced} exports ${d.name} and the frozen module does not: any module that imports it will fail to load`,
+        : d.names.length === 1
+          ? `the new kernel's ${d.replaced} exports ${d.names[0]} and the frozen module does not: any module that imports it will fail to load`
+          : `the new kernel's ${d.replaced} exports ${d.names.length} symbols the frozen module does not: any module that imports one will fail to load`,
   },
   'duplicate-definition': {
     title: 'Symbol defined twice', severity: 'link', area: 'link',
+    /** `export`: the frozen module's exports (its sites) that `exportedBy` exports too. */
     message: (
       d:
-        | { case: 'export'; name: string; exportedBy: string }
+        | { case: 'export'; names: readonly string[]; exportedBy: string }
         | { case: 'definition'; name: string; alsoDefinedBy: { in: 'vmlinux' } | { in: 'object'; path: string } },
     ) =>
       d.case === 'export'
-        ? `the module exports ${d.name}, which ${d.exportedBy} already exports: the loader refuses a duplicate export`
+        ? d.names.length === 1
+          ? `the module exports ${d.names[0]}, which ${d.exportedBy} already exports: the loader refuses a duplicate export`
+          : `the module exports ${d.names.length} symbols that ${d.exportedBy} already exports: the loader refuses a duplicate export`
         : `${d.name} is defined by the frozen object and by ${d.alsoDefinedBy.in === 'vmlinux' ? 'the new vmlinux' : d.alsoDefinedBy.path}: multiple definition`,
   },
   'symbol-type-changed': {
@@ -125,14 +154,25 @@ export const FINDING_KINDS = {
   },
   'modversions-crc-changed': {
     title: "The kernel's own checksum changed", severity: 'info', area: 'module',
-    /** `use`: as is, the loader compares the CRC and refuses the module; relinked, modpost writes the new one. */
-    message: (d: { name: string; crcBefore: number; crcAfter: number; use: FrozenUse } & CrcExplanation) =>
-      d.use === 'as-is'
-        ? `the loader refuses the module: it disagrees about version of symbol ${d.name} (${crcHex(d.crcBefore)} in __versions, ${crcHex(d.crcAfter)} in the new kernel); ${explainCrc(d)}`
-        : `the kernel's own checksum for ${d.name} changed (${crcHex(d.crcBefore)} → ${crcHex(d.crcAfter)}); relinked, modpost writes the new one: ${explainCrc(d)}`,
+    /**
+     * `imports`: the imports (the finding's sites) whose CRCs changed for the same reason.
+     * `use`: as is, the loader compares the CRCs and refuses the module; relinked, modpost writes the new ones.
+     */
+    message: (d: { imports: readonly { name: string; crcBefore: number; crcAfter: number }[]; use: FrozenUse } & CrcExplanation) => {
+      const n = d.imports.length;
+      const one = d.imports[0]!;
+      if (d.use === 'as-is') {
+        return n === 1
+          ? `the loader refuses the module: it disagrees about version of symbol ${one.name} (${crcHex(one.crcBefore)} in __versions, ${crcHex(one.crcAfter)} in the new kernel); ${explainCrc(d, 1)}`
+          : `the loader refuses the module: it disagrees about version of ${n} symbols (their CRCs in __versions are not the new kernel's); ${explainCrc(d, n)}`;
+      }
+      return n === 1
+        ? `the kernel's own checksum for ${one.name} changed (${crcHex(one.crcBefore)} → ${crcHex(one.crcAfter)}); relinked, modpost writes the new one: ${explainCrc(d, 1)}`
+        : `the kernel's own checksums for ${n} imports changed; relinked, modpost writes the new ones: ${explainCrc(d, n)}`;
+    },
   },
   'module-now-builtin': {
-    title: 'The module is built into the new kernel', severity: 'runtime', area: 'replacement',
+    title: 'The module is built into the new kernel', severity: 'runtime', area: 'replacement', decisive: true,
     message: (d: { case: 'modules.builtin'; entry: string } | { case: 'dwarf'; compileUnits: readonly string[] }) =>
       `the new kernel builds ${d.case === 'modules.builtin' ? d.entry : d.compileUnits.join(', ')} into vmlinux: the frozen module would load beside the built-in copy (registrations collide), it cannot replace it`,
   },
@@ -230,10 +270,20 @@ export const FINDING_KINDS = {
     title: 'Indirect-branch target without a landing pad',
     severity: 'runtime',
     area: 'primitive',
-    /** `reachedThrough`: the data object holding the addresses; undefined when the object's code passes them on. */
-    message: (d: { slots: readonly string[]; reachedThrough: string | undefined; pad: string; option: string }) => {
-      const n = d.slots.length;
-      return `${n} function${n > 1 ? 's' : ''} ${d.reachedThrough === undefined ? 'whose addresses the code passes on or stores' : `reached through ${d.reachedThrough}`} ${n > 1 ? 'have' : 'has'} no ${d.pad} at the entry (${someNames(d.slots, 8)}): the new kernel enforces ${d.option}, so the first indirect call into each faults`;
+    /**
+     * `holders`: where the addresses are kept (the finding's sites), each with its slots;
+     * `reachedThrough` undefined when the object's code passes them on. `functions`: how many
+     * distinct functions, over all holders.
+     */
+    message: (d: { holders: readonly { reachedThrough: string | undefined; slots: readonly string[] }[]; functions: number; pad: string; option: string }) => {
+      const enforced = `the new kernel enforces ${d.option}, so the first indirect call into each faults`;
+      if (d.holders.length > 1) {
+        const places = d.holders.map((h) => h.reachedThrough ?? 'its code');
+        return `${d.functions} functions whose addresses ${d.holders.length} places keep (${someNames(places, 4)}) have no ${d.pad} at the entry: ${enforced}`;
+      }
+      const h = d.holders[0]!;
+      const n = h.slots.length;
+      return `${n} function${n > 1 ? 's' : ''} ${h.reachedThrough === undefined ? 'whose addresses the code passes on or stores' : `reached through ${h.reachedThrough}`} ${n > 1 ? 'have' : 'has'} no ${d.pad} at the entry (${someNames(h.slots, 8)}): ${enforced}`;
     },
   },
   'function-padding-missing': {
@@ -392,23 +442,42 @@ export const FINDING_KINDS = {
     title: 'BTF id of the object does not resolve in the new kernel',
     severity: 'runtime',
     area: 'primitive',
-    /** `renumbered`: `meansNow` is the name the frozen id has in the new kernel's BTF ('' anonymous), undefined when it has no such id. */
+    /**
+     * One finding per case, the ids its sites. `renumbered`: `meansNow` is the name the frozen
+     * id has in the new kernel's BTF ('' anonymous), undefined when it has no such id.
+     */
     message: (
       d:
         | { case: 'no-btf'; ids: number }
-        | { case: 'other-kind'; kind: string; name: string; ids: readonly number[] }
-        | { case: 'missing'; kind: string; name: string }
-        | { case: 'renumbered'; kind: string; name: string; frozenId: number; kernelIds: readonly number[]; meansNow: string | undefined },
+        | { case: 'other-kind'; ids: readonly { kind: string; name: string; others: readonly number[] }[] }
+        | { case: 'missing'; ids: readonly { kind: string; name: string }[] }
+        | { case: 'renumbered'; ids: readonly { kind: string; name: string; frozenId: number; kernelIds: readonly number[]; meansNow: string | undefined }[] },
     ) => {
+      if (d.case === 'no-btf') return `the new kernel has no BTF: the ${d.ids} BTF ids of the frozen object could not be resolved`;
+      const names = d.ids.map((i) => `${i.kind} ${i.name}`);
+      if (d.ids.length > 1) {
+        switch (d.case) {
+          case 'other-kind':
+            return `${d.ids.length} BTF ids name what the new kernel's BTF has only as another kind (${someNames(names, 4)}): resolve_btfids leaves them 0`;
+          case 'missing':
+            return `${d.ids.length} BTF ids name what the new kernel's BTF does not have (${someNames(names, 4)}): resolve_btfids leaves them 0 and whatever uses them fails`;
+          case 'renumbered':
+            return `${d.ids.length} BTF ids of the frozen module have other numbers in the new kernel (${someNames(names, 4)}): the module loaded as it is refers to other types (relinking runs resolve_btfids again)`;
+        }
+      }
       switch (d.case) {
-        case 'no-btf':
-          return `the new kernel has no BTF: the ${d.ids} BTF ids of the frozen object could not be resolved`;
-        case 'other-kind':
-          return `BTF id ${d.kind} ${d.name}: the new kernel's BTF has ${d.name} only as another kind (${d.ids.map((o) => `[${o}]`).join(', ')}), so resolve_btfids leaves the id 0`;
-        case 'missing':
-          return `BTF id ${d.kind} ${d.name}: the new kernel's BTF has no ${d.kind} named ${d.name}, so resolve_btfids leaves the id 0 and whatever uses it fails`;
-        case 'renumbered':
-          return `BTF id ${d.kind} ${d.name} is ${d.frozenId} in the frozen module but [${d.kernelIds.join(', ')}] in the new kernel: the module loaded as it is refers to ${d.meansNow !== undefined ? `${d.meansNow || '(anonymous)'} instead` : 'a type id the kernel does not have'} (relinking runs resolve_btfids again)`;
+        case 'other-kind': {
+          const i = d.ids[0]!;
+          return `BTF id ${i.kind} ${i.name}: the new kernel's BTF has ${i.name} only as another kind (${i.others.map((o) => `[${o}]`).join(', ')}), so resolve_btfids leaves the id 0`;
+        }
+        case 'missing': {
+          const i = d.ids[0]!;
+          return `BTF id ${i.kind} ${i.name}: the new kernel's BTF has no ${i.kind} named ${i.name}, so resolve_btfids leaves the id 0 and whatever uses it fails`;
+        }
+        case 'renumbered': {
+          const i = d.ids[0]!;
+          return `BTF id ${i.kind} ${i.name} is ${i.frozenId} in the frozen module but [${i.kernelIds.join(', ')}] in the new kernel: the module loaded as it is refers to ${i.meansNow !== undefined ? `${i.meansNow || '(anonymous)'} instead` : 'a type id the kernel does not have'} (relinking runs resolve_btfids again)`;
+        }
       }
     },
   },
@@ -585,6 +654,11 @@ export function renderMessage(id: FindingId, data: unknown): string {
 }
 
 export const FINDING_IDS = Object.keys(FINDING_KINDS).sort() as FindingId[];
+
+/** Whether findings of this id open the report (FindingKind.decisive). */
+export function isDecisive(id: FindingId): boolean {
+  return (FINDING_KINDS[id] as FindingKind).decisive === true;
+}
 
 export function docPage(id: FindingId): string {
   return `docs/findings/${id}.md`;

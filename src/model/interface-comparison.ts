@@ -1,6 +1,6 @@
 import { callLayout, compareCalls, type CallDifference, type CallLayout } from './abi.js';
-import type { Exposure } from '../graph/changes.js';
-import { ClosureComparison, type Root, type TypeDelta } from './compare.js';
+import type { Exposure, Reach } from '../graph/changes.js';
+import { ClosureComparison, type PairCache, type Root, type TypeDelta } from './compare.js';
 import type { FrozenObject } from '../facts/frozen-object.js';
 import type { FrozenInterface, InterfaceSource, NamedKind } from '../graph/interfaces.js';
 import { resolved, type FunctionDecl, type TypeGraph, type TypeRef, type VariableDecl } from '../graph/type-graph.js';
@@ -81,10 +81,20 @@ export const COMPILER_IMPLICIT = /^(__stack_chk_fail|__fentry__|mcount|_mcount|_
  * Pairs what each frozen object's DWARF says it was compiled against with what the new
  * kernel provides, and compares the two. Computed once, on first use, for all checks.
  */
+/** The roots of one frozen object compared against one source, and the pair results they share. */
+interface Walk {
+  readonly object: FrozenObject;
+  readonly graph: TypeGraph;
+  readonly source: InterfaceSource;
+  readonly roots: readonly Root[];
+  readonly cache: PairCache;
+}
+
 export class InterfaceComparison {
   private computed:
-    | { functions: FunctionPair[]; variables: VariablePair[]; owned: OwnedStorage[]; changes: TypeChange[]; charSignedness: TypeDelta[]; coverage: Coverage }
+    | { functions: FunctionPair[]; variables: VariablePair[]; owned: OwnedStorage[]; changes: TypeChange[]; charSignedness: TypeDelta[]; coverage: Coverage; walks: Walk[] }
     | undefined;
+  private reaches: Map<TypeChange, Reach[]> | undefined;
 
   constructor(
     readonly frozen: readonly FrozenObject[],
@@ -127,6 +137,38 @@ export class InterfaceComparison {
 
   coverage(): Coverage {
     return this.compute().coverage;
+  }
+
+  /**
+   * Every root (a function called or defined, a variable imported or owned) from which the
+   * changed type is reached, each with its own shortest way, most direct first: where the
+   * change shows up in the frozen object. `change.delta.reach` is the first of them.
+   */
+  reachesOf(change: TypeChange): readonly Reach[] {
+    this.reaches ??= this.allReaches();
+    return this.reaches.get(change) ?? [change.delta.reach];
+  }
+
+  /** Each root's closure walked on its own, over the pair results the shared walk already computed. */
+  private allReaches(): Map<TypeChange, Reach[]> {
+    const { changes, walks } = this.compute();
+    const out = new Map<TypeChange, Reach[]>();
+    for (const walk of walks) {
+      const byName = new Map(changes.filter((c) => c.object === walk.object).map((c) => [c.delta.name, c]));
+      if (byName.size === 0) continue;
+      for (const root of walk.roots) {
+        const cmp = new ClosureComparison(walk.graph, walk.source.graph, walk.cache);
+        for (const delta of cmp.run([root])) {
+          const change = byName.get(delta.name);
+          if (!change) continue;
+          const list = out.get(change) ?? [];
+          if (!list.some((r) => r.root === delta.reach.root)) list.push(delta.reach);
+          out.set(change, list);
+        }
+      }
+    }
+    for (const list of out.values()) list.sort((a, b) => a.depth - b.depth || Number(b.byValue) - Number(a.byValue) || (a.root < b.root ? -1 : a.root > b.root ? 1 : 0));
+    return out;
   }
 
   /** Plain char changed signedness between the two builds (one build-wide fact). */
@@ -183,6 +225,7 @@ export class InterfaceComparison {
     const importedVariables = new Set<string>();
     const notCompared = { functions: [] as { name: string; why: string }[], variables: [] as { name: string; why: string }[], owned: [] as { name: string; why: string }[] };
     const withoutDwarf: string[] = [];
+    const walks: Walk[] = [];
     const nowhere = this.sources.length ? `not found in ${this.sources.map((s) => s.description).join(' or ')}` : 'no type source of the new kernel was used (--type-source none)';
 
     for (const obj of this.frozen) {
@@ -247,7 +290,9 @@ export class InterfaceComparison {
       for (const source of this.sources) {
         const mineRoots = roots.filter((r) => r.source === source);
         if (mineRoots.length === 0) continue;
-        const cmp = new ClosureComparison(mine.graph, source.graph);
+        const cache: PairCache = new Map();
+        walks.push({ object: obj, graph: mine.graph, source, roots: mineRoots, cache });
+        const cmp = new ClosureComparison(mine.graph, source.graph, cache);
         for (const delta of cmp.run(mineRoots)) {
           const chars = delta.changes.filter((c) => c.kind === 'char-signedness');
           if (chars.length) charSignedness.push({ ...delta, changes: chars });
@@ -276,7 +321,7 @@ export class InterfaceComparison {
       ownedTypes: { compared: owned.filter((o) => o.after !== undefined).length, notCompared: notCompared.owned },
       withoutDwarf,
     };
-    this.computed = { functions, variables, owned, changes, charSignedness, coverage };
+    this.computed = { functions, variables, owned, changes, charSignedness, coverage, walks };
     return this.computed;
   }
 

@@ -1,10 +1,10 @@
 import { declarationDiff } from './declaration-diff.js';
-import { FINDING_KINDS, SEVERITIES, docPage, messageOf, type Candidate, type Evidence, type FindingId, type Severity } from '../findings/index.js';
+import { FINDING_KINDS, SEVERITIES, docPage, isDecisive, messageOf, type Candidate, type Evidence, type FindingId, type Severity, type Site } from '../findings/index.js';
 import type { CatalogueRecord, CoverageRecord, FrozenRecord, KernelRecord, RunRecord } from '../run/record.js';
 
 export const REPORT_FORMAT = 'relinkable-report';
 /** Bumped on any change a consumer of the JSON could notice; docs/report-format.md describes each version. */
-export const REPORT_FORMAT_VERSION = 4;
+export const REPORT_FORMAT_VERSION = 5;
 
 export type Verdict = 'relinkable' | 'at-risk' | 'will-not-link';
 
@@ -12,12 +12,16 @@ export interface ReportFinding {
   readonly id: FindingId;
   readonly title: string;
   readonly severity: Severity;
+  /** A fact that changes what every other finding means: such findings come first. */
+  readonly decisive: boolean;
   readonly object: string;
   readonly symbol: string | null;
   readonly message: string;
   readonly before: string | null;
   readonly after: string | null;
   readonly evidence: readonly Evidence[];
+  /** Where the root cause shows up, each place with its own evidence; empty when the finding is about one place. */
+  readonly sites: readonly ReportSite[];
   readonly candidates: readonly Candidate[];
   /** Within a severity, lower ranks come first (0: the frozen object owns storage of the changed type). */
   readonly rank: number | null;
@@ -26,6 +30,12 @@ export interface ReportFinding {
   /** The signatures/ catalogue entry of a build-primitive finding. */
   readonly signature: string | null;
   readonly docs: string;
+}
+
+export interface ReportSite {
+  readonly symbol: string;
+  readonly detail: string | null;
+  readonly evidence: readonly Evidence[];
 }
 
 /** A frozen object as the report lists it. */
@@ -80,12 +90,14 @@ export function buildReport(record: RunRecord, version: string): Report {
       id: f.id,
       title: FINDING_KINDS[f.id].title,
       severity: f.severity,
+      decisive: isDecisive(f.id),
       object: f.object,
       symbol: f.symbol ?? null,
       message: messageOf(f),
       before: f.before ?? null,
       after: f.after ?? null,
       evidence: f.evidence.map(compactEvidence),
+      sites: (f.sites ?? []).map(reportSite),
       candidates: f.candidates ?? [],
       rank: f.rank ?? null,
       diff: f.declarations && f.before !== undefined && f.after !== undefined ? declarationDiff(f.before, f.after) : null,
@@ -93,6 +105,10 @@ export function buildReport(record: RunRecord, version: string): Report {
       docs: docPage(f.id),
     })),
   };
+}
+
+function reportSite(s: Site): ReportSite {
+  return { symbol: s.symbol, detail: s.detail ?? null, evidence: s.evidence.map(compactEvidence) };
 }
 
 /** Evidence with its undefined fields dropped, so the JSON has no nulls that mean "not applicable". */

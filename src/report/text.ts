@@ -1,5 +1,6 @@
 import type { Evidence } from '../findings/index.js';
 import { SEVERITIES, SEVERITY_TITLES, type Severity } from '../findings/index.js';
+import { someNames } from '../findings/prose.js';
 import type { Report, ReportFinding, Verdict } from './report.js';
 
 export interface TextOptions {
@@ -11,6 +12,8 @@ const SEVERITY_COLOR: Record<Severity, string> = { link: ANSI.red, runtime: ANSI
 const VERDICT_TEXT: Record<Verdict, string> = { 'will-not-link': 'WILL NOT LINK', 'at-risk': 'AT RISK', relinkable: 'RELINKABLE' };
 const VERDICT_COLOR: Record<Verdict, string> = { 'will-not-link': ANSI.red, 'at-risk': ANSI.yellow, relinkable: ANSI.green };
 
+type Paint = (code: string, s: string) => string;
+
 export function describeEvidence(e: Evidence): string {
   const where = [e.file, e.section && (e.offset ? `${e.section}+${e.offset}` : e.section), e.location].filter(Boolean).join(' ');
   const sym = e.symbol ? (e.label === 'reference' ? ` in ${e.symbol}` : ` ${e.symbol}`) : '';
@@ -19,17 +22,67 @@ export function describeEvidence(e: Evidence): string {
   return `${e.label}: ${where}${sym}${addr}${detail}`;
 }
 
-/** The report for a terminal or a CI log: grouped by severity, colour only when asked. */
+/**
+ * How the text report names the inputs after its header: the header gives each frozen object
+ * and each file of the new kernel once, in full; below it a frozen object is its file name
+ * (its path as given when two share a name), vmlinux, Module.symvers, .config and System.map
+ * are those words, and any other file under the kernel root is relative to it. Paths are
+ * replaced wherever they appear (evidence, before/after, messages); the JSON report keeps
+ * them whole.
+ */
+export function pathNames(report: Report): (text: string) => string {
+  const base = (p: string) => p.slice(p.lastIndexOf('/') + 1);
+  const names = report.frozen.map((f) => base(f.path));
+  const replacements: [string, string][] = report.frozen.map((f, i) => [f.path, names.indexOf(names[i]!) === names.lastIndexOf(names[i]!) ? names[i]! : f.path]);
+  const k = report.kernel;
+  for (const [label, path] of [
+    ['vmlinux', k.vmlinux.path],
+    ['Module.symvers', k.symvers],
+    ['.config', k.config],
+    ['System.map', k.systemMap],
+  ] as const) {
+    if (path) replacements.push([path, label]);
+  }
+  const root = k.root?.replace(/\/+$/, '');
+  // Longest first, so that a path is never replaced by a shorter one it starts with.
+  const ordered = replacements.filter(([from, to]) => from !== to).sort(([a], [b]) => b.length - a.length);
+  const PATH_CHAR = '[\\w.+/-]';
+  const patterns = ordered.map(([from, to]) => [new RegExp(`(?<!${PATH_CHAR})${escape(from)}(?!${PATH_CHAR})`, 'g'), to] as const);
+  const under = root ? new RegExp(`(?<!${PATH_CHAR})${escape(root)}/(?=${PATH_CHAR})`, 'g') : undefined;
+  return (text) => {
+    let out = text;
+    for (const [re, to] of patterns) out = out.replace(re, to);
+    return under ? out.replace(under, '') : out;
+  };
+}
+
+function escape(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** The report for a terminal or a CI log: decisive findings first, then grouped by severity, colour only when asked. */
 export function renderText(report: Report, options: TextOptions): string {
-  const c = (code: string, s: string) => (options.color ? `${code}${s}${ANSI.reset}` : s);
+  const c: Paint = (code, s) => (options.color ? `${code}${s}${ANSI.reset}` : s);
+  const name = pathNames(report);
+  const shown = { object: report.frozen.length > 1, name };
   const lines: string[] = [];
   lines.push(`${c(ANSI.bold, `relinkable ${report.tool.version}`)}: ${c(VERDICT_COLOR[report.verdict] + ANSI.bold, VERDICT_TEXT[report.verdict])}`);
+
+  const decisive = report.findings.filter((f) => f.decisive);
+  if (decisive.length) {
+    lines.push('');
+    lines.push(c(ANSI.bold, `DECISIVE (${decisive.length})`));
+    for (const f of decisive) lines.push(...renderFinding(f, c, shown));
+  }
+
   lines.push('');
   for (const f of report.frozen) {
     lines.push(`frozen  ${f.path}  ${f.machine}${f.module ? `, module ${f.module}` : ''}, ${f.size} bytes, sha256 ${f.sha256}`);
     lines.push(`        replaces ${f.replaces.found ? `${f.replaces.name} (${f.replaces.how}; relinked into ${f.replaces.target})` : `nothing found: ${f.replaces.reason}`}`);
   }
   const k = report.kernel;
+  const root = k.root?.replace(/\/+$/, '');
+  const relative = (p: string) => (root && p.startsWith(`${root}/`) ? p.slice(root.length + 1) : p);
   lines.push(`kernel  ${k.root ?? k.vmlinux.path}  ${k.layout}${k.release ? `, release ${k.release}` : ''}`);
   const parts: [string, string | null][] = [
     ['vmlinux', k.vmlinux.path],
@@ -39,9 +92,10 @@ export function renderText(report: Report, options: TextOptions): string {
     ['linker script', k.linkerScript],
     ['vmlinux.a', k.vmlinuxArchive],
   ];
-  lines.push(`        found: ${parts.filter(([, p]) => p).map(([n]) => n).join(', ')}; exports from ${k.exportsFrom}`);
+  const width = Math.max(...parts.filter(([, p]) => p).map(([n]) => n.length));
+  for (const [label, path] of parts) if (path) lines.push(`        ${label.padEnd(width)}  ${relative(path)}`);
   const missing = parts.filter(([, p]) => !p).map(([n]) => n);
-  if (missing.length) lines.push(`        not found: ${missing.join(', ')}`);
+  lines.push(`        exports from ${k.exportsFrom}${missing.length ? `; not found: ${missing.join(', ')}` : ''}`);
   lines.push(`        mode: ${report.mode === 'module' ? 'module (links against exports)' : 'built-in (links into vmlinux)'}`);
   lines.push(
     `        use: ${
@@ -59,7 +113,7 @@ export function renderText(report: Report, options: TextOptions): string {
   for (const x of [...cov.functions.notCompared, ...cov.variables.notCompared, ...cov.ownedTypes.notCompared]) {
     lines.push(`        not compared: ${x.name}: ${x.why}`);
   }
-  for (const path of cov.withoutDwarf) lines.push(`        not compared: ${path} has no DWARF: its interface could not be read`);
+  for (const path of cov.withoutDwarf) lines.push(`        not compared: ${name(path)} has no DWARF: its interface could not be read`);
   const cat = report.catalogue;
   lines.push(`catalogue ${cat.version} (${cat.entries} build primitives, sha256 ${cat.digest.slice(0, 16)}…)`);
 
@@ -68,7 +122,7 @@ export function renderText(report: Report, options: TextOptions): string {
     if (group.length === 0) continue;
     lines.push('');
     lines.push(c(SEVERITY_COLOR[severity] + ANSI.bold, `${SEVERITY_TITLES[severity].toUpperCase()} (${group.length})`));
-    for (const f of group) lines.push(...renderFinding(f, c));
+    for (const f of group) lines.push(...(f.decisive ? [`${heading(f, c, shown)}  (shown first, above)`] : renderFinding(f, c, shown)));
   }
   lines.push('');
   const counts = SEVERITIES.filter((s) => report.summary[s] > 0).map((s) => `${report.summary[s]} ${s}`);
@@ -78,13 +132,29 @@ export function renderText(report: Report, options: TextOptions): string {
 
 /** Diff lines shown per finding in the terminal; the JSON report carries the whole diff. */
 const DIFF_LINES = 14;
+/** Sites shown with their detail, one line each (the most direct first); the others are named on one line. */
+const SITE_LINES = 3;
+/** Sites named on one line, this many at most; the JSON report lists them all. */
+const SITE_NAMES = 12;
 /** Findings ranked this far down (the deeper type closure) get one line each. */
 const COMPACT_RANK = 3;
 
-function renderFinding(f: ReportFinding, c: (code: string, s: string) => string): string[] {
+interface Shown {
+  /** Name the frozen object on each finding (more than one was given). */
+  readonly object: boolean;
+  readonly name: (text: string) => string;
+}
+
+function heading(f: ReportFinding, c: Paint, shown: Shown): string {
+  const sites = f.sites.length ? `  (${f.sites.length} site${f.sites.length > 1 ? 's' : ''})` : '';
+  return `  ${c(ANSI.bold, f.id)}${f.symbol ? `  ${f.symbol}` : ''}${f.signature ? `  (${f.signature})` : ''}${sites}${shown.object ? `  [${shown.name(f.object)}]` : ''}`;
+}
+
+function renderFinding(f: ReportFinding, c: Paint, shown: Shown): string[] {
+  const { name } = shown;
   const out: string[] = [];
-  out.push(`  ${c(ANSI.bold, f.id)}${f.symbol ? `  ${f.symbol}` : ''}${f.signature ? `  (${f.signature})` : ''}  [${f.object}]`);
-  out.push(`    ${f.message}`);
+  out.push(heading(f, c, shown));
+  out.push(`    ${name(f.message)}`);
   if (f.rank !== null && f.rank >= COMPACT_RANK) return out;
   if (f.diff !== null) {
     const lines = f.diff.split('\n');
@@ -94,13 +164,22 @@ function renderFinding(f: ReportFinding, c: (code: string, s: string) => string)
     }
     if (lines.length > DIFF_LINES) out.push(`    ${c(ANSI.dim, `… ${lines.length - DIFF_LINES} more diff lines (--format json has them all)`)}`);
   } else if (f.before !== null || f.after !== null) {
-    if (f.before !== null) out.push(`    before: ${f.before}`);
-    if (f.after !== null) out.push(`    after:  ${f.after}`);
+    if (f.before !== null) out.push(`    before: ${name(f.before)}`);
+    if (f.after !== null) out.push(`    after:  ${name(f.after)}`);
   }
   if (f.candidates.length) {
     out.push(`    rename candidates: ${f.candidates.map((x) => `${x.name} (${x.score.toFixed(2)}, ${x.reason})`).join('; ')}`);
   }
-  for (const e of f.evidence) out.push(`    ${c(ANSI.dim, describeEvidence(e))}`);
+  if (f.sites.length && f.sites.every((s) => s.detail === null)) {
+    out.push(`    at ${someNames(f.sites.map((s) => s.symbol), SITE_NAMES)}`);
+  } else if (f.sites.length) {
+    for (const s of f.sites.slice(0, SITE_LINES)) out.push(`    at ${s.symbol}${s.detail ? `: ${name(s.detail)}` : ''}`);
+    const rest = f.sites.slice(SITE_LINES).map((s) => s.symbol);
+    if (rest.length) out.push(`    and ${rest.length} more: ${someNames(rest, SITE_NAMES)} ${c(ANSI.dim, '(--format json has each with its evidence)')}`);
+  }
+  // A finding of one site is about one place, as in a report without sites: its evidence is shown.
+  const evidence = f.sites.length === 1 ? [...f.sites[0]!.evidence, ...f.evidence] : f.evidence;
+  for (const e of evidence) out.push(`    ${c(ANSI.dim, name(describeEvidence(e)))}`);
   out.push(`    ${c(ANSI.dim, `docs: ${f.docs}`)}`);
   return out;
 }

@@ -1,7 +1,8 @@
 import { InputError, UsageError } from '../errors.js';
 import { machineName } from '../elf/constants.js';
 import type { FrozenRecord, KernelRecord, RunRecord } from './record.js';
-import { runChecks } from '../checks/index.js';
+import { CHECKS, runChecks } from '../checks/index.js';
+import { SILENT_PROGRESS, type Progress } from '../facts/progress.js';
 import { NewKernel } from '../kernel/kernel.js';
 import { locateKernel, type LocateOptions } from '../kernel/locate.js';
 import { readFrozenObject } from '../object/read.js';
@@ -35,6 +36,8 @@ export interface CheckOptions extends LocateOptions {
   signatures?: string | undefined;
   /** How the frozen objects are used; by default from the input (a .ko as is, a .o relinked). */
   use?: FrozenUse | undefined;
+  /** Told each step of the run, and ticked while the new kernel's type sources are asked (the CLI shows it). */
+  progress?: Progress | undefined;
 }
 
 /** The new kernel's interface sources, most preferred first: reference objects, vmlinux BTF, vmlinux DWARF. */
@@ -55,6 +58,27 @@ function interfaceSources(kernel: NewKernel, references: readonly string[], type
   if (dwarf) sources.push(new VmlinuxDwarfInterface(dwarf, kernel.vmlinux, (name) => kernel.global(name)));
   else if (typeSource === 'dwarf') throw new InputError(kernel.artifacts.vmlinux, 'has no DWARF (asked for --type-source dwarf)');
   return sources;
+}
+
+/** An interface source whose every answer is a tick of `progress` (the same graph, the same answers). */
+function ticking(source: InterfaceSource, progress: Progress): InterfaceSource {
+  if (progress === SILENT_PROGRESS) return source;
+  return {
+    description: source.description,
+    graph: source.graph,
+    functionNamed(name) {
+      progress.tick();
+      return source.functionNamed(name);
+    },
+    variableNamed(name) {
+      progress.tick();
+      return source.variableNamed(name);
+    },
+    typeNamed(kind, name) {
+      progress.tick();
+      return source.typeNamed(kind, name);
+    },
+  };
 }
 
 /**
@@ -95,6 +119,8 @@ export async function analyzeRun(objectPaths: readonly string[], options: CheckO
   if (replaces.length > objectPaths.length) {
     throw new UsageError(`--replaces given ${replaces.length} times for ${objectPaths.length} object(s)`);
   }
+  const progress = options.progress ?? SILENT_PROGRESS;
+  progress.step('reading the new kernel');
   const kernel = new NewKernel(locateKernel(options));
   const opened: ElfFile[] = [];
   try {
@@ -109,7 +135,11 @@ export async function analyzeRun(objectPaths: readonly string[], options: CheckO
 
 async function analyzeWith(kernel: NewKernel, objectPaths: readonly string[], options: CheckOptions, opened: ElfFile[]): Promise<RunRecord> {
   const replaces = options.replaces ?? [];
-  const frozen = objectPaths.map(readFrozen);
+  const progress = options.progress ?? SILENT_PROGRESS;
+  const frozen = objectPaths.map((path) => {
+    progress.step(`reading ${path}`);
+    return readFrozen(path);
+  });
   for (const obj of frozen) {
     if (obj.machine !== kernel.machine) {
       throw new InputError(
@@ -119,6 +149,7 @@ async function analyzeWith(kernel: NewKernel, objectPaths: readonly string[], op
     }
   }
   // The report lists System.map when there is one: it is read here (whole, for a stripped vmlinux).
+  progress.step('reading the new kernel');
   kernel.checkSystemMap();
   // Module.symvers and .config of another release than vmlinux are not this kernel's.
   kernel.checkRelease();
@@ -140,14 +171,16 @@ async function analyzeWith(kernel: NewKernel, objectPaths: readonly string[], op
     }
   });
 
+  progress.step('finding what the frozen objects replace');
   const replacements = new Map<FrozenObject, Replacement>();
   frozen.forEach((obj, i) => replacements.set(obj, findReplacement(obj, kernel, replaces[i])));
 
   const targetsModule = [...replacements.values()].some((r) => r.found && r.target.kind === 'module');
   const mode: LinkMode = modules.length > 0 || targetsModule ? 'module' : 'built-in';
   await Promise.all([...replacements.values()].map((r) => (r.found ? r.prepare() : undefined)));
-  const sources = interfaceSources(kernel, options.reference ?? [], options.typeSource, opened);
-  requireTypeSource(kernel, sources, options.typeSource, frozen);
+  const found = interfaceSources(kernel, options.reference ?? [], options.typeSource, opened);
+  requireTypeSource(kernel, found, options.typeSource, frozen);
+  const sources = found.map((s) => ticking(s, progress));
   const frozenInterface = (obj: FrozenObject) => obj.compiledAgainst;
   const definitionsUsed = (obj: FrozenObject): string[] => {
     const r = replacements.get(obj);
@@ -159,7 +192,11 @@ async function analyzeWith(kernel: NewKernel, objectPaths: readonly string[], op
   const origin = options.builtWith ? new OriginKernelConventions(options.builtWith) : undefined;
   const conventions = new NewKernelConventions(kernel, configRenamesOf(catalogue), options.reference ?? [], replacements);
   const link = new LinkModel(mode, use, frozen, kernel, replacements);
-  const findings = runChecks({ link, kernel, interfaces, primitives: { catalogue, conventions, origin } });
+  if (sources.length) {
+    progress.step(`comparing interfaces with ${sources.map((s) => s.description).join(', ')}`);
+    interfaces.coverage();
+  }
+  const findings = runChecks({ link, kernel, interfaces, primitives: { catalogue, conventions, origin } }, CHECKS, progress);
   const record: RunRecord = {
     mode,
     use,

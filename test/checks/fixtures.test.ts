@@ -13,18 +13,18 @@ describe('frozen built-in object (old drivers/rng_driver.o) into the new kernel 
       'link undefined-symbol helper_count',
       'link undefined-symbol rng_core_legacy',
       // rank 0: storage the object owns, an imported variable
-      'runtime layout-changed struct rate_state',
+      'runtime layout-changed struct rate_state at rs, ratelimit_check',
       'runtime variable-type-changed rng_threshold',
       // rank 1: by value, or the calling convention itself
-      'runtime enum-changed enum rng_mode',
-      'runtime layout-changed struct rng_req',
+      'runtime enum-changed enum rng_mode at rng_set_mode',
+      'runtime layout-changed struct rng_req at rng_submit',
       'runtime prototype-changed log_event',
       'runtime prototype-changed rng_driver_init',
       'runtime prototype-changed rng_submit',
       // Build primitives of the old → new fixture pair (IBT, call padding, call-depth tracking, flags).
       'runtime compiler-flag-changed -fcf-protection',
       'runtime function-padding-missing seed',
-      'runtime landing-pad-missing alg',
+      'runtime landing-pad-missing alg at alg',
       'runtime mitigation-missing -',
       'runtime symbol-type-changed event_count',
       'runtime unresolved-weak-reference optional_hook',
@@ -61,21 +61,21 @@ describe('frozen module (old rng_mod.ko) against the new kernel', async () => {
 
   it('finds every module-specific failure', () => {
     expect(summary(report)).toEqual([
-      'link duplicate-definition crc_helper',
+      'link duplicate-definition crc_helper at crc_helper',
       'link export-gpl-only register_rng',
       'link export-namespace rng_stat_read',
       'link module-struct-size __this_module',
-      'link modversions-crc-changed log_event',
+      'link modversions-crc-changed log_event at log_event',
       'link not-exported core_internal_state',
       'link undefined-symbol buf_alloc',
       'link undefined-symbol helper_count',
       'runtime prototype-changed log_event',
       'runtime compiler-flag-changed -fcf-protection',
       'runtime function-padding-missing gen',
-      'runtime landing-pad-missing alg',
+      'runtime landing-pad-missing alg at alg',
       'runtime mitigation-missing -',
       'review compiler-flag-changed -funsigned-char',
-      'review orphaned-reference rng_mod_api',
+      'review orphaned-reference rng_mod_api at rng_mod_api',
     ]);
     expect(report.mode).toBe('module');
     expect(report.use).toBe('as-is');
@@ -85,7 +85,7 @@ describe('frozen module (old rng_mod.ko) against the new kernel', async () => {
   it('reports the CRC change with both checksums, where each was read, and what explains it', () => {
     const crc = report.findings.find((f) => f.id === 'modversions-crc-changed')!;
     expect([crc.before, crc.after]).toEqual(['0xecd0cdd0', '0xbec0bcbf']);
-    expect(crc.evidence.map((e) => e.label)).toEqual(['frozen module', 'new kernel export']);
+    expect(crc.sites.map((s) => [s.symbol, s.detail, s.evidence.map((e) => e.label)])).toEqual([['log_event', '0xecd0cdd0 → 0xbec0bcbf', ['frozen module', 'new kernel export']]]);
     expect(crc.message).toBe(
       'the loader refuses the module: it disagrees about version of symbol log_event (0xecd0cdd0 in __versions, 0xbec0bcbf in the new kernel); explained by changes a caller can feel: log_event (arguments 1 → 2, +1 more)',
     );
@@ -93,7 +93,7 @@ describe('frozen module (old rng_mod.ko) against the new kernel', async () => {
 
   it('relinked, the CRC change is information and the loader gates do not apply', async () => {
     const relinked = await checkJson([FROZEN_MODULE, '--kernel', NEW_KERNEL, '--relink']);
-    expect(summary(relinked.report).filter((s) => /modversions|module-struct/.test(s))).toEqual(['info modversions-crc-changed log_event']);
+    expect(summary(relinked.report).filter((s) => /modversions|module-struct/.test(s))).toEqual(['info modversions-crc-changed log_event at log_event']);
     expect(relinked.report.findings.find((f) => f.id === 'modversions-crc-changed')!.message).toBe(
       "the kernel's own checksum for log_event changed (0xecd0cdd0 → 0xbec0bcbf); relinked, modpost writes the new one: explained by changes a caller can feel: log_event (arguments 1 → 2, +1 more)",
     );

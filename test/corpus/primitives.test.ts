@@ -17,15 +17,21 @@ describe('Debian 6.1.170 jitterentropy_rng.ko against 6.12.117: build primitives
   const found = primitives(report.findings);
 
   it('names every rng_alg callback without endbr64, and says IBT is enforced', () => {
-    const jentAlg = found.find((f) => f.id === 'landing-pad-missing' && f.symbol === 'jent_alg')!;
-    expect(jentAlg.message).toBe(
-      '4 functions reached through jent_alg have no endbr64 at the entry (jent_alg.base.cra_exit → jent_kcapi_cleanup, jent_alg.base.cra_init → jent_kcapi_init, jent_alg.generate → jent_kcapi_random and jent_alg.seed → jent_kcapi_reset): the new kernel enforces X86_KERNEL_IBT, so the first indirect call into each faults',
+    // One root cause (built without endbr64), each place that keeps function addresses a site.
+    const pads = found.filter((f) => f.id === 'landing-pad-missing');
+    expect(pads).toHaveLength(1);
+    const [f] = pads;
+    expect(f!.message).toBe(
+      '6 functions whose addresses 2 places keep (__this_module and jent_alg) have no endbr64 at the entry: the new kernel enforces X86_KERNEL_IBT, so the first indirect call into each faults',
     );
-    expect(jentAlg.evidence).toContainEqual(expect.objectContaining({ label: 'new kernel', detail: 'CONFIG_X86_KERNEL_IBT=y' }));
-    expect(jentAlg.severity).toBe('runtime');
+    expect(f!.evidence).toContainEqual(expect.objectContaining({ label: 'new kernel', detail: 'CONFIG_X86_KERNEL_IBT=y' }));
+    expect(f!.severity).toBe('runtime');
     // The module loader calls init and exit indirectly too.
-    const thisModule = found.find((f) => f.id === 'landing-pad-missing' && f.symbol === '__this_module')!;
-    expect(thisModule.message).toContain('__this_module.exit → cleanup_module and __this_module.init → init_module');
+    expect(f!.sites.map((s) => [s.symbol, s.detail])).toEqual([
+      ['__this_module', 'holds the addresses of __this_module.exit → cleanup_module and __this_module.init → init_module'],
+      ['jent_alg', 'holds the addresses of jent_alg.base.cra_exit → jent_kcapi_cleanup, jent_alg.base.cra_init → jent_kcapi_init, jent_alg.generate → jent_kcapi_random and jent_alg.seed → jent_kcapi_reset'],
+    ]);
+    expect(f!.sites[1]!.evidence[0]).toMatchObject({ label: 'frozen object', section: '.data', symbol: 'jent_alg' });
   });
 
   it('reports the missing call padding', () => {

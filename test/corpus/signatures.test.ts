@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { Report } from '../../src/report/report.js';
 import { debianKernel, debianModule } from '../support/corpus.js';
-import { checkJson, runCli } from '../support/run.js';
+import { checkJson, findingAt, runCli } from '../support/run.js';
 
 const JITTER_61 = () => debianModule('6.1.170', 'crypto/jitterentropy_rng.ko');
 const interfaceFindings = (r: Report) =>
   r.findings
     .filter((f) => ['prototype-changed', 'layout-changed', 'enum-changed', 'variable-type-changed', 'modversions-crc-changed'].includes(f.id))
-    .map((f) => `${f.severity} ${f.rank ?? '-'} ${f.id} ${f.symbol} | ${f.message}`);
+    .map((f) => `${f.severity} ${f.rank ?? '-'} ${f.id} ${f.symbol} | ${f.message} | ${f.sites.map((s) => `${s.symbol}: ${s.detail}`).join('; ')}`);
 
 // Relinked: the interface comparison is what these are about (as is, the changed CRCs are load refusals: test/corpus/load-gates.test.ts).
 describe('Debian 6.1.170 jitterentropy_rng.ko relinked against 6.12.117: signatures and layouts', async () => {
@@ -24,7 +24,7 @@ describe('Debian 6.1.170 jitterentropy_rng.ko relinked against 6.12.117: signatu
   });
 
   it("reports _printk's prototype unchanged although its CRC moved, and ktime_get, kfree_sensitive, panic unchanged", () => {
-    const printk = viaBtf.findings.find((f) => f.id === 'modversions-crc-changed' && f.symbol === '_printk')!;
+    const printk = findingAt(viaBtf, 'modversions-crc-changed', '_printk')!.finding;
     expect(printk.message).toBe(
       "the kernel's own checksum for _printk changed (0x92997ed8 → 0x122c3a7e); relinked, modpost writes the new one: no ABI-relevant change in its prototype or type closure: the CRC moved for something a caller cannot feel",
     );
@@ -36,7 +36,7 @@ describe('Debian 6.1.170 jitterentropy_rng.ko relinked against 6.12.117: signatu
   });
 
   it('explains the ___ratelimit CRC with the layout change under it', () => {
-    const crc = viaBtf.findings.find((f) => f.id === 'modversions-crc-changed' && f.symbol === '___ratelimit')!;
+    const crc = findingAt(viaBtf, 'modversions-crc-changed', '___ratelimit')!.finding;
     expect(crc.message).toContain('explained by changes a caller can feel: struct ratelimit_state (size 40 → 32');
   });
 

@@ -74,11 +74,10 @@ describe('System.map as the symbol table of a stripped vmlinux', () => {
   });
 
   /** Findings, with the new kernel's symbol evidence reduced to what both symbol sources say. */
-  const findings = (report: Report) =>
-    report.findings.map((f) => ({
-      ...f,
-      evidence: f.evidence.map((e) => (e.file === noDebug || e.file === stripped || e.file === MAP ? { label: e.label, section: e.section, symbol: e.symbol } : e)),
-    }));
+  const findings = (report: Report) => {
+    const where = (e: Report['findings'][number]['evidence'][number]) => (e.file === noDebug || e.file === stripped || e.file === MAP ? { label: e.label, section: e.section, symbol: e.symbol } : e);
+    return report.findings.map((f) => ({ ...f, evidence: f.evidence.map(where), sites: f.sites.map((s) => ({ ...s, evidence: s.evidence.map(where) })) }));
+  };
 
   it.each([
     ['built-in object, build directory (System.map found there)', FROZEN_DRIVER, ['--kernel', NEW_KERNEL]],

@@ -32,7 +32,7 @@ describe('the frozen driver against the new fixture kernel: what changed in its 
     expect(rs.evidence[0]).toEqual({ label: 'owned storage', file: FROZEN_DRIVER, symbol: 'rs', detail: 'defined by the object' });
     expect(rs.diff).toContain('-\tlong unsigned int flags; /* 16 8 */');
     expect(rs.diff).toContain('+\tunsigned int flags; /* 8 4 */');
-    expect(summary(auto).indexOf('runtime layout-changed struct rate_state')).toBe(5); // first after the link failures
+    expect(summary(auto).indexOf('runtime layout-changed struct rate_state at rs, ratelimit_check')).toBe(5); // first after the link failures
   });
 
   it('prototypes: moved and widened arguments, a count change in both directions, and nothing for a renamed typedef', () => {

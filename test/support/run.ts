@@ -41,7 +41,17 @@ export function runBinary(args: string[], env: NodeJS.ProcessEnv = {}): CliResul
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** id, severity and symbol of each finding: the shape most assertions compare. */
+/** id, severity and symbol of each finding, and the symbols of its sites: the shape most assertions compare. */
 export function summary(report: Report): string[] {
-  return report.findings.map((f) => `${f.severity} ${f.id} ${f.symbol ?? '-'}`);
+  return report.findings.map((f) => `${f.severity} ${f.id} ${f.symbol ?? '-'}${f.sites.length ? ` at ${f.sites.map((s) => s.symbol).join(', ')}` : ''}`);
+}
+
+/** The finding of this id that lists `symbol` among its sites (or is about it), and that site. */
+export function findingAt(report: Report, id: string, symbol: string): { finding: Report['findings'][number]; site: Report['findings'][number]['sites'][number] | undefined } | undefined {
+  for (const f of report.findings) {
+    if (f.id !== id) continue;
+    const site = f.sites.find((s) => s.symbol === symbol);
+    if (site || (f.sites.length === 0 && f.symbol === symbol)) return { finding: f, site };
+  }
+  return undefined;
 }

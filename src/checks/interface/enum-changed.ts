@@ -2,7 +2,7 @@ import { finding, type Finding } from '../../findings/index.js';
 import { definition } from '../../model/cdecl.js';
 import { EXPOSURE_RANK } from '../../model/interface-comparison.js';
 import { defineCheck } from '../check.js';
-import { frozenSide, kernelSide } from '../support/declaration-evidence.js';
+import { frozenSide, kernelSide, reachSites } from '../support/declaration-evidence.js';
 
 /**
  * An enum the frozen object meets whose enumerators now have other values (or are gone):
@@ -35,11 +35,8 @@ export const enumChangedCheck = defineCheck({
           before,
           after,
           declarations: true,
-          evidence: [
-            { label: 'reached', file: change.object.path, detail: change.delta.reach.via },
-            frozenSide(change.object.path, change.frozenGraph, change.delta.before),
-            kernelSide(change.source, change.delta.after),
-          ],
+          evidence: [frozenSide(change.object.path, change.frozenGraph, change.delta.before), kernelSide(change.source, change.delta.after)],
+          sites: reachSites(change.object.path, interfaces.reachesOf(change)),
         }),
       );
     }

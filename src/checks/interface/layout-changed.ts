@@ -1,9 +1,9 @@
-import { finding, type Evidence, type Finding } from '../../findings/index.js';
+import { finding, type Evidence, type Finding, type Site } from '../../findings/index.js';
 import type { Change } from '../../graph/changes.js';
 import { definition } from '../../model/cdecl.js';
 import { EXPOSURE_RANK, type TypeChange } from '../../model/interface-comparison.js';
 import { defineCheck } from '../check.js';
-import { frozenSide, kernelSide } from '../support/declaration-evidence.js';
+import { frozenSide, kernelSide, reachSites } from '../support/declaration-evidence.js';
 
 const LAYOUT_CHANGES = new Set<Change['kind']>(['kind', 'size', 'int-width', 'signedness', 'float-width', 'array-length', 'member-offset', 'member-bitfield', 'member-removed', 'member-added', 'declaration-only']);
 
@@ -11,7 +11,8 @@ const LAYOUT_CHANGES = new Set<Change['kind']>(['kind', 'size', 'int-width', 'si
  * A struct or union the frozen object meets whose layout differs in the new kernel, ranked
  * by how the object meets it: owned storage and by-value use first (run-time breaks), then
  * types reached through a pointer of a signature it calls, then the deeper closure (both for
- * a human: they break only if the code reads what moved).
+ * a human: they break only if the code reads what moved). One finding per type; each
+ * function or variable it is reached from is a site.
  */
 export const layoutChangedCheck = defineCheck({
   name: 'layouts',
@@ -27,7 +28,7 @@ export const layoutChangedCheck = defineCheck({
       // against the old layout reads and writes what it did.
       if (changes.length === 0 || changes.every((c) => c.kind === 'member-added')) continue;
       if (loaderRefusesFirst(change, node.name, changes)) continue;
-      findings.push(layoutFinding(change, changes));
+      findings.push(layoutFinding(change, changes, reachSites(change.object.path, interfaces.reachesOf(change))));
     }
     return findings;
   },
@@ -48,7 +49,7 @@ function loaderRefusesFirst(change: TypeChange, name: string | undefined, change
   );
 }
 
-function layoutFinding(change: TypeChange, changes: readonly Change[]): Finding {
+function layoutFinding(change: TypeChange, changes: readonly Change[], sites: readonly Site[]): Finding {
   const { delta } = change;
   const before = definition(change.frozenGraph, delta.before);
   const after = definition(change.source.graph, delta.after);
@@ -56,7 +57,6 @@ function layoutFinding(change: TypeChange, changes: readonly Change[]): Finding 
   for (const o of change.owners) {
     evidence.push({ label: 'owned storage', file: change.object.path, symbol: o.variable, detail: o.scope ? `static in ${o.scope}` : 'defined by the object' });
   }
-  evidence.push({ label: 'reached', file: change.object.path, detail: `${delta.reach.via}${delta.reach.byValue ? ' (by value)' : ''}` });
   evidence.push(frozenSide(change.object.path, change.frozenGraph, delta.before), kernelSide(change.source, delta.after));
   return finding('layout-changed', { name: delta.name, changes, exposure: change.exposure }, {
     // Owned storage and by-value use are read with the new layout for certain; through a
@@ -69,5 +69,6 @@ function layoutFinding(change: TypeChange, changes: readonly Change[]): Finding 
     after,
     declarations: true,
     evidence,
+    sites,
   });
 }

@@ -1,13 +1,14 @@
-import { finding, type Evidence, type Finding } from '../../findings/index.js';
+import { finding, type Evidence, type Finding, type Site } from '../../findings/index.js';
 import { defineCheck } from '../check.js';
 import { exportEntry, kernelSymbol } from '../support/evidence.js';
 
 /**
  * A strong global the frozen object defines must not also be strongly defined by the rest
  * of the link (ld: "multiple definition"); a module must not export what the kernel or
- * another module already exports (the loader refuses it). The new kernel's module of the
- * same name is the one the frozen module replaces (two modules of one name never load
- * together), even when its .ko is not at hand to tell what else it defines.
+ * another module already exports (the loader refuses it): one finding per module that
+ * already exports some, each export a site. The new kernel's module of the same name is the
+ * one the frozen module replaces (two modules of one name never load together), even when
+ * its .ko is not at hand to tell what else it defines.
  */
 export const duplicateDefinitionCheck = defineCheck({
   name: 'duplicate definitions',
@@ -17,21 +18,27 @@ export const duplicateDefinitionCheck = defineCheck({
     const findings: Finding[] = [];
     for (const obj of link.frozen) {
       if (link.mode === 'module' && obj.isModule) {
+        // One finding per module that already exports them: the root cause is that module.
+        const byExporter = new Map<string, Site[]>();
+        const replaced = link.replaced().find((r) => r.frozen === obj);
         for (const exp of obj.exports.values()) {
           const existing = kernel.exports().map.get(exp.name);
-          const replaced = link.replaced().find((r) => r.frozen === obj);
           if (!existing || replaced?.exports.has(exp.name) || sameModule(existing.module, obj.moduleInfo?.name)) continue;
+          const sites = byExporter.get(existing.module) ?? [];
+          sites.push({ symbol: exp.name, evidence: [{ label: 'frozen export', file: obj.path, symbol: `__ksymtab_${exp.name}` }, exportEntry(kernel, existing)] });
+          byExporter.set(existing.module, sites);
+        }
+        for (const [exportedBy, unsorted] of [...byExporter].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+          const sites = unsorted.sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
           findings.push(
-            finding('duplicate-definition', { case: 'export', name: exp.name, exportedBy: existing.module }, {
+            finding('duplicate-definition', { case: 'export', names: sites.map((s) => s.symbol), exportedBy }, {
               severity: 'link',
               object: obj.path,
-              symbol: exp.name,
+              symbol: sites.length === 1 ? sites[0]!.symbol : undefined,
               before: `exported by ${obj.path}`,
-              after: `exported by ${existing.module}`,
-              evidence: [
-                { label: 'frozen export', file: obj.path, symbol: `__ksymtab_${exp.name}` },
-                exportEntry(kernel, existing),
-              ],
+              after: `exported by ${exportedBy}`,
+              evidence: [{ label: 'new kernel exports', file: kernel.exports().file, detail: `${sites.length} of the frozen module's exports come from ${exportedBy} too` }],
+              sites,
             }),
           );
         }

@@ -4,7 +4,9 @@ import { referrer } from '../support/evidence.js';
 
 /**
  * What the replaced object defined and the frozen one does not, the rest of the new kernel
- * may still need: the link then fails in someone else's code.
+ * may still need: the link then fails in someone else's code (one finding per symbol, each
+ * its own link error). What a replaced module exports and the frozen one does not is one
+ * finding, each export a site.
  */
 export const orphanedReferenceCheck = defineCheck({
   name: 'references to what the replaced object defined',
@@ -33,19 +35,21 @@ export const orphanedReferenceCheck = defineCheck({
         );
       }
       if (r.how === 'module-name') {
+        // One finding per replaced module: what it exports and the frozen module does not.
         const frozenExports = new Set(r.frozen.exports.keys());
-        for (const name of [...r.exports].filter((n) => !frozenExports.has(n)).sort()) {
-          findings.push(
-            finding('orphaned-reference', { case: 'exported', name, replaced: r.name }, {
-              severity: 'review',
-              object: r.frozen.path,
-              symbol: name,
-              before: `exported by ${r.name}`,
-              after: 'not exported after the replacement',
-              evidence: [{ label: 'replaced', file: r.name, symbol: name, detail: r.referenceSource }],
-            }),
-          );
-        }
+        const names = [...r.exports].filter((n) => !frozenExports.has(n)).sort();
+        if (names.length === 0) continue;
+        findings.push(
+          finding('orphaned-reference', { case: 'exported', names, replaced: r.name }, {
+            severity: 'review',
+            object: r.frozen.path,
+            symbol: names.length === 1 ? names[0] : undefined,
+            before: `exported by ${r.name}`,
+            after: 'not exported after the replacement',
+            evidence: [],
+            sites: names.map((name) => ({ symbol: name, evidence: [{ label: 'replaced', file: r.name, symbol: name, detail: r.referenceSource }] })),
+          }),
+        );
       }
     }
     return findings;

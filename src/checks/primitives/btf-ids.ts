@@ -1,4 +1,4 @@
-import type { Finding } from '../../findings/index.js';
+import type { Finding, FindingData, Site } from '../../findings/index.js';
 import { compareSeries, catalogueVersion } from '../../facts/kernel-version.js';
 import { int, list, object, str } from '../../schema.js';
 import { defineDetector, frozenEvidence, primitiveFinding } from './detector.js';
@@ -10,6 +10,7 @@ import { defineDetector, frozenEvidence, primitiveFinding } from './detector.js'
  * built with it. A .ko loaded as it is keeps the old numbers; relinking runs resolve_btfids
  * again, but only for names that still exist. kfunc sets must carry BTF_SET8_KFUNCS once
  * the kernel checks it.
+ * The ids that do not resolve are one finding per way they fail, each id a site.
  */
 export const btfIds = defineDetector({
   name: 'btf-ids',
@@ -36,36 +37,57 @@ export const btfIds = defineDetector({
     const ownTypes = new Set((ctx.conventions.btf?.ownTypes ?? []).map((t) => `${t.kind} ${t.name}`));
     const own = (id: { kind: string; name: string }) => (id.kind === 'func' && ownFunctions.has(id.name)) || ownTypes.has(`${id.kind} ${id.name}`);
     const out: Finding[] = [];
+    // One finding per way the ids fail (missing, another kind, renumbered), each id a site.
+    const missing = unresolved<{ kind: string; name: string }>();
+    const otherKind = unresolved<{ kind: string; name: string; others: readonly number[] }>();
+    const renumbered = unresolved<{ kind: string; name: string; frozenId: number; kernelIds: readonly number[]; meansNow: string | undefined }>();
     for (const id of ids) {
       if (own(id)) continue;
       const found = ctx.kernel.btfIdsNamed(id.name, id.kind);
+      const frozen = frozenEvidence(ctx, { section: '.BTF_ids', symbol: id.symbol, detail: `id ${id.id}` });
       if (found.length === 0) {
-        const other = ctx.kernel.btfIdsNamed(id.name);
-        out.push(
-          primitiveFinding(entry, ctx, {
-            id: 'btf-id-unresolved',
-            symbol: id.symbol,
-            data: other.length ? { case: 'other-kind', kind: id.kind, name: id.name, ids: other } : { case: 'missing', kind: id.kind, name: id.name },
-            before: `${id.kind} ${id.name} = [${id.id}]`,
-            after: `no ${id.kind} ${id.name}`,
-            evidence: [frozenEvidence(ctx, { section: '.BTF_ids', symbol: id.symbol, detail: `id ${id.id}` }), { label: 'new kernel', file: ctx.kernel.vmlinuxFile, section: '.BTF', detail: `no ${id.kind} ${id.name}` }],
-          }),
-        );
+        const others = ctx.kernel.btfIdsNamed(id.name);
+        const evidence = [frozen, { label: 'new kernel', file: ctx.kernel.vmlinuxFile, section: '.BTF', detail: `no ${id.kind} ${id.name}` }];
+        const site = { before: `${id.kind} ${id.name} = [${id.id}]`, after: `no ${id.kind} ${id.name}` };
+        if (others.length) {
+          otherKind.add({ kind: id.kind, name: id.name, others }, { symbol: id.symbol, detail: `${id.kind} ${id.name} = [${id.id}]: only ${others.map((o) => `[${o}]`).join(', ')}, of another kind`, evidence }, site);
+        } else {
+          missing.add({ kind: id.kind, name: id.name }, { symbol: id.symbol, detail: `${id.kind} ${id.name} = [${id.id}]: none in the new BTF`, evidence }, site);
+        }
       } else if (ctx.frozen.isModule && ctx.relink.use === 'as-is' && id.id !== 0 && !found.includes(id.id)) {
         // Only a .ko loaded as it is keeps the ids its build resolved; relinked, resolve_btfids
         // fills them in again from the new BTF.
-        out.push(
-          primitiveFinding(entry, ctx, {
-            id: 'btf-id-unresolved',
+        const meansNow = ctx.kernel.btfTypeName(id.id);
+        const now = meansNow !== undefined ? `; [${id.id}] is ${meansNow || '(anonymous)'} now` : '';
+        renumbered.add(
+          { kind: id.kind, name: id.name, frozenId: id.id, kernelIds: found, meansNow },
+          {
             symbol: id.symbol,
-            data: { case: 'renumbered', kind: id.kind, name: id.name, frozenId: id.id, kernelIds: found, meansNow: ctx.kernel.btfTypeName(id.id) },
-            before: `[${id.id}]`,
-            after: `[${found.join(', ')}]`,
-            evidence: [frozenEvidence(ctx, { section: '.BTF_ids', symbol: id.symbol, detail: `id ${id.id}` }), { label: 'new kernel', file: ctx.kernel.vmlinuxFile, section: '.BTF', detail: `${id.kind} ${id.name} = [${found.join(', ')}]` }],
-          }),
+            detail: `${id.kind} ${id.name}: [${id.id}] → [${found.join(', ')}]${now}`,
+            evidence: [frozen, { label: 'new kernel', file: ctx.kernel.vmlinuxFile, section: '.BTF', detail: `${id.kind} ${id.name} = [${found.join(', ')}]` }],
+          },
+          { before: `[${id.id}]`, after: `[${found.join(', ')}]` },
         );
       }
     }
+    const emit = (data: FindingData<'btf-id-unresolved'>, group: { sites: readonly Site[]; first: { before: string; after: string } | undefined }) => {
+      if (group.sites.length === 0) return;
+      const single = group.sites.length === 1 ? group.first : undefined;
+      out.push(
+        primitiveFinding(entry, ctx, {
+          id: 'btf-id-unresolved',
+          symbol: single && group.sites[0]!.symbol,
+          data,
+          before: single?.before,
+          after: single?.after,
+          evidence: [],
+          sites: group.sites,
+        }),
+      );
+    };
+    emit({ case: 'missing', ids: missing.ids }, missing);
+    emit({ case: 'other-kind', ids: otherKind.ids }, otherKind);
+    emit({ case: 'renumbered', ids: renumbered.ids }, renumbered);
     const p = entry.parameters;
     const since = catalogueVersion(p.kfuncFlagSince);
     const version = ctx.kernel.version();
@@ -88,3 +110,18 @@ export const btfIds = defineDetector({
     return out;
   },
 });
+
+/** The ids that fail one way: their data, their sites, and what the first holds and gets (for a finding of one site). */
+function unresolved<T>() {
+  const group = {
+    ids: [] as T[],
+    sites: [] as Site[],
+    first: undefined as { before: string; after: string } | undefined,
+    add(id: T, site: Site, values: { before: string; after: string }) {
+      group.ids.push(id);
+      group.sites.push(site);
+      group.first ??= values;
+    },
+  };
+  return group;
+}

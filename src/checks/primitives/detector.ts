@@ -1,5 +1,5 @@
 import type { CatalogueEntry } from '../../catalogue/catalogue.js';
-import { finding, type Evidence, type Finding, type FindingData, type FindingId, type Severity } from '../../findings/index.js';
+import { finding, type Evidence, type Finding, type FindingData, type FindingId, type Severity, type Site } from '../../findings/index.js';
 import type { ObjectConventions } from '../../facts/object-conventions.js';
 import { isAssembler, mainProducer } from '../../facts/compiler.js';
 import type { ConfigOption, KernelConventions, OriginConventions } from '../../facts/kernel-conventions.js';
@@ -66,6 +66,7 @@ export interface PrimitiveFindingInput<K extends FindingId> {
   readonly before?: string | undefined;
   readonly after?: string | undefined;
   readonly evidence: readonly Evidence[];
+  readonly sites?: readonly Site[];
   readonly rank?: number;
 }
 
@@ -78,6 +79,7 @@ export function primitiveFinding<K extends FindingId>(entry: CatalogueEntry, ctx
     before: f.before,
     after: f.after,
     evidence: [...f.evidence, catalogueEvidence(entry)],
+    sites: f.sites,
     rank: f.rank,
     signature: entry.id,
   });
