@@ -104,6 +104,11 @@ export class ElfFile {
     return this.symtab()?.all() ?? [];
   }
 
+  /** The global, weak and other non-local entries of .symtab (those after sh_info); empty when the file has none. */
+  nonLocalSymbols(): readonly ElfSymbol[] {
+    return this.symtab()?.nonLocals() ?? [];
+  }
+
   /** .symtab for lookups by name without decoding every entry; undefined when the file has none. */
   symtab(): SymbolTable | undefined {
     if (this.symbolIndex) return this.symbolIndex;

@@ -199,6 +199,18 @@ export class SymbolTable {
     return this.decodedAll;
   }
 
+  /**
+   * The entries after the locals (sh_info onwards): every global and weak symbol, decoded
+   * without decoding the locals, which are most of a vmlinux's table.
+   */
+  nonLocals(): readonly ElfSymbol[] {
+    if (this.decodedAll) return this.decodedAll.slice(this.localEnd);
+    this.strings ??= this.t.strings.toString('latin1');
+    const out: ElfSymbol[] = [];
+    for (let i = this.localEnd; i < this.count; i++) out.push(decodeSymbol(this.t, i, this.strings));
+    return out;
+  }
+
   at(i: number): ElfSymbol {
     if (i < 0 || i >= this.count) throw new InputError(this.t.file, `symbol index ${i} out of range (${this.count} symbols)`);
     if (this.decodedAll) return this.decodedAll[i]!;
