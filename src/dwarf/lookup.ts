@@ -15,7 +15,7 @@ export function functionAt(graph: DwarfTypeGraph, name: string, address: bigint)
   const dwarf = graph.dwarf;
   const unitOffset = dwarf.addressRanges()?.unitFor(address);
   if (unitOffset === undefined) return undefined;
-  const header = dwarf.headerAt(unitOffset);
+  const header = dwarf.unitHeaderAt(unitOffset);
   if (!header) return undefined;
   // An assembler unit (GNU as describes .type @function symbols) has no C prototype to compare.
   const producer = dwarf.summary(header)?.producer;

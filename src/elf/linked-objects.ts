@@ -1,4 +1,4 @@
-import { SHN_LORESERVE, SHN_UNDEF, SHN_XINDEX, STT_FILE, STT_FUNC, STT_SECTION } from './constants.js';
+import { SHF_EXECINSTR, SHN_LORESERVE, SHN_UNDEF, SHN_XINDEX, STT_FILE, STT_FUNC, STT_SECTION } from './constants.js';
 import type { ElfFile } from './file.js';
 import type { SymbolTable } from './symbols.js';
 
@@ -14,6 +14,8 @@ import type { SymbolTable } from './symbols.js';
  * which .debug_aranges names the object's compile unit. Only the entries' type, section and
  * value are read, never their names, except the STT_FILE names asked for.
  */
+const EMPTY_INDEX = { offsets: new Float64Array(0), objects: new Int32Array(0) };
+
 export class LinkedObjects {
   /** Symbol index of each object's STT_FILE entry, ascending. */
   private readonly starts: number[] = [];
@@ -98,7 +100,7 @@ export class LinkedObjects {
   }
 
   /**
-   * The objects of the nearest named local symbols (not files, not sections) in section
+   * The objects of the nearest named local symbols (not files, not sections) in data section
    * `shndx`: the last one at or below `address`, and the first one above it.
    */
   neighbours(shndx: number, address: bigint): { below: number | undefined; above: number | undefined } {
@@ -116,53 +118,78 @@ export class LinkedObjects {
     return { below: lo > 0 ? index.objects[lo - 1] : undefined, above: lo < index.objects.length ? index.objects[lo] : undefined };
   }
 
-  /** The named local symbols of one section, by offset from the section's address, with their objects. */
+  /**
+   * The named local symbols of one section, by offset from the section's address, with their
+   * objects. Every data section's index is built in one pass over the locals, when the first
+   * is asked for: a question about a few variables asks about a few data sections.
+   */
   private sectionIndex(shndx: number): { offsets: Float64Array; objects: Int32Array } {
-    let index = this.bySection.get(shndx);
-    if (index) return index;
-    const base = this.elf.sections[shndx]?.addr ?? 0n;
-    const baseHigh = Number(base >> 32n);
-    const baseLow = Number(base & 0xffffffffn);
+    if (this.bySection.size === 0) this.indexSections();
+    return this.bySection.get(shndx) ?? EMPTY_INDEX;
+  }
+
+  private indexSections(): void {
     const t = this.table.bytes;
     const b = t.entries;
     const le = t.littleEndian;
     const size = t.is64 ? 24 : 16;
     const valueAt = t.is64 ? 8 : 4;
-    // Each symbol as one number, its offset times 2^20 plus its place here, sorted natively:
-    // by offset, then table order.
-    const keys: number[] = [];
-    const places: number[] = [];
+    const bases = new Map<number, { high: number; low: number } | null>();
+    // Per section: each symbol as one number, its offset times 2^20 plus its place in `places`.
+    const keys = new Map<number, number[]>();
+    const places = new Map<number, number[]>();
     for (let k = 0; k < this.objectOf.length; k++) {
-      if (this.objectOf[k]! < 0 || this.shndxOf[k] !== shndx) continue;
+      if (this.objectOf[k]! < 0) continue;
+      const shndx = this.shndxOf[k]!;
+      if (shndx === SHN_UNDEF || shndx >= SHN_LORESERVE) continue;
       const o = (k + 1) * size;
       if ((le ? b.readUInt32LE(o) : b.readUInt32BE(o)) === 0) continue;
-      // value - base, from the value's 32-bit halves (no bigint per symbol)
-      const high = t.is64 ? (le ? b.readUInt32LE(o + valueAt + 4) : b.readUInt32BE(o + valueAt)) : 0;
-      const low = t.is64 ? (le ? b.readUInt32LE(o + valueAt) : b.readUInt32BE(o + valueAt + 4)) : le ? b.readUInt32LE(o + valueAt) : b.readUInt32BE(o + valueAt);
-      const offset = (high - baseHigh) * 2 ** 32 + (low - baseLow);
-      if (offset < 0 || offset >= 2 ** 32) continue;
-      keys.push(offset * 2 ** 20 + places.length);
-      places.push(k);
-    }
-    const offsets = new Float64Array(keys.length);
-    const objects = new Int32Array(keys.length);
-    if (keys.length < 2 ** 20) {
-      const sorted = Float64Array.from(keys).sort();
-      for (let j = 0; j < sorted.length; j++) {
-        const place = sorted[j]! % 2 ** 20;
-        offsets[j] = (sorted[j]! - place) / 2 ** 20;
-        objects[j] = this.objectOf[places[place]!]!;
+      let base = bases.get(shndx);
+      if (base === null) continue;
+      if (!base) {
+        // Variables live in data sections: code sections' many locals are left out.
+        const section = this.elf.sections[shndx];
+        if (section && section.flags & SHF_EXECINSTR) {
+          bases.set(shndx, null);
+          continue;
+        }
+        const addr = section?.addr ?? 0n;
+        bases.set(shndx, (base = { high: Number(addr >> 32n), low: Number(addr & 0xffffffffn) }));
+        keys.set(shndx, []);
+        places.set(shndx, []);
       }
-    } else {
-      const order = keys.map((_, j) => j).sort((a, b) => Math.floor(keys[a]! / 2 ** 20) - Math.floor(keys[b]! / 2 ** 20) || a - b);
-      order.forEach((j, n) => {
-        offsets[n] = Math.floor(keys[j]! / 2 ** 20);
-        objects[n] = this.objectOf[places[j]!]!;
-      });
+      // value - section address, from the value's 32-bit halves (no bigint per symbol)
+      const high = t.is64 ? (le ? b.readUInt32LE(o + valueAt + 4) : b.readUInt32BE(o + valueAt)) : 0;
+      const low = t.is64 && !le ? b.readUInt32BE(o + valueAt + 4) : le ? b.readUInt32LE(o + valueAt) : b.readUInt32BE(o + valueAt);
+      const offset = (high - base.high) * 2 ** 32 + (low - base.low);
+      if (offset < 0 || offset >= 2 ** 32) continue;
+      const p = places.get(shndx)!;
+      keys.get(shndx)!.push(offset * 2 ** 20 + p.length);
+      p.push(k);
     }
-    index = { offsets, objects };
-    this.bySection.set(shndx, index);
-    return index;
+    for (const [shndx, list] of keys) {
+      const p = places.get(shndx)!;
+      const offsets = new Float64Array(list.length);
+      const objects = new Int32Array(list.length);
+      if (list.length < 2 ** 20) {
+        // Sorted natively: by offset, then table order.
+        const sorted = Float64Array.from(list).sort();
+        for (let j = 0; j < sorted.length; j++) {
+          const place = sorted[j]! % 2 ** 20;
+          offsets[j] = (sorted[j]! - place) / 2 ** 20;
+          objects[j] = this.objectOf[p[place]!]!;
+        }
+      } else {
+        const order = list.map((_, j) => j).sort((x, y) => Math.floor(list[x]! / 2 ** 20) - Math.floor(list[y]! / 2 ** 20) || x - y);
+        order.forEach((j, n) => {
+          offsets[n] = Math.floor(list[j]! / 2 ** 20);
+          objects[n] = this.objectOf[p[j]!]!;
+        });
+      }
+      this.bySection.set(shndx, { offsets, objects });
+    }
+    // Even a table without named locals is indexed once.
+    if (this.bySection.size === 0) this.bySection.set(-1, EMPTY_INDEX);
   }
 
   private value(i: number): bigint {
