@@ -10,8 +10,8 @@ await build({
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  // Loaded on first use only (zstd-compressed debug sections, build directories): kept as packages.
-  external: ['fzstd', 'p-limit'],
+  // Loaded on first use only (zstd-compressed debug sections): kept as a package.
+  external: ['fzstd'],
   // CommonJS dependencies (commander, elfy) call require() for Node's own modules.
   banner: { js: "import { createRequire as relinkableRequire } from 'node:module'; const require = relinkableRequire(import.meta.url);" },
   logLevel: 'warning',

@@ -1,5 +1,4 @@
 import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
-import { open as openAsync, stat as statAsync, type FileHandle } from 'node:fs/promises';
 import { InputError } from './errors.js';
 import { LIMITS, overLimit, type Limit } from './limits.js';
 
@@ -106,25 +105,6 @@ export function reopenInput(path: string, identity: FileIdentity): number {
     throw new InputError(path, 'changed while it was being read (replaced, rewritten or resized): what was read so far may not describe it');
   }
   return opened.fd;
-}
-
-/** The async twin of openInput (for reading many small objects concurrently). The caller closes the handle. */
-export async function openInputAsync(path: string): Promise<{ handle: FileHandle; size: number }> {
-  let handle: FileHandle;
-  try {
-    checkPath(path, await statAsync(path));
-    handle = await openAsync(path, READ_FLAGS);
-  } catch (err) {
-    if (err instanceof InputError) throw err;
-    throw new InputError(path, describeOpenError(err as NodeJS.ErrnoException));
-  }
-  const st = await handle.stat();
-  const not = nonRegular(st);
-  if (not) {
-    await handle.close();
-    throw new InputError(path, not);
-  }
-  return { handle, size: st.size };
 }
 
 /** Reads `length` bytes at `position` of an open input, all of them, or an InputError. */

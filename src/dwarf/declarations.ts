@@ -65,6 +65,67 @@ function staticAddress(unit: Unit, die: Die, littleEndian: boolean): bigint | un
   return BigInt(littleEndian ? loc.bytes.readUInt32LE(1) : loc.bytes.readUInt32BE(1));
 }
 
+/** A variable DIE with static storage, or a top-level declaration; undefined for any other variable. */
+function variableOf(graph: DwarfTypeGraph, unit: Unit, die: Die, scope: string | undefined): UnitVariable | undefined {
+  const declaration = unit.flag(die, DW_AT.declaration);
+  const address = staticAddress(unit, die, graph.dwarf.littleEndian);
+  if (address === undefined && !(declaration && die.depth === 1)) return undefined;
+  const name = nameOf(graph, unit, die);
+  if (!name) return undefined;
+  let type = graph.typeAttr(unit, die);
+  if (type === VOID_REF) {
+    // A definition that completes a declaration carries the type on the declaration.
+    const spec = graph.typeAttr(unit, die, DW_AT.specification);
+    if (spec !== VOID_REF) {
+      const declaration = graph.dieOf(spec);
+      type = graph.typeAttr(declaration.unit, declaration.die);
+    }
+  }
+  return {
+    name,
+    type,
+    external: flagOrOrigin(graph, unit, die, DW_AT.external),
+    declaration,
+    address,
+    scope,
+    die: DwarfTypeGraph.refOf(unit.header, die.offset),
+  };
+}
+
+/**
+ * The variables named `name` a unit has at its top level (the root's children): the
+ * definition and declarations of a file-scope variable, as unitContents has them, without
+ * walking into functions. A DIE whose DW_AT_name is a .debug_str offset other than
+ * `nameOffsets` (where `name` is in .debug_str) is passed over without reading its name.
+ */
+export function topLevelVariablesNamed(graph: DwarfTypeGraph, header: UnitHeader, name: string, nameOffsets: ReadonlySet<number>): UnitVariable[] {
+  const unit = graph.dwarf.unit(header);
+  const variables: UnitVariable[] = [];
+  for (const die of unit.children(unit.root())) {
+    if (die.abbrev.tag !== DW_TAG.variable) continue;
+    if (!unit.has(die, DW_AT.linkage_name)) {
+      const offset = unit.strpOffset(die, DW_AT.name);
+      if (offset !== undefined && !nameOffsets.has(offset)) continue;
+    }
+    const v = variableOf(graph, unit, die, undefined);
+    if (v?.name === name) variables.push(v);
+  }
+  return variables;
+}
+
+/** The variables a unit defines at its top level at `address` (a DW_OP_addr location), as unitContents has them. */
+export function topLevelVariablesAt(graph: DwarfTypeGraph, header: UnitHeader, address: bigint): UnitVariable[] {
+  const unit = graph.dwarf.unit(header);
+  const variables: UnitVariable[] = [];
+  for (const die of unit.children(unit.root())) {
+    if (die.abbrev.tag !== DW_TAG.variable || !unit.has(die, DW_AT.location)) continue;
+    if (staticAddress(unit, die, graph.dwarf.littleEndian) !== address) continue;
+    const v = variableOf(graph, unit, die, undefined);
+    if (v) variables.push(v);
+  }
+  return variables;
+}
+
 /**
  * What one compile unit declares and defines: its top-level functions (declarations of what
  * it calls, definitions of what it provides) and every variable with static storage,
@@ -94,29 +155,8 @@ export function unitContents(graph: DwarfTypeGraph, header: UnitHeader): UnitCon
         });
       }
     } else if (tag === DW_TAG.variable && die.depth >= 1) {
-      const declaration = unit.flag(die, DW_AT.declaration);
-      const address = staticAddress(unit, die, dwarf.littleEndian);
-      if (address === undefined && !(declaration && die.depth === 1)) continue;
-      const name = nameOf(graph, unit, die);
-      if (!name) continue;
-      let type = graph.typeAttr(unit, die);
-      if (type === VOID_REF) {
-        // A definition that completes a declaration carries the type on the declaration.
-        const spec = graph.typeAttr(unit, die, DW_AT.specification);
-        if (spec !== VOID_REF) {
-          const declaration = graph.dieOf(spec);
-          type = graph.typeAttr(declaration.unit, declaration.die);
-        }
-      }
-      variables.push({
-        name,
-        type,
-        external: flagOrOrigin(graph, unit, die, DW_AT.external),
-        declaration,
-        address,
-        scope: die.depth > 1 ? scopes.slice(1, die.depth).filter(Boolean).at(-1) : undefined,
-        die: DwarfTypeGraph.refOf(header, die.offset),
-      });
+      const v = variableOf(graph, unit, die, die.depth > 1 ? scopes.slice(1, die.depth).filter(Boolean).at(-1) : undefined);
+      if (v) variables.push(v);
     }
   }
   return { unit: unit.name(root), functions, variables };

@@ -59,6 +59,9 @@ export class DwarfFile implements UnitContext {
   private readonly readInPlace = new Map<string, number>();
   private rangeIndex: AddressRanges | undefined | null;
   private readonly units = new Map<string, Unit>();
+  private readonly nameOffsets = new Map<string, number[]>();
+  /** Headers read one at a time (unitHeaderAt), before or without the index. */
+  private readonly looseHeaders: UnitHeader[] = [];
   /** The first bytes of each unit, read with its header. */
   private readonly prefixes = new Map<UnitHeader, Buffer>();
 
@@ -188,6 +191,58 @@ export class DwarfFile implements UnitContext {
     return this.sectionBytes(header.section)!.subarray(header.offset, header.offset + length);
   }
 
+  /**
+   * The header of the .debug_info unit starting at `offset` (an offset .debug_aranges gives,
+   * or a unit's end), read on its own when the units have not been indexed.
+   */
+  unitHeaderAt(offset: number): UnitHeader | undefined {
+    const indexed = this.headerIndex.get('.debug_info');
+    if (indexed) {
+      const h = this.headerAt(offset);
+      return h?.offset === offset ? h : undefined;
+    }
+    const section = this.elfSection('.debug_info');
+    if (!section || !this.readsInPlace(section) || this.whole.has('.debug_info')) {
+      const h = this.headerAt(offset);
+      return h?.offset === offset ? h : undefined;
+    }
+    if (offset < 0 || offset >= section.size) return undefined;
+    const loose = this.looseHeaders.find((h) => h.offset === offset);
+    if (loose) return loose;
+    const bytes = this.elf.source.read(section.offset + offset, Math.min(MAX_UNIT_HEADER, section.size - offset), '.debug_info unit header');
+    const header = readUnitHeader(new Cursor(bytes, 0, this.littleEndian, this.file, '.debug_info', offset), '.debug_info', section.size);
+    this.looseHeaders.push(header);
+    return header;
+  }
+
+  /**
+   * The .debug_info units that start in [start, end), `start` being where a unit starts, with
+   * their bytes: in a linked file read in place, one read of the whole range, the headers
+   * decoded from it (nothing is cached: a search of many units for one byte string).
+   */
+  unitsBetween(start: number, end: number): { header: UnitHeader; bytes: Buffer }[] {
+    const section = this.elfSection('.debug_info');
+    if (!section || start >= end) return [];
+    const size = this.readsInPlace(section) && !this.whole.has('.debug_info') ? section.size : this.sectionBytes('.debug_info')!.length;
+    end = Math.min(end, size);
+    if (start < 0 || start >= end) return [];
+    const range = this.readsInPlace(section) && !this.whole.has('.debug_info')
+      ? this.elf.source.read(section.offset + start, end - start, `.debug_info units at ${start}`)
+      : this.sectionBytes('.debug_info')!.subarray(start, end);
+    const out: { header: UnitHeader; bytes: Buffer }[] = [];
+    for (let at = start; at < end; ) {
+      const header =
+        end - at >= MAX_UNIT_HEADER
+          ? readUnitHeader(new Cursor(range, at - start, this.littleEndian, this.file, '.debug_info', start), '.debug_info', size)
+          : this.unitHeaderAt(at);
+      if (!header) break;
+      out.push({ header, bytes: header.end <= end ? range.subarray(at - start, header.end - start) : this.infoBytes(header) });
+      if (header.end <= at) break;
+      at = header.end;
+    }
+    return out;
+  }
+
   /** Headers of every unit in .debug_info (or .debug_types), read without reading the units. */
   unitHeaders(section: InfoSection = '.debug_info'): readonly UnitHeader[] {
     const cached = this.headerIndex.get(section);
@@ -241,8 +296,19 @@ export class DwarfFile implements UnitContext {
     return this.summarise(header)?.summary;
   }
 
-  /** The unit containing a section offset (binary search over the index). */
+  /**
+   * The unit containing a section offset: one already read (decoded, or whose header was
+   * read alone), else a binary search over the index of every unit (built on first need: a
+   * header read per unit).
+   */
   headerAt(offset: number, section: InfoSection = '.debug_info'): UnitHeader | undefined {
+    if (!this.headerIndex.has(section)) {
+      for (const unit of this.units.values()) {
+        const h = unit.header;
+        if (h.section === section && offset >= h.offset && offset < h.end) return h;
+      }
+      for (const h of this.looseHeaders) if (h.section === section && offset >= h.offset && offset < h.end) return h;
+    }
     const headers = this.unitHeaders(section);
     let lo = 0;
     let hi = headers.length - 1;
@@ -345,13 +411,15 @@ export class DwarfFile implements UnitContext {
     return b;
   }
 
-  /** Every .debug_str offset at which `name` (NUL-terminated) starts, tail-merged strings included. */
+  /** Every .debug_str offset at which `name` (NUL-terminated) starts, tail-merged strings included (remembered: several questions ask for one name). */
   stringOffsets(name: string): number[] {
+    let out = this.nameOffsets.get(name);
+    if (out) return out;
+    out = [];
     const str = this.sectionBytes('.debug_str');
-    if (!str) return [];
     const needle = Buffer.from(`${name}\0`, 'utf8');
-    const out: number[] = [];
-    for (let at = str.indexOf(needle); at >= 0; at = str.indexOf(needle, at + 1)) out.push(at);
+    if (str) for (let at = str.indexOf(needle); at >= 0; at = str.indexOf(needle, at + 1)) out.push(at);
+    this.nameOffsets.set(name, out);
     return out;
   }
 

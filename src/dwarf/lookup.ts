@@ -1,7 +1,7 @@
 import type { TypeRef } from '../graph/type-graph.js';
 import { isAssembler } from '../facts/compiler.js';
-import { DW_AT, DW_FORM, DW_TAG } from './constants.js';
-import { unitContents, type UnitFunction, type UnitVariable } from './declarations.js';
+import { DW_AT, DW_FORM, DW_OP_addr, DW_TAG } from './constants.js';
+import { topLevelVariablesAt, topLevelVariablesNamed, unitContents, type UnitFunction, type UnitVariable } from './declarations.js';
 import { DwarfTypeGraph } from './type-graph.js';
 import type { UnitHeader } from './unit.js';
 
@@ -15,7 +15,7 @@ export function functionAt(graph: DwarfTypeGraph, name: string, address: bigint)
   const dwarf = graph.dwarf;
   const unitOffset = dwarf.addressRanges()?.unitFor(address);
   if (unitOffset === undefined) return undefined;
-  const header = dwarf.headerAt(unitOffset);
+  const header = dwarf.unitHeaderAt(unitOffset);
   if (!header) return undefined;
   // An assembler unit (GNU as describes .type @function symbols) has no C prototype to compare.
   const producer = dwarf.summary(header)?.producer;
@@ -189,26 +189,59 @@ function mayDefine(graph: DwarfTypeGraph, header: UnitHeader, bytes: Buffer, tag
   return false;
 }
 
+/** What a unit's bytes hold where a DIE locates a variable at `address`: DW_OP_addr and the address. */
+function addressOperand(header: UnitHeader, address: bigint, littleEndian: boolean): Buffer {
+  const b = Buffer.alloc(1 + header.addressSize);
+  b[0] = DW_OP_addr;
+  if (header.addressSize === 8) {
+    if (littleEndian) b.writeBigUInt64LE(BigInt.asUintN(64, address), 1);
+    else b.writeBigUInt64BE(BigInt.asUintN(64, address), 1);
+  } else if (littleEndian) b.writeUInt32LE(Number(BigInt.asUintN(32, address)), 1);
+  else b.writeUInt32BE(Number(BigInt.asUintN(32, address)), 1);
+  return b;
+}
+
 /**
- * A variable's definition: the unit placing it at `address`. The units named like
- * `fileHint` are tried first; then every unit that mentions the name.
+ * A global variable's definition among `units`: the one placing `name` at `address` (a
+ * top-level DIE: a global is never a function's static). A unit is decoded only when its bytes hold that address as a DW_OP_addr operand (the location of
+ * every static variable GCC and clang describe), so a unit that merely mentions the name
+ * costs one search of its bytes.
  */
-export function variableAt(graph: DwarfTypeGraph, name: string, address: bigint, fileHint: string | undefined): UnitVariable | undefined {
+export function variableDefinedIn(
+  graph: DwarfTypeGraph,
+  name: string,
+  address: bigint,
+  units: Iterable<{ header: UnitHeader; bytes: Buffer }>,
+): UnitVariable | undefined {
   const dwarf = graph.dwarf;
-  const tried = new Set<number>();
-  const tryUnit = (header: UnitHeader) => {
-    tried.add(header.offset);
-    return unitContents(graph, header).variables.find((v) => v.name === name && v.address === address && !v.declaration);
-  };
-  if (fileHint) {
-    for (const u of dwarf.compileUnitsNamedLike(fileHint)) {
-      const v = tryUnit(u.header);
-      if (v) return v;
-    }
+  for (const { header, bytes } of units) {
+    const operand = addressOperand(header, address, dwarf.littleEndian);
+    if (bytes.indexOf(operand, header.firstDieOffset - header.offset) < 0) continue;
+    const v = topLevelVariablesAt(graph, header, address).find((x) => x.name === name && !x.declaration);
+    if (v) return v;
   }
-  for (const { header } of dwarf.unitsMentioning(name)) {
-    if (tried.has(header.offset)) continue;
-    const v = tryUnit(header);
+  return undefined;
+}
+
+/**
+ * The first unit among `units` that declares or defines the global variable `name` at
+ * `address`: its definition there, else its declaration (what the headers of that build
+ * declare). A unit is decoded only when its bytes mention the name.
+ */
+export function variableDeclaredIn(
+  graph: DwarfTypeGraph,
+  name: string,
+  address: bigint,
+  units: Iterable<{ header: UnitHeader; bytes: Buffer }>,
+): UnitVariable | undefined {
+  const dwarf = graph.dwarf;
+  const offsets = new Set(dwarf.stringOffsets(name));
+  const patterns = [Buffer.from(`${name}\0`, 'utf8'), ...[...offsets].map((o) => dwarf.offsetBytes(o))];
+  for (const { header, bytes } of units) {
+    const first = header.firstDieOffset - header.offset;
+    if (!patterns.some((p) => bytes.indexOf(p, first) >= 0)) continue;
+    const named = topLevelVariablesNamed(graph, header, name, offsets);
+    const v = named.find((x) => x.address === address && !x.declaration) ?? named.find((x) => x.declaration);
     if (v) return v;
   }
   return undefined;

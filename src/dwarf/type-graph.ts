@@ -37,10 +37,52 @@ export class DwarfTypeGraph implements TypeGraph {
     this.pointerSize = dwarf.elf.header.is64 ? 8 : 4;
   }
 
-  private completed(kind: 'struct' | 'union' | 'enum', name: string | undefined, ref: TypeRef): TypeNode | undefined {
-    if (!this.completeDeclaration || !name) return undefined;
-    const definition = this.completeDeclaration(kind, name);
+  private completed(kind: 'struct' | 'union' | 'enum', name: string, ref: TypeRef): TypeNode | undefined {
+    const definition = this.completeDeclaration?.(kind, name);
     return definition !== undefined && definition !== ref ? this.node(definition) : undefined;
+  }
+
+  /**
+   * A declared struct, union or enum completed by name: its kind and name are known now,
+   * its layout (size, members, enumerators) is looked up the first time it is read. Writing
+   * `struct mm_struct *` in a declaration reads only the name; finding where the layout is
+   * defined may search many units, which only a comparison that reaches the layout needs.
+   * The layout read is the definition's, or the declaration's own (none) when no unit
+   * defines it.
+   */
+  private deferred(kind: 'struct' | 'union' | 'enum', name: string, ref: TypeRef, declared: () => TypeNode): TypeNode {
+    let layout: TypeNode | undefined;
+    const complete = () => (layout ??= this.completed(kind, name, ref) ?? declared());
+    if (kind === 'enum') {
+      const enumLayout = () => complete() as Extract<TypeNode, { kind: 'enum' }>;
+      return {
+        kind,
+        name,
+        get size() {
+          return enumLayout().size;
+        },
+        get signed() {
+          return enumLayout().signed;
+        },
+        get values() {
+          return enumLayout().values;
+        },
+        get declaration() {
+          return enumLayout().declaration;
+        },
+      };
+    }
+    const aggregateLayout = () => complete() as Extract<TypeNode, { kind: 'struct' | 'union' }>;
+    return {
+      kind,
+      name,
+      get size() {
+        return aggregateLayout().size;
+      },
+      get members() {
+        return aggregateLayout().members;
+      },
+    };
   }
 
   static refOf(header: UnitHeader, dieOffset: number): TypeRef {
@@ -133,10 +175,12 @@ export class DwarfTypeGraph implements TypeGraph {
       case DW_TAG.class_type:
       case DW_TAG.union_type: {
         const kind = tag === DW_TAG.union_type ? 'union' : 'struct';
-        return (unit.flag(die, DW_AT.declaration) && this.completed(kind, name, ref)) || this.aggregate(unit, die, kind, name);
+        if (unit.flag(die, DW_AT.declaration) && this.completeDeclaration && name) return this.deferred(kind, name, ref, () => this.aggregate(unit, die, kind, name));
+        return this.aggregate(unit, die, kind, name);
       }
       case DW_TAG.enumeration_type:
-        return (unit.flag(die, DW_AT.declaration) && this.completed('enum', name, ref)) || this.enumeration(unit, die, name);
+        if (unit.flag(die, DW_AT.declaration) && this.completeDeclaration && name) return this.deferred('enum', name, ref, () => this.enumeration(unit, die, name));
+        return this.enumeration(unit, die, name);
       case DW_TAG.array_type:
         return this.array(unit, die);
       case DW_TAG.subroutine_type:

@@ -27,6 +27,7 @@ export class ElfFile {
   private readonly data = new Map<number, Buffer>();
   private symbolIndex: SymbolTable | undefined;
   private noteCache: readonly ElfNote[] | undefined;
+  private byName: Map<string, ElfSection> | undefined;
 
   constructor(readonly source: ByteSource) {
     const table = SectionTable.read(source);
@@ -65,8 +66,13 @@ export class ElfFile {
     if (this.source instanceof FileSource) this.source.release();
   }
 
+  /** The first section of that name (looked up by name often: by every DWARF read). */
   section(name: string): ElfSection | undefined {
-    return this.sections.find((s) => s.name === name);
+    if (!this.byName) {
+      this.byName = new Map();
+      for (const s of this.sections) if (!this.byName.has(s.name)) this.byName.set(s.name, s);
+    }
+    return this.byName.get(name);
   }
 
   sectionAt(index: number): ElfSection {
@@ -102,6 +108,11 @@ export class ElfFile {
   /** All entries of .symtab, index 0 (the null symbol) included; empty when the file has none. */
   symbols(): readonly ElfSymbol[] {
     return this.symtab()?.all() ?? [];
+  }
+
+  /** The global, weak and other non-local entries of .symtab (those after sh_info); empty when the file has none. */
+  nonLocalSymbols(): readonly ElfSymbol[] {
+    return this.symtab()?.nonLocals() ?? [];
   }
 
   /** .symtab for lookups by name without decoding every entry; undefined when the file has none. */

@@ -1,7 +1,6 @@
 export { ElfFile } from './file.js';
 export { readArchive, type Archive, type ArchiveMember } from './archive.js';
 export { FileSource, BufferSource, SliceSource, type ByteSource } from './source.js';
-export { readWithPrefetch } from './prefetch.js';
 export { RelocationTable, relocationTypeName, type Relocation } from './relocations.js';
 export { relocationKind, relocationWidth, type RelocationKind } from './relocation-types.js';
 export { isDefined, isUndefinedReference, type ElfSymbol, type SymbolBinding, type SymbolType } from './symbols.js';

@@ -183,6 +183,11 @@ export class SymbolTable {
     this.count = t.entries.length / this.entSize;
   }
 
+  /** The raw table: for readers that walk many entries without decoding them (linked-objects.ts). */
+  get bytes(): SymbolTableBytes {
+    return this.t;
+  }
+
   private nameOffset(i: number): number {
     const o = i * this.entSize;
     return this.t.littleEndian ? this.t.entries.readUInt32LE(o) : this.t.entries.readUInt32BE(o);
@@ -192,6 +197,18 @@ export class SymbolTable {
   all(): readonly ElfSymbol[] {
     this.decodedAll ??= decodeSymbols(this.t);
     return this.decodedAll;
+  }
+
+  /**
+   * The entries after the locals (sh_info onwards): every global and weak symbol, decoded
+   * without decoding the locals, which are most of a vmlinux's table.
+   */
+  nonLocals(): readonly ElfSymbol[] {
+    if (this.decodedAll) return this.decodedAll.slice(this.localEnd);
+    this.strings ??= this.t.strings.toString('latin1');
+    const out: ElfSymbol[] = [];
+    for (let i = this.localEnd; i < this.count; i++) out.push(decodeSymbol(this.t, i, this.strings));
+    return out;
   }
 
   at(i: number): ElfSymbol {
@@ -223,15 +240,30 @@ export class SymbolTable {
 
   /** Indexes of the local entries named `name`: a search of the string table, then of the local entries. */
   locals(name: string): number[] {
+    return this.localsNamed([name]).get(name) ?? [];
+  }
+
+  /**
+   * The local entries named by each of `names`, in one pass over the locals: a search of the
+   * string table for each name (where it ends a string: a name may also be the tail of a
+   * longer, merged string), then of the local entries for those offsets.
+   */
+  localsNamed(names: readonly string[]): Map<string, number[]> {
     const s = this.t.strings;
-    const needle = Buffer.from(`${name}\0`, 'latin1');
-    const offsets: number[] = [];
-    // Where the name ends a string; a name may also be the tail of a longer (merged) string.
-    for (let at = s.indexOf(needle, 1); at >= 0; at = s.indexOf(needle, at + 1)) offsets.push(at);
-    const out: number[] = [];
-    if (offsets.length === 0) return out;
-    const wanted = new Set(offsets);
-    for (let i = 1; i < this.localEnd; i++) if (wanted.has(this.nameOffset(i))) out.push(i);
+    const wanted = new Map<number, string>();
+    for (const name of names) {
+      const needle = Buffer.from(`${name}\0`, 'latin1');
+      for (let at = s.indexOf(needle, 1); at >= 0; at = s.indexOf(needle, at + 1)) wanted.set(at, name);
+    }
+    const out = new Map<string, number[]>();
+    if (wanted.size === 0) return out;
+    for (let i = 1; i < this.localEnd; i++) {
+      const name = wanted.get(this.nameOffset(i));
+      if (name === undefined) continue;
+      let list = out.get(name);
+      if (!list) out.set(name, (list = []));
+      list.push(i);
+    }
     return out;
   }
 

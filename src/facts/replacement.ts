@@ -35,7 +35,7 @@ export interface ReplacedUnit {
   readonly newObject: string | undefined;
   /** DW_AT_producer of the replaced compile unit (compiler and flags the new kernel built it with), when known. */
   readonly producer: string | undefined;
-  /** Reads ahead (concurrently) what referencesTo will need. */
+  /** Reads ahead what referencesTo will need. */
   prepare(): Promise<void>;
   /** References from the rest of the new kernel (everything but the replaced unit) to these names. */
   referencesTo(names: ReadonlySet<string>): Map<string, Referrer[]>;

@@ -1,11 +1,8 @@
 import { isAbsolute, join, normalize } from 'node:path';
-import { ElfFile, FileSource, readArchive, readWithPrefetch, SliceSource, type Archive } from '../elf/index.js';
+import { ElfFile, FileSource, readArchive, SliceSource, type Archive } from '../elf/index.js';
 import { SHN_UNDEF } from '../elf/constants.js';
 import { InputError } from '../errors.js';
 import { inputExists, readInputLines } from '../input-file.js';
-
-/** Object files read at once by preload(): enough to overlap I/O, few enough for small machines. */
-const PRELOAD_CONCURRENCY = 16;
 
 export interface ObjectSymbols {
   /** Path relative to the build directory, or "archive(member)". */
@@ -121,25 +118,16 @@ export class BuildDirectory {
   }
 
   /**
-   * Reads the symbol tables of many objects concurrently (bounded), ahead of the checks that
-   * walk them: a distribution build directory links vmlinux from thousands of objects.
+   * Reads the symbol tables of many objects ahead of the checks that walk them (a
+   * distribution build directory links vmlinux from thousands). Each is read in place, its
+   * header, section table, .symtab and .strtab only: on a build directory in the page cache
+   * that is a few system calls an object, where reading them concurrently cost a thread-pool
+   * round trip for each call (0.32 s of CPU instead of 0.22 s for the 576 objects of a small
+   * 6.1 tree).
    */
-  async preload(paths: readonly string[], concurrency = PRELOAD_CONCURRENCY): Promise<void> {
-    const { default: pLimit } = await import('p-limit');
-    const limit = pLimit(concurrency);
-    await Promise.all(
-      paths
-        .filter((p) => !this.summaries.has(p))
-        .map((p) =>
-          limit(async () => {
-            try {
-              this.summaries.set(p, await readWithPrefetch(join(this.root, p), (source) => summarise(p, new ElfFile(source))));
-            } catch (err) {
-              throw this.withProvenance(p, err);
-            }
-          }),
-        ),
-    );
+  preload(paths: readonly string[]): Promise<void> {
+    for (const p of paths) this.symbolsOf(p);
+    return Promise.resolve();
   }
 
   /** Symbols available from lib.a-style archives (linked on demand): symbol → "archive(member)". */
@@ -180,7 +168,7 @@ export class BuildDirectory {
 function summarise(path: string, elf: ElfFile): ObjectSymbols {
   const defines = new Map<string, { weak: boolean; type: string }>();
   const references = new Set<string>();
-  for (const s of elf.symbols()) {
+  for (const s of elf.nonLocalSymbols()) {
     if ((s.binding !== 'global' && s.binding !== 'weak') || s.name === '') continue;
     if (s.shndx === SHN_UNDEF) references.add(s.name);
     else defines.set(s.name, { weak: s.binding === 'weak', type: s.type });

@@ -233,11 +233,11 @@ export class NewKernel implements KernelSymbols {
     return this.lookups.get(name)!.find((s) => (s.binding === 'global' || s.binding === 'weak') && s.shndx !== SHN_UNDEF);
   }
 
-  /** Every global and weak symbol vmlinux defines (decodes the whole symbol table). */
+  /** Every global and weak symbol vmlinux defines (decodes the non-local part of the symbol table). */
   globals(): ReadonlyMap<string, ElfSymbol> {
     if (this.globalsCache) return this.globalsCache;
     const map = new Map<string, ElfSymbol>();
-    for (const s of this.mapSymbols?.all() ?? this.vmlinux.symbols()) {
+    for (const s of this.mapSymbols?.all() ?? this.vmlinux.nonLocalSymbols()) {
       if ((s.binding === 'global' || s.binding === 'weak') && s.shndx !== SHN_UNDEF && s.name !== '') map.set(s.name, s);
     }
     this.globalsCache = map;

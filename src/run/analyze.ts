@@ -55,7 +55,9 @@ function interfaceSources(kernel: NewKernel, references: readonly string[], type
   if (btf) sources.push(new BtfInterface(btf));
   else if (typeSource === 'btf') throw new InputError(kernel.artifacts.vmlinux, 'has no .BTF section (asked for --type-source btf)');
   const dwarf = typeSource === 'btf' ? undefined : kernel.dwarf();
-  if (dwarf) sources.push(new VmlinuxDwarfInterface(dwarf, kernel.vmlinux, (name) => kernel.global(name)));
+  // Beside BTF, DWARF answers what BTF lacks: variables (Debian's BTF has only per-CPU ones),
+  // functions BTF left out; never a named type (see VmlinuxDwarfInterface).
+  if (dwarf) sources.push(new VmlinuxDwarfInterface(dwarf, kernel.vmlinux, (name) => kernel.global(name), btf === undefined));
   else if (typeSource === 'dwarf') throw new InputError(kernel.artifacts.vmlinux, 'has no DWARF (asked for --type-source dwarf)');
   return sources;
 }

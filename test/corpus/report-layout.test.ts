@@ -135,7 +135,7 @@ describe('Debian 6.1.170 nf_conntrack.ko against 6.1.192 (as is): the report of 
   const { report } = await checkJson(args);
   const text = (await runCli(['check', ...args, '--no-color'])).stdout;
 
-  it('30 findings with 309 sites in 308 lines, where format 4 printed 83 findings in 655 lines', () => {
+  it('30 findings with 309 sites in 307 lines, where format 4 printed 83 findings in 655 lines', () => {
     expect(report.findings.map((f) => `${f.severity} ${f.id} ${f.symbol ?? '-'} ${f.sites.length}`)).toEqual([
       'link modversions-crc-changed - 53',
       'runtime layout-changed struct nf_hook_ops 4',
@@ -169,7 +169,8 @@ describe('Debian 6.1.170 nf_conntrack.ko against 6.1.192 (as is): the report of 
       'review replacement-not-found - 0',
     ]);
     expect(report.findings.reduce((n, f) => n + f.sites.length, 0)).toBe(309);
-    expect(text.split('\n')).toHaveLength(309);
+    // (jiffies, which no unit of vmlinux defines, is compared with its declaration: no "not compared" line)
+    expect(text.split('\n')).toHaveLength(308);
   });
 
   it('the 53 changed CRCs are one load refusal, each import saying what moved its CRC', () => {

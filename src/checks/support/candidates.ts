@@ -21,13 +21,16 @@ const tokens = (name: string) => core(name).split('_').filter((t) => t !== '');
 
 function levenshtein(a: string, b: string): number {
   if (a === b) return 0;
-  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  let prev = new Int32Array(b.length + 1);
+  let cur = new Int32Array(b.length + 1);
+  for (let j = 0; j <= b.length; j++) prev[j] = j;
   for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
+    cur[0] = i;
+    const ai = a.charCodeAt(i - 1);
     for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (ai === b.charCodeAt(j - 1) ? 0 : 1));
     }
-    prev = cur;
+    [prev, cur] = [cur, prev];
   }
   return prev[b.length]!;
 }
@@ -36,32 +39,49 @@ function levenshtein(a: string, b: string): number {
  * How alike two names are as a rename, whatever the score: kernel renames mostly add or
  * drop a qualifier around the old name (`__kmalloc` → `__kmalloc_noprof`, `foo` → `__foo`),
  * so a candidate that contains the whole old name as a run of tokens ranks above one that
- * is a single letter away (`__vmalloc`).
+ * is a single letter away (`__vmalloc`). Undefined for the same name, and for one whose score
+ * cannot reach `floor`.
  */
-function nameSimilarity(missing: string, candidate: string): { score: number; reason: string } | undefined {
-  if (missing === candidate) return undefined;
+function nameSimilarity(missing: string, candidate: string, floor = 0): { score: number; reason: string } | undefined {
+  return similarityTo(missing)(candidate, floor);
+}
+
+/** nameSimilarity to one missing name, its parts worked out once for the thousands of candidates a kernel has. */
+function similarityTo(missing: string): (candidate: string, floor?: number) => { score: number; reason: string } | undefined {
   const m = core(missing);
-  const c = core(candidate);
-  if (m === c) return { score: 0.95, reason: 'same name, different leading underscores' };
   const mt = tokens(missing);
-  const ct = tokens(candidate);
+  const distinct = new Set(mt);
+  const asPrefix = `${m}_`;
+  const asSuffix = `_${m}`;
   const lengthPenalty = (extra: number) => Math.min(0.1, extra * 0.005);
-  if (c.startsWith(`${m}_`)) {
-    const added = c.slice(m.length + 1);
-    return { score: 0.9 - 0.03 * (ct.length - mt.length - 1) - lengthPenalty(added.length), reason: `adds the suffix _${added}` };
-  }
-  if (c.endsWith(`_${m}`)) {
-    const added = c.slice(0, c.length - m.length - 1);
-    return { score: 0.87 - 0.03 * (ct.length - mt.length - 1) - lengthPenalty(added.length), reason: `adds the prefix ${added}_` };
-  }
-  if (m.startsWith(`${c}_`)) return { score: 0.8, reason: `drops the suffix _${m.slice(c.length + 1)}` };
-  if (m.endsWith(`_${c}`)) return { score: 0.78, reason: `drops the prefix ${m.slice(0, m.length - c.length - 1)}_` };
-  const distance = levenshtein(m, c);
-  const similarity = 1 - distance / Math.max(m.length, c.length);
-  const shared = mt.filter((t) => ct.includes(t)).length;
-  const jaccard = shared / new Set([...mt, ...ct]).size;
-  const score = Math.min(0.75, 0.55 * similarity + 0.45 * jaccard);
-  return { score, reason: shared ? `shares ${shared} of ${mt.length} name parts` : `${distance} character${distance === 1 ? '' : 's'} different` };
+  return (candidate, floor = 0) => {
+    if (missing === candidate) return undefined;
+    const c = core(candidate);
+    if (m === c) return { score: 0.95, reason: 'same name, different leading underscores' };
+    if (c.startsWith(asPrefix)) {
+      const added = c.slice(m.length + 1);
+      return { score: 0.9 - 0.03 * (tokens(candidate).length - mt.length - 1) - lengthPenalty(added.length), reason: `adds the suffix _${added}` };
+    }
+    if (c.endsWith(asSuffix)) {
+      const added = c.slice(0, c.length - m.length - 1);
+      return { score: 0.87 - 0.03 * (tokens(candidate).length - mt.length - 1) - lengthPenalty(added.length), reason: `adds the prefix ${added}_` };
+    }
+    // m starts with `${c}_`, or ends with `_${c}` (without making the strings)
+    if (m.length > c.length && m.charCodeAt(c.length) === 0x5f && m.startsWith(c)) return { score: 0.8, reason: `drops the suffix _${m.slice(c.length + 1)}` };
+    if (m.length > c.length && m.charCodeAt(m.length - c.length - 1) === 0x5f && m.endsWith(c)) return { score: 0.78, reason: `drops the prefix ${m.slice(0, m.length - c.length - 1)}_` };
+    const ct = tokens(candidate);
+    const shared = mt.filter((t) => ct.includes(t)).length;
+    let union = distinct.size;
+    for (let i = 0; i < ct.length; i++) if (!distinct.has(ct[i]!) && ct.indexOf(ct[i]!) === i) union++;
+    const jaccard = shared / union;
+    // The edit distance is at least the difference in length: a name too far apart to reach
+    // `floor` even at that distance is not measured (most of the thousands the filter passes).
+    if (0.55 * (1 - Math.abs(m.length - c.length) / Math.max(m.length, c.length)) + 0.45 * jaccard < floor) return undefined;
+    const distance = levenshtein(m, c);
+    const similarity = 1 - distance / Math.max(m.length, c.length);
+    const score = Math.min(0.75, 0.55 * similarity + 0.45 * jaccard);
+    return { score, reason: shared ? `shares ${shared} of ${mt.length} name parts` : `${distance} character${distance === 1 ? '' : 's'} different` };
+  };
 }
 
 /** Below this a name is not worth showing as a possible rename. */
@@ -127,6 +147,8 @@ export interface CandidatePrototypes {
 
 /** Candidates with at least this name score have their prototypes looked up, the best PROTOTYPE_POOL of them. */
 const PROTOTYPE_FLOOR = 0.3;
+/** What keeping the old name's leading underscores adds to a candidate's score. */
+const LEADING_BONUS = 0.02;
 const PROTOTYPE_POOL = 32;
 
 /**
@@ -154,13 +176,16 @@ export function renameCandidates(
   // A rename keeps the old name whole, or at least one of its parts.
   const parts = tokens(missing).filter((t) => t.length >= 3);
   const scored: { name: string; score: number; byName: number; reason: string }[] = [];
+  const similarity = similarityTo(missing);
+  const missingLeading = leading(missing);
   for (const name of names) {
     const c = core(name);
     if (!c.includes(m) && !m.includes(c) && !parts.some((t) => c.includes(t))) continue;
-    const r = nameSimilarity(missing, name);
+    // Below PROTOTYPE_FLOOR, even with the leading-underscore bonus, a name is neither offered nor worth a prototype.
+    const r = similarity(name, PROTOTYPE_FLOOR - LEADING_BONUS);
     if (!r) continue;
     // Kernel names keep their leading underscores across renames (__kmalloc -> __kmalloc_noprof).
-    scored.push({ name, score: r.score + (leading(missing) === leading(name) ? 0.02 : 0), byName: r.score, reason: r.reason });
+    scored.push({ name, score: r.score + (missingLeading === leading(name) ? LEADING_BONUS : 0), byName: r.score, reason: r.reason });
   }
   scored.sort(byScore);
 
