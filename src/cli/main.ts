@@ -2,7 +2,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { analyze } from '../run/analyze.js';
 import { InputError, UsageError, printable } from '../errors.js';
-import { SEVERITIES, atLeast, type Severity } from '../findings/index.js';
+import { SEVERITIES, type Severity } from '../findings/index.js';
 import { renderJson } from '../report/json.js';
 import { buildReport } from '../report/report.js';
 import { renderText } from '../report/text.js';
@@ -12,6 +12,7 @@ import { SILENT_PROGRESS } from '../facts/progress.js';
 import { readFrozenObject } from '../object/read.js';
 import { buildSnapshot, renderSnapshot } from '../snapshot/write.js';
 import { writeOutputFile } from './output.js';
+import { runTime } from './time.js';
 
 /** Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 unusable input or usage, 3 internal error. */
 export const EXIT = { ok: 0, findings: 1, input: 2, internal: 3 } as const;
@@ -36,6 +37,9 @@ interface CheckFlags {
   color?: boolean;
   /** undefined: on a terminal only. */
   progress?: boolean;
+  waivers?: string;
+  now?: string;
+  digests?: boolean;
 }
 
 function collect(value: string, previous: string[] = []): string[] {
@@ -113,6 +117,9 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     .option('--no-color', 'no colour in the text report')
     .option('--progress', 'say on stderr what a step that takes over a second is doing, even when stderr is not a terminal')
     .option('--no-progress', 'say nothing on stderr while checking, even on a terminal')
+    .option('--waivers <file>', 'findings accepted, by whom and until when (YAML or JSON, docs/evidence.md): reported as waived, not counted by --fail-on')
+    .option('--now <date>', 'the time to judge at (waiver expiry, the attestation) instead of SOURCE_DATE_EPOCH or the clock')
+    .option('--digests', "list every input's sha256 in the report (the evidence formats always do)")
     .action(async (objects: string[], flags: CheckFlags) => {
       const live = io.stderr.isTTY === true;
       const progress = (flags.progress ?? live) ? new StderrProgress({ stream: io.stderr, live, clock: io.clock }) : SILENT_PROGRESS;
@@ -130,8 +137,11 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
         signatures: flags.signatures,
         use: flags.asIs ? 'as-is' : flags.relink ? 'relinked' : undefined,
         progress,
+        waivers: flags.waivers,
+        time: runTime(flags.now, process.env, flags.waivers !== undefined),
+        digests: flags.digests === true,
       }).finally(() => progress.done());
-      const report = buildReport(record, toolVersion());
+      const report = buildReport(record, toolVersion(), { failOn: flags.failOn });
       const toTerminal = !flags.output && io.stdout.isTTY === true;
       const color = flags.color !== false && toTerminal && !process.env.NO_COLOR;
       const text = flags.format === 'json' ? renderJson(report) : renderText(report, { color });
@@ -140,8 +150,7 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
       } else {
         io.stdout.write(text);
       }
-      const failOn = flags.failOn;
-      exitCode = failOn !== 'never' && record.findings.some((f) => atLeast(f.severity, failOn)) ? EXIT.findings : EXIT.ok;
+      exitCode = report.gate.result === 'failed' ? EXIT.findings : EXIT.ok;
     });
 
   refuseRepeats(check);
