@@ -3,9 +3,9 @@ import { Command, CommanderError, Option } from 'commander';
 import { analyze } from '../run/analyze.js';
 import { InputError, UsageError, printable } from '../errors.js';
 import { SEVERITIES, type Severity } from '../findings/index.js';
-import { renderJson } from '../report/json.js';
 import { buildReport } from '../report/report.js';
-import { renderText } from '../report/text.js';
+import { defaultDocsUrl } from '../report/links.js';
+import { EVIDENCE_FORMATS, REPORT_FORMATS, renderReport, writeEvidence, type ReportFormat } from './evidence.js';
 import { toolVersion } from '../version.js';
 import { StderrProgress } from './progress.js';
 import { SILENT_PROGRESS } from '../facts/progress.js';
@@ -31,7 +31,9 @@ interface CheckFlags {
   asIs?: boolean;
   relink?: boolean;
   typeSource: 'auto' | 'btf' | 'dwarf' | 'none';
-  format: 'text' | 'json';
+  format: ReportFormat;
+  evidence?: string;
+  docsUrl?: string;
   output?: string;
   failOn: Severity | 'never';
   color?: boolean;
@@ -109,7 +111,7 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     )
     .addOption(new Option('--as-is', 'a .ko loaded unchanged: its CRCs, struct module, vermagic, BTF and signature meet the new loader (default for .ko)').conflicts('relink'))
     .addOption(new Option('--relink', 'the frozen objects are linked by the new tree\'s kbuild, which writes the module metadata anew (default for .o)').conflicts('asIs'))
-    .addOption(new Option('--format <format>', 'report format').choices(['text', 'json']).default('text'))
+    .addOption(new Option('--format <format>', 'report format').choices([...REPORT_FORMATS]).default('text'))
     .option('--output <file>', 'write the report to a file instead of standard output')
     .addOption(
       new Option('--fail-on <severity>', 'exit 1 when a finding is at least this severe').choices([...SEVERITIES, 'never']).default('runtime'),
@@ -120,7 +122,12 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     .option('--waivers <file>', 'findings accepted, by whom and until when (YAML or JSON, docs/evidence.md): reported as waived, not counted by --fail-on')
     .option('--now <date>', 'the time to judge at (waiver expiry, the attestation) instead of SOURCE_DATE_EPOCH or the clock')
     .option('--digests', "list every input's sha256 in the report (the evidence formats always do)")
+    .option('--evidence <dir>', 'also write the report in every format into this directory (docs/evidence.md): what to file with a certification')
+    .option('--docs-url <url>', 'where the finding pages are, for the links of the evidence formats (default: the project repository at this version)')
     .action(async (objects: string[], flags: CheckFlags) => {
+      // The evidence formats carry digests and a time: the run hashes every input and reads a clock.
+      const evidence = flags.evidence !== undefined || EVIDENCE_FORMATS.includes(flags.format);
+      if (flags.docsUrl !== undefined && !/^[a-z][a-z0-9+.-]*:\/\/\S+\/$/i.test(flags.docsUrl)) throw new UsageError(`--docs-url ${flags.docsUrl}: an absolute URL ending in / (the pages are <url><id>.md)`);
       const live = io.stderr.isTTY === true;
       const progress = (flags.progress ?? live) ? new StderrProgress({ stream: io.stderr, live, clock: io.clock }) : SILENT_PROGRESS;
       const record = await analyze(objects, {
@@ -138,13 +145,17 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
         use: flags.asIs ? 'as-is' : flags.relink ? 'relinked' : undefined,
         progress,
         waivers: flags.waivers,
-        time: runTime(flags.now, process.env, flags.waivers !== undefined),
-        digests: flags.digests === true,
+        time: runTime(flags.now, process.env, flags.waivers !== undefined || evidence),
+        digests: flags.digests === true || evidence,
       }).finally(() => progress.done());
       const report = buildReport(record, toolVersion(), { failOn: flags.failOn });
       const toTerminal = !flags.output && io.stdout.isTTY === true;
       const color = flags.color !== false && toTerminal && !process.env.NO_COLOR;
-      const text = flags.format === 'json' ? renderJson(report) : renderText(report, { color });
+      const docsUrl = flags.docsUrl ?? defaultDocsUrl(report.tool.version);
+      const text = renderReport(report, flags.format, { color, docsUrl });
+      if (flags.evidence !== undefined) {
+        for (const file of writeEvidence(flags.evidence, report, docsUrl)) io.stderr.write(`relinkable: evidence: ${file}\n`);
+      }
       if (flags.output) {
         writeOutputFile(flags.output, text, 'report');
       } else {

@@ -92,6 +92,8 @@ export interface Report {
   readonly catalogue: CatalogueRecord;
   /** Every file the run read, with its role, size and sha256 (null unless the run hashed its inputs). */
   readonly inputs: readonly InputRecord[];
+  /** The checks that ran and the finding ids each can report. */
+  readonly checks: RunRecord['checks'];
   readonly waivers: ReportWaivers | null;
   readonly gate: ReportGate;
   readonly findings: readonly ReportFinding[];
@@ -137,6 +139,7 @@ export function buildReport(record: RunRecord, version: string, options: ReportO
     coverage: record.coverage,
     catalogue: record.catalogue,
     inputs: record.inputs,
+    checks: record.checks,
     waivers: w
       ? {
           path: w.path,

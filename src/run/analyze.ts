@@ -257,6 +257,7 @@ async function analyzeWith(kernel: NewKernel, objectPaths: readonly string[], op
     kernel: kernelRecord(kernel),
     coverage: interfaces.coverage(),
     catalogue: { version: catalogue.version, digest: catalogue.digest, entries: catalogue.entries.length, directory: options.signatures !== undefined ? catalogue.directory : null },
+    checks: CHECKS.map((c) => ({ name: c.name, produces: c.produces })),
     findings,
     inputs: [],
     tool: { version: toolVersion(), commit: toolCommit(), node: process.version },

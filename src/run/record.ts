@@ -1,5 +1,5 @@
 import type { FrozenUse, LinkMode } from '../facts/relink.js';
-import type { Finding } from '../findings/index.js';
+import type { Finding, FindingId } from '../findings/index.js';
 import type { Waiver } from '../facts/waiver.js';
 
 export type { Waiver };
@@ -21,6 +21,8 @@ export interface RunRecord {
   readonly kernel: KernelRecord;
   readonly coverage: CoverageRecord;
   readonly catalogue: CatalogueRecord;
+  /** The checks that ran, each with the finding ids it can report (JUnit: one test case per check and object). */
+  readonly checks: readonly { readonly name: string; readonly produces: readonly FindingId[] }[];
   readonly findings: readonly Finding[];
   /** Every file the run read, in the order first opened: nothing listed that was not read. */
   readonly inputs: readonly InputRecord[];

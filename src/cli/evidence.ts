@@ -1,0 +1,62 @@
+import { mkdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { InputError } from '../errors.js';
+import { renderHtml } from '../report/html.js';
+import { renderIntoto } from '../report/intoto.js';
+import { renderJson } from '../report/json.js';
+import { renderJunit } from '../report/junit.js';
+import { renderMarkdown } from '../report/markdown.js';
+import type { Report } from '../report/report.js';
+import { renderSarif } from '../report/sarif.js';
+import { renderText } from '../report/text.js';
+import { writeOutputFile } from './output.js';
+
+export const REPORT_FORMATS = ['text', 'json', 'markdown', 'html', 'sarif', 'junit', 'intoto'] as const;
+export type ReportFormat = (typeof REPORT_FORMATS)[number];
+/** The formats made to be filed or fed to another system: they list every input's digest and the time. */
+export const EVIDENCE_FORMATS: readonly ReportFormat[] = ['markdown', 'html', 'sarif', 'junit', 'intoto'];
+
+/** The file each format is written to in an --evidence directory. */
+const EVIDENCE_FILES: Readonly<Record<ReportFormat, string>> = {
+  text: 'report.txt',
+  json: 'report.json',
+  markdown: 'report.md',
+  html: 'report.html',
+  sarif: 'report.sarif',
+  junit: 'junit.xml',
+  intoto: 'attestation.intoto.json',
+};
+
+export function renderReport(report: Report, format: ReportFormat, options: { readonly color: boolean; readonly docsUrl: string }): string {
+  switch (format) {
+    case 'text':
+      return renderText(report, { color: options.color });
+    case 'json':
+      return renderJson(report);
+    case 'markdown':
+      return renderMarkdown(report, options);
+    case 'html':
+      return renderHtml(report, options);
+    case 'sarif':
+      return renderSarif(report, options);
+    case 'junit':
+      return renderJunit(report);
+    case 'intoto':
+      return renderIntoto(report);
+  }
+}
+
+/** Every format into `dir` (created when missing), each in its file; the paths written, in format order. */
+export function writeEvidence(dir: string, report: Report, docsUrl: string): string[] {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    throw new InputError(dir, `cannot make the evidence directory: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  if (!statSync(dir).isDirectory()) throw new InputError(dir, 'is not a directory (--evidence names a directory to write the formats into)');
+  return REPORT_FORMATS.map((format) => {
+    const path = join(dir, EVIDENCE_FILES[format]);
+    writeOutputFile(path, renderReport(report, format, { color: false, docsUrl }), `${format} report`);
+    return path;
+  });
+}

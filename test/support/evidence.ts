@@ -1,0 +1,65 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Ajv } from 'ajv';
+import Ajv04Module from 'ajv-draft-04';
+import ajvFormats from 'ajv-formats';
+import { XMLParser } from 'fast-xml-parser';
+import { ROOT } from './paths.js';
+
+// CommonJS packages: their class and function are the default export's `default`.
+const Ajv04 = Ajv04Module.default;
+const addFormats = ajvFormats.default;
+
+const SCHEMAS = join(ROOT, 'test', 'data', 'schemas');
+
+function load(name: string): object {
+  return JSON.parse(readFileSync(join(SCHEMAS, name), 'utf8')) as object;
+}
+
+/** The official SARIF 2.1.0 schema (draft-04), vendored: the errors of a document, [] when valid. */
+export const sarifErrors = (() => {
+  const ajv = new Ajv04({ allErrors: true, strict: false });
+  addFormats(ajv);
+  const validate = ajv.compile(load('sarif-schema-2.1.0.json'));
+  return (doc: unknown): string[] => (validate(doc) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`));
+})();
+
+/** in-toto Statement v1 with a SLSA VSA v1 predicate (written from the specs: test/data/schemas/README.md). */
+export const statementErrors = (() => {
+  const ajv = new Ajv({ allErrors: true, strict: false });
+  addFormats(ajv);
+  const validate = ajv.compile(load('in-toto-statement-v1-vsa-v1.json'));
+  return (doc: unknown): string[] => (validate(doc) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`));
+})();
+
+export interface JunitCase {
+  readonly classname: string;
+  readonly name: string;
+  readonly failure: { readonly type: string; readonly message: string; readonly text: string } | null;
+  readonly out: string | null;
+}
+
+/** A JUnit report read back with an XML parser: each suite's counts and cases. */
+export function parseJunit(xml: string): { tests: number; failures: number; suites: { name: string; tests: number; failures: number; cases: JunitCase[] }[] } {
+  const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', isArray: (name) => name === 'testsuite' || name === 'testcase' || name === 'property', parseAttributeValue: false, trimValues: false });
+  const doc = parser.parse(xml, true) as { testsuites: Record<string, unknown> & { testsuite: Record<string, unknown>[] } };
+  const root = doc.testsuites;
+  return {
+    tests: Number(root.tests),
+    failures: Number(root.failures),
+    suites: root.testsuite.map((s) => ({
+      name: String(s.name),
+      tests: Number(s.tests),
+      failures: Number(s.failures),
+      cases: ((s.testcase as Record<string, unknown>[]) ?? []).map((c) => {
+        const failure = c.failure as Record<string, string> | undefined;
+        return {
+          classname: String(c.classname),
+          name: String(c.name),
+          failure: failure ? { type: failure.type!, message: failure.message!, text: failure['#text'] ?? '' } : null,
+          out: typeof c['system-out'] === 'string' ? (c['system-out'] as string) : null,
+        };
+      }),
+    })),
+  };
+}
