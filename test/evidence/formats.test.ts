@@ -1,29 +1,14 @@
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Report } from '../../src/report/report.js';
 import { FIXTURES, NEW_KERNEL } from '../support/paths.js';
 import { runCli } from '../support/run.js';
-import { parseJunit, sarifErrors, statementErrors } from '../support/evidence.js';
+import { evidenceBundle, parseJunit, sarifErrors, statementErrors } from '../support/evidence.js';
 
 const PRIM_CFI = join(FIXTURES, 'frozen', 'prim_cfi.o');
 const FILES = ['attestation.intoto.json', 'junit.xml', 'report.html', 'report.json', 'report.md', 'report.sarif', 'report.txt'];
-
-/** `check … --evidence DIR` with SOURCE_DATE_EPOCH set: every file it wrote, by name. */
-export async function evidenceBundle(args: string[], epoch = '1764756000'): Promise<{ status: number; stderr: string; files: Record<string, string> }> {
-  const dir = mkdtempSync(join(tmpdir(), 'relinkable-evidence-'));
-  const before = process.env.SOURCE_DATE_EPOCH;
-  process.env.SOURCE_DATE_EPOCH = epoch;
-  try {
-    const r = await runCli(['check', ...args, '--evidence', dir]);
-    const files = Object.fromEntries(readdirSync(dir).sort().map((f) => [f, readFileSync(join(dir, f), 'utf8')]));
-    return { status: r.status, stderr: r.stderr.replaceAll(dir, 'DIR'), files };
-  } finally {
-    if (before === undefined) delete process.env.SOURCE_DATE_EPOCH;
-    else process.env.SOURCE_DATE_EPOCH = before;
-  }
-}
 
 const WAIVERS = join(mkdtempSync(join(tmpdir(), 'relinkable-evidence-waivers-')), 'waivers.yaml');
 writeFileSync(

@@ -1,10 +1,12 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import Ajv04Module from 'ajv-draft-04';
 import ajvFormats from 'ajv-formats';
 import { XMLParser } from 'fast-xml-parser';
 import { ROOT } from './paths.js';
+import { runCli } from './run.js';
 
 // CommonJS packages: their class and function are the default export's `default`.
 const Ajv04 = Ajv04Module.default;
@@ -63,3 +65,19 @@ export function parseJunit(xml: string): { tests: number; failures: number; suit
     })),
   };
 }
+
+/** `check … --evidence DIR` with SOURCE_DATE_EPOCH set: every file it wrote, by name. */
+export async function evidenceBundle(args: string[], epoch = '1764756000'): Promise<{ status: number; stderr: string; files: Record<string, string> }> {
+  const dir = mkdtempSync(join(tmpdir(), 'relinkable-evidence-'));
+  const before = process.env.SOURCE_DATE_EPOCH;
+  process.env.SOURCE_DATE_EPOCH = epoch;
+  try {
+    const r = await runCli(['check', ...args, '--evidence', dir]);
+    const files = Object.fromEntries(readdirSync(dir).sort().map((f) => [f, readFileSync(join(dir, f), 'utf8')]));
+    return { status: r.status, stderr: r.stderr.replaceAll(dir, 'DIR'), files };
+  } finally {
+    if (before === undefined) delete process.env.SOURCE_DATE_EPOCH;
+    else process.env.SOURCE_DATE_EPOCH = before;
+  }
+}
+
