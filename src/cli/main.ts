@@ -13,6 +13,11 @@ import { readFrozenObject } from '../object/read.js';
 import { buildSnapshot, renderSnapshot } from '../snapshot/write.js';
 import { writeOutputFile } from './output.js';
 import { runTime } from './time.js';
+import { startingWaivers } from './waive.js';
+import { explain } from './explain.js';
+
+/** How long a waiver written by `relinkable waive` lasts by default: a quarter, so that accepted findings are looked at again. */
+const WAIVER_DAYS = 90;
 
 /** Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 unusable input or usage, 3 internal error. */
 export const EXIT = { ok: 0, findings: 1, input: 2, internal: 3 } as const;
@@ -181,6 +186,30 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     });
 
   refuseRepeats(extract);
+
+  const waive = program
+    .command('waive')
+    .description('write a starting waivers file from a JSON report: one waiver per finding, to be justified and approved by a person')
+    .argument('<report>', 'the report of check --format json (or report.json of --evidence)')
+    .option('-o, --output <file>', 'where to write the waivers file (default: standard output)')
+    .option('--expires <date>', 'the expiry of every waiver, YYYY-MM-DD (default: 90 days after SOURCE_DATE_EPOCH or today)')
+    .action((reportPath: string, flags: { output?: string; expires?: string }) => {
+      if (flags.expires !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(flags.expires)) throw new UsageError(`--expires ${flags.expires}: a date, YYYY-MM-DD`);
+      const expires = flags.expires ?? new Date(Date.parse(runTime(undefined, process.env, true)!.at) + WAIVER_DAYS * 86_400_000).toISOString().slice(0, 10);
+      const text = startingWaivers(reportPath, expires);
+      if (flags.output) writeOutputFile(flags.output, text, 'waivers file');
+      else io.stdout.write(text);
+    });
+
+  refuseRepeats(waive);
+
+  program
+    .command('explain')
+    .description("print a finding's page (docs/findings/<id>.md); without an id, list the ids")
+    .argument('[id]', 'a finding id, as reports name it')
+    .action((id: string | undefined) => {
+      io.stdout.write(explain(id));
+    });
 
   try {
     await program.parseAsync(argv, { from: 'user' });
