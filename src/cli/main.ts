@@ -158,13 +158,14 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
       const color = flags.color !== false && toTerminal && !process.env.NO_COLOR;
       const docsUrl = flags.docsUrl ?? defaultDocsUrl(report.tool.version);
       const text = renderReport(report, flags.format, { color, docsUrl });
-      if (flags.evidence !== undefined) {
-        for (const file of writeEvidence(flags.evidence, report, docsUrl)) io.stderr.write(`relinkable: evidence: ${file}\n`);
-      }
       if (flags.output) {
         writeOutputFile(flags.output, text, 'report');
       } else {
         io.stdout.write(text);
+      }
+      // After the report, so that a terminal ends with where the bundle is.
+      if (flags.evidence !== undefined) {
+        for (const file of writeEvidence(flags.evidence, report, docsUrl)) io.stderr.write(`relinkable: evidence: ${file}\n`);
       }
       exitCode = report.gate.result === 'failed' ? EXIT.findings : EXIT.ok;
     });
