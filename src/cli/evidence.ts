@@ -10,6 +10,7 @@ import type { Report } from '../report/report.js';
 import { renderSarif } from '../report/sarif.js';
 import { renderText } from '../report/text.js';
 import { writeOutputFile } from './output.js';
+import { localizePaths, type PathBase } from '../paths.js';
 
 export const REPORT_FORMATS = ['text', 'json', 'markdown', 'html', 'sarif', 'junit', 'intoto'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
@@ -27,7 +28,21 @@ const EVIDENCE_FILES: Readonly<Record<ReportFormat, string>> = {
   intoto: 'attestation.intoto.json',
 };
 
-export function renderReport(report: Report, format: ReportFormat, options: { readonly color: boolean; readonly docsUrl: string }): string {
+export interface RenderOptions {
+  readonly color: boolean;
+  readonly docsUrl: string;
+  /** Where the run was made: the evidence formats name no absolute path under it or under the home directory. */
+  readonly base: PathBase;
+}
+
+/**
+ * A report rendered in one format. The text and JSON reports keep every path as it was read
+ * (docs/report-format.md, Paths); the evidence formats, which leave the machine, write paths
+ * under the working directory relative to it and paths under the home directory from `~`,
+ * as the inputs manifest does, wherever they appear (identity, messages, evidence).
+ */
+export function renderReport(full: Report, format: ReportFormat, options: RenderOptions): string {
+  const report = EVIDENCE_FORMATS.includes(format) ? localized(full, options.base) : full;
   switch (format) {
     case 'text':
       return renderText(report, { color: options.color });
@@ -47,7 +62,11 @@ export function renderReport(report: Report, format: ReportFormat, options: { re
 }
 
 /** Every format into `dir` (created when missing), each in its file; the paths written, in format order. */
-export function writeEvidence(dir: string, report: Report, docsUrl: string): string[] {
+function localized(report: Report, base: PathBase): Report {
+  return JSON.parse(JSON.stringify(report), (_key, value: unknown) => (typeof value === 'string' ? localizePaths(value, base) : value)) as Report;
+}
+
+export function writeEvidence(dir: string, report: Report, options: Omit<RenderOptions, 'color'>): string[] {
   try {
     mkdirSync(dir, { recursive: true });
   } catch (err) {
@@ -56,7 +75,7 @@ export function writeEvidence(dir: string, report: Report, docsUrl: string): str
   if (!statSync(dir).isDirectory()) throw new InputError(dir, 'is not a directory (--evidence names a directory to write the formats into)');
   return REPORT_FORMATS.map((format) => {
     const path = join(dir, EVIDENCE_FILES[format]);
-    writeOutputFile(path, renderReport(report, format, { color: false, docsUrl }), `${format} report`);
+    writeOutputFile(path, renderReport(report, format, { ...options, color: false }), `${format} report`);
     return path;
   });
 }

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError, Option } from 'commander';
+import { homedir } from 'node:os';
 import { analyze } from '../run/analyze.js';
 import { InputError, UsageError, printable } from '../errors.js';
 import { SEVERITIES, type Severity } from '../findings/index.js';
@@ -133,6 +134,8 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
       // The evidence formats carry digests and a time: the run hashes every input and reads a clock.
       const evidence = flags.evidence !== undefined || EVIDENCE_FORMATS.includes(flags.format);
       if (flags.docsUrl !== undefined && !/^[a-z][a-z0-9+.-]*:\/\/\S+\/$/i.test(flags.docsUrl)) throw new UsageError(`--docs-url ${flags.docsUrl}: an absolute URL ending in / (the pages are <url><id>.md)`);
+      // Where the run is made: the manifest and the evidence formats write paths relative to it.
+      const base = { cwd: process.cwd(), home: homedir() };
       const live = io.stderr.isTTY === true;
       const progress = (flags.progress ?? live) ? new StderrProgress({ stream: io.stderr, live, clock: io.clock }) : SILENT_PROGRESS;
       const record = await analyze(objects, {
@@ -152,12 +155,13 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
         waivers: flags.waivers,
         time: runTime(flags.now, process.env, flags.waivers !== undefined || evidence),
         digests: flags.digests === true || evidence,
+        base,
       }).finally(() => progress.done());
       const report = buildReport(record, toolVersion(), { failOn: flags.failOn });
       const toTerminal = !flags.output && io.stdout.isTTY === true;
       const color = flags.color !== false && toTerminal && !process.env.NO_COLOR;
       const docsUrl = flags.docsUrl ?? defaultDocsUrl(report.tool.version);
-      const text = renderReport(report, flags.format, { color, docsUrl });
+      const text = renderReport(report, flags.format, { color, docsUrl, base });
       if (flags.output) {
         writeOutputFile(flags.output, text, 'report');
       } else {
@@ -165,7 +169,7 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
       }
       // After the report, so that a terminal ends with where the bundle is.
       if (flags.evidence !== undefined) {
-        for (const file of writeEvidence(flags.evidence, report, docsUrl)) io.stderr.write(`relinkable: evidence: ${file}\n`);
+        for (const file of writeEvidence(flags.evidence, report, { docsUrl, base })) io.stderr.write(`relinkable: evidence: ${file}\n`);
       }
       exitCode = report.gate.result === 'failed' ? EXIT.findings : EXIT.ok;
     });

@@ -1,32 +1,8 @@
-import { isAbsolute, relative, sep } from 'node:path';
 import { hashInput } from '../input-file.js';
+import { manifestPath, type PathBase } from '../paths.js';
 import type { InputRecord } from './record.js';
 
-/** Where the run is, to write the paths it read as a reader of the report can use them. */
-export interface PathBase {
-  /** The working directory: a path under it is written relative to it. */
-  readonly cwd: string;
-  /** The home directory: a path under it (outside cwd) is written `~/…`, never expanded. */
-  readonly home: string | undefined;
-}
-
-/**
- * A path as the manifest writes it: relative paths as they were given (`--kernel ../k` gives
- * `../k/vmlinux`), an absolute path under the working directory relative to it, one under the
- * home directory from `~`, any other absolute path whole. The report then names no user's
- * home and stays the same when the same inputs are checked from elsewhere in the same tree.
- */
-export function manifestPath(path: string, base: PathBase): string {
-  if (!isAbsolute(path)) return path;
-  const inCwd = relative(base.cwd, path);
-  if (inCwd === '') return '.';
-  if (!inCwd.startsWith('..') && !isAbsolute(inCwd)) return inCwd;
-  if (base.home) {
-    const inHome = relative(base.home, path);
-    if (inHome !== '' && !inHome.startsWith('..') && !isAbsolute(inHome)) return `~${sep}${inHome}`;
-  }
-  return path;
-}
+export type { PathBase };
 
 /**
  * The manifest of one run: every file it opened (InputLog, in the order first opened), with

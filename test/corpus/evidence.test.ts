@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'puppeteer-core';
@@ -66,8 +67,17 @@ describe.each(CASES)('the evidence bundle: $name', (c) => {
     expect(vmlinux.buildId).toMatch(/^[0-9a-f]{40}$/);
     expect(vmlinux.sha256).toBe(sha256sum(report.kernel.vmlinux.path));
     expect(report.inputs.find((i) => i.role === 'frozen object')!.sha256).toBe(sha256sum(c.object()));
-    // Paths under the home directory are written from ~ (the cache is under it): no user's home in the manifest.
-    if (c.object().startsWith(process.env.HOME ?? '/nonexistent')) expect(report.inputs.every((i) => !i.path.startsWith(process.env.HOME!))).toBe(true);
+  });
+
+  it("paths under the home directory are written from ~ in the manifest and in every format that leaves the machine", () => {
+    const home = homedir();
+    expect(c.object().startsWith(`${home}/`)).toBe(true);
+    // All but the bundled catalogue, which the tests read from the working directory (the checkout).
+    expect(report.inputs.filter((i) => !i.path.startsWith('~/')).every((i) => i.role === 'catalogue' && i.path.startsWith('signatures/'))).toBe(true);
+    expect(report.inputs.filter((i) => i.path.startsWith('~/')).length).toBe(report.inputs.length - 42);
+    for (const name of ['report.md', 'report.html', 'report.sarif', 'junit.xml', 'attestation.intoto.json']) expect(files[name], name).not.toContain(`${home}/`);
+    // The JSON report keeps every other path whole, as read (docs/report-format.md, Paths).
+    expect(report.frozen[0]!.path).toBe(c.object());
   });
 
   it('SARIF: valid against the official schema, a rule per finding id, a result per finding', () => {

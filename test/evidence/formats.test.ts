@@ -48,7 +48,8 @@ describe('the evidence formats, from the fixtures', async () => {
       'note mitigation-missing -',
     ]);
     expect(run.results[1].locations[0]).toEqual({
-      physicalLocation: { artifactLocation: { uri: PRIM_CFI.split('/').map(encodeURIComponent).join('/').replace(/^/, 'file://'), index: 0 } },
+      // The object was given by absolute path under the working directory: written relative to it.
+      physicalLocation: { artifactLocation: { uri: 'fixtures/frozen/prim_cfi.o', index: 0 } },
       logicalLocations: [{ name: 'prim_cb_ptr' }],
       properties: { sections: ['.data', '.text'] },
     });
@@ -71,7 +72,7 @@ describe('the evidence formats, from the fixtures', async () => {
     const junit = parseJunit(bundle.files['junit.xml']!);
     expect([junit.tests, junit.failures]).toEqual([report.checks.length, 1]);
     const suite = junit.suites[0]!;
-    expect(suite.name).toBe(PRIM_CFI);
+    expect(suite.name).toBe('fixtures/frozen/prim_cfi.o');
     expect(suite.cases.map((c) => c.name)).toEqual(report.checks.map((c) => c.name));
     const failing = suite.cases.filter((c) => c.failure);
     expect(failing.map((c) => [c.classname, c.name, c.failure!.type, c.failure!.message])).toEqual([

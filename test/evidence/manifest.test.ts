@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { manifestPath } from '../../src/run/manifest.js';
+import { localizePaths, manifestPath } from '../../src/paths.js';
 import { FROZEN_DRIVER, FROZEN_MODULE, NEW_KERNEL, ROOT } from '../support/paths.js';
 import { checkJson } from '../support/run.js';
 
@@ -55,5 +55,8 @@ describe('the inputs manifest', () => {
     expect(manifestPath('/home/ann/.cache/relinkable/corpus/vmlinux', base)).toBe('~/.cache/relinkable/corpus/vmlinux');
     expect(manifestPath('/srv/kernels/vmlinux', base)).toBe('/srv/kernels/vmlinux');
     expect(manifestPath('/home/annie/vmlinux', base)).toBe('/home/annie/vmlinux');
+    expect(localizePaths('reference: /work/repo/x.o .text (also /srv/work/repo/y.o, "/home/ann/k/vmlinux", /home/annie/z)', base)).toBe(
+      'reference: x.o .text (also /srv/work/repo/y.o, "~/k/vmlinux", /home/annie/z)',
+    );
   });
 });
