@@ -70,7 +70,9 @@ function result(f: ReportFinding, ruleIndex: number, artifactIndex: number) {
     message: { text: f.message },
     locations: [
       {
-        physicalLocation: { artifactLocation: { uri: pathUri(f.object), ...(artifactIndex >= 0 ? { index: artifactIndex } : {}) } },
+        // A region with startLine: GitHub code scanning shows a result only with one (the
+        // SARIF SDK's GH1003); an object file has no lines, so the alert is at the file.
+        physicalLocation: { artifactLocation: { uri: pathUri(f.object), ...(artifactIndex >= 0 ? { index: artifactIndex } : {}) }, region: { startLine: 1 } },
         ...(logical.length ? { logicalLocations: [...new Set(logical)].map((name) => ({ name })) } : {}),
         ...(sections.length ? { properties: { sections } } : {}),
       },

@@ -6,7 +6,7 @@ import type { Browser } from 'puppeteer-core';
 import type { Report } from '../../src/report/report.js';
 import { artifactPath, launchChromium, openHtml } from '../support/browser.js';
 import { builtTree, debianKernel, debianModule } from '../support/corpus.js';
-import { evidenceBundle, parseJunit, sarifErrors, statementErrors } from '../support/evidence.js';
+import { evidenceBundle, githubSarifProblems, parseJunit, sarifErrors, statementErrors } from '../support/evidence.js';
 
 const sha256sum = (path: string) => execFileSync('sha256sum', [path], { encoding: 'utf8' }).split(' ')[0];
 
@@ -83,6 +83,7 @@ describe.each(CASES)('the evidence bundle: $name', (c) => {
   it('SARIF: valid against the official schema, a rule per finding id, a result per finding', () => {
     const sarif = JSON.parse(files['report.sarif']!);
     expect(sarifErrors(sarif)).toEqual([]);
+    expect(githubSarifProblems(sarif)).toEqual([]);
     const run = sarif.runs[0];
     expect(run.tool.driver.rules.map((r: { id: string }) => r.id)).toEqual([...new Set(report.findings.map((f) => f.id))].sort());
     expect(run.results.map((r: { ruleId: string }) => r.ruleId)).toEqual(report.findings.map((f) => f.id));

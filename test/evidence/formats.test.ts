@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { Report } from '../../src/report/report.js';
 import { FIXTURES, NEW_KERNEL } from '../support/paths.js';
 import { runCli } from '../support/run.js';
-import { evidenceBundle, parseJunit, sarifErrors, statementErrors } from '../support/evidence.js';
+import { evidenceBundle, githubSarifProblems, parseJunit, sarifErrors, statementErrors } from '../support/evidence.js';
 
 const PRIM_CFI = join(FIXTURES, 'frozen', 'prim_cfi.o');
 const FILES = ['attestation.intoto.json', 'junit.xml', 'report.html', 'report.json', 'report.md', 'report.sarif', 'report.txt'];
@@ -37,6 +37,7 @@ describe('the evidence formats, from the fixtures', async () => {
   it('SARIF: valid against the official 2.1.0 schema; a rule per finding id with its page; the waived finding suppressed', () => {
     const sarif = JSON.parse(bundle.files['report.sarif']!);
     expect(sarifErrors(sarif)).toEqual([]);
+    expect(githubSarifProblems(sarif)).toEqual([]);
     const run = sarif.runs[0];
     expect(run.tool.driver.rules.map((r: { id: string; helpUri: string }) => `${r.id} ${r.helpUri}`)).toEqual(
       ['function-padding-missing', 'landing-pad-missing', 'mitigation-missing'].map((id) => `${id} https://github.com/relinkable/relinkable/blob/v0.1.0/docs/findings/${id}.md`),
@@ -49,7 +50,7 @@ describe('the evidence formats, from the fixtures', async () => {
     ]);
     expect(run.results[1].locations[0]).toEqual({
       // The object was given by absolute path under the working directory: written relative to it.
-      physicalLocation: { artifactLocation: { uri: 'fixtures/frozen/prim_cfi.o', index: 0 } },
+      physicalLocation: { artifactLocation: { uri: 'fixtures/frozen/prim_cfi.o', index: 0 }, region: { startLine: 1 } },
       logicalLocations: [{ name: 'prim_cb_ptr' }],
       properties: { sections: ['.data', '.text'] },
     });

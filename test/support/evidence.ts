@@ -81,3 +81,34 @@ export async function evidenceBundle(args: string[], epoch = '1764756000'): Prom
   }
 }
 
+
+/**
+ * What GitHub code scanning needs of a SARIF file beyond the schema, as the SARIF SDK's GH
+ * validation rules state it (microsoft/sarif-sdk, src/Sarif.Multitool.Library/Rules/GH100*):
+ * one run at most 5, at most 1,000 rules and 1,000 results per run (GH1004), each result with
+ * a location (GH1001) — at most 10 — whose artifact URI is a relative reference or a file: URI
+ * (GH1005) and whose region has a startLine (GH1003), and a plain-text message (GH1007).
+ */
+export function githubSarifProblems(sarif: { runs: { tool: { driver: { rules?: unknown[] } }; results?: Record<string, unknown>[] }[] }): string[] {
+  const problems: string[] = [];
+  if (sarif.runs.length > 5) problems.push(`${sarif.runs.length} runs`);
+  sarif.runs.forEach((run, r) => {
+    if ((run.tool.driver.rules?.length ?? 0) > 1000) problems.push(`run ${r}: more than 1,000 rules`);
+    const results = run.results ?? [];
+    if (results.length > 1000) problems.push(`run ${r}: more than 1,000 results`);
+    results.forEach((res, i) => {
+      const at = `run ${r} result ${i}`;
+      const locations = (res.locations as { physicalLocation?: { artifactLocation?: { uri?: string }; region?: { startLine?: number } } }[] | undefined) ?? [];
+      if (locations.length === 0 || locations.length > 10) problems.push(`${at}: ${locations.length} locations`);
+      for (const l of locations) {
+        const uri = l.physicalLocation?.artifactLocation?.uri;
+        if (uri === undefined) problems.push(`${at}: no artifact uri`);
+        else if (/^[a-z][a-z0-9+.-]*:/i.test(uri) && !uri.startsWith('file:')) problems.push(`${at}: ${uri} is not a file path`);
+        if (!((l.physicalLocation?.region?.startLine ?? 0) >= 1)) problems.push(`${at}: no region.startLine`);
+      }
+      const message = res.message as { text?: string } | undefined;
+      if (!message?.text) problems.push(`${at}: no message text`);
+    });
+  });
+  return problems;
+}
