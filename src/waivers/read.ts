@@ -39,7 +39,8 @@ export function readWaivers(path: string): WaiversFile {
   };
   const at = (node: Node | null | undefined): number | undefined => node?.range?.[0];
   const problem = doc.errors[0];
-  if (problem) fail(problem.pos[0], `not YAML or JSON: ${problem.message.split('\n')[0]}`);
+  // The parser recurses per nesting level: what overflows the stack is reported as its own words.
+  if (problem) fail(problem.pos[0], `not YAML or JSON: ${/call stack/i.test(problem.message) ? 'nested too deeply' : problem.message.split('\n')[0]}`);
 
   const root = doc.contents;
   if (!isMap(root)) return fail(at(root as Node | null), 'a waivers file is a mapping with `version: 1` and a `waivers` list');

@@ -126,4 +126,22 @@ describe('waivers', () => {
     expect(e.status).toBe(2);
     expect(e.stderr).toMatch(new RegExp(`^relinkable: error: ${broken}: `));
   });
+
+  it('hostile files: an alias bomb, 100,000 nested brackets, a tag that would run code, an over-long glob — one line each, exit 2', async () => {
+    const level = (name: string, of: string) => `${name}: &${name} [${Array(9).fill(`*${of}`).join(',')}]`;
+    const cases: [string, string, string][] = [
+      ['bomb.yaml', `version: 1\nwaivers:\n  - &a [x, x, x, x, x, x, x, x, x]\n  - ${level('b', 'a')}\n`, 'line 3: a waiver is a mapping (id, justification, approver, expires, and globs)'],
+      ['bomb-top.yaml', `version: 1\na: &a [x, x, x, x, x, x, x, x, x]\n${level('b', 'a')}\n${level('c', 'b')}\nwaivers: [*c]\n`, 'line 2: unknown key `a` (a waivers file has `version` and `waivers`)'],
+      ['deep.yaml', `version: 1\nwaivers: ${'['.repeat(100_000)}${']'.repeat(100_000)}\n`, 'line 2: not YAML or JSON: nested too deeply\n'],
+      ['tag.yaml', 'version: 1\nwaivers:\n  - !!js/function "function () { return 1 }"\n', 'line 3: a waiver is a mapping'],
+      ['glob.yaml', `version: 1\nwaivers:\n${ENTRY('layout-changed', `    symbol: "${'*'.repeat(5000)}"\n`)}`, 'line 4: `symbol` pattern too long: 5000 characters, over the limit GLOB_PATTERN_LENGTH'],
+    ];
+    for (const [name, text, problem] of cases) {
+      const file = waiversFile(name, text);
+      const r = await runCli(['check', PRIM_CFI, '--kernel', NEW_KERNEL, '--waivers', file, ...NOW]);
+      expect([r.status, r.stdout], name).toEqual([2, '']);
+      expect(r.stderr.split('\n'), name).toHaveLength(2);
+      expect(r.stderr, name).toContain(`relinkable: error: ${file}: ${problem}`);
+    }
+  });
 });
