@@ -143,9 +143,9 @@ export async function analyzeRun(objectPaths: readonly string[], options: CheckO
     const kernel = new NewKernel(locateKernel(options));
     const opened: ElfFile[] = [];
     try {
-      const record = await analyzeWith(kernel, objectPaths, options, opened);
+      const { record, originRoots } = await analyzeWith(kernel, objectPaths, options, opened);
       progress.step(options.digests ? 'hashing the inputs' : 'listing the inputs');
-      return { record: { ...record, inputs: manifestOf(log, record, kernel, options) }, kernel };
+      return { record: { ...record, inputs: manifestOf(log, record, kernel, options, originRoots) }, kernel };
     } finally {
       // Everything the report needs is in the record: no descriptor stays open for the next
       // run in this process (a later read of these files reopens them).
@@ -156,7 +156,7 @@ export async function analyzeRun(objectPaths: readonly string[], options: CheckO
 }
 
 /** Every file the run opened, each with what it is to the run. */
-function manifestOf(log: InputLog, record: RunRecord, kernel: NewKernel, options: CheckOptions): RunRecord['inputs'] {
+function manifestOf(log: InputLog, record: RunRecord, kernel: NewKernel, options: CheckOptions, originRoots: readonly string[]): RunRecord['inputs'] {
   const a = kernel.artifacts;
   const roles = new Map<string, string>();
   const name = (path: string | undefined, role: string) => {
@@ -175,7 +175,7 @@ function manifestOf(log: InputLog, record: RunRecord, kernel: NewKernel, options
   const catalogueDir = record.catalogue.directory ?? bundledCatalogueDirectory();
   for (const { path } of opened) {
     if (path.startsWith(`${catalogueDir}/`)) name(path, 'catalogue');
-    else if (options.builtWith !== undefined && path.startsWith(`${options.builtWith.replace(/\/$/, '')}/`)) name(path, 'built-with header');
+    else if (originRoots.some((root) => path.startsWith(`${root.replace(/\/$/, '')}/`))) name(path, 'built-with kernel');
   }
   return inputManifest(opened, roles, {
     digests: options.digests === true,
@@ -184,7 +184,8 @@ function manifestOf(log: InputLog, record: RunRecord, kernel: NewKernel, options
   });
 }
 
-async function analyzeWith(kernel: NewKernel, objectPaths: readonly string[], options: CheckOptions, opened: ElfFile[]): Promise<RunRecord> {
+/** The run's record, and the directories --built-with's headers are read from (the manifest names what was read there). */
+async function analyzeWith(kernel: NewKernel, objectPaths: readonly string[], options: CheckOptions, opened: ElfFile[]): Promise<{ record: RunRecord; originRoots: readonly string[] }> {
   const replaces = options.replaces ?? [];
   const progress = options.progress ?? SILENT_PROGRESS;
   const waivers = options.waivers !== undefined ? checkWaiverIds(readWaivers(options.waivers)) : undefined;
@@ -264,7 +265,7 @@ async function analyzeWith(kernel: NewKernel, objectPaths: readonly string[], op
     time: options.time ?? null,
     waivers: waivers ? applyWaivers(findings, waivers, new Date(options.time!.at)) : null,
   };
-  return record;
+  return { record, originRoots: origin?.sources.roots ?? [] };
 }
 
 function frozenRecord(obj: FrozenObject, r: Replacement): FrozenRecord {

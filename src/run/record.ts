@@ -38,7 +38,7 @@ export interface RunRecord {
 export interface InputRecord {
   /** As given, or as found under a path given (--kernel DIR/…); relative to the working directory when under it, `~/…` under the home directory. */
   readonly path: string;
-  /** "frozen object", "vmlinux", "Module.symvers", ".config", "System.map", "linker script", "vmlinux.a", "reference object", "built-with header", "catalogue", "waivers", "kernel file". */
+  /** "frozen object", "vmlinux", "Module.symvers", ".config", "System.map", "linker script", "vmlinux.a", "reference object", "built-with kernel", "catalogue", "waivers", "kernel file". */
   readonly role: string;
   readonly size: number;
   /** Null when the run was not asked for digests (the text report: vmlinux alone is hundreds of MB). */

@@ -41,6 +41,17 @@ describe('the inputs manifest', () => {
     expect(plain.inputs.map((i) => i.role)).not.toContain('linker script');
   });
 
+  it('names what --built-with read there, and the new kernel\'s own sources as kernel files', async () => {
+    const { report } = await checkJson([FROZEN_DRIVER.replace('rng_driver.o', 'prim_driver.o'), '--kernel', NEW_KERNEL, '--built-with', NEW_KERNEL.replace('new-kernel', 'old-kernel')]);
+    const roles = report.inputs.filter((i) => /Makefile|\.h$/.test(i.path)).map((i) => `${i.role} ${i.path}`);
+    expect(roles).toEqual([
+      'built-with kernel fixtures/old-kernel/Makefile',
+      'kernel file fixtures/new-kernel/Makefile',
+      'kernel file fixtures/src/new/arch/x86/include/asm/cpufeatures.h',
+      'built-with kernel fixtures/src/old/arch/x86/include/asm/cpufeatures.h',
+    ]);
+  });
+
   it('names the tool: version, the commit of a checkout, the Node version', async () => {
     const { report } = await checkJson([FROZEN_MODULE, '--kernel', NEW_KERNEL]);
     const head = execFileSync('git', ['-C', ROOT, 'rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
