@@ -1,3 +1,5 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { createHash } from 'node:crypto';
 import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import { InputError } from './errors.js';
 import { LIMITS, overLimit, type Limit } from './limits.js';
@@ -77,6 +79,29 @@ function checkPath(path: string, st: Stats): void {
   if (not) throw new InputError(path, not);
 }
 
+/**
+ * The inputs one run opened, each path once, in the order first opened: the run's inputs
+ * manifest is made from it, so that it lists what was read and nothing else. A run collects
+ * into its own log (AsyncLocalStorage), so two runs in one process do not mix their inputs.
+ */
+export class InputLog {
+  /** Each path with its size when first opened. */
+  readonly #opened = new Map<string, number>();
+  add(path: string, size: number): void {
+    if (!this.#opened.has(path)) this.#opened.set(path, size);
+  }
+  get opened(): readonly { readonly path: string; readonly size: number }[] {
+    return [...this.#opened].map(([path, size]) => ({ path, size }));
+  }
+}
+
+const activeLog = new AsyncLocalStorage<InputLog>();
+
+/** Runs `work` with every input it opens (synchronously or after an await) added to `log`. */
+export function collectInputs<T>(log: InputLog, work: () => T): T {
+  return activeLog.run(log, work);
+}
+
 /** Opens an input for reading: a regular file, or an InputError naming the file and why not. The caller closes `fd`. */
 export function openInput(path: string): OpenedInput {
   let fd: number;
@@ -93,6 +118,7 @@ export function openInput(path: string): OpenedInput {
     closeSync(fd);
     throw new InputError(path, not);
   }
+  activeLog.getStore()?.add(path, st.size);
   return { path, fd, size: st.size, identity: identityOf(st) };
 }
 
@@ -187,3 +213,23 @@ export function checkLineLengths(text: string, file: string): void {
     start = end + 1;
   }
 }
+
+/** An input's sha256 and size, read through in blocks (vmlinux is hundreds of MB: never whole). */
+export function hashInput(path: string): { sha256: string; size: number } {
+  const opened = openInput(path);
+  try {
+    const hash = createHash('sha256');
+    const block = Buffer.allocUnsafe(Math.min(HASH_BLOCK, Math.max(opened.size, 1)));
+    for (let at = 0; at < opened.size; ) {
+      const n = Math.min(block.length, opened.size - at);
+      readFully(path, opened.fd, block, 0, n, at, 'the file for its digest');
+      hash.update(block.subarray(0, n));
+      at += n;
+    }
+    return { sha256: hash.digest('hex'), size: opened.size };
+  } finally {
+    closeSync(opened.fd);
+  }
+}
+
+const HASH_BLOCK = 4 << 20;

@@ -1,17 +1,24 @@
 #!/usr/bin/env node
 import { Command, CommanderError, Option } from 'commander';
+import { homedir } from 'node:os';
 import { analyze } from '../run/analyze.js';
 import { InputError, UsageError, printable } from '../errors.js';
-import { SEVERITIES, atLeast, type Severity } from '../findings/index.js';
-import { renderJson } from '../report/json.js';
+import { SEVERITIES, type Severity } from '../findings/index.js';
 import { buildReport } from '../report/report.js';
-import { renderText } from '../report/text.js';
+import { defaultDocsUrl } from '../report/links.js';
+import { EVIDENCE_FORMATS, REPORT_FORMATS, renderReport, writeEvidence, type ReportFormat } from './evidence.js';
 import { toolVersion } from '../version.js';
 import { StderrProgress } from './progress.js';
 import { SILENT_PROGRESS } from '../facts/progress.js';
 import { readFrozenObject } from '../object/read.js';
 import { buildSnapshot, renderSnapshot } from '../snapshot/write.js';
 import { writeOutputFile } from './output.js';
+import { runTime } from './time.js';
+import { startingWaivers } from './waive.js';
+import { explain } from './explain.js';
+
+/** How long a waiver written by `relinkable waive` lasts by default: a quarter, so that accepted findings are looked at again. */
+const WAIVER_DAYS = 90;
 
 /** Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 unusable input or usage, 3 internal error. */
 export const EXIT = { ok: 0, findings: 1, input: 2, internal: 3 } as const;
@@ -30,12 +37,17 @@ interface CheckFlags {
   asIs?: boolean;
   relink?: boolean;
   typeSource: 'auto' | 'btf' | 'dwarf' | 'none';
-  format: 'text' | 'json';
+  format: ReportFormat;
+  evidence?: string;
+  docsUrl?: string;
   output?: string;
   failOn: Severity | 'never';
   color?: boolean;
   /** undefined: on a terminal only. */
   progress?: boolean;
+  waivers?: string;
+  now?: string;
+  digests?: boolean;
 }
 
 function collect(value: string, previous: string[] = []): string[] {
@@ -105,7 +117,7 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     )
     .addOption(new Option('--as-is', 'a .ko loaded unchanged: its CRCs, struct module, vermagic, BTF and signature meet the new loader (default for .ko)').conflicts('relink'))
     .addOption(new Option('--relink', 'the frozen objects are linked by the new tree\'s kbuild, which writes the module metadata anew (default for .o)').conflicts('asIs'))
-    .addOption(new Option('--format <format>', 'report format').choices(['text', 'json']).default('text'))
+    .addOption(new Option('--format <format>', 'report format').choices([...REPORT_FORMATS]).default('text'))
     .option('--output <file>', 'write the report to a file instead of standard output')
     .addOption(
       new Option('--fail-on <severity>', 'exit 1 when a finding is at least this severe').choices([...SEVERITIES, 'never']).default('runtime'),
@@ -113,7 +125,17 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     .option('--no-color', 'no colour in the text report')
     .option('--progress', 'say on stderr what a step that takes over a second is doing, even when stderr is not a terminal')
     .option('--no-progress', 'say nothing on stderr while checking, even on a terminal')
+    .option('--waivers <file>', 'findings accepted, by whom and until when (YAML or JSON, docs/evidence.md): reported as waived, not counted by --fail-on')
+    .option('--now <date>', 'the time to judge at (waiver expiry, the attestation) instead of SOURCE_DATE_EPOCH or the clock')
+    .option('--digests', "list every input's sha256 in the report (the evidence formats always do)")
+    .option('--evidence <dir>', 'also write the report in every format into this directory (docs/evidence.md): what to file with a certification')
+    .option('--docs-url <url>', 'where the finding pages are, for the links of the evidence formats (default: the project repository at this version)')
     .action(async (objects: string[], flags: CheckFlags) => {
+      // The evidence formats carry digests and a time: the run hashes every input and reads a clock.
+      const evidence = flags.evidence !== undefined || EVIDENCE_FORMATS.includes(flags.format);
+      if (flags.docsUrl !== undefined && !/^[a-z][a-z0-9+.-]*:\/\/\S+\/$/i.test(flags.docsUrl)) throw new UsageError(`--docs-url ${flags.docsUrl}: an absolute URL ending in / (the pages are <url><id>.md)`);
+      // Where the run is made: the manifest and the evidence formats write paths relative to it.
+      const base = { cwd: process.cwd(), home: homedir() };
       const live = io.stderr.isTTY === true;
       const progress = (flags.progress ?? live) ? new StderrProgress({ stream: io.stderr, live, clock: io.clock }) : SILENT_PROGRESS;
       const record = await analyze(objects, {
@@ -130,18 +152,26 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
         signatures: flags.signatures,
         use: flags.asIs ? 'as-is' : flags.relink ? 'relinked' : undefined,
         progress,
+        waivers: flags.waivers,
+        time: runTime(flags.now, process.env, flags.waivers !== undefined || evidence),
+        digests: flags.digests === true || evidence,
+        base,
       }).finally(() => progress.done());
-      const report = buildReport(record, toolVersion());
+      const report = buildReport(record, toolVersion(), { failOn: flags.failOn });
       const toTerminal = !flags.output && io.stdout.isTTY === true;
       const color = flags.color !== false && toTerminal && !process.env.NO_COLOR;
-      const text = flags.format === 'json' ? renderJson(report) : renderText(report, { color });
+      const docsUrl = flags.docsUrl ?? defaultDocsUrl(report.tool.version);
+      const text = renderReport(report, flags.format, { color, docsUrl, base });
       if (flags.output) {
         writeOutputFile(flags.output, text, 'report');
       } else {
         io.stdout.write(text);
       }
-      const failOn = flags.failOn;
-      exitCode = failOn !== 'never' && record.findings.some((f) => atLeast(f.severity, failOn)) ? EXIT.findings : EXIT.ok;
+      // After the report, so that a terminal ends with where the bundle is.
+      if (flags.evidence !== undefined) {
+        for (const file of writeEvidence(flags.evidence, report, { docsUrl, base })) io.stderr.write(`relinkable: evidence: ${file}\n`);
+      }
+      exitCode = report.gate.result === 'failed' ? EXIT.findings : EXIT.ok;
     });
 
   refuseRepeats(check);
@@ -161,6 +191,30 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     });
 
   refuseRepeats(extract);
+
+  const waive = program
+    .command('waive')
+    .description('write a starting waivers file from a JSON report: one waiver per finding, to be justified and approved by a person')
+    .argument('<report>', 'the report of check --format json (or report.json of --evidence)')
+    .option('-o, --output <file>', 'where to write the waivers file (default: standard output)')
+    .option('--expires <date>', 'the expiry of every waiver, YYYY-MM-DD (default: 90 days after SOURCE_DATE_EPOCH or today)')
+    .action((reportPath: string, flags: { output?: string; expires?: string }) => {
+      if (flags.expires !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(flags.expires)) throw new UsageError(`--expires ${flags.expires}: a date, YYYY-MM-DD`);
+      const expires = flags.expires ?? new Date(Date.parse(runTime(undefined, process.env, true)!.at) + WAIVER_DAYS * 86_400_000).toISOString().slice(0, 10);
+      const text = startingWaivers(reportPath, expires);
+      if (flags.output) writeOutputFile(flags.output, text, 'waivers file');
+      else io.stdout.write(text);
+    });
+
+  refuseRepeats(waive);
+
+  program
+    .command('explain')
+    .description("print a finding's page (docs/findings/<id>.md); without an id, list the ids")
+    .argument('[id]', 'a finding id, as reports name it')
+    .action((id: string | undefined) => {
+      io.stdout.write(explain(id));
+    });
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -20,6 +20,8 @@ export interface FindingKind {
    * in): the report opens with it, whatever its severity.
    */
   readonly decisive?: boolean;
+  /** A check that could not run is not a judgement to accept: no waiver applies to it (src/run/waivers.ts). */
+  readonly waivable?: false;
 }
 
 /**
@@ -624,6 +626,7 @@ export const FINDING_KINDS = {
     title: 'A build-primitive check could not run',
     severity: 'review',
     area: 'primitive',
+    waivable: false,
     /** `reason`: why the last of the `skipped` catalogue entries could not run. */
     message: (d: { skipped: readonly string[]; reason: string }) => `${d.skipped.length} build-primitive checks could not run: ${d.reason}`,
   },
@@ -658,6 +661,11 @@ export const FINDING_IDS = Object.keys(FINDING_KINDS).sort() as FindingId[];
 /** Whether findings of this id open the report (FindingKind.decisive). */
 export function isDecisive(id: FindingId): boolean {
   return (FINDING_KINDS[id] as FindingKind).decisive === true;
+}
+
+/** Whether a waiver may accept findings of this id (FindingKind.waivable). */
+export function isWaivable(id: FindingId): boolean {
+  return (FINDING_KINDS[id] as FindingKind).waivable !== false;
 }
 
 export function docPage(id: FindingId): string {

@@ -127,6 +127,12 @@ export function renderText(report: Report, options: TextOptions): string {
   lines.push('');
   const counts = SEVERITIES.filter((s) => report.summary[s] > 0).map((s) => `${report.summary[s]} ${s}`);
   lines.push(`summary: ${counts.length ? counts.join(', ') : 'no findings'}`);
+  const w = report.waivers;
+  if (w) {
+    lines.push(`waivers ${w.path}: ${report.gate.waived} finding${report.gate.waived === 1 ? '' : 's'} waived by ${w.applied.length} waiver${w.applied.length === 1 ? '' : 's'}`);
+    for (const x of w.expired) lines.push(`        expired (line ${x.line}, ${x.id}, until ${x.expires}): waives nothing`);
+    for (const x of w.stale) lines.push(`        stale (line ${x.line}, ${x.id}): matched no finding`);
+  }
   return `${lines.join('\n')}\n`;
 }
 
@@ -154,6 +160,7 @@ function renderFinding(f: ReportFinding, c: Paint, shown: Shown): string[] {
   const { name } = shown;
   const out: string[] = [];
   out.push(heading(f, c, shown));
+  if (f.waived) out.push(`    ${c(ANSI.bold, 'WAIVED')} until ${f.waived.expires} by ${f.waived.approver} (waivers line ${f.waived.line}): ${f.waived.justification}`);
   out.push(`    ${name(f.message)}`);
   if (f.rank !== null && f.rank >= COMPACT_RANK) return out;
   if (f.diff !== null) {

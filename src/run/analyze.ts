@@ -1,6 +1,12 @@
 import { InputError, UsageError } from '../errors.js';
 import { machineName } from '../elf/constants.js';
-import type { FrozenRecord, KernelRecord, RunRecord } from './record.js';
+import type { FrozenRecord, KernelRecord, RunRecord, TimeRecord } from './record.js';
+import { homedir } from 'node:os';
+import { collectInputs, InputLog } from '../input-file.js';
+import { inputManifest, type PathBase } from './manifest.js';
+import { applyWaivers, checkWaiverIds } from './waivers.js';
+import { readWaivers } from '../waivers/read.js';
+import { toolCommit, toolVersion } from '../version.js';
 import { CHECKS, runChecks } from '../checks/index.js';
 import { SILENT_PROGRESS, type Progress } from '../facts/progress.js';
 import { NewKernel } from '../kernel/kernel.js';
@@ -38,6 +44,14 @@ export interface CheckOptions extends LocateOptions {
   use?: FrozenUse | undefined;
   /** Told each step of the run, and ticked while the new kernel's type sources are asked (the CLI shows it). */
   progress?: Progress | undefined;
+  /** A waivers file (docs/evidence.md): which findings are accepted, by whom, until when. Needs `time`. */
+  waivers?: string | undefined;
+  /** The time the run judges at (waiver expiry, the attestation): given by the caller, which says where it came from. */
+  time?: TimeRecord | undefined;
+  /** Hash every input for the manifest (vmlinux alone is hundreds of MB: the evidence formats ask, the gate need not). */
+  digests?: boolean | undefined;
+  /** Where paths in the manifest are written relative to; by default the process's working and home directories. */
+  base?: PathBase | undefined;
 }
 
 /** The new kernel's interface sources, most preferred first: reference objects, vmlinux BTF, vmlinux DWARF. */
@@ -121,23 +135,60 @@ export async function analyzeRun(objectPaths: readonly string[], options: CheckO
   if (replaces.length > objectPaths.length) {
     throw new UsageError(`--replaces given ${replaces.length} times for ${objectPaths.length} object(s)`);
   }
+  if (options.waivers !== undefined && options.time === undefined) throw new UsageError('waivers need the time of the run, to know which have expired');
   const progress = options.progress ?? SILENT_PROGRESS;
-  progress.step('reading the new kernel');
-  const kernel = new NewKernel(locateKernel(options));
-  const opened: ElfFile[] = [];
-  try {
-    return { record: await analyzeWith(kernel, objectPaths, options, opened), kernel };
-  } finally {
-    // Everything the report needs is in the record: no descriptor stays open for the next
-    // run in this process (a later read of these files reopens them).
-    kernel.releaseDescriptors();
-    for (const elf of opened) elf.releaseDescriptor();
-  }
+  const log = new InputLog();
+  return collectInputs(log, async () => {
+    progress.step('reading the new kernel');
+    const kernel = new NewKernel(locateKernel(options));
+    const opened: ElfFile[] = [];
+    try {
+      const { record, originRoots } = await analyzeWith(kernel, objectPaths, options, opened);
+      progress.step(options.digests ? 'hashing the inputs' : 'listing the inputs');
+      return { record: { ...record, inputs: manifestOf(log, record, kernel, options, originRoots) }, kernel };
+    } finally {
+      // Everything the report needs is in the record: no descriptor stays open for the next
+      // run in this process (a later read of these files reopens them).
+      kernel.releaseDescriptors();
+      for (const elf of opened) elf.releaseDescriptor();
+    }
+  });
 }
 
-async function analyzeWith(kernel: NewKernel, objectPaths: readonly string[], options: CheckOptions, opened: ElfFile[]): Promise<RunRecord> {
+/** Every file the run opened, each with what it is to the run. */
+function manifestOf(log: InputLog, record: RunRecord, kernel: NewKernel, options: CheckOptions, originRoots: readonly string[]): RunRecord['inputs'] {
+  const a = kernel.artifacts;
+  const roles = new Map<string, string>();
+  const name = (path: string | undefined, role: string) => {
+    if (path !== undefined && !roles.has(path)) roles.set(path, role);
+  };
+  for (const f of record.frozen) name(f.path, 'frozen object');
+  name(a.vmlinux, 'vmlinux');
+  name(a.symvers, 'Module.symvers');
+  name(a.config, '.config');
+  name(a.systemMap, 'System.map');
+  name(a.linkerScript, 'linker script');
+  name(a.vmlinuxArchive, 'vmlinux.a');
+  for (const r of options.reference ?? []) name(r, 'reference object');
+  name(options.waivers, 'waivers');
+  const opened = log.opened;
+  const catalogueDir = record.catalogue.directory ?? bundledCatalogueDirectory();
+  for (const { path } of opened) {
+    if (path.startsWith(`${catalogueDir}/`)) name(path, 'catalogue');
+    else if (originRoots.some((root) => path.startsWith(`${root.replace(/\/$/, '')}/`))) name(path, 'built-with kernel');
+  }
+  return inputManifest(opened, roles, {
+    digests: options.digests === true,
+    base: options.base ?? { cwd: process.cwd(), home: homedir() },
+    buildIds: new Map([[a.vmlinux, record.kernel.vmlinux.buildId]]),
+  });
+}
+
+/** The run's record, and the directories --built-with's headers are read from (the manifest names what was read there). */
+async function analyzeWith(kernel: NewKernel, objectPaths: readonly string[], options: CheckOptions, opened: ElfFile[]): Promise<{ record: RunRecord; originRoots: readonly string[] }> {
   const replaces = options.replaces ?? [];
   const progress = options.progress ?? SILENT_PROGRESS;
+  const waivers = options.waivers !== undefined ? checkWaiverIds(readWaivers(options.waivers)) : undefined;
   const frozen = objectPaths.map((path) => {
     progress.step(`reading ${path}`);
     return readFrozen(path);
@@ -207,9 +258,14 @@ async function analyzeWith(kernel: NewKernel, objectPaths: readonly string[], op
     kernel: kernelRecord(kernel),
     coverage: interfaces.coverage(),
     catalogue: { version: catalogue.version, digest: catalogue.digest, entries: catalogue.entries.length, directory: options.signatures !== undefined ? catalogue.directory : null },
+    checks: CHECKS.map((c) => ({ name: c.name, produces: c.produces })),
     findings,
+    inputs: [],
+    tool: { version: toolVersion(), commit: toolCommit(), node: process.version },
+    time: options.time ?? null,
+    waivers: waivers ? applyWaivers(findings, waivers, new Date(options.time!.at)) : null,
   };
-  return record;
+  return { record, originRoots: origin?.sources.roots ?? [] };
 }
 
 function frozenRecord(obj: FrozenObject, r: Replacement): FrozenRecord {

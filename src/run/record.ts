@@ -1,5 +1,8 @@
 import type { FrozenUse, LinkMode } from '../facts/relink.js';
-import type { Finding } from '../findings/index.js';
+import type { Finding, FindingId } from '../findings/index.js';
+import type { Waiver } from '../facts/waiver.js';
+
+export type { Waiver };
 
 /**
  * Everything one `check` run established, as plain data: the inputs it read (with their
@@ -18,7 +21,56 @@ export interface RunRecord {
   readonly kernel: KernelRecord;
   readonly coverage: CoverageRecord;
   readonly catalogue: CatalogueRecord;
+  /** The checks that ran, each with the finding ids it can report (JUnit: one test case per check and object). */
+  readonly checks: readonly { readonly name: string; readonly produces: readonly FindingId[] }[];
   readonly findings: readonly Finding[];
+  /** Every file the run read, in the order first opened: nothing listed that was not read. */
+  readonly inputs: readonly InputRecord[];
+  /** What made the report: relinkable's version and commit, the Node version. */
+  readonly tool: ToolRecord;
+  /** The time the run judged at (waiver expiry, the attestation); null when nothing asked for one. */
+  readonly time: TimeRecord | null;
+  /** The waivers file and what became of each waiver; null without --waivers. */
+  readonly waivers: WaiversRecord | null;
+}
+
+/** One file the run read. */
+export interface InputRecord {
+  /** As given, or as found under a path given (--kernel DIR/…); relative to the working directory when under it, `~/…` under the home directory. */
+  readonly path: string;
+  /** "frozen object", "vmlinux", "Module.symvers", ".config", "System.map", "linker script", "vmlinux.a", "reference object", "built-with kernel", "catalogue", "waivers", "kernel file". */
+  readonly role: string;
+  readonly size: number;
+  /** Null when the run was not asked for digests (the text report: vmlinux alone is hundreds of MB). */
+  readonly sha256: string | null;
+  /** vmlinux's GNU build-id. */
+  readonly buildId?: string | null;
+}
+
+export interface ToolRecord {
+  readonly version: string;
+  /** The git commit relinkable ran from, when run from a checkout; null from a package. */
+  readonly commit: string | null;
+  readonly node: string;
+}
+
+export interface TimeRecord {
+  /** ISO 8601, UTC, whole seconds. */
+  readonly at: string;
+  /** Where the time came from: the SOURCE_DATE_EPOCH environment variable, --now, or the system clock. */
+  readonly source: 'SOURCE_DATE_EPOCH' | '--now' | 'clock';
+}
+
+export interface WaiversRecord {
+  readonly path: string;
+  readonly sha256: string;
+  readonly waivers: readonly Waiver[];
+  /** For each finding (by its index in RunRecord.findings) the index of the waiver that waives it, or null. */
+  readonly applied: readonly (number | null)[];
+  /** Waivers past their expiry: they waive nothing. */
+  readonly expired: readonly number[];
+  /** Waivers in force that matched no finding. */
+  readonly stale: readonly number[];
 }
 
 export interface FrozenRecord {

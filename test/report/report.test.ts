@@ -15,11 +15,11 @@ describe('reports', () => {
 
   it('JSON carries the documented top-level shape and versions', async () => {
     const r = JSON.parse((await runCli(['check', FROZEN_MODULE, '--kernel', NEW_KERNEL, '--format', 'json'])).stdout);
-    expect(Object.keys(r)).toEqual(['format', 'formatVersion', 'tool', 'verdict', 'mode', 'use', 'useFrom', 'frozen', 'kernel', 'summary', 'coverage', 'catalogue', 'findings']);
-    expect([r.format, r.formatVersion, r.tool.name]).toEqual(['relinkable-report', 5, 'relinkable']);
+    expect(Object.keys(r)).toEqual(['format', 'formatVersion', 'tool', 'time', 'verdict', 'mode', 'use', 'useFrom', 'frozen', 'kernel', 'summary', 'coverage', 'catalogue', 'inputs', 'checks', 'waivers', 'gate', 'findings']);
+    expect([r.format, r.formatVersion, r.tool.name]).toEqual(['relinkable-report', 6, 'relinkable']);
     expect(r.catalogue).toEqual({ version: '1.2.0', digest: expect.stringMatching(/^[0-9a-f]{64}$/), entries: 41, directory: null });
     expect(r.summary).toEqual({ link: 8, runtime: 5, warning: 0, review: 2, info: 0 });
-    expect(Object.keys(r.findings[0])).toEqual(['id', 'title', 'severity', 'decisive', 'object', 'symbol', 'message', 'before', 'after', 'evidence', 'sites', 'candidates', 'rank', 'diff', 'signature', 'docs']);
+    expect(Object.keys(r.findings[0])).toEqual(['id', 'title', 'severity', 'decisive', 'object', 'symbol', 'message', 'before', 'after', 'evidence', 'sites', 'candidates', 'rank', 'diff', 'signature', 'docs', 'waived']);
     expect(Object.keys(r.coverage)).toEqual(['sources', 'functions', 'variables', 'ownedTypes', 'withoutDwarf']);
     expect(r.frozen[0].sha256).toMatch(/^[0-9a-f]{64}$/);
   });
