@@ -1,0 +1,265 @@
+import { SHF_ALLOC, SHN_LORESERVE, SHN_UNDEF, SHT_NOBITS, SHT_NOTE, SHT_RELA } from '../elf/constants.js';
+import type { ElfFile } from '../elf/file.js';
+import { LinkedObjects } from '../elf/linked-objects.js';
+import { fieldRule } from '../elf/relocation-values.js';
+import type { ElfSection } from '../elf/table.js';
+import type { ElfSymbol } from '../elf/symbols.js';
+import { placeSection, type LinkerScript } from '../kernel/linker-script/index.js';
+import type { SectionPlacement, VerifiedSection } from '../facts/verify.js';
+
+/** A frozen section placed in the linked file, for the comparison. */
+export interface Placed {
+  readonly frozen: ElfSection;
+  readonly linked: ElfSection;
+  /** Address (vmlinux) or offset in `linked` (a .ko) of the frozen section's first byte. */
+  readonly address: bigint;
+}
+
+export interface Placements {
+  readonly sections: VerifiedSection[];
+  /** By frozen section index. */
+  readonly placed: Map<number, Placed>;
+}
+
+/** Whether a frozen section is one ld places: allocated, with contents or space. */
+function isAllocated(s: ElfSection): boolean {
+  return (s.flags & SHF_ALLOC) !== 0 && s.size > 0;
+}
+
+function hasBytes(s: ElfSection): boolean {
+  return s.type !== SHT_NOBITS && s.type !== SHT_NOTE;
+}
+
+/** The frozen object's own STT_FILE name ("sha256_generic.c"): its locals are looked for among the linked file's objects of that name. */
+function fileName(frozen: ElfFile): string | undefined {
+  return frozen.symbols().find((s) => s.type === 'file' && s.name !== '')?.name;
+}
+
+/**
+ * Where each allocated input section of `frozen` is in `linked`:
+ *
+ * 1. By the symbols both files have: every named symbol the frozen section defines, looked
+ *    up in the linked file (a global by name; a local by name among the linked file's
+ *    objects of the same STT_FILE name), gives the places the section can start at; the
+ *    section is placed where every symbol that was found agrees, inside one linked section.
+ * 2. A section without symbols (`.rodata` reached through its section symbol) is placed by
+ *    the relocated fields of already placed sections that point into it: in a linked
+ *    executable the field's final value, in a .ko (ld -r) the relocation entry ld wrote;
+ *    placed where they all agree.
+ * 3. A section the linker script discards is stated as such.
+ * Anything else is unplaced, with the reason: more than one place, or none.
+ */
+export function placeSections(frozen: ElfFile, linked: ElfFile, script: LinkerScript | undefined): Placements {
+  const executable = !linked.isRelocatable;
+  const allocated = frozen.sections.filter(isAllocated);
+  const symbolsBySection = new Map<number, ElfSymbol[]>();
+  for (const s of frozen.symbols()) {
+    if (s.name === '' || s.type === 'section' || s.type === 'file' || s.shndx === SHN_UNDEF || s.shndx >= SHN_LORESERVE) continue;
+    let list = symbolsBySection.get(s.shndx);
+    if (!list) symbolsBySection.set(s.shndx, (list = []));
+    list.push(s);
+  }
+
+  const candidatesOf = linkedCandidates(frozen, linked, [...symbolsBySection.values()].flat());
+  const placed = new Map<number, Placed>();
+  const results = new Map<number, SectionPlacement>();
+
+  for (const section of allocated) {
+    // ld -r keeps SHF_MERGE sections whole; a final link merges them.
+    const merged = mergedKind(section);
+    if (merged && (executable || merged === 'notes')) {
+      results.set(section.index, { kind: 'merged', what: merged });
+      continue;
+    }
+    const discard = script ? placeSection(script, section.name, frozen.name) : undefined;
+    if (discard?.kind === 'discarded') {
+      results.set(section.index, { kind: 'discarded', rule: discard.rule, line: discard.line });
+      continue;
+    }
+    const symbols = symbolsBySection.get(section.index) ?? [];
+    if (symbols.length === 0) continue;
+    let agreed: Map<string, number> | undefined;
+    let found = 0;
+    for (const sym of symbols) {
+      const here = new Map<string, number>();
+      for (const c of candidatesOf(sym)) {
+        const base = c.value - sym.value;
+        here.set(`${c.shndx}:${base}`, c.shndx);
+      }
+      if (here.size === 0) continue;
+      found++;
+      if (!agreed) agreed = here;
+      else for (const key of agreed.keys()) if (!here.has(key)) agreed.delete(key);
+    }
+    const fitting = [...(agreed ?? new Map<string, number>()).entries()].filter(([key, shndx]) => fits(linked, shndx, BigInt(key.split(':')[1]!), section, executable));
+    if (fitting.length === 1) {
+      const [key, shndx] = fitting[0]!;
+      const linkedSection = linked.sectionAt(shndx);
+      const address = BigInt(key.split(':')[1]!);
+      placed.set(section.index, { frozen: section, linked: linkedSection, address });
+      results.set(section.index, { kind: 'placed', linkedSection: linkedSection.name, address, how: 'symbols', agreeing: found, of: symbols.length });
+    } else if (found > 0) {
+      results.set(section.index, {
+        kind: 'unplaced',
+        reason:
+          fitting.length === 0
+            ? `its ${found} symbols found in the linked file do not agree on one place`
+            : `its ${found} symbols found in the linked file fit ${fitting.length} places`,
+      });
+    }
+  }
+
+  // Sections reached only through references, from the sections placed so far.
+  for (const section of allocated) {
+    if (results.has(section.index)) continue;
+    const votes = executable ? referenceVotesExecutable(frozen, linked, placed, section) : referenceVotesModule(frozen, linked, placed, section);
+    const keys = new Set(votes.map((v) => `${v.shndx}:${v.base}`));
+    if (votes.length > 0 && keys.size === 1 && fits(linked, votes[0]!.shndx, votes[0]!.base, section, executable)) {
+      const linkedSection = linked.sectionAt(votes[0]!.shndx);
+      placed.set(section.index, { frozen: section, linked: linkedSection, address: votes[0]!.base });
+      results.set(section.index, { kind: 'placed', linkedSection: linkedSection.name, address: votes[0]!.base, how: 'references', agreeing: votes.length, of: votes.length });
+    } else {
+      results.set(section.index, {
+        kind: 'unplaced',
+        reason:
+          votes.length === 0
+            ? (symbolsBySection.get(section.index)?.length ?? 0) > 0
+              ? 'none of its symbols is in the linked file, and no placed section refers to it'
+              : 'it has no symbols, and no placed section refers to it'
+            : `the ${votes.length} references to it from placed sections point at ${keys.size} different places (merged or split by the linker)`,
+      });
+    }
+  }
+
+  return {
+    placed,
+    sections: allocated.map((s) => ({ name: s.name, size: s.size, hasBytes: hasBytes(s), placement: results.get(s.index)! })),
+  };
+}
+
+const SHF_MERGE = 0x10;
+const SHF_STRINGS = 0x20;
+
+/** What ld merges across objects in a final link: SHF_MERGE sections and GNU property notes. */
+export function mergedKind(s: ElfSection): 'strings' | 'constants' | 'notes' | undefined {
+  if (s.type === SHT_NOTE) return 'notes';
+  if ((s.flags & SHF_MERGE) === 0) return undefined;
+  return (s.flags & SHF_STRINGS) !== 0 ? 'strings' : 'constants';
+}
+
+/** Whether [base, base + size) lies inside linked section `shndx` (an address range in an executable, offsets in a .ko). */
+function fits(linked: ElfFile, shndx: number, base: bigint, section: ElfSection, executable: boolean): boolean {
+  const target = linked.sections[shndx];
+  if (!target || (target.flags & SHF_ALLOC) === 0) return false;
+  const start = executable ? target.addr : 0n;
+  return base >= start && base + BigInt(section.size) <= start + BigInt(target.size);
+}
+
+/**
+ * A function giving, for a frozen symbol, the linked file's symbols that can be it: a global
+ * by name; a local of the same name in one of the linked file's objects named like the
+ * frozen one (all of them when the frozen object names no file). Locals are looked up in
+ * one pass for all names.
+ */
+function linkedCandidates(frozen: ElfFile, linked: ElfFile, symbols: readonly ElfSymbol[]): (sym: ElfSymbol) => ElfSymbol[] {
+  const table = linked.symtab();
+  if (!table) return () => [];
+  const localNames = [...new Set(symbols.filter((s) => s.binding === 'local').map((s) => s.name))];
+  const locals = table.localsNamed(localNames);
+  const objects = LinkedObjects.of(linked);
+  const file = fileName(frozen);
+  const sameFile = (index: number): boolean => {
+    if (!file || !objects) return true;
+    const o = objects.objectOfSymbol(index);
+    return o !== undefined && objects.name(o) === file;
+  };
+  return (sym) => {
+    const indexes = sym.binding === 'local' ? (locals.get(sym.name) ?? []).filter(sameFile) : table.lookup(sym.name);
+    return indexes.map((i) => table.at(i)).filter((s) => s.shndx !== SHN_UNDEF && s.shndx < SHN_LORESERVE);
+  };
+}
+
+interface Vote {
+  readonly shndx: number;
+  readonly base: bigint;
+}
+
+/** The relocations of the placed sections whose symbol lies in `target` (its section symbol or another), with the symbol's offset in it. */
+function referencesInto(frozen: ElfFile, placed: Map<number, Placed>, target: ElfSection): { from: Placed; offset: bigint; type: number; addend: bigint | undefined; symbolOffset: bigint }[] {
+  const symbols = frozen.symbols();
+  const out: { from: Placed; offset: bigint; type: number; addend: bigint | undefined; symbolOffset: bigint }[] = [];
+  for (const from of placed.values()) {
+    for (const table of frozen.relocationsFor(from.frozen)) {
+      for (let i = 0; i < table.count; i++) {
+        const sym = symbols[table.symbolIndexAt(i)];
+        if (!sym || sym.shndx !== target.index) continue;
+        out.push({ from, offset: table.offsetAt(i), type: table.typeAt(i), addend: table.addendAt(i), symbolOffset: sym.type === 'section' ? 0n : sym.value });
+      }
+    }
+  }
+  return out;
+}
+
+/** In a linked executable: each reference's field, read back, says where its target section starts. */
+function referenceVotesExecutable(frozen: ElfFile, linked: ElfFile, placed: Map<number, Placed>, target: ElfSection): Vote[] {
+  const votes: Vote[] = [];
+  const le = frozen.header.littleEndian;
+  for (const r of referencesInto(frozen, placed, target)) {
+    const rule = fieldRule(frozen.header.machine, r.type);
+    if (!rule?.invert) continue;
+    const p = r.from.address + r.offset;
+    const fieldOffset = r.from.linked.offset + Number(p - r.from.linked.addr);
+    const field = linked.source.read(fieldOffset, rule.width, `relocated field at ${p.toString(16)}`);
+    const original = frozen.sectionData(r.from.frozen).subarray(Number(r.offset), Number(r.offset) + rule.width);
+    const a = r.addend ?? rule.implicitAddend(original, le);
+    const s = rule.invert(field, a, p, le);
+    const base = s - r.symbolOffset;
+    const shndx = linked.sections.findIndex((sec) => (sec.flags & SHF_ALLOC) !== 0 && sec.size > 0 && base >= sec.addr && base < sec.addr + BigInt(sec.size));
+    if (shndx > 0) votes.push({ shndx, base });
+  }
+  return votes;
+}
+
+/**
+ * In a .ko (ld -r): the relocations stay relocations. ld rewrote each reference to a local
+ * section as a reference to the output section's symbol, with the input section's offset
+ * folded into the addend: the linked entry at the same place says where the target went.
+ */
+function referenceVotesModule(frozen: ElfFile, linked: ElfFile, placed: Map<number, Placed>, target: ElfSection): Vote[] {
+  const votes: Vote[] = [];
+  const entries = linkedRelocationIndex(linked);
+  const linkedSymbols = linked.symbols();
+  for (const r of referencesInto(frozen, placed, target)) {
+    if (r.addend === undefined) continue;
+    const entry = entries.get(r.from.linked.index)?.get(r.from.address + r.offset);
+    if (!entry || entry.type !== r.type) continue;
+    const sym = linkedSymbols[entry.symbolIndex];
+    if (!sym || sym.shndx === SHN_UNDEF || sym.shndx >= SHN_LORESERVE) continue;
+    votes.push({ shndx: sym.shndx, base: (sym.type === 'section' ? 0n : sym.value) + entry.addend - r.addend - r.symbolOffset });
+  }
+  return votes;
+}
+
+export interface LinkedRelocation {
+  readonly type: number;
+  readonly symbolIndex: number;
+  readonly addend: bigint;
+}
+
+const relocationIndexes = new WeakMap<ElfFile, Map<number, Map<bigint, LinkedRelocation>>>();
+
+/** A .ko's RELA entries by target section and offset. */
+export function linkedRelocationIndex(linked: ElfFile): Map<number, Map<bigint, LinkedRelocation>> {
+  let index = relocationIndexes.get(linked);
+  if (index) return index;
+  index = new Map();
+  for (const s of linked.relocationSections()) {
+    if (s.type !== SHT_RELA) continue;
+    const table = linked.relocations(s);
+    let bySection = index.get(table.targetSection);
+    if (!bySection) index.set(table.targetSection, (bySection = new Map()));
+    for (let i = 0; i < table.count; i++) bySection.set(table.offsetAt(i), { type: table.typeAt(i), symbolIndex: table.symbolIndexAt(i), addend: table.addendAt(i)! });
+  }
+  relocationIndexes.set(linked, index);
+  return index;
+}
