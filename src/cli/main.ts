@@ -12,6 +12,8 @@ import { SILENT_PROGRESS } from '../facts/progress.js';
 import { readFrozenObject } from '../object/read.js';
 import { buildSnapshot, renderSnapshot } from '../snapshot/write.js';
 import { writeOutputFile } from './output.js';
+import { verify } from '../run/verify.js';
+import { buildVerifyReport, renderVerifyJson, renderVerifyText } from '../report/verify.js';
 
 /** Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 unusable input or usage, 3 internal error. */
 export const EXIT = { ok: 0, findings: 1, input: 2, internal: 3 } as const;
@@ -161,6 +163,27 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     });
 
   refuseRepeats(extract);
+
+  const verifyCommand = program
+    .command('verify')
+    .description('prove from the files that a linked vmlinux or module holds the frozen objects\' certified bytes, modulo relocations')
+    .argument('<objects...>', 'frozen relocatable objects (.o) that were linked')
+    .requiredOption('--linked <file>', 'the linked vmlinux, or the module .ko the objects were linked into')
+    .option('--linker-script <file>', 'the linker script of the link (default: arch/<arch>/kernel/vmlinux.lds next to vmlinux): which sections it discards')
+    .addOption(new Option('--format <format>', 'report format').choices(['text', 'json']).default('text'))
+    .option('--output <file>', 'write the report to a file instead of standard output')
+    .action((objects: string[], flags: { linked: string; linkerScript?: string; format: 'text' | 'json'; output?: string }) => {
+      const report = buildVerifyReport(verify(objects, { linked: flags.linked, linkerScript: flags.linkerScript }), toolVersion());
+      const text = flags.format === 'json' ? renderVerifyJson(report) : renderVerifyText(report);
+      if (flags.output) {
+        writeOutputFile(flags.output, text, 'report');
+      } else {
+        io.stdout.write(text);
+      }
+      exitCode = report.verdict === 'identical' ? EXIT.ok : EXIT.findings;
+    });
+
+  refuseRepeats(verifyCommand);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

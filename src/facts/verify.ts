@@ -13,8 +13,13 @@ export type SectionPlacement =
       readonly linkedSection: string;
       /** The input section's first byte: an address in a vmlinux, an offset in the linked section of a .ko. */
       readonly address: bigint;
-      /** 'symbols': the symbols both files have agree on one place; 'references': the relocated fields that point into it do. */
-      readonly how: 'symbols' | 'references';
+      /**
+       * 'symbols': the symbols both files have agree on one place; 'references': the
+       * relocated fields that point into it do; 'search': the one place in its linked section
+       * where its bytes, relocated there, are the linked bytes (a table of code addresses);
+       * 'paired': beside the placed entries of the table it runs in step with (x86 ORC).
+       */
+      readonly how: 'symbols' | 'references' | 'search' | 'paired';
       /** How many symbols or references agreed, of how many were looked at. */
       readonly agreeing: number;
       readonly of: number;
@@ -35,7 +40,8 @@ export interface VerifiedSection {
   readonly size: number;
   /** PROGBITS-like sections have bytes to compare; NOBITS and notes do not. */
   readonly hasBytes: boolean;
-  readonly placement: SectionPlacement;
+  /** Settled in steps: by symbols and references first, by search last. */
+  placement: SectionPlacement;
 }
 
 /** One relocated field whose value could not be computed: its bytes were not judged. */

@@ -12,7 +12,7 @@ export interface FindingKind {
   /** The usual severity; a finding may state another (its page says when). */
   readonly severity: Severity;
   /** Which stage of the relink it predicts. */
-  readonly area: 'link' | 'module' | 'replacement' | 'interface' | 'primitive';
+  readonly area: 'link' | 'module' | 'replacement' | 'interface' | 'primitive' | 'verify';
   /** The finding's message, from the facts the check recorded (Finding.data). */
   readonly message: (data: never) => string;
   /**
@@ -640,6 +640,55 @@ export const FINDING_KINDS = {
       d.case === 'old-style'
         ? `the frozen object exports ${someNames(d.exports)} the pre-${d.since} way (${d.oldSections} ___ksymtab sections); the new kernel (${d.release}) builds its export table with modpost from ${d.newSection}, so modpost does not know these exports: no Module.symvers entry, no CRC, and modules importing them fail modpost`
         : `the frozen object marks its exports in ${d.newSection} (${d.since}+), which the new kernel (${d.release}) does not read: ${someNames(d.exports)} ${d.exports.length > 1 ? 'are' : 'is'} not exported`,
+  },
+  'certified-bytes-changed': {
+    title: 'Linked bytes that are not the certified bytes',
+    severity: 'runtime',
+    area: 'verify',
+    /**
+     * One run of differing bytes in the linked file: `cause` says whether it lies outside any
+     * relocated field, in a field holding another value than the relocation computes, in a
+     * field reaching another piece of a merged section, or is a module's relocation entry.
+     */
+    message: (d: {
+      section: string;
+      offset: number;
+      length: number;
+      within: string | null;
+      linkedSection: string;
+      address: string;
+      cause: 'bytes' | 'relocated-field' | 'merged-piece' | 'relocation-entry';
+      relocation: string | null;
+    }) => {
+      const where = `${d.section}+0x${d.offset.toString(16)}${d.within ? ` (${d.within})` : ''}`;
+      const at = `${d.linkedSection} ${d.address}`;
+      switch (d.cause) {
+        case 'bytes':
+          return `${d.length === 1 ? '1 byte' : `${d.length} bytes`} at ${where} ${d.length === 1 ? 'differs' : 'differ'} in the linked file (${at}), outside any relocated field: the certified bytes were changed`;
+        case 'relocated-field':
+          return `the relocated field at ${where} (${d.relocation}) holds another value in the linked file (${at}) than the relocation computes with the linked addresses`;
+        case 'merged-piece':
+          return `the field at ${where} (${d.relocation}) points at a piece of the merged section that is not the certified one (${at})`;
+        case 'relocation-entry':
+          return `the relocation at ${where} is not the certified one in the linked module (${at})`;
+      }
+    },
+  },
+  'section-unplaced': {
+    title: 'A section of the frozen object not found in the linked file',
+    severity: 'review',
+    area: 'verify',
+    /** `reason`: why no single place was found (no evidence, or evidence for several). */
+    message: (d: { section: string; size: number; reason: string }) =>
+      `${d.section} (${d.size} bytes) could not be placed in the linked file: ${d.reason}; its bytes were not compared`,
+  },
+  'relocation-unverified': {
+    title: 'Relocated fields whose value could not be computed',
+    severity: 'review',
+    area: 'verify',
+    /** The fields are the finding's sites; `reason` is what they share. */
+    message: (d: { section: string; fields: number; reason: string }) =>
+      `${d.fields} relocated field${d.fields === 1 ? '' : 's'} of ${d.section} could not be computed (${d.reason}): ${d.fields === 1 ? 'its bytes were' : 'their bytes were'} not judged`,
   },
 } as const satisfies Record<string, FindingKind>;
 

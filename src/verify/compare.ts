@@ -45,11 +45,7 @@ export function compareSections(frozen: ElfFile, linked: ElfFile, placed: Map<nu
   const symbols = frozen.symbols();
   const sorted = [...placed.values()].filter((p) => p.frozen.type !== SHT_NOBITS && p.frozen.type !== SHT_NOTE).sort((a, b) => a.frozen.index - b.frozen.index);
   for (const p of sorted) {
-    const certified = frozen.sectionData(p.frozen);
-    const found = linkedBytes(linked, p, certified.length);
-    const result = linked.isRelocatable
-      ? compareModuleSection(frozen, linked, placed, p, certified, found, symbols, within)
-      : compareExecutableSection(frozen, linked, placed, p, certified, found, symbols, within);
+    const result = compareSection(frozen, linked, placed, p, symbols, within);
     out.compared.push(result.comparison);
     out.differences.push(...result.differences);
     out.unverified.push(...result.unverified);
@@ -58,7 +54,23 @@ export function compareSections(frozen: ElfFile, linked: ElfFile, placed: Map<nu
   return out;
 }
 
-interface SectionResult {
+/** One placed section against the linked bytes (and, in a .ko, the linked relocation entries). */
+export function compareSection(
+  frozen: ElfFile,
+  linked: ElfFile,
+  placed: Map<number, Placed>,
+  p: Placed,
+  symbols: readonly ElfSymbol[],
+  within: (shndx: number, offset: number) => string | undefined,
+): SectionResult {
+  const certified = frozen.sectionData(p.frozen);
+  const found = linkedBytes(linked, p, certified.length);
+  return linked.isRelocatable
+    ? compareModuleSection(frozen, linked, placed, p, certified, found, symbols, within)
+    : compareExecutableSection(frozen, linked, placed, p, certified, found, symbols, within);
+}
+
+export interface SectionResult {
   comparison: SectionComparison;
   differences: ByteDifference[];
   unverified: UnverifiedField[];
@@ -281,7 +293,11 @@ function compareModuleSection(
   const linkedSymbols = linked.symbols();
   const entries = linkedRelocationIndex(linked).get(p.linked.index) ?? new Map();
   const frozenTarget = (sym: ElfSymbol, addend: bigint): Target | string => {
-    if (sym.shndx === SHN_UNDEF || sym.shndx === SHN_COMMON) return `${sym.name}${signed(addend)}`;
+    if (sym.shndx === SHN_UNDEF || sym.shndx === SHN_COMMON) {
+      // Another input of the module may define it (__this_module, in the .mod.o): ld -r then refers to its section.
+      const def = linked.symbolsNamed(sym.name).find((d) => d.shndx !== SHN_UNDEF && d.shndx !== SHN_COMMON && d.shndx < SHN_LORESERVE);
+      return def ? `${linked.sectionAt(def.shndx).name}${signed(def.value + addend)}` : `${sym.name}${signed(addend)}`;
+    }
     const at = placed.get(sym.shndx);
     if (!at) return `its section ${frozen.sectionAt(sym.shndx).name} is not placed`;
     return `${at.linked.name}${signed(at.address + (sym.type === 'section' ? 0n : sym.value) + addend)}`;

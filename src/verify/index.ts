@@ -3,6 +3,7 @@ import type { LinkerScript } from '../kernel/linker-script/index.js';
 import type { ObjectVerification } from '../facts/verify.js';
 import { compareSections } from './compare.js';
 import { placeSections } from './placement.js';
+import { pairOrcTables, searchPlacements } from './search.js';
 
 /**
  * One frozen object against the linked file it went into: where its sections are, and
@@ -10,6 +11,8 @@ import { placeSections } from './placement.js';
  */
 export function verifyObject(frozen: ElfFile, linked: ElfFile, script: LinkerScript | undefined): ObjectVerification {
   const placements = placeSections(frozen, linked, script);
+  searchPlacements(frozen, linked, placements, script);
+  pairOrcTables(frozen, linked, placements);
   const comparison = compareSections(frozen, linked, placements.placed);
   return {
     object: frozen.name,

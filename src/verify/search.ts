@@ -1,0 +1,79 @@
+import type { ElfFile } from '../elf/file.js';
+import { placeSection, type LinkerScript } from '../kernel/linker-script/index.js';
+import { compareSection, locator } from './compare.js';
+import type { Placements } from './placement.js';
+import { ORC_ENTRY_SIZE, ORC_IP_SIZE } from '../arch/x86/orc.js';
+import { EM_X86_64 } from '../elf/constants.js';
+
+/** Most places a section is tried at in one linked section. */
+const SEARCH_LIMIT = 1 << 20;
+
+/**
+ * A section that neither symbols nor references place, but that carries relocations of its
+ * own (a table of code addresses: `.return_sites`, `.orc_unwind_ip`) is looked for in the
+ * linked section the script puts it in (the one of the same name without a script): placed
+ * where its bytes, relocated there, are exactly the linked ones and the linked relocation
+ * entries match — and only if exactly one such place exists.
+ */
+export function searchPlacements(frozen: ElfFile, linked: ElfFile, placements: Placements, script: LinkerScript | undefined): void {
+  const symbols = frozen.symbols();
+  const within = locator(frozen);
+  for (const entry of placements.sections) {
+    if (entry.placement.kind !== 'unplaced' || !entry.hasBytes) continue;
+    const section = frozen.sections.find((s) => s.name === entry.name && s.size === entry.size)!;
+    const relocations = frozen.relocationsFor(section).reduce((n, t) => n + t.count, 0);
+    if (relocations === 0) continue;
+    const where = script && !linked.isRelocatable ? placeSection(script, section.name, frozen.name) : undefined;
+    const output = where?.kind === 'placed' ? where.output : section.name;
+    const target = linked.sections.find((s) => s.name === output);
+    if (!target || target.size < section.size) continue;
+    const start = linked.isRelocatable ? 0n : target.addr;
+    const step = BigInt(Math.max(section.addralign, 1));
+    const hits: bigint[] = [];
+    let tried = 0;
+    for (let base = start; base + BigInt(section.size) <= start + BigInt(target.size) && tried < SEARCH_LIMIT; base += step, tried++) {
+      const r = compareSection(frozen, linked, placements.placed, { frozen: section, linked: target, address: base }, symbols, within);
+      if (r.differences.length === 0 && r.unverified.length === 0) hits.push(base);
+      if (hits.length > 1) break;
+    }
+    if (hits.length === 1) {
+      placements.placed.set(section.index, { frozen: section, linked: target, address: hits[0]! });
+      entry.placement = { kind: 'placed', linkedSection: target.name, address: hits[0]!, how: 'search', agreeing: relocations, of: relocations };
+    } else {
+      entry.placement = {
+        kind: 'unplaced',
+        reason:
+          hits.length === 0
+            ? `no place in ${target.name} holds its bytes with its ${relocations} relocated fields as the linked addresses give them`
+            : `more than one place in ${target.name} holds its bytes with its ${relocations} relocated fields`,
+      };
+    }
+  }
+}
+
+/**
+ * x86 ORC: entry i of `.orc_unwind` belongs to entry i of `.orc_unwind_ip`, and ld keeps the
+ * two tables in step; `.orc_unwind` has neither symbols nor relocations, so it is placed
+ * beside its `.orc_unwind_ip` entries, if its bytes are there. (In a vmlinux scripts/sorttable
+ * sorts both tables after the link: there they are not found, and say so.)
+ */
+export function pairOrcTables(frozen: ElfFile, linked: ElfFile, placements: Placements): void {
+  if (frozen.header.machine !== EM_X86_64) return;
+  const entry = placements.sections.find((s) => s.name === '.orc_unwind');
+  const ip = frozen.section('.orc_unwind_ip');
+  const ipPlaced = ip ? placements.placed.get(ip.index) : undefined;
+  const section = frozen.section('.orc_unwind');
+  const target = linked.sections.find((s) => s.name === '.orc_unwind');
+  if (!entry || entry.placement.kind !== 'unplaced' || !ipPlaced || !section || !target) return;
+  const ipStart = linked.isRelocatable ? 0n : ipPlaced.linked.addr;
+  const start = linked.isRelocatable ? 0n : target.addr;
+  const address = start + ((ipPlaced.address - ipStart) / BigInt(ORC_IP_SIZE)) * BigInt(ORC_ENTRY_SIZE);
+  if (address + BigInt(section.size) > start + BigInt(target.size)) return;
+  const r = compareSection(frozen, linked, placements.placed, { frozen: section, linked: target, address }, frozen.symbols(), locator(frozen));
+  if (r.differences.length > 0) {
+    entry.placement = { kind: 'unplaced', reason: `the entries beside its .orc_unwind_ip entries in ${target.name} are not its bytes` };
+    return;
+  }
+  placements.placed.set(section.index, { frozen: section, linked: target, address });
+  entry.placement = { kind: 'placed', linkedSection: target.name, address, how: 'paired', agreeing: section.size / ORC_ENTRY_SIZE, of: section.size / ORC_ENTRY_SIZE };
+}
