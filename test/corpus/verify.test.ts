@@ -1,0 +1,150 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { VerifyReport } from '../../src/report/verify.js';
+import { builtTree } from '../support/corpus.js';
+import { ROOT } from '../support/paths.js';
+import { runCli } from '../support/run.js';
+
+const ORACLE = join(ROOT, 'scripts', 'corpus', 'relink-oracle.sh');
+
+/** The 6.1.170 crypto objects whose undefined symbols 6.1.192 all defines: they link into its tree. */
+const LINKING = ['sha256_generic', 'sha512_generic', 'aes_generic', 'drbg', 'hmac'];
+
+function frozen(name: string): string {
+  return join(builtTree('6.1.170'), 'crypto', `${name}.o`);
+}
+
+async function verifyJson(args: string[]): Promise<{ status: number; report: VerifyReport }> {
+  const r = await runCli(['verify', ...args, '--format', 'json']);
+  if (r.stderr) throw new Error(`unexpected stderr: ${r.stderr}`);
+  return { status: r.status, report: JSON.parse(r.stdout) as VerifyReport };
+}
+
+/**
+ * readelf's count of the relocations of an object that apply to allocated sections the link
+ * keeps: every `.rela*` section but the debug ones and those of the sections the report says
+ * the script discards.
+ */
+function keptRelocations(object: string, discarded: readonly string[]): number {
+  const text = execFileSync('readelf', ['-rW', object], { encoding: 'utf8' });
+  let n = 0;
+  for (const m of text.matchAll(/^Relocation section '\.rela(.+?)' at offset \S+ contains (\d+) entr/gm)) {
+    const target = m[1]!;
+    if (target.startsWith('.debug_') || discarded.includes(target)) continue;
+    n += Number(m[2]);
+  }
+  return n;
+}
+
+describe('verify: frozen 6.1.170 objects relinked into the 6.1.192 tree by the real ld', () => {
+  let kept: string;
+  let vmlinux: string;
+  let scratch: string;
+
+  beforeAll(() => {
+    const args = [builtTree('6.1.192'), ...LINKING.flatMap((o) => [frozen(o), `crypto/${o}.o`])];
+    const r = spawnSync(ORACLE, args, { encoding: 'utf8', timeout: 600_000, env: { ...process.env, RELINKABLE_KEEP_TMP: '1' } });
+    const dir = /relink-oracle: kept (\S+)/.exec(r.stderr)?.[1];
+    if (dir) kept = dir;
+    if (r.status !== 0 || !dir) throw new Error(`relink oracle failed (${r.status}): ${r.stderr.slice(-2000)}`);
+    vmlinux = join(dir, 'build', 'vmlinux');
+    scratch = mkdtempSync(join(tmpdir(), 'relinkable-verify-'));
+  });
+
+  afterAll(() => {
+    if (kept) rmSync(kept, { recursive: true, force: true });
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
+  });
+
+  it('all five are identical modulo relocations: every relocated field readelf lists holds the computed value', async () => {
+    const { status, report } = await verifyJson([...LINKING.map(frozen), '--linked', vmlinux]);
+    expect(report.verdict).toBe('identical');
+    expect(status).toBe(0);
+    expect(report.findings).toEqual([]);
+    expect(report.linked.linkerScript).toBe(join(kept, 'build', 'arch', 'x86', 'kernel', 'vmlinux.lds'));
+    const counts = report.objects.map((o) => {
+      const discarded = o.sections.filter((s) => s.placement.startsWith('discarded')).map((s) => s.name);
+      return [o.path.split('/').pop(), o.relocatedFields, keptRelocations(o.path, discarded)];
+    });
+    expect(counts).toEqual([
+      ['sha256_generic.o', 33, 33],
+      ['sha512_generic.o', 40, 40],
+      ['aes_generic.o', 468, 468],
+      ['drbg.o', 98, 98],
+      ['hmac.o', 48, 48],
+    ]);
+    const sha256 = report.objects[0]!;
+    expect(sha256.sections.map((s) => `${s.name} ${s.placement.split(':')[0]}`)).toEqual([
+      '.text placed',
+      '.data placed',
+      '__ksymtab_strings merged by the linker (strings)',
+      '___ksymtab_gpl+sha224_zero_message_hash placed',
+      '___ksymtab_gpl+sha256_zero_message_hash placed',
+      '___ksymtab+crypto_sha256_update placed',
+      '___ksymtab+crypto_sha256_finup placed',
+      '.initcall4.init placed',
+      '.exit.text placed',
+      '.init.text placed',
+      '.modinfo discarded by *(.modinfo) (line 162)',
+      '.exitcall.exit discarded by *(.exitcall.exit) (line 162)',
+      '.discard.addressable discarded by *(.discard.*) (line 162)',
+      '.rodata placed',
+      ".note.gnu.property merged by the linker into the linked file's own GNU property note",
+    ]);
+    // Where the sections went agrees with the linked symbol table (nm): the .text of
+    // sha256_generic.o starts at its first function, sha224_base_init.
+    const nm = execFileSync('nm', [vmlinux], { encoding: 'utf8', maxBuffer: 64 << 20 });
+    const text = sha256.sections.find((s) => s.name === '.text')!;
+    expect(nm).toContain(`${text.address!.slice(2)} t sha224_base_init\n`);
+  });
+
+  it('one byte of .text changed after the link (dd on a copy): exactly that byte, with its function', async () => {
+    const copy = join(scratch, 'vmlinux');
+    copyFileSync(vmlinux, copy);
+    // .text+0xb0 of sha256_generic.o is crypto_sha256_final+0xa; readelf gives .text's address and file offset.
+    const textHeader = /\]\s+\.text\s+PROGBITS\s+([0-9a-f]+)\s+([0-9a-f]+)/.exec(execFileSync('readelf', ['-SW', copy], { encoding: 'utf8' }))!;
+    const { report: before } = await verifyJson([frozen('sha256_generic'), '--linked', vmlinux]);
+    const address = BigInt(before.objects[0]!.sections.find((s) => s.name === '.text')!.address!) + 0xb0n;
+    const fileOffset = Number(BigInt(`0x${textHeader[2]}`) + address - BigInt(`0x${textHeader[1]}`));
+    const original = readFileSync(copy).subarray(fileOffset, fileOffset + 1).toString('hex');
+    writeFileSync(join(scratch, 'byte'), Buffer.from([0x90]));
+    execFileSync('dd', [`if=${join(scratch, 'byte')}`, `of=${copy}`, 'bs=1', `seek=${fileOffset}`, 'conv=notrunc', 'status=none']);
+
+    const { status, report } = await verifyJson([frozen('sha256_generic'), '--linked', copy, '--linker-script', before.linked.linkerScript!]);
+    expect(status).toBe(1);
+    expect(report.verdict).toBe('differs');
+    expect(report.findings.map((f) => [f.id, f.severity, f.symbol, f.before, f.after, f.message])).toEqual([
+      [
+        'certified-bytes-changed',
+        'runtime',
+        'crypto_sha256_final',
+        original,
+        '90',
+        `1 byte at .text+0xb0 (crypto_sha256_final+0xa) differs in the linked file (.text 0x${address.toString(16)}), outside any relocated field: the certified bytes were changed`,
+      ],
+    ]);
+    expect(report.objects[0]!.compared.find((c) => c.section === '.text')).toEqual({ section: '.text', bytes: 240, relocatedFields: 8, differingBytes: 1 });
+  });
+
+  it('6.1.170 gcm.o linked into gcm.ko by the tree\'s own ld -r command: the bytes as they are, every relocation entry its counterpart', async () => {
+    const tree = builtTree('6.1.192');
+    // cmd_crypto/gcm.ko := ld -r … -T scripts/module.lds -o crypto/gcm.ko crypto/gcm.o crypto/gcm.mod.o;  true
+    const cmd = /^cmd_crypto\/gcm\.ko := (.*?);\s*true$/m.exec(readFileSync(join(tree, 'crypto', '.gcm.ko.cmd'), 'utf8'))![1]!.trim().split(/\s+/);
+    const ko = join(scratch, 'gcm.ko');
+    const args = cmd.slice(1).map((a) => (a === 'crypto/gcm.ko' ? ko : a === 'crypto/gcm.o' ? frozen('gcm') : a));
+    execFileSync(cmd[0]!, args, { cwd: tree });
+
+    const { status, report } = await verifyJson([frozen('gcm'), '--linked', ko]);
+    expect(report.findings).toEqual([]);
+    expect(status).toBe(0);
+    expect(report.linked.kind).toBe('module');
+    const o = report.objects[0]!;
+    expect(o.relocatedFields).toBe(keptRelocations(frozen('gcm'), []));
+    expect(o.relocatedFields).toBe(519);
+    expect(o.sections.filter((s) => !s.placement.startsWith('placed')).map((s) => s.name)).toEqual(['.note.gnu.property']);
+    expect(o.sections.find((s) => s.name === '.return_sites')!.placement).toBe('placed: the one place in .return_sites that holds its bytes with its 44 relocated fields');
+  });
+});
