@@ -119,6 +119,7 @@ export interface ObjectVerification {
   readonly differences: readonly ByteDifference[];
   readonly unverified: readonly UnverifiedField[];
   readonly padding: readonly Padding[];
-  /** undefined when the linked file's patch tables were not read (a module). */
+  /** The linked file's patch tables that were read, and the sites of theirs inside the placed bytes; undefined when none were read (a module). */
+  readonly patchTables: readonly string[] | undefined;
   readonly patchSites: readonly PatchSite[] | undefined;
 }

@@ -63,7 +63,7 @@ export function renderVerifyText(report: VerifyReport): string {
     }
     for (const p of o.padding) lines.push(`  padding: ${p.bytes} bytes at ${p.linkedSection} ${p.address} between ${p.after} and ${p.before} (${p.fill}): the linker's alignment fill, not the object's bytes`);
     if (o.patchSites) {
-      lines.push(`  ${o.patchSites.length} places the kernel patches at boot inside the object's bytes:`);
+      lines.push(`  ${o.patchSites.length} places inside the object's bytes the kernel rewrites at boot or run time (from ${o.patchTables!.join(', ')}):`);
       for (const s of o.patchSites) lines.push(`    ${s.table}: ${s.section}+${s.offset}${s.within ? ` (${s.within})` : ''} ${s.address}: ${s.writes}`);
     }
   }

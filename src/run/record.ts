@@ -112,6 +112,8 @@ export interface VerifiedObjectRecord {
   readonly bytesCompared: number;
   readonly relocatedFields: number;
   readonly padding: readonly { readonly linkedSection: string; readonly after: string; readonly before: string; readonly address: string; readonly bytes: number; readonly fill: string }[];
-  /** null when the linked file's patch tables were not read (a module). */
+  /** The linked file's patch tables that were read; null when none were (a module). */
+  readonly patchTables: readonly string[] | null;
+  /** Their entries inside the object's placed bytes; null when no table was read. */
   readonly patchSites: readonly { readonly table: string; readonly section: string; readonly offset: string; readonly address: string; readonly within: string | null; readonly writes: string }[] | null;
 }

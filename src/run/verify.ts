@@ -90,6 +90,7 @@ function objectRecord(v: ObjectVerification, sha256: string, size: number): Veri
     bytesCompared: v.compared.reduce((n, c) => n + c.bytes, 0),
     relocatedFields: v.compared.reduce((n, c) => n + c.relocatedFields, 0),
     padding: v.padding.map((p) => ({ ...p, address: hex(p.address) })),
+    patchTables: v.patchTables ? [...v.patchTables] : null,
     patchSites: v.patchSites ? v.patchSites.map((s) => ({ table: s.table, section: s.section, offset: hex(s.offset), address: hex(s.address), within: s.within ?? null, writes: s.writes })) : null,
   };
 }

@@ -3,6 +3,7 @@ import type { LinkerScript } from '../kernel/linker-script/index.js';
 import type { ObjectVerification } from '../facts/verify.js';
 import { compareSections } from './compare.js';
 import { placeSections } from './placement.js';
+import { patchSitesIn } from './patch-sites.js';
 import { pairOrcTables, searchPlacements } from './search.js';
 
 /**
@@ -14,6 +15,7 @@ export function verifyObject(frozen: ElfFile, linked: ElfFile, script: LinkerScr
   searchPlacements(frozen, linked, placements, script);
   pairOrcTables(frozen, linked, placements);
   const comparison = compareSections(frozen, linked, placements.placed);
+  const patches = patchSitesIn(frozen, linked, placements.placed);
   return {
     object: frozen.name,
     target: linked.isRelocatable ? 'module' : 'built-in',
@@ -22,6 +24,7 @@ export function verifyObject(frozen: ElfFile, linked: ElfFile, script: LinkerScr
     differences: comparison.differences,
     unverified: comparison.unverified,
     padding: comparison.padding,
-    patchSites: undefined,
+    patchTables: patches?.tables,
+    patchSites: patches?.sites,
   };
 }

@@ -148,3 +148,80 @@ describe('verify: frozen 6.1.170 objects relinked into the 6.1.192 tree by the r
     expect(o.sections.find((s) => s.name === '.return_sites')!.placement).toBe('placed: the one place in .return_sites that holds its bytes with its 44 relocated fields');
   });
 });
+
+/** A section's bytes and address as `objdump -s -j` dumps them. */
+function objdumpSection(file: string, section: string): { address: bigint; bytes: Buffer } {
+  const text = execFileSync('objdump', ['-s', '-j', section, file], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  let address: bigint | undefined;
+  const hexes: string[] = [];
+  for (const m of text.matchAll(/^ ([0-9a-f]{8,16}) ((?:[0-9a-f]{2,8} ){1,4})/gm)) {
+    address ??= BigInt(`0x${m[1]}`);
+    hexes.push(m[2]!.replace(/ /g, ''));
+  }
+  return { address: address!, bytes: Buffer.from(hexes.join(''), 'hex') };
+}
+
+describe('verify: the boot-time patch sites inside 6.1.170 crypto objects relinked into the 6.12.117 tree', () => {
+  let kept: string;
+  let vmlinux: string;
+  const objects = ['sha256_generic', 'aes_generic'];
+
+  beforeAll(() => {
+    const args = [builtTree('6.12.117'), ...objects.flatMap((o) => [frozen(o), `crypto/${o}.o`])];
+    const r = spawnSync(ORACLE, args, { encoding: 'utf8', timeout: 600_000, env: { ...process.env, RELINKABLE_KEEP_TMP: '1' } });
+    const dir = /relink-oracle: kept (\S+)/.exec(r.stderr)?.[1];
+    if (dir) kept = dir;
+    if (r.status !== 0 || !dir) throw new Error(`relink oracle failed (${r.status}): ${r.stderr.slice(-2000)}`);
+    vmlinux = join(dir, 'build', 'vmlinux');
+  });
+
+  afterAll(() => {
+    if (kept) rmSync(kept, { recursive: true, force: true });
+  });
+
+  it('identical, and every entry of the linked tables that falls in their .text, as objdump dumps the tables', async () => {
+    const { status, report } = await verifyJson([...objects.map(frozen), '--linked', vmlinux]);
+    expect(report.findings).toEqual([]);
+    expect(status).toBe(0);
+    expect(report.objects[0]!.patchTables).toEqual([
+      '.altinstructions',
+      '.retpoline_sites',
+      '.return_sites',
+      '.call_sites',
+      '.ibt_endbr_seal',
+      '.smp_locks',
+      '__jump_table',
+      '.static_call_sites',
+    ]);
+    // The oracle: objdump's dump of each table with its own output section, decoded as the
+    // kernel reads it (s32 relative to the entry; alt_instr is 14 bytes in 6.12).
+    const tables: [string, number][] = [['.altinstructions', 14], ['.retpoline_sites', 4], ['.return_sites', 4], ['.call_sites', 4], ['.ibt_endbr_seal', 4]];
+    const dumped = tables.map(([name, size]) => ({ name, size, ...objdumpSection(vmlinux, name) }));
+    for (const o of report.objects) {
+      const text = o.sections.find((s) => s.name === '.text')!;
+      const start = BigInt(text.address!);
+      const end = start + BigInt(text.size);
+      const expected: string[] = [];
+      for (const t of dumped) {
+        for (let at = 0; at + t.size <= t.bytes.length; at += t.size) {
+          const site = BigInt.asUintN(64, t.address + BigInt(at) + BigInt(t.bytes.readInt32LE(at)));
+          if (site >= start && site < end) expected.push(`${t.name} .text+0x${(site - start).toString(16)}`);
+        }
+      }
+      const found = o.patchSites!.filter((s) => s.section === '.text' && tables.some(([n]) => n === s.table)).map((s) => `${s.table} .text+${s.offset}`);
+      expect(found.sort()).toEqual(expected.sort());
+      expect(found.length).toBeGreaterThan(0);
+    }
+    const sha256 = report.objects[0]!.patchSites!.map((s) => `${s.table} ${s.within}`);
+    expect(sha256).toEqual([
+      '.return_sites sha224_base_init+0x44',
+      '.return_sites sha256_base_init+0x44',
+      '.return_sites crypto_sha256_update+0xf',
+      '.return_sites crypto_sha256_final+0x26',
+      '.call_sites crypto_sha256_update+0x8',
+      '.call_sites crypto_sha256_final+0x18',
+      '.call_sites crypto_sha256_final+0x1f',
+      '.call_sites crypto_sha256_finup+0x10',
+    ]);
+  });
+});
