@@ -25,6 +25,12 @@ export interface FieldRule {
    * address (64-bit, sign-extended 32-bit, PC-relative); absent where the field loses bits.
    */
   readonly invert?: (field: Buffer, a: bigint, p: bigint, littleEndian: boolean) => bigint;
+  /**
+   * An AArch64 address split over two instructions (ADRP for the 4 KiB page, an ADD or a
+   * load/store for the low 12 bits): which half this field holds, and that half read back
+   * from the linked instruction. The two halves of one symbol + addend make the address.
+   */
+  readonly part?: { readonly half: 'page' | 'low12'; readonly read: (field: Buffer, p: bigint) => bigint };
 }
 
 export interface FieldValue {
@@ -105,9 +111,24 @@ function adrImmediate(word: number, x: bigint): number {
   return ((word & ~((0x3 << 29) | (0x7ffff << 5))) | ((imm & 0x3) << 29) | (((imm >> 2) & 0x7ffff) << 5)) >>> 0;
 }
 
+/** The low 12 bits of an address from an ADD or load/store immediate (bits 10-21), scaled by the access size. */
+function low12(shift: bigint): NonNullable<FieldRule['part']> {
+  return { half: 'low12', read: (field) => BigInt((field.readUInt32LE(0) >>> 10) & 0xfff) << shift };
+}
+
+/** The page an ADRP addresses: its own page plus the signed 21-bit immediate in pages. */
+const adrpPage: NonNullable<FieldRule['part']> = {
+  half: 'page',
+  read: (field, p) => {
+    const word = field.readUInt32LE(0);
+    const imm = BigInt.asIntN(21, BigInt((((word >>> 5) & 0x7ffff) << 2) | ((word >>> 29) & 0x3)));
+    return BigInt.asUintN(64, page(p) + (imm << 12n));
+  },
+};
+
 /** A load/store's unsigned 12-bit offset, scaled by the access size (bits 10-21). */
 function ldstLo12(shift: bigint): FieldRule {
-  return instructionField((v) => ((v.s + v.a) & 0xfffn) >> shift, bitsAt(10, 12));
+  return { ...instructionField((v) => ((v.s + v.a) & 0xfffn) >> shift, bitsAt(10, 12)), part: low12(shift) };
 }
 
 const X86_64: Readonly<Record<number, FieldRule>> = {
@@ -143,9 +164,9 @@ const AARCH64: Readonly<Record<number, FieldRule>> = {
   262: dataField(2, true), // R_AARCH64_PREL16
   273: instructionField((v) => (v.s + v.a - v.p) >> 2n, bitsAt(5, 19)), // R_AARCH64_LD_PREL_LO19
   274: instructionField((v) => v.s + v.a - v.p, adrImmediate), // R_AARCH64_ADR_PREL_LO21
-  275: instructionField((v) => (page(v.s + v.a) - page(v.p)) >> 12n, adrImmediate), // R_AARCH64_ADR_PREL_PG_HI21
-  276: instructionField((v) => (page(v.s + v.a) - page(v.p)) >> 12n, adrImmediate), // R_AARCH64_ADR_PREL_PG_HI21_NC
-  277: instructionField((v) => (v.s + v.a) & 0xfffn, bitsAt(10, 12)), // R_AARCH64_ADD_ABS_LO12_NC
+  275: { ...instructionField((v) => (page(v.s + v.a) - page(v.p)) >> 12n, adrImmediate), part: adrpPage }, // R_AARCH64_ADR_PREL_PG_HI21
+  276: { ...instructionField((v) => (page(v.s + v.a) - page(v.p)) >> 12n, adrImmediate), part: adrpPage }, // R_AARCH64_ADR_PREL_PG_HI21_NC
+  277: { ...instructionField((v) => (v.s + v.a) & 0xfffn, bitsAt(10, 12)), part: low12(0n) }, // R_AARCH64_ADD_ABS_LO12_NC
   278: ldstLo12(0n), // R_AARCH64_LDST8_ABS_LO12_NC
   279: instructionField((v) => (v.s + v.a - v.p) >> 2n, bitsAt(5, 14)), // R_AARCH64_TSTBR14
   280: instructionField((v) => (v.s + v.a - v.p) >> 2n, bitsAt(5, 19)), // R_AARCH64_CONDBR19

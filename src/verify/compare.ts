@@ -2,7 +2,7 @@ import { SHF_ALLOC, SHN_ABS, SHN_COMMON, SHN_LORESERVE, SHN_UNDEF, SHT_NOBITS, S
 import type { ElfFile } from '../elf/file.js';
 import { relocationTypeName } from '../elf/relocations.js';
 import { relocationWidth } from '../elf/relocation-types.js';
-import { fieldRule, isNoneRelocation } from '../elf/relocation-values.js';
+import { fieldRule, isNoneRelocation, type FieldRule } from '../elf/relocation-values.js';
 import { SymbolMap } from '../elf/symbol-map.js';
 import type { ElfSymbol } from '../elf/symbols.js';
 import type { ElfSection } from '../elf/table.js';
@@ -118,6 +118,7 @@ function compareExecutableSection(
   const unverified: UnverifiedField[] = [];
   const differences: ByteDifference[] = [];
   const badFields = new Set<number>();
+  const halves = addressHalves(frozen, p);
   for (const table of frozen.relocationsFor(p.frozen)) {
     for (let i = 0; i < table.count; i++) {
       const type = table.typeAt(i);
@@ -130,7 +131,7 @@ function compareExecutableSection(
       const width = rule?.width ?? relocationWidth(typeName);
       const into = sym && sym.shndx !== SHN_UNDEF && sym.shndx < SHN_LORESERVE ? frozen.sectionAt(sym.shndx) : undefined;
       if (rule && into && mergedKind(into) && offset + width <= certified.length) {
-        const check = checkMergedReference(frozen, linked, p, offset, rule, table.addendAt(i), sym!, into);
+        const check = checkMergedReference(frozen, linked, p, offset, rule, table.addendAt(i), sym!, into, halves, `${table.symbolIndexAt(i)}:${table.addendAt(i)}`);
         if (typeof check === 'string') {
           unverified.push({ section: p.frozen.name, offset, type: typeName, symbol: symbolName, reason: check, within: within(p.frozen.index, offset) });
           fieldOf.fill(-1, offset, offset + width);
@@ -206,6 +207,22 @@ function compareExecutableSection(
   };
 }
 
+/** The AArch64 address halves of a section's relocations, by symbol index and addend. */
+function addressHalves(frozen: ElfFile, p: Placed): Map<string, { offset: number; rule: FieldRule }[]> {
+  const out = new Map<string, { offset: number; rule: FieldRule }[]>();
+  for (const table of frozen.relocationsFor(p.frozen)) {
+    for (let i = 0; i < table.count; i++) {
+      const rule = fieldRule(frozen.header.machine, table.typeAt(i));
+      if (!rule?.part) continue;
+      const key = `${table.symbolIndexAt(i)}:${table.addendAt(i)}`;
+      let list = out.get(key);
+      if (!list) out.set(key, (list = []));
+      list.push({ offset: Number(table.offsetAt(i)), rule });
+    }
+  }
+  return out;
+}
+
 /** Longest merged piece compared (a string in a SHF_MERGE section). */
 const PIECE_LIMIT = 4096;
 
@@ -227,19 +244,34 @@ function checkMergedReference(
   linked: ElfFile,
   p: Placed,
   offset: number,
-  rule: NonNullable<ReturnType<typeof fieldRule>>,
+  rule: FieldRule,
   rela: bigint | undefined,
   sym: ElfSymbol,
   into: ElfSection,
+  halves: ReadonlyMap<string, { offset: number; rule: FieldRule }[]>,
+  key: string,
 ): { same: boolean; addend: bigint; certified: string; linked: string } | string {
-  if (!rule.invert) return `points into merged section ${into.name} through a field that does not keep the whole address`;
   const le = frozen.header.littleEndian;
   const certifiedField = frozen.sectionData(p.frozen).subarray(offset, offset + rule.width);
   const a = rela ?? rule.implicitAddend(certifiedField, le);
   const at = p.address + BigInt(offset);
   const field = readAddress(linked, at, rule.width);
   if (!field || field.length < rule.width) return 'the field is not in the linked file';
-  const target = rule.invert(field, a, at, le) + a;
+  let target: bigint;
+  if (rule.invert) {
+    target = rule.invert(field, a, at, le) + a;
+  } else if (rule.part) {
+    // The other half of the same symbol + addend (ADRP with its ADD or load/store) completes the address.
+    const other = halves.get(key)?.find((h) => h.rule.part!.half !== rule.part!.half);
+    const otherAt = other && p.address + BigInt(other.offset);
+    const otherField = otherAt !== undefined ? readAddress(linked, otherAt, 4) : undefined;
+    if (!other || otherAt === undefined || !otherField) return `points into merged section ${into.name} through half an address whose other half is not in ${p.frozen.name}`;
+    const mine = rule.part.read(field, at);
+    const theirs = other.rule.part!.read(otherField, otherAt);
+    target = rule.part.half === 'page' ? mine + theirs : theirs + mine;
+  } else {
+    return `points into merged section ${into.name} through a field that does not keep the whole address`;
+  }
   const data = frozen.sectionData(into);
   const start = Number((sym.type === 'section' ? 0n : sym.value) + a);
   if (start < 0 || start >= data.length) return `points outside merged section ${into.name} (offset ${start})`;
