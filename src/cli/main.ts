@@ -40,6 +40,19 @@ interface CheckFlags {
   progress?: boolean;
 }
 
+interface VerifyFlags {
+  linked?: string;
+  linkerScript?: string;
+  fips140Embedded?: boolean;
+  certified?: string;
+  hmacKey?: string;
+  config?: string;
+  androidFips140?: string;
+  rhelHmac?: string;
+  format: 'text' | 'json';
+  output?: string;
+}
+
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
@@ -167,13 +180,26 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
   const verifyCommand = program
     .command('verify')
     .description('prove from the files that a linked vmlinux or module holds the frozen objects\' certified bytes, modulo relocations')
-    .argument('<objects...>', 'frozen relocatable objects (.o) that were linked')
-    .requiredOption('--linked <file>', 'the linked vmlinux, or the module .ko the objects were linked into')
+    .argument('[objects...]', 'frozen relocatable objects (.o) that were linked')
+    .option('--linked <file>', 'the linked vmlinux, or the module .ko the objects were linked into')
     .option('--linker-script <file>', 'the linker script of the link (default: arch/<arch>/kernel/vmlinux.lds next to vmlinux): which sections it discards')
+    .option('--fips140-embedded', 'recompute the embedded fips140.ko scheme of the --linked vmlinux (Amazon Linux CONFIG_CRYPTO_FIPS140_EXTMOD)')
+    .option('--certified <fips140.ko>', 'with --fips140-embedded: the certified module the embedded one must be')
+    .option('--hmac-key <key>', 'with --fips140-embedded: the HMAC key (else CONFIG_CRYPTO_FIPS140_HMAC_KEY of --config)')
+    .option('--config <file>', 'with --fips140-embedded: the .config that sets CONFIG_CRYPTO_FIPS140_HMAC_KEY')
+    .option('--android-fips140 <fips140.ko>', "recompute Android's fips140.ko HMAC over .text and .rodata")
+    .option('--rhel-hmac <vmlinuz>', "recompute RHEL's .vmlinuz-<ver>.hmac beside the vmlinuz")
     .addOption(new Option('--format <format>', 'report format').choices(['text', 'json']).default('text'))
     .option('--output <file>', 'write the report to a file instead of standard output')
-    .action((objects: string[], flags: { linked: string; linkerScript?: string; format: 'text' | 'json'; output?: string }) => {
-      const report = buildVerifyReport(verify(objects, { linked: flags.linked, linkerScript: flags.linkerScript }), toolVersion());
+    .action((objects: string[], flags: VerifyFlags) => {
+      const record = verify(objects, {
+        linked: flags.linked,
+        linkerScript: flags.linkerScript,
+        embeddedFips140: flags.fips140Embedded ? { key: flags.hmacKey, config: flags.config, certified: flags.certified } : undefined,
+        androidFips140: flags.androidFips140,
+        rhelHmac: flags.rhelHmac,
+      });
+      const report = buildVerifyReport(record, toolVersion());
       const text = flags.format === 'json' ? renderVerifyJson(report) : renderVerifyText(report);
       if (flags.output) {
         writeOutputFile(flags.output, text, 'report');

@@ -123,3 +123,14 @@ export interface ObjectVerification {
   readonly patchTables: readonly string[] | undefined;
   readonly patchSites: readonly PatchSite[] | undefined;
 }
+
+/** One vendor integrity scheme recomputed from the files (src/verify/integrity.ts). */
+export interface IntegrityCheck {
+  readonly scheme: 'embedded-fips140' | 'android-fips140' | 'rhel-hmac';
+  /** The file the scheme protects (vmlinux, fips140.ko, vmlinuz). */
+  readonly file: string;
+  /** Each value the scheme stores, with the value recomputed from the files. */
+  readonly items: readonly { readonly what: string; readonly expected: string; readonly found: string; readonly ok: boolean }[];
+  /** Android: relocations in the hashed ranges whose type the module's in-kernel reverter refuses. */
+  readonly refusedRelocations: readonly { readonly section: string; readonly offset: number; readonly type: string }[];
+}

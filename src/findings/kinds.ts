@@ -690,6 +690,21 @@ export const FINDING_KINDS = {
     message: (d: { section: string; fields: number; reason: string }) =>
       `${d.fields} relocated field${d.fields === 1 ? '' : 's'} of ${d.section} could not be computed (${d.reason}): ${d.fields === 1 ? 'its bytes were' : 'their bytes were'} not judged`,
   },
+  'integrity-mismatch': {
+    title: 'A vendor integrity value the files do not give',
+    severity: 'runtime',
+    area: 'verify',
+    /** `what`: which stored value was recomputed, and from what. */
+    message: (d: { scheme: string; what: string }) => `${d.scheme}: ${d.what}: the stored value is not the one the files give; the kernel's check at boot fails (and panics in FIPS mode)`,
+  },
+  'integrity-relocation-refused': {
+    title: 'Relocations the in-kernel integrity check refuses',
+    severity: 'runtime',
+    area: 'verify',
+    /** The relocations are the finding's sites. */
+    message: (d: { scheme: string; count: number; types: readonly string[] }) =>
+      `${d.scheme}: ${d.count} relocation${d.count === 1 ? '' : 's'} in the hashed ranges of a type the module's reverter does not handle (${d.types.join(', ')}): it BUG()s at load before hashing`,
+  },
 } as const satisfies Record<string, FindingKind>;
 
 export type FindingId = keyof typeof FINDING_KINDS;

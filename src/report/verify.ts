@@ -21,6 +21,7 @@ export interface VerifyReport {
   readonly verdict: VerifyVerdict;
   readonly linked: VerifyRecord['linked'];
   readonly objects: readonly VerifiedObjectRecord[];
+  readonly integrity: VerifyRecord['integrity'];
   readonly summary: Readonly<Record<Severity, number>>;
   readonly findings: readonly ReportFinding[];
 }
@@ -35,6 +36,7 @@ export function buildVerifyReport(record: VerifyRecord, version: string): Verify
     verdict: record.findings.every((f) => f.severity === 'info') ? 'identical' : 'differs',
     linked: record.linked,
     objects: record.objects,
+    integrity: record.integrity,
     summary,
     findings: record.findings.map(toReportFinding),
   };
@@ -49,8 +51,14 @@ export function renderVerifyText(report: VerifyReport): string {
   const lines: string[] = [];
   const l = report.linked;
   lines.push(`relinkable verify ${report.tool.version}: ${report.verdict === 'identical' ? 'IDENTICAL (modulo relocations)' : 'DIFFERS'}`);
-  lines.push(`linked ${l.kind}: ${l.path} (${l.machine}, ${l.size} bytes${l.buildId ? `, build-id ${l.buildId}` : ''})`);
-  if (l.linkerScript) lines.push(`linker script: ${l.linkerScript}`);
+  if (l) lines.push(`linked ${l.kind}: ${l.path} (${l.machine}, ${l.size} bytes${l.buildId ? `, build-id ${l.buildId}` : ''})`);
+  if (l?.linkerScript) lines.push(`linker script: ${l.linkerScript}`);
+  for (const c of report.integrity) {
+    lines.push('');
+    lines.push(`integrity scheme ${c.scheme}: ${c.file}`);
+    for (const i of c.items) lines.push(`  ${i.ok ? 'agrees' : 'DIFFERS'}: ${i.what}\n    stored:     ${i.expected}\n    recomputed: ${i.found}`);
+    for (const r of c.refusedRelocations) lines.push(`  refused by the reverter: ${r.type} at ${r.section}+0x${r.offset.toString(16)}`);
+  }
   for (const o of report.objects) {
     lines.push('');
     lines.push(`frozen object ${o.path} (sha256 ${o.sha256}, ${o.size} bytes)`);

@@ -1,5 +1,6 @@
 import type { FrozenUse, LinkMode } from '../facts/relink.js';
 import type { Finding } from '../findings/index.js';
+import type { IntegrityCheck } from '../facts/verify.js';
 
 /**
  * Everything one `check` run established, as plain data: the inputs it read (with their
@@ -81,6 +82,7 @@ export interface CatalogueRecord {
  * and the findings (src/run/verify.ts fills it). Addresses are hex strings.
  */
 export interface VerifyRecord {
+  /** null when only vendor integrity schemes were checked. */
   readonly linked: {
     readonly path: string;
     /** 'vmlinux' (a linked executable) or 'module' (a relocatable .ko). */
@@ -90,8 +92,10 @@ export interface VerifyRecord {
     readonly machine: string;
     /** The linker script that said which sections are discarded; null when none was read. */
     readonly linkerScript: string | null;
-  };
+  } | null;
   readonly objects: readonly VerifiedObjectRecord[];
+  /** The vendor integrity schemes recomputed from the files. */
+  readonly integrity: readonly IntegrityCheck[];
   readonly findings: readonly Finding[];
 }
 

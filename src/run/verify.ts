@@ -1,9 +1,12 @@
 import { dirname, join } from 'node:path';
-import { InputError } from '../errors.js';
+import { InputError, UsageError } from '../errors.js';
 import { ElfFile } from '../elf/index.js';
 import { sha256Of } from '../elf/source.js';
-import type { ObjectVerification, SectionPlacement } from '../facts/verify.js';
+import type { IntegrityCheck, ObjectVerification, SectionPlacement } from '../facts/verify.js';
 import { certifiedBytesCheck } from '../checks/verify/certified-bytes.js';
+import { integrityCheck } from '../checks/verify/integrity.js';
+import { KernelConfig } from '../kernel/kconfig.js';
+import { androidFips140, embeddedFips140, rhelHmac } from '../verify/integrity.js';
 import { compareFindings } from '../checks/index.js';
 import { optionalInput } from '../input-file.js';
 import { readLinkerScript } from '../kernel/linker-script/index.js';
@@ -11,43 +14,85 @@ import { verifyObject } from '../verify/index.js';
 import type { VerifiedObjectRecord, VerifyRecord } from './record.js';
 
 export interface VerifyOptions {
-  /** The linked vmlinux or module .ko. */
-  readonly linked: string;
+  /** The linked vmlinux or module .ko; needed for objects and for the embedded scheme. */
+  readonly linked?: string | undefined;
   /** The linker script the link used; looked for next to a vmlinux in a build directory (arch/<arch>/kernel/vmlinux.lds) when not given. */
   readonly linkerScript?: string | undefined;
+  /** Recompute the embedded fips140.ko scheme of the linked vmlinux: its HMAC key (the string, or the .config that sets CONFIG_CRYPTO_FIPS140_HMAC_KEY) and the certified module. */
+  readonly embeddedFips140?: { readonly key?: string | undefined; readonly config?: string | undefined; readonly certified?: string | undefined } | undefined;
+  /** Android's fips140.ko whose HMAC to recompute. */
+  readonly androidFips140?: string | undefined;
+  /** A vmlinuz with RHEL's .vmlinuz-<ver>.hmac beside it. */
+  readonly rhelHmac?: string | undefined;
+}
+
+/** The HMAC key of the embedded scheme: given, or CONFIG_CRYPTO_FIPS140_HMAC_KEY of the .config. */
+function embeddedKey(o: NonNullable<VerifyOptions['embeddedFips140']>): string {
+  if (o.key !== undefined) return o.key;
+  if (!o.config) throw new UsageError('--fips140-embedded needs the HMAC key: --hmac-key <key>, or --config <.config> with CONFIG_CRYPTO_FIPS140_HMAC_KEY');
+  const config = KernelConfig.read(o.config);
+  if (!config.has('CRYPTO_FIPS140_HMAC_KEY')) throw new InputError(o.config, 'sets no CONFIG_CRYPTO_FIPS140_HMAC_KEY');
+  return config.get('CRYPTO_FIPS140_HMAC_KEY');
+}
+
+/** The vendor schemes asked for, recomputed. */
+function integrityChecks(options: VerifyOptions, linked: ElfFile | undefined): IntegrityCheck[] {
+  const out: IntegrityCheck[] = [];
+  if (options.embeddedFips140) {
+    if (!linked || linked.isRelocatable) throw new UsageError('--fips140-embedded reads the vmlinux given with --linked');
+    out.push(embeddedFips140(linked, embeddedKey(options.embeddedFips140), options.embeddedFips140.certified));
+  }
+  if (options.androidFips140) {
+    const ko = ElfFile.open(options.androidFips140);
+    try {
+      out.push(androidFips140(ko));
+    } finally {
+      ko.close();
+    }
+  }
+  if (options.rhelHmac) out.push(rhelHmac(options.rhelHmac));
+  return out;
 }
 
 const ARCH_DIRECTORY: Record<string, string> = { 'x86-64': 'x86', i386: 'x86', AArch64: 'arm64' };
 
 /** Opens the inputs, verifies each frozen object against the linked file, and records what was found. */
 export function verify(objects: readonly string[], options: VerifyOptions): VerifyRecord {
-  const linked = ElfFile.open(options.linked);
+  if (objects.length > 0 && !options.linked) throw new UsageError('frozen objects are verified against the file they were linked into: --linked <vmlinux | module.ko>');
+  if (objects.length === 0 && !options.embeddedFips140 && !options.androidFips140 && !options.rhelHmac) {
+    throw new UsageError('nothing to verify: give frozen objects with --linked, or an integrity scheme (--fips140-embedded, --android-fips140, --rhel-hmac)');
+  }
+  const linkedPath = options.linked;
+  const linked = linkedPath ? ElfFile.open(linkedPath) : undefined;
   try {
+    const integrity = integrityChecks(options, linked);
+    const findings = integrity.flatMap((c) => integrityCheck.run(c));
+    if (!linked || !linkedPath) return { linked: null, objects: [], integrity, findings: findings.sort(compareFindings) };
     const kind = linked.isRelocatable ? 'module' : 'vmlinux';
-    const scriptPath = options.linkerScript ?? (kind === 'vmlinux' ? optionalInput(join(dirname(options.linked), 'arch', ARCH_DIRECTORY[linked.machine] ?? '-', 'kernel', 'vmlinux.lds')) : undefined);
+    const scriptPath = options.linkerScript ?? (kind === 'vmlinux' ? optionalInput(join(dirname(linkedPath), 'arch', ARCH_DIRECTORY[linked.machine] ?? '-', 'kernel', 'vmlinux.lds')) : undefined);
     const script = scriptPath ? readLinkerScript(scriptPath) : undefined;
-    if (!linked.symtab()) throw new InputError(options.linked, 'has no symbol table: the frozen sections cannot be placed');
+    if (objects.length > 0 && !linked.symtab()) throw new InputError(linkedPath, 'has no symbol table: the frozen sections cannot be placed');
     const records: VerifiedObjectRecord[] = [];
-    const findings = [];
     for (const path of objects) {
       const frozen = ElfFile.open(path);
       try {
         if (!frozen.isRelocatable) throw new InputError(path, 'not a relocatable object (.o): verify compares a frozen object with what it was linked into');
-        if (frozen.header.machine !== linked.header.machine) throw new InputError(path, `is ${frozen.machine}, the linked file ${options.linked} is ${linked.machine}`);
+        if (frozen.header.machine !== linked.header.machine) throw new InputError(path, `is ${frozen.machine}, the linked file ${linkedPath} is ${linked.machine}`);
         const v = verifyObject(frozen, linked, script);
         records.push(objectRecord(v, sha256Of(frozen.source), frozen.source.size));
-        findings.push(...certifiedBytesCheck.run(v, options.linked));
+        findings.push(...certifiedBytesCheck.run(v, linkedPath));
       } finally {
         frozen.close();
       }
     }
     return {
-      linked: { path: options.linked, kind, size: linked.source.size, buildId: linked.buildId() ?? null, machine: linked.machine, linkerScript: scriptPath ?? null },
+      linked: { path: linkedPath, kind, size: linked.source.size, buildId: linked.buildId() ?? null, machine: linked.machine, linkerScript: scriptPath ?? null },
       objects: records,
+      integrity,
       findings: findings.sort(compareFindings),
     };
   } finally {
-    linked.close();
+    linked?.close();
   }
 }
 

@@ -64,7 +64,7 @@ describe('verify: frozen 6.1.170 objects relinked into the 6.1.192 tree by the r
     expect(report.verdict).toBe('identical');
     expect(status).toBe(0);
     expect(report.findings).toEqual([]);
-    expect(report.linked.linkerScript).toBe(join(kept, 'build', 'arch', 'x86', 'kernel', 'vmlinux.lds'));
+    expect(report.linked!.linkerScript).toBe(join(kept, 'build', 'arch', 'x86', 'kernel', 'vmlinux.lds'));
     const counts = report.objects.map((o) => {
       const discarded = o.sections.filter((s) => s.placement.startsWith('discarded')).map((s) => s.name);
       return [o.path.split('/').pop(), o.relocatedFields, keptRelocations(o.path, discarded)];
@@ -113,7 +113,7 @@ describe('verify: frozen 6.1.170 objects relinked into the 6.1.192 tree by the r
     writeFileSync(join(scratch, 'byte'), Buffer.from([0x90]));
     execFileSync('dd', [`if=${join(scratch, 'byte')}`, `of=${copy}`, 'bs=1', `seek=${fileOffset}`, 'conv=notrunc', 'status=none']);
 
-    const { status, report } = await verifyJson([frozen('sha256_generic'), '--linked', copy, '--linker-script', before.linked.linkerScript!]);
+    const { status, report } = await verifyJson([frozen('sha256_generic'), '--linked', copy, '--linker-script', before.linked!.linkerScript!]);
     expect(status).toBe(1);
     expect(report.verdict).toBe('differs');
     expect(report.findings.map((f) => [f.id, f.severity, f.symbol, f.before, f.after, f.message])).toEqual([
@@ -140,7 +140,7 @@ describe('verify: frozen 6.1.170 objects relinked into the 6.1.192 tree by the r
     const { status, report } = await verifyJson([frozen('gcm'), '--linked', ko]);
     expect(report.findings).toEqual([]);
     expect(status).toBe(0);
-    expect(report.linked.kind).toBe('module');
+    expect(report.linked!.kind).toBe('module');
     const o = report.objects[0]!;
     expect(o.relocatedFields).toBe(keptRelocations(frozen('gcm'), []));
     expect(o.relocatedFields).toBe(519);

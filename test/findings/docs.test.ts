@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CHECKS } from '../../src/checks/index.js';
 import { certifiedBytesCheck } from '../../src/checks/verify/certified-bytes.js';
+import { integrityCheck } from '../../src/checks/verify/integrity.js';
 import { FINDING_IDS, FINDING_KINDS, docPage } from '../../src/findings/index.js';
 import { ROOT } from '../support/paths.js';
 
@@ -25,6 +26,6 @@ describe('finding kinds and their pages', () => {
   });
 
   it('every finding kind is produced by exactly one check (check\'s, or verify\'s)', () => {
-    for (const id of FINDING_IDS) expect([...CHECKS, certifiedBytesCheck].filter((c) => c.produces.includes(id)).map((c) => c.name)).toHaveLength(1);
+    for (const id of FINDING_IDS) expect([...CHECKS, certifiedBytesCheck, integrityCheck].filter((c) => c.produces.includes(id)).map((c) => c.name)).toHaveLength(1);
   });
 });
