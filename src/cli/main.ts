@@ -43,6 +43,7 @@ interface CheckFlags {
 interface VerifyFlags {
   linked?: string;
   linkerScript?: string;
+  map?: string;
   fips140Embedded?: boolean;
   certified?: string;
   hmacKey?: string;
@@ -183,6 +184,7 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     .argument('[objects...]', 'frozen relocatable objects (.o) that were linked')
     .option('--linked <file>', 'the linked vmlinux, or the module .ko the objects were linked into')
     .option('--linker-script <file>', 'the linker script of the link (default: arch/<arch>/kernel/vmlinux.lds next to vmlinux): which sections it discards')
+    .option('--map <file>', 'the GNU ld map file (-Map) of the link: where it put each input section (else found from the symbols)')
     .option('--fips140-embedded', 'recompute the embedded fips140.ko scheme of the --linked vmlinux (Amazon Linux CONFIG_CRYPTO_FIPS140_EXTMOD)')
     .option('--certified <fips140.ko>', 'with --fips140-embedded: the certified module the embedded one must be')
     .option('--hmac-key <key>', 'with --fips140-embedded: the HMAC key (else CONFIG_CRYPTO_FIPS140_HMAC_KEY of --config)')
@@ -195,6 +197,7 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
       const record = verify(objects, {
         linked: flags.linked,
         linkerScript: flags.linkerScript,
+        map: flags.map,
         embeddedFips140: flags.fips140Embedded ? { key: flags.hmacKey, config: flags.config, certified: flags.certified } : undefined,
         androidFips140: flags.androidFips140,
         rhelHmac: flags.rhelHmac,

@@ -17,9 +17,10 @@ export type SectionPlacement =
        * 'symbols': the symbols both files have agree on one place; 'references': the
        * relocated fields that point into it do; 'search': the one place in its linked section
        * where its bytes, relocated there, are the linked bytes (a table of code addresses);
-       * 'paired': beside the placed entries of the table it runs in step with (x86 ORC).
+       * 'paired': beside the placed entries of the table it runs in step with (x86 ORC);
+       * 'map': the ld map file's line for it.
        */
-      readonly how: 'symbols' | 'references' | 'search' | 'paired';
+      readonly how: 'symbols' | 'references' | 'search' | 'paired' | 'map';
       /** How many symbols or references agreed, of how many were looked at. */
       readonly agreeing: number;
       readonly of: number;

@@ -7,6 +7,7 @@ import { certifiedBytesCheck } from '../checks/verify/certified-bytes.js';
 import { integrityCheck } from '../checks/verify/integrity.js';
 import { KernelConfig } from '../kernel/kconfig.js';
 import { androidFips140, embeddedFips140, rhelHmac } from '../verify/integrity.js';
+import { readLinkMap } from '../verify/link-map.js';
 import { compareFindings } from '../checks/index.js';
 import { optionalInput } from '../input-file.js';
 import { readLinkerScript } from '../kernel/linker-script/index.js';
@@ -18,6 +19,8 @@ export interface VerifyOptions {
   readonly linked?: string | undefined;
   /** The linker script the link used; looked for next to a vmlinux in a build directory (arch/<arch>/kernel/vmlinux.lds) when not given. */
   readonly linkerScript?: string | undefined;
+  /** The GNU ld map file (-Map) of the link: where it put each input section. */
+  readonly map?: string | undefined;
   /** Recompute the embedded fips140.ko scheme of the linked vmlinux: its HMAC key (the string, or the .config that sets CONFIG_CRYPTO_FIPS140_HMAC_KEY) and the certified module. */
   readonly embeddedFips140?: { readonly key?: string | undefined; readonly config?: string | undefined; readonly certified?: string | undefined } | undefined;
   /** Android's fips140.ko whose HMAC to recompute. */
@@ -71,6 +74,7 @@ export function verify(objects: readonly string[], options: VerifyOptions): Veri
     const kind = linked.isRelocatable ? 'module' : 'vmlinux';
     const scriptPath = options.linkerScript ?? (kind === 'vmlinux' ? optionalInput(join(dirname(linkedPath), 'arch', ARCH_DIRECTORY[linked.machine] ?? '-', 'kernel', 'vmlinux.lds')) : undefined);
     const script = scriptPath ? readLinkerScript(scriptPath) : undefined;
+    const map = options.map ? readLinkMap(options.map) : undefined;
     if (objects.length > 0 && !linked.symtab()) throw new InputError(linkedPath, 'has no symbol table: the frozen sections cannot be placed');
     const records: VerifiedObjectRecord[] = [];
     for (const path of objects) {
@@ -78,7 +82,7 @@ export function verify(objects: readonly string[], options: VerifyOptions): Veri
       try {
         if (!frozen.isRelocatable) throw new InputError(path, 'not a relocatable object (.o): verify compares a frozen object with what it was linked into');
         if (frozen.header.machine !== linked.header.machine) throw new InputError(path, `is ${frozen.machine}, the linked file ${linkedPath} is ${linked.machine}`);
-        const v = verifyObject(frozen, linked, script);
+        const v = verifyObject(frozen, linked, script, map);
         records.push(objectRecord(v, sha256Of(frozen.source), frozen.source.size));
         findings.push(...certifiedBytesCheck.run(v, linkedPath));
       } finally {
@@ -107,7 +111,9 @@ function describe(p: SectionPlacement): string {
           ? `placed: the ${p.agreeing} relocated fields that point into it agree`
           : p.how === 'search'
             ? `placed: the one place in ${p.linkedSection} that holds its bytes with its ${p.agreeing} relocated fields`
-            : `placed: its ${p.agreeing} entries beside their .orc_unwind_ip entries`;
+            : p.how === 'paired'
+              ? `placed: its ${p.agreeing} entries beside their .orc_unwind_ip entries`
+              : 'placed: by the map file';
     case 'merged':
       return p.what === 'notes'
         ? 'merged by the linker into the linked file\'s own GNU property note: not compared'

@@ -6,6 +6,7 @@ import type { ElfSection } from '../elf/table.js';
 import type { ElfSymbol } from '../elf/symbols.js';
 import { placeSection, type LinkerScript } from '../kernel/linker-script/index.js';
 import type { SectionPlacement, VerifiedSection } from '../facts/verify.js';
+import { namesObject, type LinkMapEntry } from './link-map.js';
 
 /** A frozen section placed in the linked file, for the comparison. */
 export interface Placed {
@@ -49,7 +50,7 @@ function fileName(frozen: ElfFile): string | undefined {
  * 3. A section the linker script discards is stated as such.
  * Anything else is unplaced, with the reason: more than one place, or none.
  */
-export function placeSections(frozen: ElfFile, linked: ElfFile, script: LinkerScript | undefined): Placements {
+export function placeSections(frozen: ElfFile, linked: ElfFile, script: LinkerScript | undefined, map?: readonly LinkMapEntry[]): Placements {
   const executable = !linked.isRelocatable;
   const allocated = frozen.sections.filter(isAllocated);
   const symbolsBySection = new Map<number, ElfSymbol[]>();
@@ -75,6 +76,14 @@ export function placeSections(frozen: ElfFile, linked: ElfFile, script: LinkerSc
     if (discard?.kind === 'discarded') {
       results.set(section.index, { kind: 'discarded', rule: discard.rule, line: discard.line });
       continue;
+    }
+    if (map) {
+      const fromMap = mapPlacement(map, frozen, linked, section, executable);
+      if (fromMap) {
+        results.set(section.index, fromMap.placement);
+        if (fromMap.placed) placed.set(section.index, fromMap.placed);
+        continue;
+      }
     }
     const symbols = symbolsBySection.get(section.index) ?? [];
     if (symbols.length === 0) continue;
@@ -145,6 +154,25 @@ export function mergedKind(s: ElfSection): 'strings' | 'constants' | 'notes' | u
   if (s.type === SHT_NOTE) return 'notes';
   if ((s.flags & SHF_MERGE) === 0) return undefined;
   return (s.flags & SHF_STRINGS) !== 0 ? 'strings' : 'constants';
+}
+
+/**
+ * The map's line for this input section of the frozen object, if it has one: placed there
+ * when exactly one line names it with the section's size and the linked file has that output
+ * section; unplaced when the lines disagree with the files.
+ */
+function mapPlacement(map: readonly LinkMapEntry[], frozen: ElfFile, linked: ElfFile, section: ElfSection, executable: boolean): { placement: SectionPlacement; placed?: Placed } | undefined {
+  const lines = map.filter((e) => e.section === section.name && namesObject(e.input, frozen.name));
+  if (lines.length === 0) return undefined;
+  if (new Set(lines.map((e) => e.input)).size > 1) return { placement: { kind: 'unplaced', reason: `the map has it from ${lines.length} inputs named like the object (${lines.map((e) => e.input).join(', ')})` } };
+  const line = lines[0]!;
+  if (lines.length > 1 || line.size !== section.size) return { placement: { kind: 'unplaced', reason: `the map's line for it (${line.size} bytes in ${line.output}) is not its ${section.size} bytes` } };
+  const target = linked.sections.find((s) => s.name === line.output);
+  if (!target || !fits(linked, target.index, line.address, section, executable)) return { placement: { kind: 'unplaced', reason: `the map puts it in ${line.output} at 0x${line.address.toString(16)}, which the linked file does not have` } };
+  return {
+    placement: { kind: 'placed', linkedSection: target.name, address: line.address, how: 'map', agreeing: 1, of: 1 },
+    placed: { frozen: section, linked: target, address: line.address },
+  };
 }
 
 /** Whether [base, base + size) lies inside linked section `shndx` (an address range in an executable, offsets in a .ko). */

@@ -134,8 +134,9 @@ describe('verify: frozen 6.1.170 objects relinked into the 6.1.192 tree by the r
     // cmd_crypto/gcm.ko := ld -r … -T scripts/module.lds -o crypto/gcm.ko crypto/gcm.o crypto/gcm.mod.o;  true
     const cmd = /^cmd_crypto\/gcm\.ko := (.*?);\s*true$/m.exec(readFileSync(join(tree, 'crypto', '.gcm.ko.cmd'), 'utf8'))![1]!.trim().split(/\s+/);
     const ko = join(scratch, 'gcm.ko');
+    const map = join(scratch, 'gcm.map');
     const args = cmd.slice(1).map((a) => (a === 'crypto/gcm.ko' ? ko : a === 'crypto/gcm.o' ? frozen('gcm') : a));
-    execFileSync(cmd[0]!, args, { cwd: tree });
+    execFileSync(cmd[0]!, ['-Map', map, ...args], { cwd: tree });
 
     const { status, report } = await verifyJson([frozen('gcm'), '--linked', ko]);
     expect(report.findings).toEqual([]);
@@ -146,6 +147,12 @@ describe('verify: frozen 6.1.170 objects relinked into the 6.1.192 tree by the r
     expect(o.relocatedFields).toBe(519);
     expect(o.sections.filter((s) => !s.placement.startsWith('placed')).map((s) => s.name)).toEqual(['.note.gnu.property']);
     expect(o.sections.find((s) => s.name === '.return_sites')!.placement).toBe('placed: the one place in .return_sites that holds its bytes with its 44 relocated fields');
+
+    // With ld's map of the same link: every section placed by it, the same 519 entries matched.
+    const byMap = await verifyJson([frozen('gcm'), '--linked', ko, '--map', map]);
+    expect(byMap.report.findings).toEqual([]);
+    expect(byMap.report.objects[0]!.relocatedFields).toBe(519);
+    expect(byMap.report.objects[0]!.sections.filter((s) => s.placement !== 'placed: by the map file').map((s) => s.name)).toEqual(['.note.gnu.property']);
   });
 });
 
