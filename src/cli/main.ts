@@ -50,6 +50,7 @@ interface VerifyFlags {
   config?: string;
   androidFips140?: string;
   rhelHmac?: string;
+  fips140Abi?: string | true;
   format: 'text' | 'json';
   output?: string;
 }
@@ -189,6 +190,7 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     .option('--certified <fips140.ko>', 'with --fips140-embedded: the certified module the embedded one must be')
     .option('--hmac-key <key>', 'with --fips140-embedded: the HMAC key (else CONFIG_CRYPTO_FIPS140_HMAC_KEY of --config)')
     .option('--config <file>', 'with --fips140-embedded: the .config that sets CONFIG_CRYPTO_FIPS140_HMAC_KEY')
+    .option('--fips140-abi [fips140.ko]', "Amazon's placeholder ABI: the --linked vmlinux's placeholders against the module's key tables (the embedded module when no file is given)")
     .option('--android-fips140 <fips140.ko>', "recompute Android's fips140.ko HMAC over .text and .rodata")
     .option('--rhel-hmac <vmlinuz>', "recompute RHEL's .vmlinuz-<ver>.hmac beside the vmlinuz")
     .addOption(new Option('--format <format>', 'report format').choices(['text', 'json']).default('text'))
@@ -201,6 +203,7 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
         embeddedFips140: flags.fips140Embedded ? { key: flags.hmacKey, config: flags.config, certified: flags.certified } : undefined,
         androidFips140: flags.androidFips140,
         rhelHmac: flags.rhelHmac,
+        placeholderAbi: flags.fips140Abi,
       });
       const report = buildVerifyReport(record, toolVersion());
       const text = flags.format === 'json' ? renderVerifyJson(report) : renderVerifyText(report);

@@ -135,3 +135,15 @@ export interface IntegrityCheck {
   /** Android: relocations in the hashed ranges whose type the module's in-kernel reverter refuses. */
   readonly refusedRelocations: readonly { readonly section: string; readonly offset: number; readonly type: string }[];
 }
+
+/** Amazon's placeholder ABI between a vmlinux and a fips140.ko (src/verify/placeholders.ts). */
+export interface PlaceholderCheck {
+  readonly module: string;
+  readonly kernel: string;
+  /** Placeholders both sides have. */
+  readonly matched: number;
+  /** The kernel's placeholders no key-table entry of the module fills: NULL when used. */
+  readonly unfilled: readonly string[];
+  /** Placeholders the module's key tables name and the kernel does not define. */
+  readonly missing: readonly string[];
+}

@@ -705,6 +705,22 @@ export const FINDING_KINDS = {
     message: (d: { scheme: string; count: number; types: readonly string[] }) =>
       `${d.scheme}: ${d.count} relocation${d.count === 1 ? '' : 's'} in the hashed ranges of a type the module's reverter does not handle (${d.types.join(', ')}): it BUG()s at load before hashing`,
   },
+  'placeholder-unfilled': {
+    title: 'Kernel placeholders the FIPS module does not fill',
+    severity: 'runtime',
+    area: 'verify',
+    /** `names`: the kernel's placeholders no key-table entry names (the sites). */
+    message: (d: { names: readonly string[] }) =>
+      `the kernel has ${d.names.length} placeholder${d.names.length === 1 ? '' : 's'} (${someNames(d.names)}) that no __crypto_fn_keys/__crypto_var_keys entry of the module fills: ${d.names.length === 1 ? 'it stays' : 'they stay'} NULL, and the first call or access through ${d.names.length === 1 ? 'it' : 'one'} faults`,
+  },
+  'placeholder-missing': {
+    title: 'Key-table entries of the FIPS module for placeholders the kernel lacks',
+    severity: 'link',
+    area: 'verify',
+    /** `names`: the placeholders the module's key tables name and the kernel does not define (the sites). */
+    message: (d: { names: readonly string[] }) =>
+      `the module's key tables name ${d.names.length} placeholder${d.names.length === 1 ? '' : 's'} (${someNames(d.names)}) the kernel does not define: the loader cannot resolve ${d.names.length === 1 ? 'it' : 'them'} and refuses the module`,
+  },
 } as const satisfies Record<string, FindingKind>;
 
 export type FindingId = keyof typeof FINDING_KINDS;

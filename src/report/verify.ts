@@ -22,6 +22,7 @@ export interface VerifyReport {
   readonly linked: VerifyRecord['linked'];
   readonly objects: readonly VerifiedObjectRecord[];
   readonly integrity: VerifyRecord['integrity'];
+  readonly placeholders: VerifyRecord['placeholders'];
   readonly summary: Readonly<Record<Severity, number>>;
   readonly findings: readonly ReportFinding[];
 }
@@ -37,6 +38,7 @@ export function buildVerifyReport(record: VerifyRecord, version: string): Verify
     linked: record.linked,
     objects: record.objects,
     integrity: record.integrity,
+    placeholders: record.placeholders,
     summary,
     findings: record.findings.map(toReportFinding),
   };
@@ -58,6 +60,11 @@ export function renderVerifyText(report: VerifyReport): string {
     lines.push(`integrity scheme ${c.scheme}: ${c.file}`);
     for (const i of c.items) lines.push(`  ${i.ok ? 'agrees' : 'DIFFERS'}: ${i.what}\n    stored:     ${i.expected}\n    recomputed: ${i.found}`);
     for (const r of c.refusedRelocations) lines.push(`  refused by the reverter: ${r.type} at ${r.section}+0x${r.offset.toString(16)}`);
+  }
+  const p = report.placeholders;
+  if (p) {
+    lines.push('');
+    lines.push(`placeholder ABI: ${p.kernel} against ${p.module}: ${p.matched} placeholders on both sides, ${p.unfilled.length} only in the kernel, ${p.missing.length} only in the module's key tables`);
   }
   for (const o of report.objects) {
     lines.push('');

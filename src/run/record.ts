@@ -1,6 +1,6 @@
 import type { FrozenUse, LinkMode } from '../facts/relink.js';
 import type { Finding } from '../findings/index.js';
-import type { IntegrityCheck } from '../facts/verify.js';
+import type { IntegrityCheck, PlaceholderCheck } from '../facts/verify.js';
 
 /**
  * Everything one `check` run established, as plain data: the inputs it read (with their
@@ -96,6 +96,8 @@ export interface VerifyRecord {
   readonly objects: readonly VerifiedObjectRecord[];
   /** The vendor integrity schemes recomputed from the files. */
   readonly integrity: readonly IntegrityCheck[];
+  /** Amazon's placeholder ABI between the linked vmlinux and a fips140.ko, when checked. */
+  readonly placeholders: PlaceholderCheck | null;
   readonly findings: readonly Finding[];
 }
 

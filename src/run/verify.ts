@@ -2,11 +2,13 @@ import { dirname, join } from 'node:path';
 import { InputError, UsageError } from '../errors.js';
 import { ElfFile } from '../elf/index.js';
 import { sha256Of } from '../elf/source.js';
-import type { IntegrityCheck, ObjectVerification, SectionPlacement } from '../facts/verify.js';
+import type { IntegrityCheck, ObjectVerification, PlaceholderCheck, SectionPlacement } from '../facts/verify.js';
 import { certifiedBytesCheck } from '../checks/verify/certified-bytes.js';
 import { integrityCheck } from '../checks/verify/integrity.js';
 import { KernelConfig } from '../kernel/kconfig.js';
-import { androidFips140, embeddedFips140, rhelHmac } from '../verify/integrity.js';
+import { androidFips140, embeddedFips140, embeddedModule, rhelHmac } from '../verify/integrity.js';
+import { placeholderAbi } from '../verify/placeholders.js';
+import { BufferSource } from '../elf/source.js';
 import { readLinkMap } from '../verify/link-map.js';
 import { compareFindings } from '../checks/index.js';
 import { optionalInput } from '../input-file.js';
@@ -23,6 +25,8 @@ export interface VerifyOptions {
   readonly map?: string | undefined;
   /** Recompute the embedded fips140.ko scheme of the linked vmlinux: its HMAC key (the string, or the .config that sets CONFIG_CRYPTO_FIPS140_HMAC_KEY) and the certified module. */
   readonly embeddedFips140?: { readonly key?: string | undefined; readonly config?: string | undefined; readonly certified?: string | undefined } | undefined;
+  /** Amazon's placeholder ABI of the --linked vmlinux against this fips140.ko, or (true) against the module embedded in it. */
+  readonly placeholderAbi?: string | true | undefined;
   /** Android's fips140.ko whose HMAC to recompute. */
   readonly androidFips140?: string | undefined;
   /** A vmlinuz with RHEL's .vmlinuz-<ver>.hmac beside it. */
@@ -36,6 +40,17 @@ function embeddedKey(o: NonNullable<VerifyOptions['embeddedFips140']>): string {
   const config = KernelConfig.read(o.config);
   if (!config.has('CRYPTO_FIPS140_HMAC_KEY')) throw new InputError(o.config, 'sets no CONFIG_CRYPTO_FIPS140_HMAC_KEY');
   return config.get('CRYPTO_FIPS140_HMAC_KEY');
+}
+
+/** Amazon's placeholder ABI of the linked vmlinux against a fips140.ko file, or against the module embedded in it. */
+function placeholderCheck(module: string | true, linked: ElfFile | undefined): PlaceholderCheck {
+  if (!linked || linked.isRelocatable) throw new UsageError('--fips140-abi checks the placeholders of the vmlinux given with --linked');
+  const ko = module === true ? new ElfFile(new BufferSource(`${linked.name} (embedded fips140.ko)`, embeddedModule(linked))) : ElfFile.open(module);
+  try {
+    return placeholderAbi(ko, linked);
+  } finally {
+    ko.close();
+  }
 }
 
 /** The vendor schemes asked for, recomputed. */
@@ -62,7 +77,7 @@ const ARCH_DIRECTORY: Record<string, string> = { 'x86-64': 'x86', i386: 'x86', A
 /** Opens the inputs, verifies each frozen object against the linked file, and records what was found. */
 export function verify(objects: readonly string[], options: VerifyOptions): VerifyRecord {
   if (objects.length > 0 && !options.linked) throw new UsageError('frozen objects are verified against the file they were linked into: --linked <vmlinux | module.ko>');
-  if (objects.length === 0 && !options.embeddedFips140 && !options.androidFips140 && !options.rhelHmac) {
+  if (objects.length === 0 && !options.embeddedFips140 && !options.androidFips140 && !options.rhelHmac && !options.placeholderAbi) {
     throw new UsageError('nothing to verify: give frozen objects with --linked, or an integrity scheme (--fips140-embedded, --android-fips140, --rhel-hmac)');
   }
   const linkedPath = options.linked;
@@ -70,7 +85,9 @@ export function verify(objects: readonly string[], options: VerifyOptions): Veri
   try {
     const integrity = integrityChecks(options, linked);
     const findings = integrity.flatMap((c) => integrityCheck.run(c));
-    if (!linked || !linkedPath) return { linked: null, objects: [], integrity, findings: findings.sort(compareFindings) };
+    const placeholders = options.placeholderAbi ? placeholderCheck(options.placeholderAbi, linked) : null;
+    if (placeholders) findings.push(...integrityCheck.runPlaceholders(placeholders));
+    if (!linked || !linkedPath) return { linked: null, objects: [], integrity, placeholders, findings: findings.sort(compareFindings) };
     const kind = linked.isRelocatable ? 'module' : 'vmlinux';
     const scriptPath = options.linkerScript ?? (kind === 'vmlinux' ? optionalInput(join(dirname(linkedPath), 'arch', ARCH_DIRECTORY[linked.machine] ?? '-', 'kernel', 'vmlinux.lds')) : undefined);
     const script = scriptPath ? readLinkerScript(scriptPath) : undefined;
@@ -93,6 +110,7 @@ export function verify(objects: readonly string[], options: VerifyOptions): Veri
       linked: { path: linkedPath, kind, size: linked.source.size, buildId: linked.buildId() ?? null, machine: linked.machine, linkerScript: scriptPath ?? null },
       objects: records,
       integrity,
+      placeholders,
       findings: findings.sort(compareFindings),
     };
   } finally {

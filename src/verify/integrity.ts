@@ -40,7 +40,7 @@ function definedSymbol(elf: ElfFile, name: string): { shndx: number; value: bigi
  * the certified .ko when given.
  */
 export function embeddedFips140(vmlinux: ElfFile, key: string, certified: string | undefined): IntegrityCheck {
-  const module = symbolBytes(vmlinux, '_binary_fips140_ko_start', '_binary_fips140_ko_end').bytes;
+  const module = embeddedModule(vmlinux);
   const digest = symbolBytes(vmlinux, '_binary_fips140_hmac_start', '_binary_fips140_hmac_end').bytes;
   const items: IntegrityCheck['items'][number][] = [];
   if (certified) {
@@ -56,6 +56,11 @@ export function embeddedFips140(vmlinux: ElfFile, key: string, certified: string
   const hmac = createHmac('sha256', key).update(module).digest('hex');
   items.push({ what: 'HMAC-SHA256 of the embedded module, keyed by CONFIG_CRYPTO_FIPS140_HMAC_KEY, against the embedded digest', expected: digest.toString('hex'), found: hmac, ok: digest.toString('hex') === hmac });
   return { scheme: 'embedded-fips140', file: vmlinux.name, items, refusedRelocations: [] };
+}
+
+/** The fips140.ko embedded in a vmlinux by Amazon's layout, as bytes. */
+export function embeddedModule(vmlinux: ElfFile): Buffer {
+  return symbolBytes(vmlinux, '_binary_fips140_ko_start', '_binary_fips140_ko_end').bytes;
 }
 
 /** The relocation types Android's fips140 module reverts in its copy of .text (arm64); anything else it refuses (BUG). */

@@ -127,3 +127,25 @@ describe("RHEL's .vmlinuz-<ver>.hmac", () => {
     expect(report.findings.map((f) => [f.id, f.symbol])).toEqual([['integrity-mismatch', 'rhel-hmac']]);
   });
 });
+
+describe("Amazon's placeholder ABI between vmlinux and fips140.ko", () => {
+  it('every placeholder the kernel has is filled by the module, and every one the module fills is there', async () => {
+    const { status, report } = await verify(['--linked', join(dir, 'abi-vmlinux'), '--fips140-abi', join(dir, 'abi-module.ko')]);
+    expect(report.findings).toEqual([]);
+    expect(status).toBe(0);
+    expect(report.placeholders).toMatchObject({ matched: 3, unfilled: [], missing: [] });
+  });
+
+  it('a newer kernel that added one placeholder and dropped another: a NULL call, and a module the loader refuses', async () => {
+    const { status, report } = await verify(['--linked', join(dir, 'abi-vmlinux-newer'), '--fips140-abi', join(dir, 'abi-module.ko')]);
+    expect(status).toBe(1);
+    expect(report.findings.map((f) => [f.severity, f.id, f.sites.map((x) => x.symbol)])).toEqual([
+      ['link', 'placeholder-missing', ['__fips140_fn_ptr_crypto_aes_encrypt']],
+      ['runtime', 'placeholder-unfilled', ['__fips140_fn_ptr_crypto_sha512_update']],
+    ]);
+    // nm agrees on the kernel's side.
+    const nm = execFileSync('nm', [join(dir, 'abi-vmlinux-newer')], { encoding: 'utf8' });
+    expect(nm).toContain(' B __fips140_fn_ptr_crypto_sha512_update\n');
+    expect(nm).not.toContain('__fips140_fn_ptr_crypto_aes_encrypt');
+  });
+});

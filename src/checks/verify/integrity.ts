@@ -1,4 +1,4 @@
-import type { IntegrityCheck } from '../../facts/verify.js';
+import type { IntegrityCheck, PlaceholderCheck } from '../../facts/verify.js';
 import { finding, type Finding, type FindingId } from '../../findings/index.js';
 
 /**
@@ -8,7 +8,7 @@ import { finding, type Finding, type FindingId } from '../../findings/index.js';
  */
 export const integrityCheck = {
   name: 'integrity schemes',
-  produces: ['integrity-mismatch', 'integrity-relocation-refused'] as readonly FindingId[],
+  produces: ['integrity-mismatch', 'integrity-relocation-refused', 'placeholder-unfilled', 'placeholder-missing'] as readonly FindingId[],
   run(c: IntegrityCheck): Finding[] {
     const out: Finding[] = [];
     for (const item of c.items) {
@@ -33,6 +33,31 @@ export const integrityCheck = {
           symbol: c.scheme,
           evidence: [{ label: 'module', file: c.file }],
           sites: c.refusedRelocations.map((r) => ({ symbol: r.type, detail: `${r.section}+0x${r.offset.toString(16)}`, evidence: [{ label: 'relocation', file: c.file, section: r.section, offset: `0x${r.offset.toString(16)}` }] })),
+        }),
+      );
+    }
+    return out;
+  },
+  /** Amazon's placeholder ABI: each side's placeholders the other lacks. */
+  runPlaceholders(c: PlaceholderCheck): Finding[] {
+    const out: Finding[] = [];
+    if (c.unfilled.length > 0) {
+      out.push(
+        finding('placeholder-unfilled', { names: c.unfilled }, {
+          severity: 'runtime',
+          object: c.module,
+          evidence: [{ label: 'kernel', file: c.kernel }, { label: 'module', file: c.module, section: '__crypto_fn_keys, __crypto_var_keys' }],
+          sites: c.unfilled.map((n) => ({ symbol: n, evidence: [{ label: 'kernel placeholder', file: c.kernel, symbol: n }] })),
+        }),
+      );
+    }
+    if (c.missing.length > 0) {
+      out.push(
+        finding('placeholder-missing', { names: c.missing }, {
+          severity: 'link',
+          object: c.module,
+          evidence: [{ label: 'kernel', file: c.kernel }, { label: 'module', file: c.module, section: '__crypto_fn_keys, __crypto_var_keys' }],
+          sites: c.missing.map((n) => ({ symbol: n, evidence: [{ label: 'key-table entry', file: c.module, symbol: n }] })),
         }),
       );
     }
