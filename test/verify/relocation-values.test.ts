@@ -71,3 +71,16 @@ describe.each(['i386', 'aarch64'] as const)('%s: relocations applied with the li
     expect(report.findings[0]!.message).toContain('holds another value in the linked file');
   });
 });
+
+describe('padding the linker put between two input sections of the object', () => {
+  it('i386: the fill between relink.c\'s .text.unlikely and its .text, as objdump dumps those bytes', async () => {
+    const linked = link('i386');
+    const { report } = await verifyJson(join(ELF_FIXTURES, 'i386-relink.o'), linked);
+    const padding = report.objects[0]!.padding;
+    expect(padding.map((p) => [p.linkedSection, p.after, p.before, p.bytes])).toEqual([['.text', '.text.unlikely', '.text', 15]]);
+    const start = BigInt(padding[0]!.address);
+    const dump = execFileSync('objdump', ['-s', '-j', '.text', `--start-address=0x${start.toString(16)}`, `--stop-address=0x${(start + 15n).toString(16)}`, linked], { encoding: 'utf8' });
+    const hex = [...dump.matchAll(/^ [0-9a-f]+ ((?:[0-9a-f]{2,8} ){1,4})/gm)].map((m) => m[1]!.replace(/ /g, '')).join('');
+    expect(padding[0]!.fill).toBe(hex);
+  });
+});
