@@ -37,6 +37,8 @@ export type SectionPlacement =
   | { readonly kind: 'unplaced'; readonly reason: string };
 
 export interface VerifiedSection {
+  /** The section's index in the frozen object. */
+  readonly index: number;
   readonly name: string;
   readonly size: number;
   /** PROGBITS-like sections have bytes to compare; NOBITS and notes do not. */

@@ -85,7 +85,7 @@ interface Field {
 }
 
 /** S, the final address of a frozen relocation's symbol in the linked executable, or why it is not known. */
-function finalAddress(sym: ElfSymbol, frozen: ElfFile, linked: ElfFile, placed: Map<number, Placed>): bigint | string {
+export function finalAddress(sym: ElfSymbol, frozen: ElfFile, linked: ElfFile, placed: Map<number, Placed>): bigint | string {
   if (sym.shndx === SHN_ABS) return sym.value;
   if (sym.shndx !== SHN_UNDEF && sym.shndx !== SHN_COMMON && sym.shndx < SHN_LORESERVE) {
     const p = placed.get(sym.shndx);

@@ -142,7 +142,7 @@ export function placeSections(frozen: ElfFile, linked: ElfFile, script: LinkerSc
 
   return {
     placed,
-    sections: allocated.map((s) => ({ name: s.name, size: s.size, hasBytes: hasBytes(s), placement: results.get(s.index)! })),
+    sections: allocated.map((s) => ({ index: s.index, name: s.name, size: s.size, hasBytes: hasBytes(s), placement: results.get(s.index)! })),
   };
 }
 
@@ -234,7 +234,8 @@ function referenceVotesExecutable(frozen: ElfFile, linked: ElfFile, placed: Map<
   const le = frozen.header.littleEndian;
   for (const r of referencesInto(frozen, placed, target)) {
     const rule = fieldRule(frozen.header.machine, r.type);
-    if (!rule?.invert) continue;
+    // A field past its section's end (a hostile object) says nothing.
+    if (!rule?.invert || r.offset + BigInt(rule.width) > BigInt(r.from.frozen.size)) continue;
     const p = r.from.address + r.offset;
     const fieldOffset = r.from.linked.offset + Number(p - r.from.linked.addr);
     const field = linked.source.read(fieldOffset, rule.width, `relocated field at ${p.toString(16)}`);

@@ -1,7 +1,9 @@
 import type { ElfFile } from '../elf/file.js';
 import { placeSection, type LinkerScript } from '../kernel/linker-script/index.js';
-import { compareSection, locator } from './compare.js';
-import type { Placements } from './placement.js';
+import { compareSection, finalAddress, locator } from './compare.js';
+import { linkedRelocationIndex, type Placements } from './placement.js';
+import { fieldRule } from '../elf/relocation-values.js';
+import type { ElfSection } from '../elf/table.js';
 import { ORC_ENTRY_SIZE, ORC_IP_SIZE } from '../arch/x86/orc.js';
 import { EM_X86_64 } from '../elf/constants.js';
 
@@ -20,7 +22,7 @@ export function searchPlacements(frozen: ElfFile, linked: ElfFile, placements: P
   const within = locator(frozen);
   for (const entry of placements.sections) {
     if (entry.placement.kind !== 'unplaced' || !entry.hasBytes) continue;
-    const section = frozen.sections.find((s) => s.name === entry.name && s.size === entry.size)!;
+    const section = frozen.sectionAt(entry.index);
     const relocations = frozen.relocationsFor(section).reduce((n, t) => n + t.count, 0);
     if (relocations === 0) continue;
     const where = script && !linked.isRelocatable ? placeSection(script, section.name, frozen.name) : undefined;
@@ -31,7 +33,9 @@ export function searchPlacements(frozen: ElfFile, linked: ElfFile, placements: P
     const step = BigInt(Math.max(section.addralign, 1));
     const hits: bigint[] = [];
     let tried = 0;
+    const plausible = firstFieldAt(frozen, linked, placements, section, target);
     for (let base = start; base + BigInt(section.size) <= start + BigInt(target.size) && tried < SEARCH_LIMIT; base += step, tried++) {
+      if (!plausible(base)) continue;
       const r = compareSection(frozen, linked, placements.placed, { frozen: section, linked: target, address: base }, symbols, within);
       if (r.differences.length === 0 && r.unverified.length === 0) hits.push(base);
       if (hits.length > 1) break;
@@ -49,6 +53,34 @@ export function searchPlacements(frozen: ElfFile, linked: ElfFile, placements: P
       };
     }
   }
+}
+
+/**
+ * A cheap first test of a place, so that a search over a large table compares whole
+ * sections only where its first relocated field already fits: in a linked executable the
+ * field holds the value the relocation computes there; in a .ko the linked file has a
+ * relocation of the same type there. Without a computable first field, every place is tried.
+ */
+function firstFieldAt(frozen: ElfFile, linked: ElfFile, placements: Placements, section: ElfSection, target: ElfSection): (base: bigint) => boolean {
+  const table = frozen.relocationsFor(section).find((t) => t.count > 0);
+  if (!table) return () => true;
+  const offset = table.offsetAt(0);
+  const type = table.typeAt(0);
+  if (linked.isRelocatable) {
+    const entries = linkedRelocationIndex(linked).get(target.index);
+    return (base) => entries?.get(base + offset)?.type === type;
+  }
+  const rule = fieldRule(frozen.header.machine, type);
+  const sym = frozen.symbols()[table.symbolIndexAt(0)];
+  const s = sym ? finalAddress(sym, frozen, linked, placements.placed) : 'no symbol';
+  if (!rule || typeof s === 'string' || Number(offset) + rule.width > section.size) return () => true;
+  const original = frozen.sectionData(section).subarray(Number(offset), Number(offset) + rule.width);
+  const a = table.addendAt(0) ?? rule.implicitAddend(original, frozen.header.littleEndian);
+  const bytes = linked.sectionData(target);
+  return (base) => {
+    const at = Number(base - target.addr + offset);
+    return rule.write(original, { s, a, p: base + offset }, frozen.header.littleEndian).equals(bytes.subarray(at, at + rule.width));
+  };
 }
 
 /**
