@@ -39,6 +39,9 @@ function fileName(frozen: ElfFile): string | undefined {
 /**
  * Where each allocated input section of `frozen` is in `linked`:
  *
+ * 0. A section a final link merges (SHF_MERGE, GNU property notes) is nowhere as a unit:
+ *    stated as merged (compare.ts checks each reference into it). A section the linker
+ *    script discards is stated as such. With an ld map file, its line for the section.
  * 1. By the symbols both files have: every named symbol the frozen section defines, looked
  *    up in the linked file (a global by name; a local by name among the linked file's
  *    objects of the same STT_FILE name), gives the places the section can start at; the
@@ -47,8 +50,8 @@ function fileName(frozen: ElfFile): string | undefined {
  *    the relocated fields of already placed sections that point into it: in a linked
  *    executable the field's final value, in a .ko (ld -r) the relocation entry ld wrote;
  *    placed where they all agree.
- * 3. A section the linker script discards is stated as such.
- * Anything else is unplaced, with the reason: more than one place, or none.
+ * Anything else is unplaced here, with the reason (search.ts may still find a table of code
+ * addresses by its relocated bytes): more than one place, or none.
  */
 export function placeSections(frozen: ElfFile, linked: ElfFile, script: LinkerScript | undefined, map?: readonly LinkMapEntry[]): Placements {
   const executable = !linked.isRelocatable;
