@@ -149,3 +149,11 @@ export interface PlaceholderCheck {
   /** Placeholders the module's key tables name and the kernel does not define. */
   readonly missing: readonly string[];
 }
+
+/** The key tables of Amazon Linux's fips140.ko: one { placeholder, target } pair of pointers per entry. */
+export const FIPS140_KEY_TABLES: readonly string[] = ['__crypto_fn_keys', '__crypto_var_keys'];
+
+/** A kernel placeholder of Amazon's scheme: __fips140_fn_ptr_<function> (DEFINE_CRYPTO_FN_REDIRECT) or __crypto_<variable>_ptr (CRYPTO_VAR_NAME). */
+export function isFips140Placeholder(name: string): boolean {
+  return name.startsWith('__fips140_fn_ptr_') || (name.startsWith('__crypto_') && name.endsWith('_ptr') && name.length > '__crypto__ptr'.length);
+}

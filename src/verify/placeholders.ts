@@ -1,14 +1,6 @@
 import { SHN_UNDEF } from '../elf/constants.js';
 import type { ElfFile } from '../elf/file.js';
-import type { PlaceholderCheck } from '../facts/verify.js';
-
-/** The key tables of Amazon Linux's fips140.ko: one { placeholder, target } pair of pointers per entry. */
-const KEY_TABLES = ['__crypto_fn_keys', '__crypto_var_keys'];
-
-/** The kernel's placeholders: __fips140_fn_ptr_<function> (DEFINE_CRYPTO_FN_REDIRECT) and __crypto_<variable>_ptr (CRYPTO_VAR_NAME). */
-export function isPlaceholder(name: string): boolean {
-  return name.startsWith('__fips140_fn_ptr_') || (name.startsWith('__crypto_') && name.endsWith('_ptr') && name.length > '__crypto__ptr'.length);
-}
+import { FIPS140_KEY_TABLES, isFips140Placeholder, type PlaceholderCheck } from '../facts/verify.js';
 
 /**
  * Amazon Linux's two-way ABI between vmlinux and fips140.ko: the kernel calls the module's
@@ -22,7 +14,7 @@ export function placeholderAbi(module: ElfFile, vmlinux: ElfFile): PlaceholderCh
   const pointer = module.header.is64 ? 8 : 4;
   const symbols = module.symbols();
   const filled = new Set<string>();
-  for (const name of KEY_TABLES) {
+  for (const name of FIPS140_KEY_TABLES) {
     const table = module.section(name);
     if (!table) continue;
     for (const rel of module.relocationsFor(table)) {
@@ -33,7 +25,7 @@ export function placeholderAbi(module: ElfFile, vmlinux: ElfFile): PlaceholderCh
       }
     }
   }
-  const defined = new Set(vmlinux.nonLocalSymbols().filter((s) => s.shndx !== SHN_UNDEF && isPlaceholder(s.name)).map((s) => s.name));
+  const defined = new Set(vmlinux.nonLocalSymbols().filter((s) => s.shndx !== SHN_UNDEF && isFips140Placeholder(s.name)).map((s) => s.name));
   return {
     module: module.name,
     kernel: vmlinux.name,

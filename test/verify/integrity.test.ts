@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VerifyReport } from '../../src/report/verify.js';
 import { FIXTURES } from '../support/paths.js';
-import { runCli } from '../support/run.js';
+import { checkJson, runCli } from '../support/run.js';
 
 /**
  * The vendor integrity schemes on fixtures built the way each scheme's build does it, from
@@ -147,5 +147,14 @@ describe("Amazon's placeholder ABI between vmlinux and fips140.ko", () => {
     const nm = execFileSync('nm', [join(dir, 'abi-vmlinux-newer')], { encoding: 'utf8' });
     expect(nm).toContain(' B __fips140_fn_ptr_crypto_sha512_update\n');
     expect(nm).not.toContain('__fips140_fn_ptr_crypto_aes_encrypt');
+  });
+
+  it('check, before the relink: the placeholder the newer kernel added is unfilled, the one it dropped an undefined symbol', async () => {
+    const { report } = await checkJson([join(dir, 'abi-module.ko'), '--vmlinux', join(dir, 'abi-vmlinux-newer'), '--type-source', 'none', '--fail-on', 'never']);
+    const relevant = report.findings.filter((f) => f.id === 'placeholder-unfilled' || f.id === 'undefined-symbol');
+    expect(relevant.map((f) => [f.severity, f.id, f.symbol ?? f.sites.map((x) => x.symbol).join(',')])).toEqual([
+      ['link', 'undefined-symbol', '__fips140_fn_ptr_crypto_aes_encrypt'],
+      ['runtime', 'placeholder-unfilled', '__fips140_fn_ptr_crypto_sha512_update'],
+    ]);
   });
 });

@@ -1,5 +1,6 @@
 import type { IntegrityCheck, PlaceholderCheck } from '../../facts/verify.js';
 import { finding, type Finding, type FindingId } from '../../findings/index.js';
+import { unfilledPlaceholders } from '../link/fips140-placeholders.js';
 
 /**
  * A vendor integrity scheme recomputed from the files: each stored value that is not what
@@ -8,7 +9,7 @@ import { finding, type Finding, type FindingId } from '../../findings/index.js';
  */
 export const integrityCheck = {
   name: 'integrity schemes',
-  produces: ['integrity-mismatch', 'integrity-relocation-refused', 'placeholder-unfilled', 'placeholder-missing'] as readonly FindingId[],
+  produces: ['integrity-mismatch', 'integrity-relocation-refused', 'placeholder-missing'] as readonly FindingId[],
   run(c: IntegrityCheck): Finding[] {
     const out: Finding[] = [];
     for (const item of c.items) {
@@ -38,19 +39,9 @@ export const integrityCheck = {
     }
     return out;
   },
-  /** Amazon's placeholder ABI: each side's placeholders the other lacks. */
+  /** Amazon's placeholder ABI: each side's placeholders the other lacks (the unfilled ones as check's fips140 placeholders check words them). */
   runPlaceholders(c: PlaceholderCheck): Finding[] {
-    const out: Finding[] = [];
-    if (c.unfilled.length > 0) {
-      out.push(
-        finding('placeholder-unfilled', { names: c.unfilled }, {
-          severity: 'runtime',
-          object: c.module,
-          evidence: [{ label: 'kernel', file: c.kernel }, { label: 'module', file: c.module, section: '__crypto_fn_keys, __crypto_var_keys' }],
-          sites: c.unfilled.map((n) => ({ symbol: n, evidence: [{ label: 'kernel placeholder', file: c.kernel, symbol: n }] })),
-        }),
-      );
-    }
+    const out: Finding[] = unfilledPlaceholders(c);
     if (c.missing.length > 0) {
       out.push(
         finding('placeholder-missing', { names: c.missing }, {
