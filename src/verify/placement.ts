@@ -22,9 +22,25 @@ export interface Placements {
   readonly placed: Map<number, Placed>;
 }
 
-/** Whether a frozen section is one ld places: allocated, with contents or space. */
-function isAllocated(s: ElfSection): boolean {
-  return (s.flags & SHF_ALLOC) !== 0 && s.size > 0;
+/**
+ * The sections ld places: allocated, with contents or space — or empty but with a place that
+ * matters: a symbol of its own (a zero-size lockdep key in an empty .bss) or a relocation
+ * against it, whose value is the section's address.
+ */
+function allocatedSections(frozen: ElfFile): ElfSection[] {
+  const symbols = frozen.symbols();
+  const needed = new Set<number>();
+  for (const s of symbols) if (s.name !== '' && s.type !== 'file' && s.type !== 'section') needed.add(s.shndx);
+  for (const section of frozen.sections) {
+    if ((section.flags & SHF_ALLOC) === 0) continue;
+    for (const table of frozen.relocationsFor(section)) {
+      for (let i = 0; i < table.count; i++) {
+        const sym = symbols[table.symbolIndexAt(i)];
+        if (sym) needed.add(sym.shndx);
+      }
+    }
+  }
+  return frozen.sections.filter((s) => (s.flags & SHF_ALLOC) !== 0 && (s.size > 0 || needed.has(s.index)));
 }
 
 function hasBytes(s: ElfSection): boolean {
@@ -55,7 +71,7 @@ function fileName(frozen: ElfFile): string | undefined {
  */
 export function placeSections(frozen: ElfFile, linked: ElfFile, script: LinkerScript | undefined, map?: readonly LinkMapEntry[]): Placements {
   const executable = !linked.isRelocatable;
-  const allocated = frozen.sections.filter(isAllocated);
+  const allocated = allocatedSections(frozen);
   const symbolsBySection = new Map<number, ElfSymbol[]>();
   for (const s of frozen.symbols()) {
     if (s.name === '' || s.type === 'section' || s.type === 'file' || s.shndx === SHN_UNDEF || s.shndx >= SHN_LORESERVE) continue;

@@ -20,8 +20,10 @@ const SEARCH_LIMIT = 1 << 20;
 export function searchPlacements(frozen: ElfFile, linked: ElfFile, placements: Placements, script: LinkerScript | undefined): void {
   const symbols = frozen.symbols();
   const within = locator(frozen);
+  // Only tables: a section with symbols of its own that were not found is not looked for byte by byte.
+  const named = new Set(symbols.filter((x) => x.name !== '' && x.type !== 'section' && x.type !== 'file').map((x) => x.shndx));
   for (const entry of placements.sections) {
-    if (entry.placement.kind !== 'unplaced' || !entry.hasBytes) continue;
+    if (entry.placement.kind !== 'unplaced' || !entry.hasBytes || named.has(entry.index)) continue;
     const section = frozen.sectionAt(entry.index);
     const relocations = frozen.relocationsFor(section).reduce((n, t) => n + t.count, 0);
     if (relocations === 0) continue;
@@ -34,6 +36,10 @@ export function searchPlacements(frozen: ElfFile, linked: ElfFile, placements: P
     const hits: bigint[] = [];
     let tried = 0;
     const plausible = firstFieldAt(frozen, linked, placements, section, target);
+    if (!plausible) {
+      entry.placement = { kind: 'unplaced', reason: `it has no symbols, no placed section refers to it, and its first relocated field cannot be computed to look for it in ${target.name}` };
+      continue;
+    }
     for (let base = start; base + BigInt(section.size) <= start + BigInt(target.size) && tried < SEARCH_LIMIT; base += step, tried++) {
       if (!plausible(base)) continue;
       const r = compareSection(frozen, linked, placements.placed, { frozen: section, linked: target, address: base }, symbols, within);
@@ -59,11 +65,12 @@ export function searchPlacements(frozen: ElfFile, linked: ElfFile, placements: P
  * A cheap first test of a place, so that a search over a large table compares whole
  * sections only where its first relocated field already fits: in a linked executable the
  * field holds the value the relocation computes there; in a .ko the linked file has a
- * relocation of the same type there. Without a computable first field, every place is tried.
+ * relocation of the same type there. undefined when the first field cannot be computed: the
+ * search is not made (comparing the whole section at every place of a large one is not).
  */
-function firstFieldAt(frozen: ElfFile, linked: ElfFile, placements: Placements, section: ElfSection, target: ElfSection): (base: bigint) => boolean {
+function firstFieldAt(frozen: ElfFile, linked: ElfFile, placements: Placements, section: ElfSection, target: ElfSection): ((base: bigint) => boolean) | undefined {
   const table = frozen.relocationsFor(section).find((t) => t.count > 0);
-  if (!table) return () => true;
+  if (!table) return undefined;
   const offset = table.offsetAt(0);
   const type = table.typeAt(0);
   if (linked.isRelocatable) {
@@ -73,7 +80,7 @@ function firstFieldAt(frozen: ElfFile, linked: ElfFile, placements: Placements, 
   const rule = fieldRule(frozen.header.machine, type);
   const sym = frozen.symbols()[table.symbolIndexAt(0)];
   const s = sym ? finalAddress(sym, frozen, linked, placements.placed) : 'no symbol';
-  if (!rule || typeof s === 'string' || Number(offset) + rule.width > section.size) return () => true;
+  if (!rule || typeof s === 'string' || Number(offset) + rule.width > section.size) return undefined;
   const original = frozen.sectionData(section).subarray(Number(offset), Number(offset) + rule.width);
   const a = table.addendAt(0) ?? rule.implicitAddend(original, frozen.header.littleEndian);
   const bytes = linked.sectionData(target);
