@@ -78,6 +78,8 @@ export interface ByteDifference {
    * that differs.
    */
   readonly cause: 'bytes' | 'relocated-field' | 'merged-piece' | 'relocation-entry';
+  /** A kernel build step known to write these bytes after the link (resolve_btfids, sorttable), when one is. */
+  readonly buildStep: string | undefined;
   /** The relocation of the field, for a difference inside one. */
   readonly relocation: { readonly type: string; readonly symbol: string; readonly addend: bigint } | undefined;
 }

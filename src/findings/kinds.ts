@@ -659,9 +659,11 @@ export const FINDING_KINDS = {
       address: string;
       cause: 'bytes' | 'relocated-field' | 'merged-piece' | 'relocation-entry';
       relocation: string | null;
+      buildStep: string | null;
     }) => {
       const where = `${d.section}+0x${d.offset.toString(16)}${d.within ? ` (${d.within})` : ''}`;
       const at = `${d.linkedSection} ${d.address}`;
+      if (d.buildStep) return `${d.length === 1 ? '1 byte' : `${d.length} bytes`} at ${where} rewritten after the link (${at}): ${d.buildStep}`;
       switch (d.cause) {
         case 'bytes':
           return `${d.length === 1 ? '1 byte' : `${d.length} bytes`} at ${where} ${d.length === 1 ? 'differs' : 'differ'} in the linked file (${at}), outside any relocated field: the certified bytes were changed`;

@@ -88,6 +88,12 @@ interface Field {
 export function finalAddress(sym: ElfSymbol, frozen: ElfFile, linked: ElfFile, placed: Map<number, Placed>): bigint | string {
   if (sym.shndx === SHN_ABS) return sym.value;
   if (sym.shndx !== SHN_UNDEF && sym.shndx !== SHN_COMMON && sym.shndx < SHN_LORESERVE) {
+    // ld resolves a weak definition to the definition of that name it kept: a strong one
+    // elsewhere (init/main.c's weak free_initmem, the architecture's), or the first weak one.
+    if (sym.binding === 'weak') {
+      const kept = linked.symbolsNamed(sym.name).find((s) => s.shndx !== SHN_UNDEF);
+      if (kept) return kept.value;
+    }
     const p = placed.get(sym.shndx);
     if (!p) return `its section ${frozen.sectionAt(sym.shndx).name} is not placed`;
     return p.address + (sym.type === 'section' ? 0n : sym.value);
@@ -153,6 +159,7 @@ function compareExecutableSection(
             found: check.linked,
             cause: 'merged-piece',
             relocation: { type: typeName, symbol: symbolName, addend: check.addend },
+            buildStep: undefined,
           });
         }
         continue;
@@ -197,6 +204,7 @@ function compareExecutableSection(
       found: found.subarray(i, end).toString('hex'),
       cause: f ? 'relocated-field' : 'bytes',
       relocation: f ? { type: f.type, symbol: f.symbol, addend: f.addend } : undefined,
+      buildStep: buildStepOf(p.frozen.name, within(p.frozen.index, i)),
     });
     i = end;
   }
@@ -221,6 +229,17 @@ function addressHalves(frozen: ElfFile, p: Placed): Map<string, { offset: number
     }
   }
   return out;
+}
+
+/**
+ * The steps of a kernel build that write into vmlinux after the link, and what they write:
+ * resolve_btfids fills the BTF ids of .BTF_ids sets; scripts/sorttable sorts __ex_table
+ * (and the ORC tables) and then clears main_extable_sort_needed.
+ */
+function buildStepOf(section: string, within: string | undefined): string | undefined {
+  if (section === '.BTF_ids') return 'resolve_btfids writes the BTF ids of .BTF_ids into vmlinux after the link';
+  if (within?.startsWith('main_extable_sort_needed+')) return 'scripts/sorttable clears main_extable_sort_needed once it has sorted __ex_table';
+  return undefined;
 }
 
 /** Longest merged piece compared (a string in a SHF_MERGE section). */
@@ -318,6 +337,7 @@ function compareModuleSection(
       found: found.subarray(i, end).toString('hex'),
       cause: 'bytes',
       relocation: undefined,
+      buildStep: undefined,
     });
     i = end;
   }
@@ -379,6 +399,7 @@ function compareModuleSection(
         found: got,
         cause: 'relocation-entry',
         relocation: { type: typeName, symbol: symbolName, addend },
+        buildStep: undefined,
       });
     }
   }
@@ -398,6 +419,7 @@ function compareModuleSection(
       found: `${typeName} ${linkedTarget(entry.symbolIndex, entry.addend)}`,
       cause: 'relocation-entry',
       relocation: undefined,
+      buildStep: undefined,
     });
   }
   differences.sort((a, b) => a.offset - b.offset);

@@ -3,7 +3,7 @@ import type { LinkerScript } from '../kernel/linker-script/index.js';
 import type { ObjectVerification } from '../facts/verify.js';
 import { compareSections } from './compare.js';
 import type { LinkMapEntry } from './link-map.js';
-import { placeSections } from './placement.js';
+import { placeByReferences, placeSections } from './placement.js';
 import { patchSitesIn } from './patch-sites.js';
 import { pairOrcTables, searchPlacements } from './search.js';
 
@@ -14,6 +14,7 @@ import { pairOrcTables, searchPlacements } from './search.js';
 export function verifyObject(frozen: ElfFile, linked: ElfFile, script: LinkerScript | undefined, map?: readonly LinkMapEntry[]): ObjectVerification {
   const placements = placeSections(frozen, linked, script, map);
   searchPlacements(frozen, linked, placements, script);
+  placeByReferences(frozen, linked, placements);
   pairOrcTables(frozen, linked, placements);
   const comparison = compareSections(frozen, linked, placements.placed);
   const patches = patchSitesIn(frozen, linked, placements.placed);

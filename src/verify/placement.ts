@@ -20,6 +20,8 @@ export interface Placements {
   readonly sections: VerifiedSection[];
   /** By frozen section index. */
   readonly placed: Map<number, Placed>;
+  /** Sections no symbol, map or script settled: references or a search may still place them. */
+  readonly open: Set<number>;
 }
 
 /**
@@ -80,9 +82,62 @@ export function placeSections(frozen: ElfFile, linked: ElfFile, script: LinkerSc
     list.push(s);
   }
 
-  const candidatesOf = linkedCandidates(frozen, linked, [...symbolsBySection.values()].flat());
+  const objects = LinkedObjects.of(linked);
+  const candidatesOf = linkedCandidates(frozen, linked, objects, [...symbolsBySection.values()].flat());
   const placed = new Map<number, Placed>();
   const results = new Map<number, SectionPlacement>();
+  /** The linked objects (STT_FILE groups) whose local symbols placed a section. */
+  const groups = new Set<number>();
+  const ambiguous: { section: ElfSection; symbols: ElfSymbol[]; found: number; places: number }[] = [];
+
+  interface BySymbols {
+    fitting: [string, number][];
+    found: number;
+    of: number;
+    /** The linked objects of the local symbols behind each place. */
+    groupsAt: Map<string, Set<number>>;
+  }
+  /** The places the section's symbols agree on; locals only from linked object `group` when given. */
+  const bySymbols = (section: ElfSection, symbols: readonly ElfSymbol[], group: number | undefined): BySymbols => {
+    let agreed: Map<string, number> | undefined;
+    let found = 0;
+    const groupsAt = new Map<string, Set<number>>();
+    // A weak definition may have lost to another object's definition of the same name (main.c's
+    // free_initmem to the architecture's strong one; of two weak ones ld keeps the first): its
+    // namesake in the linked file is then someone else's. Weak symbols are asked only when the
+    // section has no other, and then a strong namesake is not theirs.
+    const strong = symbols.filter((x) => x.binding !== 'weak');
+    const asked = strong.length > 0 ? strong : symbols;
+    for (const sym of asked) {
+      const here = new Map<string, number>();
+      for (const c of candidatesOf(sym)) {
+        if (sym.binding === 'weak' && c.binding !== 'weak') continue;
+        const object = sym.binding === 'local' ? objects?.objectOfSymbol(c.index) : undefined;
+        if (group !== undefined && sym.binding === 'local' && object !== group) continue;
+        const key = `${c.shndx}:${c.value - sym.value}`;
+        here.set(key, c.shndx);
+        if (object !== undefined) {
+          let set = groupsAt.get(key);
+          if (!set) groupsAt.set(key, (set = new Set()));
+          set.add(object);
+        }
+      }
+      if (here.size === 0) continue;
+      found++;
+      if (!agreed) agreed = here;
+      else for (const key of agreed.keys()) if (!here.has(key)) agreed.delete(key);
+    }
+    const fitting = [...(agreed ?? new Map<string, number>()).entries()].filter(([key, shndx]) => fits(linked, shndx, BigInt(key.split(':')[1]!), section, executable));
+    return { fitting, found, of: asked.length, groupsAt };
+  };
+  const settle = (section: ElfSection, r: BySymbols): void => {
+    const [key, shndx] = r.fitting[0]!;
+    const linkedSection = linked.sectionAt(shndx);
+    const address = BigInt(key.split(':')[1]!);
+    placed.set(section.index, { frozen: section, linked: linkedSection, address });
+    results.set(section.index, { kind: 'placed', linkedSection: linkedSection.name, address, how: 'symbols', agreeing: r.found, of: r.of });
+    for (const g of r.groupsAt.get(key) ?? []) groups.add(g);
+  };
 
   for (const section of allocated) {
     // ld -r keeps SHF_MERGE sections whole; a final link merges them.
@@ -106,63 +161,61 @@ export function placeSections(frozen: ElfFile, linked: ElfFile, script: LinkerSc
     }
     const symbols = symbolsBySection.get(section.index) ?? [];
     if (symbols.length === 0) continue;
-    let agreed: Map<string, number> | undefined;
-    let found = 0;
-    for (const sym of symbols) {
-      const here = new Map<string, number>();
-      for (const c of candidatesOf(sym)) {
-        const base = c.value - sym.value;
-        here.set(`${c.shndx}:${base}`, c.shndx);
-      }
-      if (here.size === 0) continue;
-      found++;
-      if (!agreed) agreed = here;
-      else for (const key of agreed.keys()) if (!here.has(key)) agreed.delete(key);
-    }
-    const fitting = [...(agreed ?? new Map<string, number>()).entries()].filter(([key, shndx]) => fits(linked, shndx, BigInt(key.split(':')[1]!), section, executable));
-    if (fitting.length === 1) {
-      const [key, shndx] = fitting[0]!;
-      const linkedSection = linked.sectionAt(shndx);
-      const address = BigInt(key.split(':')[1]!);
-      placed.set(section.index, { frozen: section, linked: linkedSection, address });
-      results.set(section.index, { kind: 'placed', linkedSection: linkedSection.name, address, how: 'symbols', agreeing: found, of: symbols.length });
-    } else if (found > 0) {
-      results.set(section.index, {
-        kind: 'unplaced',
-        reason:
-          fitting.length === 0
-            ? `its ${found} symbols found in the linked file do not agree on one place`
-            : `its ${found} symbols found in the linked file fit ${fitting.length} places`,
-      });
-    }
+    const r = bySymbols(section, symbols, undefined);
+    if (r.fitting.length === 1) settle(section, r);
+    else if (r.fitting.length > 1) ambiguous.push({ section, symbols, found: r.found, places: r.fitting.length });
+    else if (r.found > 0) results.set(section.index, { kind: 'unplaced', reason: `its ${r.found} symbols found in the linked file do not agree on one place` });
   }
 
-  // Sections reached only through references, from the sections placed so far.
+  // Several linked objects share the object's file name (two core.c): the one its other
+  // sections were found in by their local symbols decides, when there is exactly one.
+  const group = groups.size === 1 ? [...groups][0] : undefined;
+  for (const a of ambiguous) {
+    const r = group === undefined ? undefined : bySymbols(a.section, a.symbols, group);
+    if (r && r.fitting.length === 1) settle(a.section, r);
+    else results.set(a.section.index, { kind: 'unplaced', reason: `its ${a.found} symbols found in the linked file fit ${a.places} places` });
+  }
+
+  // Settled later if at all: by references, by search, by references from what search placed.
+  const open = new Set<number>();
   for (const section of allocated) {
     if (results.has(section.index)) continue;
-    const votes = executable ? referenceVotesExecutable(frozen, linked, placed, section) : referenceVotesModule(frozen, linked, placed, section);
-    const keys = new Set(votes.map((v) => `${v.shndx}:${v.base}`));
-    if (votes.length > 0 && keys.size === 1 && fits(linked, votes[0]!.shndx, votes[0]!.base, section, executable)) {
-      const linkedSection = linked.sectionAt(votes[0]!.shndx);
-      placed.set(section.index, { frozen: section, linked: linkedSection, address: votes[0]!.base });
-      results.set(section.index, { kind: 'placed', linkedSection: linkedSection.name, address: votes[0]!.base, how: 'references', agreeing: votes.length, of: votes.length });
-    } else {
-      results.set(section.index, {
-        kind: 'unplaced',
-        reason:
-          votes.length === 0
-            ? (symbolsBySection.get(section.index)?.length ?? 0) > 0
-              ? 'none of its symbols is in the linked file, and no placed section refers to it'
-              : 'it has no symbols, and no placed section refers to it'
-            : `the ${votes.length} references to it from placed sections point at ${keys.size} different places (merged or split by the linker)`,
-      });
-    }
+    open.add(section.index);
+    results.set(section.index, {
+      kind: 'unplaced',
+      reason: (symbolsBySection.get(section.index)?.length ?? 0) > 0 ? 'none of its symbols is in the linked file, and no placed section refers to it' : 'it has no symbols, and no placed section refers to it',
+    });
   }
-
-  return {
+  const placements: Placements = {
     placed,
+    open,
     sections: allocated.map((s) => ({ index: s.index, name: s.name, size: s.size, hasBytes: hasBytes(s), placement: results.get(s.index)! })),
   };
+  placeByReferences(frozen, linked, placements);
+  return placements;
+}
+
+/**
+ * The open sections (no symbol placed them) that the relocated fields of placed sections
+ * point into, placed where those fields agree; run again after a search placed more.
+ */
+export function placeByReferences(frozen: ElfFile, linked: ElfFile, placements: Placements): void {
+  const executable = !linked.isRelocatable;
+  for (const entry of placements.sections) {
+    if (!placements.open.has(entry.index)) continue;
+    const section = frozen.sectionAt(entry.index);
+    const votes = executable ? referenceVotesExecutable(frozen, linked, placements.placed, section) : referenceVotesModule(frozen, linked, placements.placed, section);
+    if (votes.length === 0) continue;
+    const keys = new Set(votes.map((v) => `${v.shndx}:${v.base}`));
+    if (keys.size === 1 && fits(linked, votes[0]!.shndx, votes[0]!.base, section, executable)) {
+      const linkedSection = linked.sectionAt(votes[0]!.shndx);
+      placements.placed.set(section.index, { frozen: section, linked: linkedSection, address: votes[0]!.base });
+      placements.open.delete(entry.index);
+      entry.placement = { kind: 'placed', linkedSection: linkedSection.name, address: votes[0]!.base, how: 'references', agreeing: votes.length, of: votes.length };
+    } else {
+      entry.placement = { kind: 'unplaced', reason: `the ${votes.length} references to it from placed sections point at ${keys.size} different places (merged or split by the linker)` };
+    }
+  }
 }
 
 const SHF_MERGE = 0x10;
@@ -208,12 +261,11 @@ function fits(linked: ElfFile, shndx: number, base: bigint, section: ElfSection,
  * frozen one (all of them when the frozen object names no file). Locals are looked up in
  * one pass for all names.
  */
-function linkedCandidates(frozen: ElfFile, linked: ElfFile, symbols: readonly ElfSymbol[]): (sym: ElfSymbol) => ElfSymbol[] {
+function linkedCandidates(frozen: ElfFile, linked: ElfFile, objects: LinkedObjects | undefined, symbols: readonly ElfSymbol[]): (sym: ElfSymbol) => ElfSymbol[] {
   const table = linked.symtab();
   if (!table) return () => [];
   const localNames = [...new Set(symbols.filter((s) => s.binding === 'local').map((s) => s.name))];
   const locals = table.localsNamed(localNames);
-  const objects = LinkedObjects.of(linked);
   const file = fileName(frozen);
   const sameFile = (index: number): boolean => {
     if (!file || !objects) return true;
@@ -239,7 +291,9 @@ function referencesInto(frozen: ElfFile, placed: Map<number, Placed>, target: El
     for (const table of frozen.relocationsFor(from.frozen)) {
       for (let i = 0; i < table.count; i++) {
         const sym = symbols[table.symbolIndexAt(i)];
-        if (!sym || sym.shndx !== target.index) continue;
+        // Through a global or weak symbol the link resolves by name (to another object's
+        // definition, when a weak one lost): only locals and section symbols say where this section went.
+        if (!sym || sym.shndx !== target.index || sym.binding !== 'local') continue;
         out.push({ from, offset: table.offsetAt(i), type: table.typeAt(i), addend: table.addendAt(i), symbolOffset: sym.type === 'section' ? 0n : sym.value });
       }
     }

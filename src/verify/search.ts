@@ -7,6 +7,9 @@ import type { ElfSection } from '../elf/table.js';
 import { ORC_ENTRY_SIZE, ORC_IP_SIZE } from '../arch/x86/orc.js';
 import { EM_X86_64 } from '../elf/constants.js';
 
+/** The tables of vmlinux that scripts/sorttable sorts after the link. */
+const SORTED_AFTER_LINK = new Set(['__ex_table', '.orc_unwind_ip', '.orc_unwind']);
+
 /** Most places a section is tried at in one linked section. */
 const SEARCH_LIMIT = 1 << 20;
 
@@ -23,7 +26,7 @@ export function searchPlacements(frozen: ElfFile, linked: ElfFile, placements: P
   // Only tables: a section with symbols of its own that were not found is not looked for byte by byte.
   const named = new Set(symbols.filter((x) => x.name !== '' && x.type !== 'section' && x.type !== 'file').map((x) => x.shndx));
   for (const entry of placements.sections) {
-    if (entry.placement.kind !== 'unplaced' || !entry.hasBytes || named.has(entry.index)) continue;
+    if (!placements.open.has(entry.index) || !entry.hasBytes || named.has(entry.index)) continue;
     const section = frozen.sectionAt(entry.index);
     const relocations = frozen.relocationsFor(section).reduce((n, t) => n + t.count, 0);
     if (relocations === 0) continue;
@@ -43,18 +46,22 @@ export function searchPlacements(frozen: ElfFile, linked: ElfFile, placements: P
     for (let base = start; base + BigInt(section.size) <= start + BigInt(target.size) && tried < SEARCH_LIMIT; base += step, tried++) {
       if (!plausible(base)) continue;
       const r = compareSection(frozen, linked, placements.placed, { frozen: section, linked: target, address: base }, symbols, within);
-      if (r.differences.length === 0 && r.unverified.length === 0) hits.push(base);
+      // Fields into sections not placed yet (.altinstructions into .altinstr_replacement) are
+      // judged once those are placed from here; every other byte and field must fit.
+      const waiting = r.unverified.every((u) => u.reason.endsWith(' is not placed'));
+      if (r.differences.length === 0 && waiting && r.comparison.relocatedFields > 0) hits.push(base);
       if (hits.length > 1) break;
     }
     if (hits.length === 1) {
       placements.placed.set(section.index, { frozen: section, linked: target, address: hits[0]! });
+      placements.open.delete(entry.index);
       entry.placement = { kind: 'placed', linkedSection: target.name, address: hits[0]!, how: 'search', agreeing: relocations, of: relocations };
     } else {
       entry.placement = {
         kind: 'unplaced',
         reason:
           hits.length === 0
-            ? `no place in ${target.name} holds its bytes with its ${relocations} relocated fields as the linked addresses give them`
+            ? `no place in ${target.name} holds its bytes with its ${relocations} relocated fields as the linked addresses give them${SORTED_AFTER_LINK.has(target.name) && !linked.isRelocatable ? ' (scripts/sorttable sorts this table of vmlinux after the link: its entries are spread over it, their relative fields rewritten)' : ''}`
             : `more than one place in ${target.name} holds its bytes with its ${relocations} relocated fields`,
       };
     }
@@ -114,5 +121,6 @@ export function pairOrcTables(frozen: ElfFile, linked: ElfFile, placements: Plac
     return;
   }
   placements.placed.set(section.index, { frozen: section, linked: target, address });
+  placements.open.delete(entry.index);
   entry.placement = { kind: 'placed', linkedSection: target.name, address, how: 'paired', agreeing: section.size / ORC_ENTRY_SIZE, of: section.size / ORC_ENTRY_SIZE };
 }

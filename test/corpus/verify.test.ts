@@ -232,3 +232,34 @@ describe('verify: the boot-time patch sites inside 6.1.170 crypto objects relink
     ]);
   });
 });
+
+describe("verify: the 6.12.117 tree's own built-in objects against its vmlinux (what a real build does to them)", () => {
+  const tree = () => builtTree('6.12.117');
+  const one = async (object: string) => (await verifyJson([join(tree(), object), '--linked', join(tree(), 'vmlinux')])).report;
+
+  it('weak definitions that lost to another object\'s (init/main.c free_initmem; two core.c, each with its own .data..once): identical', async () => {
+    for (const object of ['init/main.o', 'arch/x86/events/amd/core.o', 'kernel/events/core.o']) {
+      const report = await one(object);
+      expect([object, report.verdict, report.findings.map((f) => f.id)]).toEqual([object, 'identical', []]);
+    }
+  });
+
+  it('init/version.o: its .data holds only the weak init_uts_ns that version-timestamp.o overrides: not placed, never guessed', async () => {
+    const report = await one('init/version.o');
+    expect(report.findings.map((f) => [f.id, f.message])).toEqual([
+      ['section-unplaced', '.data (432 bytes) could not be placed in the linked file: none of its symbols is in the linked file, and no placed section refers to it; its bytes were not compared'],
+    ]);
+  });
+
+  it('the bytes the build writes after the link: resolve_btfids fills .BTF_ids, sorttable clears main_extable_sort_needed and sorts __ex_table', async () => {
+    const extable = await one('kernel/extable.o');
+    expect(extable.findings.map((f) => [f.severity, f.id, f.symbol, f.message])).toEqual([
+      ['review', 'certified-bytes-changed', 'main_extable_sort_needed', expect.stringContaining('scripts/sorttable clears main_extable_sort_needed once it has sorted __ex_table')],
+    ]);
+    const verifier = await one('kernel/bpf/verifier.o');
+    expect(new Set(verifier.findings.map((f) => `${f.severity} ${f.id} ${(f.evidence[0] as { section?: string }).section}`))).toEqual(new Set(['review certified-bytes-changed .BTF_ids']));
+    const traps = await one('arch/x86/kernel/traps.o');
+    expect(traps.findings.map((f) => [f.id, f.symbol])).toEqual([['section-unplaced', '__ex_table']]);
+    expect(traps.findings[0]!.message).toContain('scripts/sorttable sorts this table of vmlinux after the link');
+  });
+});

@@ -34,9 +34,10 @@ export const certifiedBytesCheck = {
       out.push(
         finding(
           'certified-bytes-changed',
-          { section: d.section, offset: d.offset, length: d.length, within: d.within ?? null, linkedSection: d.linkedSection, address: hex(d.address), cause: d.cause, relocation },
+          { section: d.section, offset: d.offset, length: d.length, within: d.within ?? null, linkedSection: d.linkedSection, address: hex(d.address), cause: d.cause, relocation, buildStep: d.buildStep ?? null },
           {
-            severity: 'runtime',
+            // A rewrite the kernel build makes by design is stated for a human, not alarmed.
+            severity: d.buildStep ? 'review' : 'runtime',
             object: v.object,
             symbol: d.within?.replace(/\+0x[0-9a-f]+$/, ''),
             before: d.expected,
