@@ -43,6 +43,7 @@ const SYMVERS_612 = join(corpus('6.12.117'), 'usr/src/linux-headers-6.12.117+deb
 const VMLINUX_61 = join(corpus('6.1.170'), 'usr/lib/debug/boot/vmlinux-6.1.0-47-amd64');
 const VMLINUX_612 = join(corpus('6.12.117'), 'usr/lib/debug/boot/vmlinux-6.12.117+deb12-amd64');
 const CLI = join('dist', 'relinkable.mjs');
+const TREE_612 = join(CACHE, 'trees', '6.12.117', 'build');
 const check = (...extra: string[]) => [process.execPath, CLI, 'check', JITTER_61, '--kernel', corpus('6.12.117'), '--format', 'json', '--fail-on', 'never', '--output', '/dev/null', ...extra];
 const sh = (command: string) => ['sh', '-c', command];
 
@@ -173,4 +174,14 @@ export const CASES: readonly BenchCase[] = [
   },
   // Issue 9: the typical gate, side by side with kmidiff.
   ...GATE_CASES,
+  // Issue 11: verify a crypto object against the 6.12 vmlinux it is linked into (the tree's
+  // own drbg.o: 6 sections, 105 relocated fields, the patch tables). The linked file is read
+  // lazily: its symbol table, the sections the object landed in, and the patch tables.
+  {
+    id: 'verify-612',
+    title: 'verify crypto/drbg.o --linked <6.12.117 tree vmlinux>',
+    argv: [process.execPath, CLI, 'verify', join(TREE_612, 'crypto', 'drbg.o'), '--linked', join(TREE_612, 'vmlinux'), '--format', 'json', '--output', '/dev/null'],
+    inputs: [join(TREE_612, 'crypto', 'drbg.o'), join(TREE_612, 'vmlinux')],
+    target: { seconds: 1, rssMB: 200 },
+  },
 ];

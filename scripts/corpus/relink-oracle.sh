@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# relink-oracle.sh <tree-build-dir> <frozen.o> <path-in-tree>
+# relink-oracle.sh <tree-build-dir> <frozen.o> <path-in-tree> [<frozen.o> <path-in-tree>]...
+#
+# More than one pair relinks a set of frozen objects together, in one copy of the tree.
 #
 # The real linker as oracle: do exactly what a FIPS user does with a frozen object.
 #   1. copy the kernel build directory (make O=...) to a private temp dir (the given tree is
@@ -25,16 +27,25 @@ export KBUILD_BUILD_TIMESTAMP='Thu Jan  1 00:00:00 UTC 2026'
 
 fail() { printf 'relink-oracle: %s\n' "$*" >&2; exit 2; }
 
-(($# == 3)) || fail "usage: $0 <tree-build-dir> <frozen.o> <path-in-tree, e.g. crypto/jitterentropy.o>"
+(($# >= 3 && $# % 2 == 1)) || fail "usage: $0 <tree-build-dir> <frozen.o> <path-in-tree, e.g. crypto/jitterentropy.o> [<frozen.o> <path-in-tree>]..."
 tree="$(cd "$1" 2>/dev/null && pwd)" || fail "no such build directory: $1"
-frozen="$(realpath -e "$2" 2>/dev/null)" || fail "no such object: $2"
-rel="$3"
-[[ "$rel" != /* && "$rel" != *..* && "$rel" == *.o ]] || fail "path-in-tree must be a relative path to a .o inside the tree: $rel"
-for f in .config Makefile vmlinux.a "$rel"; do
+shift
+frozens=()
+rels=()
+while (($#)); do
+  frozen="$(realpath -e "$1" 2>/dev/null)" || fail "no such object: $1"
+  rel="$2"
+  shift 2
+  [[ "$rel" != /* && "$rel" != *..* && "$rel" == *.o ]] || fail "path-in-tree must be a relative path to a .o inside the tree: $rel"
+  [[ -e "$tree/$rel" ]] || fail "$tree does not look like a built kernel tree: $rel missing"
+  [[ "$(od -An -tx1 -N4 "$frozen" | tr -d ' ')" == 7f454c46 ]] || fail "$frozen is not an ELF file"
+  readelf -h "$frozen" | grep -q 'REL (Relocatable file)' || fail "$frozen is not a relocatable object"
+  frozens+=("$frozen")
+  rels+=("$rel")
+done
+for f in .config Makefile vmlinux.a; do
   [[ -e "$tree/$f" ]] || fail "$tree does not look like a built kernel tree: $f missing"
 done
-[[ "$(od -An -tx1 -N4 "$frozen" | tr -d ' ')" == 7f454c46 ]] || fail "$frozen is not an ELF file"
-readelf -h "$frozen" | grep -q 'REL (Relocatable file)' || fail "$frozen is not a relocatable object"
 
 # The source tree the build directory was configured against (O= builds write a wrapper
 # Makefile that includes it; 6.x also keep a 'source' symlink).
@@ -59,19 +70,24 @@ copy="$tmp/build"
 log="$tmp/relink.log"
 
 cp -a --reflink=auto "$tree" "$copy"
-cp "$frozen" "$copy/$rel"
-# Newer than its sources, headers and .cmd file: kbuild's if_changed sees nothing to do.
-touch "$copy/$rel"
-want="$(sha256sum <"$frozen" | cut -d' ' -f1)"
+for i in "${!frozens[@]}"; do
+  cp "${frozens[$i]}" "$copy/${rels[$i]}"
+  # Newer than its sources, headers and .cmd file: kbuild's if_changed sees nothing to do.
+  touch "$copy/${rels[$i]}"
+done
 
 rc=0
 make -C "$srctree" O="$copy" -j"${RELINKABLE_JOBS:-$(nproc)}" vmlinux >"$log" 2>&1 || rc=$?
 
-got="$(sha256sum <"$copy/$rel" | cut -d' ' -f1)"
-if [[ "$got" != "$want" ]] || grep -Eq "^[[:space:]]+(CC|AS|CC \[M\]|AS \[M\])[[:space:]]+${rel//./\\.}\$" "$log"; then
-  grep -E "^[[:space:]]+[A-Z]+.*[[:space:]]${rel//./\\.}\$" "$log" >&2 || true
-  fail "kbuild rebuilt $rel instead of linking the frozen object (sha256 now $got, frozen $want)"
-fi
+for i in "${!frozens[@]}"; do
+  rel="${rels[$i]}"
+  want="$(sha256sum <"${frozens[$i]}" | cut -d' ' -f1)"
+  got="$(sha256sum <"$copy/$rel" | cut -d' ' -f1)"
+  if [[ "$got" != "$want" ]] || grep -Eq "^[[:space:]]+(CC|AS|CC \[M\]|AS \[M\])[[:space:]]+${rel//./\\.}\$" "$log"; then
+    grep -E "^[[:space:]]+[A-Z]+.*[[:space:]]${rel//./\\.}\$" "$log" >&2 || true
+    fail "kbuild rebuilt $rel instead of linking the frozen object (sha256 now $got, frozen $want)"
+  fi
+done
 
 # ld (C locale) quotes symbols as `sym'; tolerate Unicode quotes too.
 results="$(

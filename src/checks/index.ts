@@ -16,6 +16,7 @@ import { layoutChangedCheck } from './interface/layout-changed.js';
 import { prototypeChangedCheck } from './interface/prototype-changed.js';
 import { variableTypeChangedCheck } from './interface/variable-type-changed.js';
 import { primitivesCheck } from './primitives/index.js';
+import { fips140PlaceholdersCheck } from './link/fips140-placeholders.js';
 
 export const CHECKS: readonly Check[] = [
   replacedObjectCheck,
@@ -32,6 +33,7 @@ export const CHECKS: readonly Check[] = [
   variableTypeChangedCheck,
   modversionsCrcCheck,
   primitivesCheck,
+  fips140PlaceholdersCheck,
 ];
 
 /** Findings without a rank sort after the ranked ones of their severity. */

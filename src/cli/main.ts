@@ -19,6 +19,8 @@ import { explain } from './explain.js';
 
 /** How long a waiver written by `relinkable waive` lasts by default: a quarter, so that accepted findings are looked at again. */
 const WAIVER_DAYS = 90;
+import { verify } from '../run/verify.js';
+import { buildVerifyReport, renderVerifyJson, renderVerifyText } from '../report/verify.js';
 
 /** Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 unusable input or usage, 3 internal error. */
 export const EXIT = { ok: 0, findings: 1, input: 2, internal: 3 } as const;
@@ -48,6 +50,21 @@ interface CheckFlags {
   waivers?: string;
   now?: string;
   digests?: boolean;
+}
+
+interface VerifyFlags {
+  linked?: string;
+  linkerScript?: string;
+  map?: string;
+  fips140Embedded?: boolean;
+  certified?: string;
+  hmacKey?: string;
+  config?: string;
+  androidFips140?: string;
+  rhelHmac?: string;
+  fips140Abi?: string | true;
+  format: 'text' | 'json';
+  output?: string;
 }
 
 function collect(value: string, previous: string[] = []): string[] {
@@ -215,6 +232,44 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     .action((id: string | undefined) => {
       io.stdout.write(explain(id));
     });
+
+  const verifyCommand = program
+    .command('verify')
+    .description('prove from the files that a linked vmlinux or module holds the frozen objects\' certified bytes, modulo relocations')
+    .argument('[objects...]', 'frozen relocatable objects (.o) that were linked')
+    .option('--linked <file>', 'the linked vmlinux, or the module .ko the objects were linked into')
+    .option('--linker-script <file>', 'the linker script of the link (default: arch/<arch>/kernel/vmlinux.lds next to vmlinux): which sections it discards')
+    .option('--map <file>', 'the GNU ld map file (-Map) of the link: where it put each input section (else found from the symbols)')
+    .option('--fips140-embedded', 'recompute the embedded fips140.ko scheme of the --linked vmlinux (Amazon Linux CONFIG_CRYPTO_FIPS140_EXTMOD)')
+    .option('--certified <fips140.ko>', 'with --fips140-embedded: the certified module the embedded one must be')
+    .option('--hmac-key <key>', 'with --fips140-embedded: the HMAC key (else CONFIG_CRYPTO_FIPS140_HMAC_KEY of --config)')
+    .option('--config <file>', 'with --fips140-embedded: the .config that sets CONFIG_CRYPTO_FIPS140_HMAC_KEY')
+    .option('--fips140-abi [fips140.ko]', "Amazon's placeholder ABI: the --linked vmlinux's placeholders against the module's key tables (the embedded module when no file is given)")
+    .option('--android-fips140 <fips140.ko>', "recompute Android's fips140.ko HMAC over .text and .rodata")
+    .option('--rhel-hmac <vmlinuz>', "recompute RHEL's .vmlinuz-<ver>.hmac beside the vmlinuz")
+    .addOption(new Option('--format <format>', 'report format').choices(['text', 'json']).default('text'))
+    .option('--output <file>', 'write the report to a file instead of standard output')
+    .action((objects: string[], flags: VerifyFlags) => {
+      const record = verify(objects, {
+        linked: flags.linked,
+        linkerScript: flags.linkerScript,
+        map: flags.map,
+        embeddedFips140: flags.fips140Embedded ? { key: flags.hmacKey, config: flags.config, certified: flags.certified } : undefined,
+        androidFips140: flags.androidFips140,
+        rhelHmac: flags.rhelHmac,
+        placeholderAbi: flags.fips140Abi,
+      });
+      const report = buildVerifyReport(record, toolVersion());
+      const text = flags.format === 'json' ? renderVerifyJson(report) : renderVerifyText(report);
+      if (flags.output) {
+        writeOutputFile(flags.output, text, 'report');
+      } else {
+        io.stdout.write(text);
+      }
+      exitCode = report.verdict === 'identical' ? EXIT.ok : EXIT.findings;
+    });
+
+  refuseRepeats(verifyCommand);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -12,7 +12,7 @@ export interface FindingKind {
   /** The usual severity; a finding may state another (its page says when). */
   readonly severity: Severity;
   /** Which stage of the relink it predicts. */
-  readonly area: 'link' | 'module' | 'replacement' | 'interface' | 'primitive';
+  readonly area: 'link' | 'module' | 'replacement' | 'interface' | 'primitive' | 'verify';
   /** The finding's message, from the facts the check recorded (Finding.data). */
   readonly message: (data: never) => string;
   /**
@@ -643,6 +643,88 @@ export const FINDING_KINDS = {
       d.case === 'old-style'
         ? `the frozen object exports ${someNames(d.exports)} the pre-${d.since} way (${d.oldSections} ___ksymtab sections); the new kernel (${d.release}) builds its export table with modpost from ${d.newSection}, so modpost does not know these exports: no Module.symvers entry, no CRC, and modules importing them fail modpost`
         : `the frozen object marks its exports in ${d.newSection} (${d.since}+), which the new kernel (${d.release}) does not read: ${someNames(d.exports)} ${d.exports.length > 1 ? 'are' : 'is'} not exported`,
+  },
+  'certified-bytes-changed': {
+    title: 'Linked bytes that are not the certified bytes',
+    severity: 'runtime',
+    area: 'verify',
+    /**
+     * One run of differing bytes in the linked file: `cause` says whether it lies outside any
+     * relocated field, in a field holding another value than the relocation computes, in a
+     * field reaching another piece of a merged section, or is a module's relocation entry.
+     */
+    message: (d: {
+      section: string;
+      offset: number;
+      length: number;
+      within: string | null;
+      linkedSection: string;
+      address: string;
+      cause: 'bytes' | 'relocated-field' | 'merged-piece' | 'relocation-entry';
+      relocation: string | null;
+      buildStep: string | null;
+    }) => {
+      const where = `${d.section}+0x${d.offset.toString(16)}${d.within ? ` (${d.within})` : ''}`;
+      const at = `${d.linkedSection} ${d.address}`;
+      if (d.buildStep) return `${d.length === 1 ? '1 byte' : `${d.length} bytes`} at ${where} rewritten after the link (${at}): ${d.buildStep}`;
+      switch (d.cause) {
+        case 'bytes':
+          return `${d.length === 1 ? '1 byte' : `${d.length} bytes`} at ${where} ${d.length === 1 ? 'differs' : 'differ'} in the linked file (${at}), outside any relocated field: the certified bytes were changed`;
+        case 'relocated-field':
+          return `the relocated field at ${where} (${d.relocation}) holds another value in the linked file (${at}) than the relocation computes with the linked addresses`;
+        case 'merged-piece':
+          return `the field at ${where} (${d.relocation}) points at a piece of the merged section that is not the certified one (${at})`;
+        case 'relocation-entry':
+          return `the relocation at ${where} is not the certified one in the linked module (${at})`;
+      }
+    },
+  },
+  'section-unplaced': {
+    title: 'A section of the frozen object not found in the linked file',
+    severity: 'review',
+    area: 'verify',
+    /** `reason`: why no single place was found (no evidence, or evidence for several). */
+    message: (d: { section: string; size: number; reason: string }) =>
+      `${d.section} (${d.size} bytes) could not be placed in the linked file: ${d.reason}; its bytes were not compared`,
+  },
+  'relocation-unverified': {
+    title: 'Relocated fields whose value could not be computed',
+    severity: 'review',
+    area: 'verify',
+    /** The fields are the finding's sites; `reason` is what they share. */
+    message: (d: { section: string; fields: number; reason: string }) =>
+      `${d.fields} relocated field${d.fields === 1 ? '' : 's'} of ${d.section} could not be computed (${d.reason}): ${d.fields === 1 ? 'its bytes were' : 'their bytes were'} not judged`,
+  },
+  'integrity-mismatch': {
+    title: 'A vendor integrity value the files do not give',
+    severity: 'runtime',
+    area: 'verify',
+    /** `what`: which stored value was recomputed, and from what. */
+    message: (d: { scheme: string; what: string }) => `${d.scheme}: ${d.what}: the stored value is not the one the files give; the kernel's check at boot fails (and panics in FIPS mode)`,
+  },
+  'integrity-relocation-refused': {
+    title: 'Relocations the in-kernel integrity check refuses',
+    severity: 'runtime',
+    area: 'verify',
+    /** The relocations are the finding's sites. */
+    message: (d: { scheme: string; count: number; types: readonly string[] }) =>
+      `${d.scheme}: ${d.count} relocation${d.count === 1 ? '' : 's'} in the hashed ranges of a type the module's reverter does not handle (${d.types.join(', ')}): it BUG()s at load before hashing`,
+  },
+  'placeholder-unfilled': {
+    title: 'Kernel placeholders the FIPS module does not fill',
+    severity: 'runtime',
+    area: 'verify',
+    /** `names`: the kernel's placeholders no key-table entry names (the sites). */
+    message: (d: { names: readonly string[] }) =>
+      `the kernel has ${d.names.length} placeholder${d.names.length === 1 ? '' : 's'} (${someNames(d.names)}) that no __crypto_fn_keys/__crypto_var_keys entry of the module fills: ${d.names.length === 1 ? 'it stays' : 'they stay'} NULL, and the first call or access through ${d.names.length === 1 ? 'it' : 'one'} faults`,
+  },
+  'placeholder-missing': {
+    title: 'Key-table entries of the FIPS module for placeholders the kernel lacks',
+    severity: 'link',
+    area: 'verify',
+    /** `names`: the placeholders the module's key tables name and the kernel does not define (the sites). */
+    message: (d: { names: readonly string[] }) =>
+      `the module's key tables name ${d.names.length} placeholder${d.names.length === 1 ? '' : 's'} (${someNames(d.names)}) the kernel does not define: the loader cannot resolve ${d.names.length === 1 ? 'it' : 'them'} and refuses the module`,
   },
 } as const satisfies Record<string, FindingKind>;
 

@@ -1,5 +1,5 @@
 import { declarationDiff } from './declaration-diff.js';
-import { FINDING_KINDS, SEVERITIES, atLeast, docPage, isDecisive, messageOf, type Candidate, type Evidence, type FindingId, type Severity, type Site } from '../findings/index.js';
+import { FINDING_KINDS, SEVERITIES, atLeast, docPage, isDecisive, messageOf, type Candidate, type Evidence, type Finding, type FindingId, type Severity, type Site } from '../findings/index.js';
 import type { CatalogueRecord, CoverageRecord, FrozenRecord, InputRecord, KernelRecord, RunRecord, TimeRecord, Waiver } from '../run/record.js';
 
 export const REPORT_FORMAT = 'relinkable-report';
@@ -153,25 +153,29 @@ export function buildReport(record: RunRecord, version: string, options: ReportO
         }
       : null,
     gate: { failOn, result: failing > 0 ? 'failed' : 'passed', failing, waived: w ? w.applied.filter((a) => a !== null).length : 0 },
-    findings: record.findings.map((f, i) => ({
-      id: f.id,
-      title: FINDING_KINDS[f.id].title,
-      severity: f.severity,
-      decisive: isDecisive(f.id),
-      object: f.object,
-      symbol: f.symbol ?? null,
-      message: messageOf(f),
-      before: f.before ?? null,
-      after: f.after ?? null,
-      evidence: f.evidence.map(compactEvidence),
-      sites: (f.sites ?? []).map(reportSite),
-      candidates: f.candidates ?? [],
-      rank: f.rank ?? null,
-      diff: f.declarations && f.before !== undefined && f.after !== undefined ? declarationDiff(f.before, f.after) : null,
-      signature: f.signature ?? null,
-      docs: docPage(f.id),
-      waived: reportWaiver(waiverOf(i)),
-    })),
+    findings: record.findings.map((f, i) => ({ ...toReportFinding(f), waived: reportWaiver(waiverOf(i)) })),
+  };
+}
+
+/** A finding as a report lists it: its message rendered, its title, page and diff. */
+export function toReportFinding(f: Finding): Omit<ReportFinding, 'waived'> {
+  return {
+    id: f.id,
+    title: FINDING_KINDS[f.id].title,
+    severity: f.severity,
+    decisive: isDecisive(f.id),
+    object: f.object,
+    symbol: f.symbol ?? null,
+    message: messageOf(f),
+    before: f.before ?? null,
+    after: f.after ?? null,
+    evidence: f.evidence.map(compactEvidence),
+    sites: (f.sites ?? []).map(reportSite),
+    candidates: f.candidates ?? [],
+    rank: f.rank ?? null,
+    diff: f.declarations && f.before !== undefined && f.after !== undefined ? declarationDiff(f.before, f.after) : null,
+    signature: f.signature ?? null,
+    docs: docPage(f.id),
   };
 }
 

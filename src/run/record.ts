@@ -1,6 +1,7 @@
 import type { FrozenUse, LinkMode } from '../facts/relink.js';
 import type { Finding, FindingId } from '../findings/index.js';
 import type { Waiver } from '../facts/waiver.js';
+import type { IntegrityCheck, PlaceholderCheck } from '../facts/verify.js';
 
 export type { Waiver };
 
@@ -125,4 +126,52 @@ export interface CatalogueRecord {
   readonly entries: number;
   /** The catalogue directory when given with --signatures; null for the bundled one. */
   readonly directory: string | null;
+}
+
+/**
+ * Everything one `verify` run established: the linked file, each frozen object's sections
+ * and where they went, what was compared, the boot-time patch sites inside the placed bytes,
+ * and the findings (src/run/verify.ts fills it). Addresses are hex strings.
+ */
+export interface VerifyRecord {
+  /** null when only vendor integrity schemes were checked. */
+  readonly linked: {
+    readonly path: string;
+    /** 'vmlinux' (a linked executable) or 'module' (a relocatable .ko). */
+    readonly kind: 'vmlinux' | 'module';
+    readonly size: number;
+    readonly buildId: string | null;
+    readonly machine: string;
+    /** The linker script that said which sections are discarded; null when none was read. */
+    readonly linkerScript: string | null;
+  } | null;
+  readonly objects: readonly VerifiedObjectRecord[];
+  /** The vendor integrity schemes recomputed from the files. */
+  readonly integrity: readonly IntegrityCheck[];
+  /** Amazon's placeholder ABI between the linked vmlinux and a fips140.ko, when checked. */
+  readonly placeholders: PlaceholderCheck | null;
+  readonly findings: readonly Finding[];
+}
+
+export interface VerifiedObjectRecord {
+  readonly path: string;
+  readonly sha256: string;
+  readonly size: number;
+  readonly sections: readonly {
+    readonly name: string;
+    readonly size: number;
+    /** placed (with where and how), merged, discarded or unplaced. */
+    readonly placement: string;
+    readonly linkedSection: string | null;
+    readonly address: string | null;
+  }[];
+  readonly compared: readonly { readonly section: string; readonly bytes: number; readonly relocatedFields: number; readonly differingBytes: number }[];
+  /** Sum over the compared sections. */
+  readonly bytesCompared: number;
+  readonly relocatedFields: number;
+  readonly padding: readonly { readonly linkedSection: string; readonly after: string; readonly before: string; readonly address: string; readonly bytes: number; readonly fill: string }[];
+  /** The linked file's patch tables that were read; null when none were (a module). */
+  readonly patchTables: readonly string[] | null;
+  /** Their entries inside the object's placed bytes; null when no table was read. */
+  readonly patchSites: readonly { readonly table: string; readonly section: string; readonly offset: string; readonly address: string; readonly within: string | null; readonly writes: string }[] | null;
 }

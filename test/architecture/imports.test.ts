@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 const SRC = resolve(__dirname, '../../src');
 
 /** Folders that read input bytes. */
-const READERS = ['elf', 'dwarf', 'btf', 'kernel', 'arch', 'object', 'snapshot', 'waivers'];
+const READERS = ['elf', 'dwarf', 'btf', 'kernel', 'arch', 'object', 'snapshot', 'waivers', 'verify'];
 /** The ground floor: vocabulary every layer shares, and small utilities. */
 const GROUND = ['graph', 'facts', 'errors.ts', 'schema.ts', 'paths.ts', 'version.ts', 'input-file.ts', 'limits.ts'];
 

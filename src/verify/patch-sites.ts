@@ -1,0 +1,29 @@
+import { x86PatchSites } from '../arch/x86/patch-tables.js';
+import { EM_X86_64 } from '../elf/constants.js';
+import type { ElfFile } from '../elf/file.js';
+import type { PatchSite } from '../facts/verify.js';
+import { locator } from './compare.js';
+import type { Placed } from './placement.js';
+
+/**
+ * The places inside the object's placed bytes that the kernel rewrites at boot or run time,
+ * from the linked vmlinux's own patch tables (which the vmlinux link may have added to: with
+ * IBT, objtool writes the tables for built-in code when it processes vmlinux.o). undefined
+ * for a module (its tables are its own, applied by the loader) and for architectures whose
+ * tables are not read.
+ */
+export function patchSitesIn(frozen: ElfFile, linked: ElfFile, placed: ReadonlyMap<number, Placed>): { tables: string[]; sites: PatchSite[] } | undefined {
+  if (linked.isRelocatable || linked.header.machine !== EM_X86_64) return undefined;
+  const ranges = [...placed.values()].filter((p) => p.frozen.size > 0).sort((a, b) => (a.address < b.address ? -1 : 1));
+  const rangeOf = (address: bigint): Placed | undefined => ranges.find((p) => address >= p.address && address < p.address + BigInt(p.frozen.size));
+  const within = locator(frozen);
+  const { tables, sites } = x86PatchSites(linked, (address) => rangeOf(address) !== undefined);
+  return {
+    tables,
+    sites: sites.map((s) => {
+      const p = rangeOf(s.address)!;
+      const offset = Number(s.address - p.address);
+      return { table: s.table, section: p.frozen.name, offset, address: s.address, within: within(p.frozen.index, offset), writes: s.writes };
+    }),
+  };
+}

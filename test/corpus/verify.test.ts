@@ -1,0 +1,265 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { VerifyReport } from '../../src/report/verify.js';
+import { builtTree } from '../support/corpus.js';
+import { ROOT } from '../support/paths.js';
+import { runCli } from '../support/run.js';
+
+const ORACLE = join(ROOT, 'scripts', 'corpus', 'relink-oracle.sh');
+
+/** The 6.1.170 crypto objects whose undefined symbols 6.1.192 all defines: they link into its tree. */
+const LINKING = ['sha256_generic', 'sha512_generic', 'aes_generic', 'drbg', 'hmac'];
+
+function frozen(name: string): string {
+  return join(builtTree('6.1.170'), 'crypto', `${name}.o`);
+}
+
+async function verifyJson(args: string[]): Promise<{ status: number; report: VerifyReport }> {
+  const r = await runCli(['verify', ...args, '--format', 'json']);
+  if (r.stderr) throw new Error(`unexpected stderr: ${r.stderr}`);
+  return { status: r.status, report: JSON.parse(r.stdout) as VerifyReport };
+}
+
+/**
+ * readelf's count of the relocations of an object that apply to allocated sections the link
+ * keeps: every `.rela*` section but the debug ones and those of the sections the report says
+ * the script discards.
+ */
+function keptRelocations(object: string, discarded: readonly string[]): number {
+  const text = execFileSync('readelf', ['-rW', object], { encoding: 'utf8' });
+  let n = 0;
+  for (const m of text.matchAll(/^Relocation section '\.rela(.+?)' at offset \S+ contains (\d+) entr/gm)) {
+    const target = m[1]!;
+    if (target.startsWith('.debug_') || discarded.includes(target)) continue;
+    n += Number(m[2]);
+  }
+  return n;
+}
+
+describe('verify: frozen 6.1.170 objects relinked into the 6.1.192 tree by the real ld', () => {
+  let kept: string;
+  let vmlinux: string;
+  let scratch: string;
+
+  beforeAll(() => {
+    const args = [builtTree('6.1.192'), ...LINKING.flatMap((o) => [frozen(o), `crypto/${o}.o`])];
+    const r = spawnSync(ORACLE, args, { encoding: 'utf8', timeout: 600_000, env: { ...process.env, RELINKABLE_KEEP_TMP: '1' } });
+    const dir = /relink-oracle: kept (\S+)/.exec(r.stderr)?.[1];
+    if (dir) kept = dir;
+    if (r.status !== 0 || !dir) throw new Error(`relink oracle failed (${r.status}): ${r.stderr.slice(-2000)}`);
+    vmlinux = join(dir, 'build', 'vmlinux');
+    scratch = mkdtempSync(join(tmpdir(), 'relinkable-verify-'));
+  });
+
+  afterAll(() => {
+    if (kept) rmSync(kept, { recursive: true, force: true });
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
+  });
+
+  it('all five are identical modulo relocations: every relocated field readelf lists holds the computed value', async () => {
+    const { status, report } = await verifyJson([...LINKING.map(frozen), '--linked', vmlinux]);
+    expect(report.verdict).toBe('identical');
+    expect(status).toBe(0);
+    expect(report.findings).toEqual([]);
+    expect(report.linked!.linkerScript).toBe(join(kept, 'build', 'arch', 'x86', 'kernel', 'vmlinux.lds'));
+    const counts = report.objects.map((o) => {
+      const discarded = o.sections.filter((s) => s.placement.startsWith('discarded')).map((s) => s.name);
+      return [o.path.split('/').pop(), o.relocatedFields, keptRelocations(o.path, discarded)];
+    });
+    expect(counts).toEqual([
+      ['sha256_generic.o', 33, 33],
+      ['sha512_generic.o', 40, 40],
+      ['aes_generic.o', 468, 468],
+      ['drbg.o', 98, 98],
+      ['hmac.o', 48, 48],
+    ]);
+    const sha256 = report.objects[0]!;
+    expect(sha256.sections.map((s) => `${s.name} ${s.placement.split(':')[0]}`)).toEqual([
+      '.text placed',
+      '.data placed',
+      '__ksymtab_strings merged by the linker (strings)',
+      '___ksymtab_gpl+sha224_zero_message_hash placed',
+      '___ksymtab_gpl+sha256_zero_message_hash placed',
+      '___ksymtab+crypto_sha256_update placed',
+      '___ksymtab+crypto_sha256_finup placed',
+      '.initcall4.init placed',
+      '.exit.text placed',
+      '.init.text placed',
+      '.modinfo discarded by *(.modinfo) (line 162)',
+      '.exitcall.exit discarded by *(.exitcall.exit) (line 162)',
+      '.discard.addressable discarded by *(.discard.*) (line 162)',
+      '.rodata placed',
+      ".note.gnu.property merged by the linker into the linked file's own GNU property note",
+    ]);
+    // Where the sections went agrees with the linked symbol table (nm): the .text of
+    // sha256_generic.o starts at its first function, sha224_base_init.
+    const nm = execFileSync('nm', [vmlinux], { encoding: 'utf8', maxBuffer: 64 << 20 });
+    const text = sha256.sections.find((s) => s.name === '.text')!;
+    expect(nm).toContain(`${text.address!.slice(2)} t sha224_base_init\n`);
+  });
+
+  it('one byte of .text changed after the link (dd on a copy): exactly that byte, with its function', async () => {
+    const copy = join(scratch, 'vmlinux');
+    copyFileSync(vmlinux, copy);
+    // .text+0xb0 of sha256_generic.o is crypto_sha256_final+0xa; readelf gives .text's address and file offset.
+    const textHeader = /\]\s+\.text\s+PROGBITS\s+([0-9a-f]+)\s+([0-9a-f]+)/.exec(execFileSync('readelf', ['-SW', copy], { encoding: 'utf8' }))!;
+    const { report: before } = await verifyJson([frozen('sha256_generic'), '--linked', vmlinux]);
+    const address = BigInt(before.objects[0]!.sections.find((s) => s.name === '.text')!.address!) + 0xb0n;
+    const fileOffset = Number(BigInt(`0x${textHeader[2]}`) + address - BigInt(`0x${textHeader[1]}`));
+    const original = readFileSync(copy).subarray(fileOffset, fileOffset + 1).toString('hex');
+    writeFileSync(join(scratch, 'byte'), Buffer.from([0x90]));
+    execFileSync('dd', [`if=${join(scratch, 'byte')}`, `of=${copy}`, 'bs=1', `seek=${fileOffset}`, 'conv=notrunc', 'status=none']);
+
+    const { status, report } = await verifyJson([frozen('sha256_generic'), '--linked', copy, '--linker-script', before.linked!.linkerScript!]);
+    expect(status).toBe(1);
+    expect(report.verdict).toBe('differs');
+    expect(report.findings.map((f) => [f.id, f.severity, f.symbol, f.before, f.after, f.message])).toEqual([
+      [
+        'certified-bytes-changed',
+        'runtime',
+        'crypto_sha256_final',
+        original,
+        '90',
+        `1 byte at .text+0xb0 (crypto_sha256_final+0xa) differs in the linked file (.text 0x${address.toString(16)}), outside any relocated field: the certified bytes were changed`,
+      ],
+    ]);
+    expect(report.objects[0]!.compared.find((c) => c.section === '.text')).toEqual({ section: '.text', bytes: 240, relocatedFields: 8, differingBytes: 1 });
+  });
+
+  it('6.1.170 gcm.o linked into gcm.ko by the tree\'s own ld -r command: the bytes as they are, every relocation entry its counterpart', async () => {
+    const tree = builtTree('6.1.192');
+    // cmd_crypto/gcm.ko := ld -r … -T scripts/module.lds -o crypto/gcm.ko crypto/gcm.o crypto/gcm.mod.o;  true
+    const cmd = /^cmd_crypto\/gcm\.ko := (.*?);\s*true$/m.exec(readFileSync(join(tree, 'crypto', '.gcm.ko.cmd'), 'utf8'))![1]!.trim().split(/\s+/);
+    const ko = join(scratch, 'gcm.ko');
+    const map = join(scratch, 'gcm.map');
+    const args = cmd.slice(1).map((a) => (a === 'crypto/gcm.ko' ? ko : a === 'crypto/gcm.o' ? frozen('gcm') : a));
+    execFileSync(cmd[0]!, ['-Map', map, ...args], { cwd: tree });
+
+    const { status, report } = await verifyJson([frozen('gcm'), '--linked', ko]);
+    expect(report.findings).toEqual([]);
+    expect(status).toBe(0);
+    expect(report.linked!.kind).toBe('module');
+    const o = report.objects[0]!;
+    expect(o.relocatedFields).toBe(keptRelocations(frozen('gcm'), []));
+    expect(o.relocatedFields).toBe(519);
+    expect(o.sections.filter((s) => !s.placement.startsWith('placed')).map((s) => s.name)).toEqual(['.note.gnu.property']);
+    expect(o.sections.find((s) => s.name === '.return_sites')!.placement).toBe('placed: the one place in .return_sites that holds its bytes with its 44 relocated fields');
+
+    // With ld's map of the same link: every section placed by it, the same 519 entries matched.
+    const byMap = await verifyJson([frozen('gcm'), '--linked', ko, '--map', map]);
+    expect(byMap.report.findings).toEqual([]);
+    expect(byMap.report.objects[0]!.relocatedFields).toBe(519);
+    expect(byMap.report.objects[0]!.sections.filter((s) => s.placement !== 'placed: by the map file').map((s) => s.name)).toEqual(['.note.gnu.property']);
+  });
+});
+
+/** A section's bytes and address as `objdump -s -j` dumps them. */
+function objdumpSection(file: string, section: string): { address: bigint; bytes: Buffer } {
+  const text = execFileSync('objdump', ['-s', '-j', section, file], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  let address: bigint | undefined;
+  const hexes: string[] = [];
+  for (const m of text.matchAll(/^ ([0-9a-f]{8,16}) ((?:[0-9a-f]{2,8} ){1,4})/gm)) {
+    address ??= BigInt(`0x${m[1]}`);
+    hexes.push(m[2]!.replace(/ /g, ''));
+  }
+  return { address: address!, bytes: Buffer.from(hexes.join(''), 'hex') };
+}
+
+describe('verify: the boot-time patch sites inside 6.1.170 crypto objects relinked into the 6.12.117 tree', () => {
+  let kept: string;
+  let vmlinux: string;
+  const objects = ['sha256_generic', 'aes_generic'];
+
+  beforeAll(() => {
+    const args = [builtTree('6.12.117'), ...objects.flatMap((o) => [frozen(o), `crypto/${o}.o`])];
+    const r = spawnSync(ORACLE, args, { encoding: 'utf8', timeout: 600_000, env: { ...process.env, RELINKABLE_KEEP_TMP: '1' } });
+    const dir = /relink-oracle: kept (\S+)/.exec(r.stderr)?.[1];
+    if (dir) kept = dir;
+    if (r.status !== 0 || !dir) throw new Error(`relink oracle failed (${r.status}): ${r.stderr.slice(-2000)}`);
+    vmlinux = join(dir, 'build', 'vmlinux');
+  });
+
+  afterAll(() => {
+    if (kept) rmSync(kept, { recursive: true, force: true });
+  });
+
+  it('identical, and every entry of the linked tables that falls in their .text, as objdump dumps the tables', async () => {
+    const { status, report } = await verifyJson([...objects.map(frozen), '--linked', vmlinux]);
+    expect(report.findings).toEqual([]);
+    expect(status).toBe(0);
+    expect(report.objects[0]!.patchTables).toEqual([
+      '.altinstructions',
+      '.retpoline_sites',
+      '.return_sites',
+      '.call_sites',
+      '.ibt_endbr_seal',
+      '.smp_locks',
+      '__jump_table',
+      '.static_call_sites',
+    ]);
+    // The oracle: objdump's dump of each table with its own output section, decoded as the
+    // kernel reads it (s32 relative to the entry; alt_instr is 14 bytes in 6.12).
+    const tables: [string, number][] = [['.altinstructions', 14], ['.retpoline_sites', 4], ['.return_sites', 4], ['.call_sites', 4], ['.ibt_endbr_seal', 4]];
+    const dumped = tables.map(([name, size]) => ({ name, size, ...objdumpSection(vmlinux, name) }));
+    for (const o of report.objects) {
+      const text = o.sections.find((s) => s.name === '.text')!;
+      const start = BigInt(text.address!);
+      const end = start + BigInt(text.size);
+      const expected: string[] = [];
+      for (const t of dumped) {
+        for (let at = 0; at + t.size <= t.bytes.length; at += t.size) {
+          const site = BigInt.asUintN(64, t.address + BigInt(at) + BigInt(t.bytes.readInt32LE(at)));
+          if (site >= start && site < end) expected.push(`${t.name} .text+0x${(site - start).toString(16)}`);
+        }
+      }
+      const found = o.patchSites!.filter((s) => s.section === '.text' && tables.some(([n]) => n === s.table)).map((s) => `${s.table} .text+${s.offset}`);
+      expect(found.sort()).toEqual(expected.sort());
+      expect(found.length).toBeGreaterThan(0);
+    }
+    const sha256 = report.objects[0]!.patchSites!.map((s) => `${s.table} ${s.within}`);
+    expect(sha256).toEqual([
+      '.return_sites sha224_base_init+0x44',
+      '.return_sites sha256_base_init+0x44',
+      '.return_sites crypto_sha256_update+0xf',
+      '.return_sites crypto_sha256_final+0x26',
+      '.call_sites crypto_sha256_update+0x8',
+      '.call_sites crypto_sha256_final+0x18',
+      '.call_sites crypto_sha256_final+0x1f',
+      '.call_sites crypto_sha256_finup+0x10',
+    ]);
+  });
+});
+
+describe("verify: the 6.12.117 tree's own built-in objects against its vmlinux (what a real build does to them)", () => {
+  const tree = () => builtTree('6.12.117');
+  const one = async (object: string) => (await verifyJson([join(tree(), object), '--linked', join(tree(), 'vmlinux')])).report;
+
+  it('weak definitions that lost to another object\'s (init/main.c free_initmem; two core.c, each with its own .data..once): identical', async () => {
+    for (const object of ['init/main.o', 'arch/x86/events/amd/core.o', 'kernel/events/core.o']) {
+      const report = await one(object);
+      expect([object, report.verdict, report.findings.map((f) => f.id)]).toEqual([object, 'identical', []]);
+    }
+  });
+
+  it('init/version.o: its .data holds only the weak init_uts_ns that version-timestamp.o overrides: not placed, never guessed', async () => {
+    const report = await one('init/version.o');
+    expect(report.findings.map((f) => [f.id, f.message])).toEqual([
+      ['section-unplaced', '.data (432 bytes) could not be placed in the linked file: none of its symbols is in the linked file, and no placed section refers to it; its bytes were not compared'],
+    ]);
+  });
+
+  it('the bytes the build writes after the link: resolve_btfids fills .BTF_ids, sorttable clears main_extable_sort_needed and sorts __ex_table', async () => {
+    const extable = await one('kernel/extable.o');
+    expect(extable.findings.map((f) => [f.severity, f.id, f.symbol, f.message])).toEqual([
+      ['review', 'certified-bytes-changed', 'main_extable_sort_needed', expect.stringContaining('scripts/sorttable clears main_extable_sort_needed once it has sorted __ex_table')],
+    ]);
+    const verifier = await one('kernel/bpf/verifier.o');
+    expect(new Set(verifier.findings.map((f) => `${f.severity} ${f.id} ${(f.evidence[0] as { section?: string }).section}`))).toEqual(new Set(['review certified-bytes-changed .BTF_ids']));
+    const traps = await one('arch/x86/kernel/traps.o');
+    expect(traps.findings.map((f) => [f.id, f.symbol])).toEqual([['section-unplaced', '__ex_table']]);
+    expect(traps.findings[0]!.message).toContain('scripts/sorttable sorts this table of vmlinux after the link');
+  });
+});
