@@ -1,6 +1,6 @@
 import { InputError, UsageError } from '../errors.js';
 import { machineName } from '../elf/constants.js';
-import type { FrozenRecord, KernelRecord, RunRecord } from './record.js';
+import type { FrozenRecord, KernelInputRecord, KernelRecord, RunRecord } from './record.js';
 import { CHECKS, runChecks } from '../checks/index.js';
 import { SILENT_PROGRESS, type Progress } from '../facts/progress.js';
 import { NewKernel } from '../kernel/kernel.js';
@@ -135,12 +135,28 @@ export async function analyzeRun(objectPaths: readonly string[], options: CheckO
   }
 }
 
-async function analyzeWith(kernel: NewKernel, objectPaths: readonly string[], options: CheckOptions, opened: ElfFile[]): Promise<RunRecord> {
+/**
+ * One check of `objectPaths` against a kernel already open: what `scan` does for each object,
+ * reading each kernel once and checking every object against it (what the kernel read for
+ * one check, its exports, BTF, .config, stays read for the next). `read` gives the frozen
+ * objects (scan reads each once for all kernels).
+ */
+export async function analyzeOpened(kernel: NewKernel, objectPaths: readonly string[], options: CheckOptions, read: (path: string) => FrozenObject = readFrozen): Promise<RunRecord> {
+  const opened: ElfFile[] = [];
+  try {
+    return await analyzeWith(kernel, objectPaths, options, opened, read);
+  } finally {
+    kernel.releaseDescriptors();
+    for (const elf of opened) elf.releaseDescriptor();
+  }
+}
+
+async function analyzeWith(kernel: NewKernel, objectPaths: readonly string[], options: CheckOptions, opened: ElfFile[], read: (path: string) => FrozenObject = readFrozen): Promise<RunRecord> {
   const replaces = options.replaces ?? [];
   const progress = options.progress ?? SILENT_PROGRESS;
   const frozen = objectPaths.map((path) => {
     progress.step(`reading ${path}`);
-    return readFrozen(path);
+    return read(path);
   });
   for (const obj of frozen) {
     if (obj.machine !== kernel.machine) {
@@ -240,5 +256,33 @@ function kernelRecord(kernel: NewKernel): KernelRecord {
     linkerScript: a.linkerScript ?? null,
     vmlinuxArchive: a.vmlinuxArchive ?? null,
     exportsFrom: kernel.exports().source,
+    input: kernelInput(kernel),
+  };
+}
+
+/** Which kind of kernel input the run had, and what the -dbg package would have added (said in every report, never left out silently). */
+function kernelInput(kernel: NewKernel): KernelInputRecord {
+  const dwarf = kernel.dwarf() !== undefined;
+  const btf = kernel.vmlinux.section('.BTF') !== undefined;
+  const symbols = kernel.symbolSource;
+  const lacking: string[] = [];
+  if (!dwarf) {
+    lacking.push(
+      `vmlinux DWARF: imported global variables ${btf ? 'BTF does not describe (it has only per-CPU ones) ' : ''}are not compared; the compile flags the new kernel was built with are not read (they come from DWARF producers); a frozen object's compile unit in vmlinux is not found`,
+    );
+  }
+  if (symbols === 'kallsyms') {
+    lacking.push("vmlinux .symtab: no symbol sizes; kallsyms marks every per-CPU symbol absolute, so whether one is static is not known");
+  }
+  if (kernel.artifacts.layout === 'debian-image') {
+    lacking.push("the new kernel's modules are stripped (no DWARF): the flags a replaced module was compiled with in the new kernel are not read");
+  }
+  return {
+    kind: dwarf && symbols !== 'kallsyms' ? 'full' : 'light',
+    image: kernel.imageCompression ? 'vmlinuz' : 'vmlinux',
+    compression: kernel.imageCompression ?? null,
+    symbols,
+    types: [...(btf ? ['BTF'] : []), ...(dwarf ? ['DWARF'] : [])],
+    lacking,
   };
 }
