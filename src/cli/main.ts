@@ -12,6 +12,7 @@ import { SILENT_PROGRESS } from '../facts/progress.js';
 import { readFrozenObject } from '../object/read.js';
 import { buildSnapshot, renderSnapshot } from '../snapshot/write.js';
 import { writeOutputFile } from './output.js';
+import { addScanCommands } from './scan.js';
 
 /** Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 unusable input or usage, 3 internal error. */
 export const EXIT = { ok: 0, findings: 1, input: 2, internal: 3 } as const;
@@ -161,6 +162,10 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     });
 
   refuseRepeats(extract);
+
+  addScanCommands(program, io, (code) => {
+    exitCode = code;
+  });
 
   try {
     await program.parseAsync(argv, { from: 'user' });
