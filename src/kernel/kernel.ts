@@ -63,25 +63,26 @@ export class NewKernel implements KernelSymbols {
       const image = decompressVmlinuz(artifacts.vmlinux);
       this.imageCompression = image.compression;
       this.vmlinux = new ElfFile(new BufferSource(artifacts.vmlinux, image.bytes));
-      this.systemMap = artifacts.systemMap
-        ? new SystemMap(artifacts.systemMap)
-        : this.vmlinux.symbolTable
-          ? undefined
-          : new SystemMap(`${artifacts.vmlinux}${KALLSYMS_SUFFIX}`, readKallsyms(this.vmlinux).entries);
     } else {
       this.imageCompression = undefined;
       this.vmlinux = ElfFile.open(artifacts.vmlinux);
-      this.systemMap = artifacts.systemMap ? new SystemMap(artifacts.systemMap) : undefined;
     }
     try {
       if (this.vmlinux.header.type !== ET_EXEC) {
         throw new InputError(artifacts.vmlinux, 'is not a linked vmlinux (ELF type is not ET_EXEC)');
       }
+      // A stripped vmlinux without a System.map: its kallsyms, when it has them, are its symbol table.
+      const kallsyms = artifacts.systemMap || this.vmlinux.symbolTable ? undefined : readKallsyms(this.vmlinux);
+      this.systemMap = artifacts.systemMap
+        ? new SystemMap(artifacts.systemMap)
+        : kallsyms
+          ? new SystemMap(`${artifacts.vmlinux}${KALLSYMS_SUFFIX}`, kallsyms.entries)
+          : undefined;
       if (!this.vmlinux.symbolTable) {
         if (!this.systemMap) {
           throw new InputError(
             artifacts.vmlinux,
-            'has no symbol table (stripped vmlinux): use the -dbg vmlinux or the build directory, or give its System.map with --system-map',
+            'has no symbol table (stripped vmlinux, no kallsyms): use the -dbg vmlinux or the build directory, or give its System.map with --system-map',
           );
         }
         this.mapSymbols = new SystemMapSymbols(this.systemMap, this.vmlinux.sections);

@@ -169,12 +169,14 @@ function locateDebianImage(root: string, release: string | undefined): KernelArt
   const abi = chooseAbi(root, abis, release);
   const headersDir = [join(root, 'usr', 'src', `linux-headers-${abi}`)].find((d) => existsSync(d));
   const modulesDir = join(root, 'lib', 'modules', abi);
+  // A vmlinux decompressed beside the vmlinuz (relinkable scan does it once, as it unpacks a .deb) is read in its place.
+  const decompressed = maybe(join(bootDir, `vmlinux-${abi}`));
   return {
     layout: 'debian-image',
     root,
     abi,
-    vmlinux: join(bootDir, `vmlinuz-${abi}`),
-    compressed: true,
+    vmlinux: decompressed ?? join(bootDir, `vmlinuz-${abi}`),
+    compressed: decompressed === undefined,
     symvers: headersDir ? maybe(join(headersDir, 'Module.symvers')) : undefined,
     config: (headersDir ? maybe(join(headersDir, '.config')) : undefined) ?? maybe(join(bootDir, `config-${abi}`)),
     systemMap: undefined,

@@ -109,6 +109,18 @@ export function readFrozen(path: string): FrozenObject {
   return looksLikeSnapshot(head) ? readSnapshot(path) : readFrozenObject(path);
 }
 
+/**
+ * The bundled catalogue, loaded once per process (scan runs hundreds of checks, each would
+ * load and validate the same entries again); one given with --signatures is the user's
+ * files, read for each run.
+ */
+let bundledCatalogue: ReturnType<typeof loadCatalogue> | undefined;
+function catalogueOf(signatures: string | undefined): ReturnType<typeof loadCatalogue> {
+  if (signatures !== undefined) return loadCatalogue(signatures, DETECTORS);
+  bundledCatalogue ??= loadCatalogue(bundledCatalogueDirectory(), DETECTORS);
+  return bundledCatalogue;
+}
+
 /** bytes → readers → model → checks: everything `check` does before rendering, as a plain record. */
 export async function analyze(objectPaths: readonly string[], options: CheckOptions): Promise<RunRecord> {
   return (await analyzeRun(objectPaths, options)).record;
@@ -206,7 +218,7 @@ async function analyzeWith(kernel: NewKernel, objectPaths: readonly string[], op
     return [...obj.definitions.values()].filter((d) => d.kind === 'function' && r.definitions.has(d.name)).map((d) => d.name);
   };
   const interfaces = new InterfaceComparison(frozen, sources, frozenInterface, kernel.machine, definitionsUsed);
-  const catalogue = loadCatalogue(options.signatures ?? bundledCatalogueDirectory(), DETECTORS);
+  const catalogue = catalogueOf(options.signatures);
   const origin = options.builtWith ? new OriginKernelConventions(options.builtWith) : undefined;
   const conventions = new NewKernelConventions(kernel, configRenamesOf(catalogue), options.reference ?? [], replacements);
   const link = new LinkModel(mode, use, frozen, kernel, replacements);

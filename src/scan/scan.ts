@@ -34,7 +34,7 @@ export function kernelInputs(paths: readonly string[]): KernelInput[] {
   const debs = paths.filter((p) => p.endsWith('.deb'));
   const dirs = paths.filter((p) => !p.endsWith('.deb'));
   const out: KernelInput[] = dirs.map((d) => ({ key: `dir:${resolve(d)}`, label: d, directory: d }));
-  for (const group of groupKernelPackages(debs.map(readDebianPackage))) {
+  for (const group of groupKernelPackages(debs.map((d) => readDebianPackage(d)))) {
     const key = createHash('sha256').update(group.map((p) => p.sha256).sort().join('\n')).digest('hex');
     out.push({ key: `deb:${key}`, label: group.map((p) => p.name).join(' + '), packages: group });
   }

@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { BufferSource } from '../../src/elf/index.js';
 import { describe, expect, it } from 'vitest';
 import { NewKernel } from '../../src/kernel/kernel.js';
 import { locateKernel } from '../../src/kernel/locate.js';
@@ -15,7 +17,7 @@ export const GATE_MODULES = [
   'arch/x86/crypto/aesni-intel', 'arch/x86/crypto/sha256-ssse3', 'arch/x86/crypto/sha512-ssse3', 'arch/x86/crypto/ghash-clmulni-intel',
 ].map((m) => debianModule('6.1.170', `${m}.ko`));
 
-const lightDir = (abi: string) => unpackKernel(groupKernelPackages(lightKernelDebs(abi).map(readDebianPackage))[0]!, ['gcm']);
+const lightDir = (abi: string) => unpackKernel(groupKernelPackages(lightKernelDebs(abi).map((d) => readDebianPackage(d)))[0]!, ['gcm']);
 
 describe.each([
   { abi: '6.1.0-47', version: '6.1.170', compression: 'xz', symbols: 94_105, percpu: 382, vmlinux: 65_905_108 },
@@ -25,7 +27,13 @@ describe.each([
 
   it(`is a vmlinux of ${vmlinux} bytes out of a ${compression} vmlinuz, with .BTF and no .symtab or DWARF`, () => {
     expect(kernel.artifacts.layout).toBe('debian-image');
-    expect(kernel.imageCompression).toBe(compression);
+    // Unpacking the .deb decompressed it once, beside the vmlinuz; read from the vmlinuz, it is the same bytes.
+    expect(kernel.artifacts.vmlinux).toMatch(new RegExp(`/boot/vmlinux-${abi.replace(/\+/g, '\\+')}-amd64$`));
+    expect(kernel.imageCompression).toBeUndefined();
+    const fromImage = new NewKernel(locateKernel({ vmlinux: kernel.artifacts.vmlinux.replace(/vmlinux-([^/]+)$/, 'vmlinuz-$1') }));
+    expect(fromImage.imageCompression).toBe(compression);
+    expect(fromImage.symbolSource).toBe('kallsyms');
+    expect((fromImage.vmlinux.source as BufferSource).read(0, vmlinux, 'all').equals(readFileSync(kernel.artifacts.vmlinux))).toBe(true);
     expect(kernel.vmlinux.source.size).toBe(vmlinux);
     expect(kernel.vmlinux.symbolTable).toBeUndefined();
     expect(kernel.dwarf()).toBeUndefined();
@@ -58,7 +66,7 @@ describe('mixed releases in a light kernel', () => {
     const r = await runCli(['check', GATE_MODULES[2]!, '--kernel', light61, '--symvers', symvers]);
     expect(r.status).toBe(2);
     expect(r.stderr).toBe(
-      `relinkable: error: ${symvers}: belongs to kernel 6.12.117+deb12-amd64 (${join(symvers, '..', 'include', 'config', 'kernel.release')}), but ${join(light61, 'boot', 'vmlinuz-6.1.0-47-amd64')} is 6.1.0-47-amd64 (Debian 6.1.170-3): give the vmlinux, Module.symvers and .config of one kernel build\n`,
+      `relinkable: error: ${symvers}: belongs to kernel 6.12.117+deb12-amd64 (${join(symvers, '..', 'include', 'config', 'kernel.release')}), but ${join(light61, 'boot', 'vmlinux-6.1.0-47-amd64')} is 6.1.0-47-amd64 (Debian 6.1.170-3): give the vmlinux, Module.symvers and .config of one kernel build\n`,
     );
   });
 });
