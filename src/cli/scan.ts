@@ -3,7 +3,8 @@ import { UsageError } from '../errors.js';
 import { SEVERITIES, type Severity } from '../findings/index.js';
 import { SILENT_PROGRESS } from '../facts/progress.js';
 import { debianKernelPackages } from '../scan/apt.js';
-import { kernelInputs, parseShard, readKernelList, scan } from '../scan/scan.js';
+import { kernelInputs, parseShard, readKernelList, scan, seriesDrift } from '../scan/scan.js';
+import { renderDriftMarkdown } from '../scan/drift.js';
 import { emptyState, mergeStates, readState, renderState, type ScanState } from '../scan/state.js';
 import { buildTimeline, renderTimelineJson, renderTimelineMarkdown, renderTimelineText } from '../scan/timeline.js';
 import { writeOutputFile } from './output.js';
@@ -72,6 +73,17 @@ export function addScanCommands(program: Command, io: CliIo, setExit: (code: num
       setExit(finish(result.state, previous, flags, io));
     },
   );
+
+  program
+    .command('drift')
+    .description('what a frozen object could feel between consecutive releases of a series: exports removed, exported prototypes and reachable layouts changed, build-primitive options changed (Markdown)')
+    .option('--kernel <path>', 'a kernel directory or a Debian .deb; repeatable', (v: string, p: string[] = []) => [...p, v])
+    .option('--kernels <file>', 'a file listing kernel directories and .debs, one per line')
+    .action((flags: { kernel?: string[]; kernels?: string }) => {
+      const paths = [...(flags.kernel ?? []), ...(flags.kernels ? readKernelList(flags.kernels) : [])];
+      if (paths.length < 2) throw new UsageError('drift compares releases: give at least two kernels with --kernel or --kernels');
+      io.stdout.write(renderDriftMarkdown(seriesDrift(kernelInputs(paths))));
+    });
 
   timelineOptions(
     program

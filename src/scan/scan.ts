@@ -10,7 +10,8 @@ import { analyzeOpened, readFrozen, type CheckOptions } from '../run/analyze.js'
 import { buildReport } from '../report/report.js';
 import { toolVersion } from '../version.js';
 import { groupKernelPackages, readDebianPackage, unpackKernel, type DebianPackage } from './debian.js';
-import { normalised, type ScanState, type StateCell, type StateRelease } from './state.js';
+import { compareVersions, normalised, type ScanState, type StateCell, type StateRelease } from './state.js';
+import { kernelDrift, type Drift } from './drift.js';
 
 /**
  * `relinkable scan`: frozen objects × kernels. Each kernel is read once (one NewKernel) and
@@ -104,6 +105,8 @@ export interface ScanResult {
   readonly kernelsRead: readonly string[];
   /** The cells this run added. */
   readonly scanned: readonly StateCell[];
+  /** Where the time went, in seconds (npm run bench -- scan shows the split). */
+  readonly seconds: { readonly objects: number; readonly unpack: number; readonly open: number; readonly checks: number };
 }
 
 export async function scan(options: ScanOptions): Promise<ScanResult> {
@@ -116,8 +119,16 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
     if (!f) frozenByPath.set(path, (f = readFrozen(path)));
     return f;
   };
+  const seconds = { objects: 0, unpack: 0, open: 0, checks: 0 };
+  let t = performance.now();
+  const lap = (phase: keyof typeof seconds) => {
+    const now = performance.now();
+    seconds[phase] += (now - t) / 1000;
+    t = now;
+  };
   const objects = [...new Set(options.objects)].sort();
   for (const o of objects) read(o);
+  lap('objects');
   const moduleNames = [...frozenByPath.values()].flatMap((f) => (f.isModule && f.moduleInfo?.name ? [f.moduleInfo.name] : []));
 
   const previous = options.previous;
@@ -133,12 +144,16 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
     const todo = known ? slice.filter((o) => !done.has(`${read(o).sha256}\0${known}`)) : slice;
     if (todo.length === 0) continue;
     progress.step(`reading kernel ${input.label}`);
+    t = performance.now();
     const directory = input.directory ?? unpackKernel(input.packages!, moduleNames);
+    lap('unpack');
     const kernel = new NewKernel(locateKernel({ kernel: directory }));
+    lap('open');
     kernelsRead.push(input.label);
     for (const path of todo) {
       progress.step(`checking ${path} against ${input.label}`);
       const record = await analyzeOpened(kernel, [path], options.check, read);
+      lap('checks');
       const release = record.kernel.release ?? input.label;
       if (!releases.has(release)) {
         const banner = kernel.bannerRelease();
@@ -164,11 +179,36 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
     releases: [...releases.values()],
     cells,
   });
-  return { state, kernelsRead, scanned };
+  return { state, kernelsRead, scanned, seconds };
 }
 
 function mergeObjects(previous: ScanState, current: readonly { path: string; sha256: string }[]): { path: string; sha256: string }[] {
   const byKey = new Map(previous.objects.map((o) => [`${o.sha256}\0${o.path}`, o]));
   for (const o of current) byKey.set(`${o.sha256}\0${o.path}`, o);
   return [...byKey.values()];
+}
+
+/**
+ * The drift between consecutive releases of each series (major.minor) among the kernels
+ * given, oldest first: each kernel opened once, two at a time.
+ */
+export function seriesDrift(inputs: readonly KernelInput[]): Drift[] {
+  const open = (input: KernelInput) => new NewKernel(locateKernel({ kernel: input.directory ?? unpackKernel(input.packages!, []) }));
+  const known = inputs.map((input) => {
+    const kernel = open(input);
+    const banner = kernel.bannerRelease();
+    kernel.releaseDescriptors();
+    return { input, version: banner?.debianPackage ?? kernel.release() ?? input.label };
+  });
+  known.sort((a, b) => compareVersions(a.version, b.version));
+  const series = (v: string) => /^(\d+\.\d+)/.exec(v)?.[1];
+  const out: Drift[] = [];
+  let previous: { kernel: NewKernel; version: string } | undefined;
+  for (const k of known) {
+    const kernel = open(k.input);
+    if (previous && series(previous.version) === series(k.version)) out.push(kernelDrift(previous.kernel, kernel));
+    previous?.kernel.releaseDescriptors();
+    previous = { kernel, version: k.version };
+  }
+  return out;
 }
