@@ -36,9 +36,16 @@ export function debianKernelPackages(series: string, log: { write(text: string):
     .map((l) => l.split(' ')[0]!)
     .filter((n) => new RegExp(`^linux-image-${escaped}\\.[0-9][^-]*(-[0-9]+)?(\\+deb[0-9]+)?-amd64-unsigned$`).test(n));
   if (names.length === 0) throw new UsageError(`--debian ${series}: apt offers no linux-image-${series}.*-amd64-unsigned package (is the archive in the apt sources, and apt-get update run?)`);
+  // One apt-cache call for every candidate version (one per package took seconds each on a busy machine).
+  const versions = new Map<string, string>();
+  for (const stanza of run('apt-cache', ['show', '--no-all-versions', ...names]).split(/\n\n+/)) {
+    const name = /^Package: (\S+)$/m.exec(stanza)?.[1];
+    const version = /^Version: (\S+)$/m.exec(stanza)?.[1];
+    if (name && version) versions.set(name, version);
+  }
   const kernels = names.map((image) => {
     const abi = image.replace(/^linux-image-/, '').replace(/-amd64-unsigned$/, '');
-    const version = /^Version: (\S+)$/m.exec(run('apt-cache', ['show', '--no-all-versions', image]))?.[1];
+    const version = versions.get(image);
     if (!version) throw new UsageError(`--debian: apt-cache names no version of ${image}`);
     return { version, packages: [image, `linux-headers-${abi}-amd64`, `linux-headers-${abi}-common`] };
   });

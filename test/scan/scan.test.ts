@@ -125,6 +125,24 @@ describe('scan over time', () => {
   });
 });
 
+describe('--debian', () => {
+  it('without apt: a usage error saying what to give instead', async () => {
+    const path = process.env.PATH;
+    process.env.PATH = '/nonexistent';
+    try {
+      const r = await runCli(['scan', OBJECTS[0]!, '--debian', '6.12']);
+      expect(r).toEqual({ status: 2, stdout: '', stderr: 'relinkable: error: --debian needs apt (apt-cache was not found): give the kernels with --kernel or --kernels instead\n' });
+    } finally {
+      process.env.PATH = path;
+    }
+  });
+
+  it('takes a series, not a release', async () => {
+    const r = await runCli(['scan', OBJECTS[0]!, '--debian', '6.12.117']);
+    expect(r.stderr).toBe('relinkable: error: --debian 6.12.117: give a kernel series such as 6.1 or 6.12\n');
+  });
+});
+
 describe('release order', () => {
   it('orders Debian kernel versions as dpkg does', () => {
     const versions = ['6.12.107-1~deb12u1', '6.1.192-3', '6.1.170-3', '6.12.115-2~deb12u1', '6.1.192-1', '6.12.113-1~deb12u1', '6.1.192-2', '6.12.113-1'];
