@@ -16,8 +16,8 @@ export interface Drift {
   readonly from: string;
   readonly to: string;
   readonly exports: { readonly before: number; readonly after: number; readonly removed: readonly string[]; readonly crcChanged: number };
-  /** Exported functions both kernels' BTF describe, and those whose call layout differs. */
-  readonly prototypes: { readonly compared: number; readonly changed: readonly string[] };
+  /** Exported functions both kernels' BTF describe, those whose call layout differs, and those left out because BTF has several functions of that name. */
+  readonly prototypes: { readonly compared: number; readonly changed: readonly string[]; readonly ambiguous: number };
   /** Named aggregates reachable from the exported functions whose layout changed. */
   readonly layouts: readonly string[];
   /** Build-primitive options whose value changed ("CONFIG_X86_KERNEL_IBT: n → y"). */
@@ -58,10 +58,16 @@ export function kernelDrift(a: NewKernel, b: NewKernel): Drift {
   const changed: string[] = [];
   const roots: Root[] = [];
   let compared = 0;
+  let ambiguous = 0;
   if (ga && gb) {
     const sa = new BtfInterface(ga);
     const sb = new BtfInterface(gb);
     for (const name of common.sort()) {
+      // Static functions of other units may share an export's name: BTF cannot tell which is the export's then.
+      if (ga.functionsByName(name).length > 1 || gb.functionsByName(name).length > 1) {
+        ambiguous++;
+        continue;
+      }
       const fa = sa.functionNamed(name);
       const fb = sb.functionNamed(name);
       if (!fa || !fb) continue;
@@ -74,7 +80,7 @@ export function kernelDrift(a: NewKernel, b: NewKernel): Drift {
   }
   const cache: PairCache = new Map();
   const deltas = ga && gb ? new ClosureComparison(ga, gb, cache).run(roots) : [];
-  const layouts = [...new Set(deltas.filter((d) => /^(struct|union) /.test(d.name)).map((d) => d.name))].sort();
+  const layouts = [...new Set(deltas.filter((d) => /^(struct|union) [A-Za-z_]\w*$/.test(d.name)).map((d) => d.name))].sort();
   const ca = a.config();
   const cb = b.config();
   const primitives: string[] = [];
@@ -87,7 +93,7 @@ export function kernelDrift(a: NewKernel, b: NewKernel): Drift {
     from: a.release() ?? a.artifacts.vmlinux,
     to: b.release() ?? b.artifacts.vmlinux,
     exports: { before: ea.size, after: eb.size, removed: removed.sort(), crcChanged },
-    prototypes: { compared, changed },
+    prototypes: { compared, changed, ambiguous },
     layouts,
     primitives,
   };
@@ -102,7 +108,7 @@ export function renderDriftMarkdown(rows: readonly Drift[]): string {
   ];
   for (const r of rows) {
     lines.push(
-      `| ${r.from} → ${r.to} | ${r.exports.before} → ${r.exports.after} | ${few(r.exports.removed)} | ${r.exports.crcChanged} | ${few(r.prototypes.changed)} of ${r.prototypes.compared} | ${few(r.layouts)} | ${r.primitives.length ? r.primitives.join('; ') : 'none'} |`,
+      `| ${r.from} → ${r.to} | ${r.exports.before} → ${r.exports.after} | ${few(r.exports.removed)} | ${r.exports.crcChanged} | ${few(r.prototypes.changed)} of ${r.prototypes.compared}${r.prototypes.ambiguous ? ` (${r.prototypes.ambiguous} names BTF has several functions of, left out)` : ''} | ${few(r.layouts)} | ${r.primitives.length ? r.primitives.join('; ') : 'none'} |`,
     );
   }
   return `${lines.join('\n')}\n`;
