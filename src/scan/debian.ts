@@ -123,6 +123,9 @@ function membersOf(p: DebianPackage, modules: readonly string[]): string[] {
       return [
         './usr/lib/debug/boot/vmlinux-*',
         './usr/lib/debug/boot/System.map-*',
+        // 6.12's -dbg package lists the built-in modules beside its modules (6.1's has none: then nothing is found).
+        './usr/lib/debug/lib/modules/*/modules.builtin',
+        './usr/lib/debug/lib/modules/*/modules.order',
         ...modules.map((m) => modulePatterns('./usr/lib/debug/lib/modules/*/kernel', m)),
       ];
     case 'headers':

@@ -8,7 +8,8 @@ import { readSystemMap } from '../../src/kernel/system-map.js';
 import { groupKernelPackages, readDebianPackage, unpackKernel } from '../../src/scan/debian.js';
 import { scan, kernelInputs } from '../../src/scan/scan.js';
 import { emptyState, type StateCell } from '../../src/scan/state.js';
-import { debianKernel, debianModule, lightKernelDebs } from '../support/corpus.js';
+import { allLightKernelDebs, debianKernel, debianModule, lightKernelDebs } from '../support/corpus.js';
+import { buildTimeline } from '../../src/scan/timeline.js';
 import { runCli } from '../support/run.js';
 
 /** The 13 crypto modules of Debian 6.1.170 of the typical gate (bench/gate.ts). */
@@ -113,5 +114,45 @@ describe('the 13 gate modules of 6.1.170 against 6.1.170, 6.1.192 and 6.12.117: 
       ['6.12.117+deb12-amd64', 'light'],
     ]);
     expect(light.state.releases[0]!.lacking[0]).toMatch(/^vmlinux DWARF: imported global variables BTF does not describe/);
+  });
+});
+
+describe('the 13 gate modules of 6.1.170, relinked, against every Debian 6.1 and 6.12 light kernel of the corpus', async () => {
+  const result = await scan({ objects: GATE_MODULES, kernels: kernelInputs(allLightKernelDebs().flat()), previous: emptyState(), check: { use: 'relinked' } });
+  const timeline = buildTimeline(result.state, emptyState(), 'runtime');
+
+  it('reads each of the 13 kernels once for the 169 cells, in release order', () => {
+    expect(result.kernelsRead.length).toBe(13);
+    expect(result.scanned.length).toBe(169);
+    expect(timeline.releases.map((r) => r.version)).toEqual([
+      '6.1.170-3', '6.1.176-1', '6.1.187-1', '6.1.190-1', '6.1.192-1', '6.1.192-2', '6.1.192-3',
+      '6.12.107-1~deb12u1', '6.12.111-1~deb12u1', '6.12.113-1~deb12u1', '6.12.115-2~deb12u1', '6.12.117-1~deb12u1', '6.12.118-1~deb12u1',
+    ]);
+  });
+
+  it('6.1.x: nothing breaks; what is found is for review (CRCs the light kernel cannot explain, layouts two pointers away)', () => {
+    const in61 = result.state.cells.filter((c) => c.release.startsWith('6.1.0-'));
+    expect(in61.length).toBe(13 * 7);
+    const severities = new Set(in61.flatMap((c) => c.findings.map((f) => f.severity)));
+    expect(severities).toEqual(new Set(['review', 'info']));
+    expect(new Set(in61.flatMap((c) => c.findings.filter((f) => f.severity === 'review').map((f) => f.id)))).toEqual(new Set(['modversions-crc-changed', 'layout-changed']));
+  });
+
+  it('every module breaks at 6.12.107, the first 6.12 release, with the same findings through 6.12.118', () => {
+    for (const o of timeline.objects) expect([o.path, o.firstBreak?.release]).toEqual([o.path, '6.12.107+deb12-amd64']);
+    const jitter = timeline.objects.find((o) => o.path.endsWith('jitterentropy_rng.ko'))!;
+    expect(jitter.firstBreak!.findings.map((f) => `${f.id} ${f.subject ?? ''}`.trim())).toEqual([
+      'module-now-builtin jitterentropy_rng',
+      'undefined-symbol __kmalloc',
+      'layout-changed struct ratelimit_state',
+      'function-padding-missing cleanup_module',
+      'landing-pad-missing',
+      'mitigation-missing',
+      'orc-format-changed',
+    ]);
+    for (const o of timeline.objects) {
+      const in612 = o.cells.slice(7).map((c) => JSON.stringify(c!.findings));
+      expect(new Set(in612).size).toBe(1);
+    }
   });
 });
