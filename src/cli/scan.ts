@@ -6,13 +6,13 @@ import { debianKernelPackages } from '../scan/apt.js';
 import { kernelInputs, parseShard, readKernelList, scan, seriesDrift } from '../scan/scan.js';
 import { renderDriftMarkdown } from '../scan/drift.js';
 import { emptyState, mergeStates, readState, renderState, type ScanState } from '../scan/state.js';
-import { buildTimeline, renderTimelineJson, renderTimelineMarkdown, renderTimelineText } from '../scan/timeline.js';
+import { buildTimeline, renderTimelineHtml, renderTimelineJson, renderTimelineMarkdown, renderTimelineText } from '../scan/timeline.js';
 import { writeOutputFile } from './output.js';
 import { StderrProgress } from './progress.js';
 import type { CliIo } from './main.js';
 
 interface TimelineFlags {
-  format: 'text' | 'json' | 'markdown';
+  format: 'text' | 'json' | 'markdown' | 'html';
   output?: string;
   failOn: Severity | 'never';
 }
@@ -20,7 +20,8 @@ interface TimelineFlags {
 /** Renders the timeline of `state`, writes it, and gives the exit code: 1 when a cell of the newest release breaks. */
 function finish(state: ScanState, previous: ScanState, flags: TimelineFlags, io: CliIo): number {
   const timeline = buildTimeline(state, previous, flags.failOn);
-  const text = flags.format === 'json' ? renderTimelineJson(timeline) : flags.format === 'markdown' ? renderTimelineMarkdown(timeline) : renderTimelineText(timeline);
+  const render = { text: renderTimelineText, json: renderTimelineJson, markdown: renderTimelineMarkdown, html: renderTimelineHtml }[flags.format];
+  const text = render(timeline);
   if (flags.output) writeOutputFile(flags.output, text, 'timeline');
   else io.stdout.write(text);
   return timeline.newest?.breaks ? 1 : 0;
@@ -28,7 +29,7 @@ function finish(state: ScanState, previous: ScanState, flags: TimelineFlags, io:
 
 const timelineOptions = (command: Command) =>
   command
-    .addOption(new Option('--format <format>', 'timeline format').choices(['text', 'json', 'markdown']).default('text'))
+    .addOption(new Option('--format <format>', 'timeline format').choices(['text', 'json', 'markdown', 'html']).default('text'))
     .option('--output <file>', 'write the timeline to a file instead of standard output')
     .addOption(new Option('--fail-on <severity>', 'a cell breaks with a finding at least this severe; exit 1 when one of the newest release does').choices([...SEVERITIES, 'never']).default('runtime'));
 

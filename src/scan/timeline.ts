@@ -150,3 +150,33 @@ export function renderTimelineMarkdown(t: Timeline): string {
 export function renderTimelineJson(t: Timeline): string {
   return `${JSON.stringify(t, null, 2)}\n`;
 }
+
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** One self-contained page: the same table, first breaks and news as the Markdown, escaped (object paths and finding subjects come from the inputs). */
+export function renderTimelineHtml(t: Timeline): string {
+  const e = escapeHtml;
+  const out: string[] = [];
+  out.push('<!DOCTYPE html>', '<html lang="en">', '<head>', '<meta charset="utf-8">', `<title>relinkable scan: ${t.objects.length} object(s) × ${t.releases.length} release(s)</title>`);
+  out.push('<style>body{font-family:sans-serif}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px;font-family:monospace}.breaks{background:#f8d7da;font-weight:bold}.risk{background:#fff3cd}</style>', '</head>', '<body>');
+  out.push(`<h1>relinkable scan: ${t.objects.length} object(s) × ${t.releases.length} release(s)</h1>`);
+  out.push(`<p>Cells: ok relinkable, risk at risk, LINK will not link; highlighted: breaks (a finding at or above ${e(t.failOn)}); - not scanned.</p>`);
+  out.push('<table>', `<tr><th>object</th>${t.releases.map((r) => `<th title="${e(r.release)}">${e(label(r))}</th>`).join('')}<th>first break</th></tr>`);
+  for (const o of t.objects) {
+    const cells = o.cells.map((c) => `<td${c?.breaks ? ' class="breaks"' : c?.verdict === 'at-risk' ? ' class="risk"' : ''}>${e(mark(c).replace('!', ''))}</td>`).join('');
+    out.push(`<tr><td title="${e(o.path)}">${e(basename(o.path))}</td>${cells}<td>${o.firstBreak ? `${e(o.firstBreak.release)}: ${e(summarise(o.firstBreak.findings))}` : 'none'}</td></tr>`);
+  }
+  out.push('</table>');
+  const light = t.releases.filter((r) => r.kind === 'light');
+  if (light.length) {
+    out.push(`<p>Light kernels (${e(light.map((r) => r.release).join(', '))}) could not check:</p>`, '<ul>');
+    for (const l of [...new Set(light.flatMap((r) => r.lacking))]) out.push(`<li>${e(l)}</li>`);
+    out.push('</ul>');
+  }
+  out.push('<h2>New since the previous run</h2>', '<ul>');
+  const changed = t.changes.filter((c) => c.newFindings.length);
+  for (const c of changed) out.push(`<li><code>${e(basename(c.object))}</code> against ${e(c.release)}: ${e(c.verdict)}; new: ${e(summarise(c.newFindings))}</li>`);
+  if (changed.length === 0) out.push('<li>nothing new</li>');
+  out.push('</ul>', '</body>', '</html>');
+  return `${out.join('\n')}\n`;
+}

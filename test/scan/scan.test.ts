@@ -32,7 +32,7 @@ describe('shards', () => {
     for (const bad of ['0/4', '5/4', '2', 'a/b', '1/0']) expect(() => parseShard(bad)).toThrow(`--shard ${bad}: give i/N with 1 <= i <= N (e.g. 2/4)`);
   });
 
-  it('4 shards run as separate processes and merged give the single run, byte for byte: state, text, JSON and Markdown', () => {
+  it('4 shards run as separate processes and merged give the single run, byte for byte: state, text, JSON, Markdown and HTML', () => {
     const kernels = ['--kernel', OLD, '--kernel', NEW];
     const single = runBinary(['scan', ...OBJECTS, ...kernels, '--state', join(dir, 'single.json'), '--format', 'json', '--output', join(dir, 'single.timeline.json')]);
     expect(single.stderr).toBe('relinkable scan: 2 kernel(s) read, 8 cell(s) scanned\n');
@@ -44,7 +44,7 @@ describe('shards', () => {
     expect(merged.status).toBe(single.status);
     expect(read(join(dir, 'merged.json'))).toBe(read(join(dir, 'single.json')));
     expect(read(join(dir, 'merged.timeline.json'))).toBe(read(join(dir, 'single.timeline.json')));
-    for (const format of ['text', 'markdown']) {
+    for (const format of ['text', 'markdown', 'html']) {
       const one = runBinary(['merge', join(dir, 'single.json'), '--format', format]);
       const four = runBinary(['merge', ...states.reverse(), '--format', format]);
       expect(four.stdout).toBe(one.stdout);
@@ -102,6 +102,18 @@ describe('scan over time', () => {
     ]);
     expect(lines).toContain('  prim_trace.o  6.1.0-fixture: ftrace-entry-changed mcount; undefined-symbol mcount');
     expect(lines).toContain('  rng_driver.o  6.1.0-fixture: unresolved-weak-reference optional_hook');
+  });
+
+  it('html: one page, the inputs escaped', async () => {
+    const r = await runCli(['scan', OBJECTS[0]!, '--kernel', OLD, '--kernel', NEW, '--format', 'html']);
+    expect(r.stdout.startsWith('<!DOCTYPE html>\n<html lang="en">')).toBe(true);
+    expect(r.stdout).toContain('<tr><td title="' + OBJECTS[0]! + '">rng_driver.o</td><td class="breaks">risk</td><td class="breaks">LINK</td><td>6.1.0-fixture: unresolved-weak-reference optional_hook</td></tr>');
+    const state = JSON.parse(read(join(dir, 'single.json')));
+    state.objects[0].path = '<script>x</script>.o';
+    writeFileSync(join(dir, 'hostile.json'), JSON.stringify(state));
+    const hostile = await runCli(['merge', join(dir, 'hostile.json'), '--format', 'html']);
+    expect(hostile.stdout).not.toContain('<script>');
+    expect(hostile.stdout).toContain('&#60;script&#62;x&#60;/script&#62;.o');
   });
 
   it('merge refuses states that disagree about a cell, naming both files', async () => {
