@@ -91,7 +91,8 @@ export function locateKernel(opts: LocateOptions): KernelArtifacts {
       'not a kernel build: no vmlinux here (expected a make O= build directory, unpacked Debian linux-image-*-dbg with usr/lib/debug/boot/vmlinux-*, or an unpacked linux-image-* with boot/vmlinuz-*)',
     );
   }
-  if (opts.vmlinux && found.compressed) return { ...found, compressed: false, vmlinux: opts.vmlinux, symvers: opts.symvers ?? found.symvers, config: opts.config ?? found.config, systemMap: opts.systemMap };
+  // An explicit --vmlinux is told apart (vmlinux or vmlinuz) by its first bytes.
+  if (opts.vmlinux && found.compressed !== undefined) return { ...found, compressed: undefined, vmlinux: opts.vmlinux, symvers: opts.symvers ?? found.symvers, config: opts.config ?? found.config, systemMap: opts.systemMap };
   // Explicit files override what the layout offered.
   return {
     ...found,
