@@ -80,10 +80,10 @@ export function addScanCommands(program: Command, io: CliIo, setExit: (code: num
     .description('what a frozen object could feel between consecutive releases of a series: exports removed, exported prototypes and reachable layouts changed, build-primitive options changed (Markdown)')
     .option('--kernel <path>', 'a kernel directory or a Debian .deb; repeatable', (v: string, p: string[] = []) => [...p, v])
     .option('--kernels <file>', 'a file listing kernel directories and .debs, one per line')
-    .action((flags: { kernel?: string[]; kernels?: string }) => {
+    .action(async (flags: { kernel?: string[]; kernels?: string }) => {
       const paths = [...(flags.kernel ?? []), ...(flags.kernels ? readKernelList(flags.kernels) : [])];
       if (paths.length < 2) throw new UsageError('drift compares releases: give at least two kernels with --kernel or --kernels');
-      io.stdout.write(renderDriftMarkdown(seriesDrift(kernelInputs(paths))));
+      io.stdout.write(renderDriftMarkdown(await seriesDrift(kernelInputs(paths))));
     });
 
   timelineOptions(

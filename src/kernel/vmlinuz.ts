@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { gunzipSync } from 'node:zlib';
 import { InputError, hex } from '../errors.js';
 import { readInputBytes } from '../input-file.js';
@@ -56,8 +56,18 @@ export function looksLikeBzImage(path: string): boolean {
   }
 }
 
-/** Decompresses the vmlinux out of a bzImage file: an InputError for anything else, or a payload that does not decompress to an ELF of the size the image states. */
-export function decompressVmlinuz(path: string): DecompressedImage {
+interface Payload {
+  readonly kind: ImageCompression;
+  /** The compressed stream, without the appended size. */
+  readonly stream: Buffer;
+  /** The decompressed size the image states. */
+  readonly stated: number;
+  readonly payloadOffset: number;
+  readonly payloadLength: number;
+}
+
+/** The compressed payload of a bzImage file, from its boot protocol header; an InputError for anything else. */
+function payloadOf(path: string): Payload {
   const image = readInputBytes(path, 'kernel image', LIMITS.KERNEL_IMAGE_SIZE);
   if (!isBzImage(image)) throw new InputError(path, 'not a bzImage (no "HdrS" boot protocol header at 0x202)');
   const protocol = image.readUInt16LE(0x206);
@@ -76,11 +86,26 @@ export function decompressVmlinuz(path: string): DecompressedImage {
   }
   const stated = payload.readUInt32LE(payload.length - 4);
   if (stated > LIMITS.DECOMPRESSED_KERNEL_SIZE.value) throw new InputError(path, overLimit(LIMITS.DECOMPRESSED_KERNEL_SIZE, 'decompressed vmlinux', stated));
-  const stream = payload.subarray(0, payload.length - 4);
-  const bytes = kind === 'gzip' ? gunzip(path, stream) : throughTool(path, kind, stream);
-  if (bytes.length !== stated) throw new InputError(path, `${kind} payload decompressed to ${bytes.length} bytes; the image states ${stated}`);
-  if (bytes.readUInt32BE(0) !== 0x7f454c46) throw new InputError(path, `${kind} payload decompressed to something other than an ELF file`);
-  return { bytes, compression: kind, payloadOffset, payloadLength };
+  return { kind, stream: payload.subarray(0, payload.length - 4), stated, payloadOffset, payloadLength };
+}
+
+/** The decompressed payload, when it is an ELF file of the size the image states. */
+function checked(path: string, p: Payload, bytes: Buffer): DecompressedImage {
+  if (bytes.length !== p.stated) throw new InputError(path, `${p.kind} payload decompressed to ${bytes.length} bytes; the image states ${p.stated}`);
+  if (bytes.length < 4 || bytes.readUInt32BE(0) !== 0x7f454c46) throw new InputError(path, `${p.kind} payload decompressed to something other than an ELF file`);
+  return { bytes, compression: p.kind, payloadOffset: p.payloadOffset, payloadLength: p.payloadLength };
+}
+
+/** Decompresses the vmlinux out of a bzImage file: an InputError for anything else, or a payload that does not decompress to an ELF of the size the image states. */
+export function decompressVmlinuz(path: string): DecompressedImage {
+  const p = payloadOf(path);
+  return checked(path, p, p.kind === 'gzip' ? gunzip(path, p.stream) : throughTool(path, p.kind, p.stream));
+}
+
+/** decompressVmlinuz with the tool running beside this thread (relinkable scan unpacks the next kernel while it checks one). */
+export async function decompressVmlinuzAsync(path: string): Promise<DecompressedImage> {
+  const p = payloadOf(path);
+  return checked(path, p, p.kind === 'gzip' ? gunzip(path, p.stream) : await throughToolAsync(path, p.kind, p.stream));
 }
 
 function gunzip(path: string, stream: Buffer): Buffer {
@@ -115,4 +140,36 @@ function throughTool(path: string, kind: 'xz' | 'zstd' | 'lz4', stream: Buffer):
 /** A whole compressed file (a .ko.xz or .ko.zst module), decompressed with the tool for it. */
 export function decompressWhole(path: string, kind: 'xz' | 'zstd'): Buffer {
   return throughTool(path, kind, readInputBytes(path, `${kind}-compressed module`, LIMITS.KERNEL_IMAGE_SIZE));
+}
+
+export function decompressWholeAsync(path: string, kind: 'xz' | 'zstd'): Promise<Buffer> {
+  return throughToolAsync(path, kind, readInputBytes(path, `${kind}-compressed module`, LIMITS.KERNEL_IMAGE_SIZE));
+}
+
+function throughToolAsync(path: string, kind: 'xz' | 'zstd' | 'lz4', stream: Buffer): Promise<Buffer> {
+  const tool = TOOLS[kind];
+  return new Promise((resolve, reject) => {
+    const child = spawn(tool.command, tool.args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    let size = 0;
+    let said = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > LIMITS.DECOMPRESSED_KERNEL_SIZE.value) {
+        child.kill();
+        reject(new InputError(path, overLimit(LIMITS.DECOMPRESSED_KERNEL_SIZE, 'decompressed vmlinux')));
+      } else out.push(chunk);
+    });
+    child.stderr.on('data', (chunk: Buffer) => (said += chunk.toString('utf8')));
+    child.on('error', (err: NodeJS.ErrnoException) =>
+      reject(new InputError(path, err.code === 'ENOENT' ? `${kind}-compressed payload: the ${tool.command} tool is needed to read it (Debian package ${tool.package})` : `${kind} payload: ${tool.command} failed: ${err.message}`)),
+    );
+    child.on('close', (status) => {
+      if (status === 0) resolve(Buffer.concat(out));
+      else reject(new InputError(path, `${kind} payload does not decompress (${tool.command}: ${said.trim().split('\n')[0] || `exit ${status}`})`));
+    });
+    // A tool that exits early closes its stdin: that is its error to report, not ours.
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(stream);
+  });
 }

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -6,7 +6,7 @@ import { basename, join } from 'node:path';
 import { InputError, UsageError } from '../errors.js';
 import { inputExists, readInputText } from '../input-file.js';
 import { FileSource, sha256Of } from '../elf/source.js';
-import { decompressVmlinuz, decompressWhole } from '../kernel/vmlinuz.js';
+import { decompressVmlinuzAsync, decompressWholeAsync } from '../kernel/vmlinuz.js';
 
 /**
  * Debian kernel packages given as .deb files, unpacked into a cache outside the repository
@@ -140,7 +140,7 @@ function membersOf(p: DebianPackage, modules: readonly string[]): string[] {
  * returns its directory. Modules asked for later are added to it; a module the package does
  * not have is remembered as absent, not searched for again.
  */
-export function unpackKernel(group: readonly DebianPackage[], modules: readonly string[], cache = unpackCache()): string {
+export async function unpackKernel(group: readonly DebianPackage[], modules: readonly string[], cache = unpackCache()): Promise<string> {
   const key = createHash('sha256')
     .update(group.map((p) => p.sha256).sort().join('\n'))
     .digest('hex')
@@ -159,17 +159,17 @@ export function unpackKernel(group: readonly DebianPackage[], modules: readonly 
     const tmp = `${dir}.tmp-${process.pid}`;
     rmSync(tmp, { recursive: true, force: true });
     mkdirSync(tmp, { recursive: true });
-    for (const p of group) extract(p, membersOf(p, wanted), tmp);
-    if (image.role === 'image') decompressImage(tmp);
-    decompressModules(tmp);
+    for (const p of group) await extract(p, membersOf(p, wanted), tmp);
+    if (image.role === 'image') await decompressImage(tmp);
+    await decompressModules(tmp);
     writeMarker(join(tmp, '.unpacked.json'), group, wanted);
     rmSync(dir, { recursive: true, force: true });
     renameSync(tmp, dir);
     return dir;
   }
   const missing = wanted.filter((m) => !done!.includes(m));
-  for (const p of group) if (p.role === 'image' || p.role === 'dbg') extract(p, membersOf(p, missing).filter((m) => m.includes('.ko')), dir);
-  decompressModules(dir);
+  for (const p of group) if (p.role === 'image' || p.role === 'dbg') await extract(p, membersOf(p, missing).filter((m) => m.includes('.ko')), dir);
+  await decompressModules(dir);
   writeMarker(marker, group, [...new Set([...done, ...missing])].sort());
   return dir;
 }
@@ -179,12 +179,18 @@ function writeMarker(file: string, group: readonly DebianPackage[], modules: rea
   writeFileSync(file, `${JSON.stringify({ packages, modules }, null, 2)}\n`);
 }
 
-function extract(p: DebianPackage, members: readonly string[], into: string): void {
-  if (members.length === 0) return;
+function extract(p: DebianPackage, members: readonly string[], into: string): Promise<void> {
+  if (members.length === 0) return Promise.resolve();
   // --ignore-failed-read is not for members: a pattern that matches nothing (a module the
   // package lacks) makes tar exit 2 with "Not found in archive"; that alone is not a failure.
   const script = 'dpkg-deb --fsys-tarfile "$1" | tar -x -C "$2" --wildcards --wildcards-match-slash "${@:3}" 2>&1 | grep -v -e "Not found in archive" -e "Exiting with failure status due to previous errors" >&2; test "${PIPESTATUS[0]}" = 0';
-  tool('bash', ['-c', script, 'unpack', p.path, into, ...members], p.path);
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', ['-c', script, 'unpack', p.path, into, ...members], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let said = '';
+    child.stderr.on('data', (chunk: Buffer) => (said += chunk.toString('utf8')));
+    child.on('error', (err) => reject(new InputError(p.path, `unpacking failed: ${err.message}`)));
+    child.on('close', (status) => (status === 0 ? resolve() : reject(new InputError(p.path, `dpkg-deb --fsys-tarfile failed: ${said.trim().split('\n')[0] ?? `exit ${status}`}`))));
+  });
 }
 
 /**
@@ -192,15 +198,15 @@ function extract(p: DebianPackage, members: readonly string[], into: string): vo
  * package is unpacked, so that a later scan reads only the sections it needs from a file
  * instead of decompressing 60 MB again (xz: 0.6–1 s a kernel).
  */
-function decompressImage(root: string): void {
+async function decompressImage(root: string): Promise<void> {
   const boot = join(root, 'boot');
   for (const name of readdirSync(boot).filter((n) => n.startsWith('vmlinuz-'))) {
-    writeFileSync(join(boot, name.replace(/^vmlinuz-/, 'vmlinux-')), decompressVmlinuz(join(boot, name)).bytes);
+    writeFileSync(join(boot, name.replace(/^vmlinuz-/, 'vmlinux-')), (await decompressVmlinuzAsync(join(boot, name))).bytes);
   }
 }
 
 /** Modules Debian ships compressed (6.12: .ko.xz) decompressed once, as they are unpacked, and the compressed file removed. */
-function decompressModules(root: string): void {
+async function decompressModules(root: string): Promise<void> {
   const modules = join(root, 'lib', 'modules');
   if (!existsSync(modules)) return;
   const stack = [modules];
@@ -211,7 +217,7 @@ function decompressModules(root: string): void {
       if (entry.isDirectory()) stack.push(path);
       const packed = /\.ko\.(xz|zst)$/.exec(entry.name)?.[1];
       if (entry.isFile() && packed) {
-        writeFileSync(path.replace(/\.(xz|zst)$/, ''), decompressWhole(path, packed === 'xz' ? 'xz' : 'zstd'));
+        writeFileSync(path.replace(/\.(xz|zst)$/, ''), await decompressWholeAsync(path, packed === 'xz' ? 'xz' : 'zstd'));
         rmSync(path);
       }
     }

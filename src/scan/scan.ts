@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import pLimit from 'p-limit';
 import { resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { readInputLines } from '../input-file.js';
@@ -139,13 +140,21 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
   const scanned: StateCell[] = [];
   const kernelsRead: string[] = [];
 
-  for (const { kernel: input, objects: slice } of shardCells(options.kernels, objects, options.shard)) {
+  const work = shardCells(options.kernels, objects, options.shard).flatMap(({ kernel: input, objects: slice }) => {
     const known = releaseOfInput.get(input.key);
     const todo = known ? slice.filter((o) => !done.has(`${read(o).sha256}\0${known}`)) : slice;
-    if (todo.length === 0) continue;
+    return todo.length ? [{ input, todo }] : [];
+  });
+  // Unpacking runs in child processes (dpkg-deb, tar, xz, zstd): two kernels at most are
+  // unpacked ahead, beside the checks of the kernel at hand, so a cold scan uses both cores.
+  const ahead = pLimit(2);
+  const directories = work.map(({ input }) => (input.directory !== undefined ? Promise.resolve(input.directory) : ahead(() => unpackKernel(input.packages!, moduleNames))));
+  // A failure surfaces when its kernel's turn comes (or not at all, if an earlier one failed first).
+  for (const d of directories) d.catch(() => undefined);
+  for (const [i, { input, todo }] of work.entries()) {
     progress.step(`reading kernel ${input.label}`);
     t = performance.now();
-    const directory = input.directory ?? unpackKernel(input.packages!, moduleNames);
+    const directory = await directories[i]!;
     lap('unpack');
     const kernel = new NewKernel(locateKernel({ kernel: directory }));
     lap('open');
@@ -192,8 +201,10 @@ function mergeObjects(previous: ScanState, current: readonly { path: string; sha
  * The drift between consecutive releases of each series (major.minor) among the kernels
  * given, oldest first: each kernel opened once, two at a time.
  */
-export function seriesDrift(inputs: readonly KernelInput[]): Drift[] {
-  const open = (input: KernelInput) => new NewKernel(locateKernel({ kernel: input.directory ?? unpackKernel(input.packages!, []) }));
+export async function seriesDrift(inputs: readonly KernelInput[]): Promise<Drift[]> {
+  const directories = new Map<KernelInput, string>();
+  for (const input of inputs) directories.set(input, input.directory ?? (await unpackKernel(input.packages!, [])));
+  const open = (input: KernelInput) => new NewKernel(locateKernel({ kernel: directories.get(input)! }));
   const known = inputs.map((input) => {
     const kernel = open(input);
     const banner = kernel.bannerRelease();

@@ -23,8 +23,8 @@ const lightDir = (abi: string) => unpackKernel(groupKernelPackages(lightKernelDe
 describe.each([
   { abi: '6.1.0-47', version: '6.1.170', compression: 'xz', symbols: 94_105, percpu: 382, vmlinux: 65_905_108 },
   { abi: '6.12.117+deb12', version: '6.12.117', compression: 'zstd', symbols: 163_205, percpu: 390, vmlinux: 57_647_116 },
-])('Debian $version from its image and headers packages (a light kernel)', ({ abi, version, compression, symbols, percpu, vmlinux }) => {
-  const kernel = new NewKernel(locateKernel({ kernel: lightDir(abi) }));
+])('Debian $version from its image and headers packages (a light kernel)', async ({ abi, version, compression, symbols, percpu, vmlinux }) => {
+  const kernel = new NewKernel(locateKernel({ kernel: await lightDir(abi) }));
 
   it(`is a vmlinux of ${vmlinux} bytes out of a ${compression} vmlinuz, with .BTF and no .symtab or DWARF`, () => {
     expect(kernel.artifacts.layout).toBe('debian-image');
@@ -62,8 +62,8 @@ describe.each([
 
 describe('mixed releases in a light kernel', () => {
   it("vmlinuz of 6.1.170 with 6.12.117's Module.symvers is an input error naming both releases", async () => {
-    const light61 = lightDir('6.1.0-47');
-    const symvers = join(lightDir('6.12.117+deb12'), 'usr', 'src', 'linux-headers-6.12.117+deb12-amd64', 'Module.symvers');
+    const light61 = await lightDir('6.1.0-47');
+    const symvers = join(await lightDir('6.12.117+deb12'), 'usr', 'src', 'linux-headers-6.12.117+deb12-amd64', 'Module.symvers');
     const r = await runCli(['check', GATE_MODULES[2]!, '--kernel', light61, '--symvers', symvers]);
     expect(r.status).toBe(2);
     expect(r.stderr).toBe(
