@@ -17,8 +17,9 @@ import { kernelDrift, type Drift } from './drift.js';
 /**
  * `relinkable scan`: frozen objects × kernels. Each kernel is read once (one NewKernel) and
  * every object is checked against it; what the first check read of it (exports, BTF,
- * .config, kallsyms) serves the others. Kernels are taken one after the other: the work is
- * CPU-bound in one thread, so parallelism is the shards' (--shard, one process each).
+ * .config, kallsyms) serves the others. Kernels are checked one after the other (the checks
+ * are CPU-bound in one thread); the unpacking of .debs runs in child processes, two kernels
+ * ahead (p-limit). More parallelism is the shards' (--shard, one process each).
  */
 
 /** One kernel to scan: a directory any `check` layout takes, or the .deb packages of one release. */
