@@ -34,6 +34,14 @@ export const LIMITS = {
   /** Separate byte ranges one prefetched read of a build-directory object may ask for. */
   PREFETCH_ROUNDS: limit('PREFETCH_ROUNDS', 32, 'ranges', 'reading an object up to its symbol table takes a handful of ranges; more means the reader is being led around'),
 
+  // ── compressed kernel images ──
+  /** A bzImage (vmlinuz) read whole to find and decompress its payload. */
+  KERNEL_IMAGE_SIZE: limit('KERNEL_IMAGE_SIZE', 256 * MiB, 'bytes', "Debian's vmlinuz is 8 MB (6.1) to 12 MB (6.12)"),
+  /** The vmlinux decompressed out of a bzImage, held in memory. */
+  DECOMPRESSED_KERNEL_SIZE: limit('DECOMPRESSED_KERNEL_SIZE', 1024 * MiB, 'bytes', "Debian's stripped vmlinux is 58 MB (6.12.117) to 66 MB (6.1.170); the whole image is held in memory while it is read"),
+  /** Symbols a kallsyms table may declare (kallsyms_num_syms). */
+  KALLSYMS_COUNT: limit('KALLSYMS_COUNT', 4_000_000, 'symbols', "Debian's kernels have ~150,000 (6.1) to ~200,000 (6.12); an allyesconfig kernel under a million"),
+
   // ── DWARF ──
   /** Nesting of a unit's DIE tree. */
   DIE_DEPTH: limit('DIE_DEPTH', 4096, 'levels', 'C nests a few dozen levels (lexical blocks in macros); the walk is iterative, so this bounds only nonsense'),

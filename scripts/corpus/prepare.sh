@@ -63,6 +63,9 @@ fi
 
 t0=$SECONDS
 rc_fetch=0; "$CORPUS_SCRIPTS_DIR/fetch.sh" || rc_fetch=$?
+# the light kernels of the scan corpus (light.tsv): .debs only, read by relinkable scan
+rc_light=0; "$CORPUS_SCRIPTS_DIR/fetch-light.sh" || rc_light=$?
+if ((rc_fetch == 0 && rc_light != 0)); then rc_fetch=$rc_light; fi
 t1=$SECONDS
 rc_trees=0; "$CORPUS_SCRIPTS_DIR/build-trees.sh" || rc_trees=$?
 t2=$SECONDS

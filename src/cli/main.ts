@@ -21,6 +21,7 @@ import { explain } from './explain.js';
 const WAIVER_DAYS = 90;
 import { verify } from '../run/verify.js';
 import { buildVerifyReport, renderVerifyJson, renderVerifyText } from '../report/verify.js';
+import { addScanCommands } from './scan.js';
 
 /** Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 unusable input or usage, 3 internal error. */
 export const EXIT = { ok: 0, findings: 1, input: 2, internal: 3 } as const;
@@ -270,6 +271,9 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     });
 
   refuseRepeats(verifyCommand);
+  addScanCommands(program, io, (code) => {
+    exitCode = code;
+  });
 
   try {
     await program.parseAsync(argv, { from: 'user' });

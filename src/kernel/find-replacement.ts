@@ -3,7 +3,6 @@ import { topLevelEntries } from '../dwarf/top-level.js';
 import { DW_AT, DW_TAG, type CompileUnitSummary, type DwarfFile, type UnitHeader } from '../dwarf/index.js';
 import { DW_OP_addr } from '../dwarf/constants.js';
 import { SHN_UNDEF } from '../elf/constants.js';
-import { ElfFile } from '../elf/index.js';
 import type { NewKernel } from './kernel.js';
 import { readModuleInfo } from '../object/module-info.js';
 import type { FrozenObject } from '../facts/frozen-object.js';
@@ -274,7 +273,7 @@ function findReplacedModule(frozen: FrozenObject, kernel: NewKernel): Replacemen
   const symversName = kernel.symversModuleName(ko);
   const exports = new Set<string>();
   for (const e of kernel.exports().map.ofModule(symversName)) exports.add(e.name);
-  const elf = ElfFile.open(ko);
+  const elf = kernel.openModule(ko);
   const definitions = new Map<string, SymbolKind>();
   try {
     if (!readModuleInfo(elf)) return notFound(frozen, `${ko} is not a module`);

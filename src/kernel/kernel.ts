@@ -3,7 +3,7 @@ import { readdirSync } from 'node:fs';
 import { DwarfFile } from '../dwarf/index.js';
 import { btfGraph, readBtf } from '../btf/file.js';
 import type { BtfTypeGraph } from '../btf/type-graph.js';
-import { ElfFile, type ElfSymbol } from '../elf/index.js';
+import { BufferSource, ElfFile, type ElfSymbol } from '../elf/index.js';
 import { ET_EXEC, SHN_UNDEF } from '../elf/constants.js';
 import { InputError, hex } from '../errors.js';
 import { inputExists, readInputLines } from '../input-file.js';
@@ -16,13 +16,18 @@ import { BuildDirectory } from './build-directory.js';
 import { KernelSources } from './headers.js';
 import { readLinkerScript, type LinkerScript } from './linker-script/index.js';
 import { KernelConfig } from './kconfig.js';
-import { checkSameRelease, vmlinuxRelease } from './release.js';
+import { checkSameRelease, vmlinuxRelease, type VmlinuxRelease } from './release.js';
 import { readVmlinuxExports } from './ksymtab.js';
 import type { KernelArtifacts } from './locate.js';
 import { DecodedExports, readModuleSymvers } from './symvers.js';
 import type { ExportTable } from '../facts/kernel-exports.js';
-import { SystemMap, SystemMapSymbols, type SystemMapSymbol } from './system-map.js';
+import { KALLSYMS_SUFFIX, SystemMap, SystemMapSymbols, type SystemMapSymbol } from './system-map.js';
+import { decompressVmlinuz, decompressWhole, looksLikeBzImage, type ImageCompression } from './vmlinuz.js';
+import { readKallsyms } from './kallsyms.js';
 
+
+/** A module file as kmod installs it: plain or compressed. */
+const MODULE_FILE = /\.ko(\.xz|\.zst)?$/;
 
 /**
  * The new kernel, as its artifacts describe it. Opening reads vmlinux's ELF header and
@@ -49,18 +54,35 @@ export class NewKernel implements KernelSymbols {
   private readonly mapSymbols: SystemMapSymbols | undefined;
   private systemMapChecked = false;
 
+  /** How vmlinux was compressed in the kernel image it came out of; undefined for a vmlinux file. */
+  readonly imageCompression: ImageCompression | undefined;
+
   constructor(readonly artifacts: KernelArtifacts) {
-    this.vmlinux = ElfFile.open(artifacts.vmlinux);
-    this.systemMap = artifacts.systemMap ? new SystemMap(artifacts.systemMap) : undefined;
+    if (artifacts.compressed ?? looksLikeBzImage(artifacts.vmlinux)) {
+      // A vmlinuz: vmlinux is decompressed into memory, once, and read from there.
+      const image = decompressVmlinuz(artifacts.vmlinux);
+      this.imageCompression = image.compression;
+      this.vmlinux = new ElfFile(new BufferSource(artifacts.vmlinux, image.bytes));
+    } else {
+      this.imageCompression = undefined;
+      this.vmlinux = ElfFile.open(artifacts.vmlinux);
+    }
     try {
       if (this.vmlinux.header.type !== ET_EXEC) {
         throw new InputError(artifacts.vmlinux, 'is not a linked vmlinux (ELF type is not ET_EXEC)');
       }
+      // A stripped vmlinux without a System.map: its kallsyms, when it has them, are its symbol table.
+      const kallsyms = artifacts.systemMap || this.vmlinux.symbolTable ? undefined : readKallsyms(this.vmlinux);
+      this.systemMap = artifacts.systemMap
+        ? new SystemMap(artifacts.systemMap)
+        : kallsyms
+          ? new SystemMap(`${artifacts.vmlinux}${KALLSYMS_SUFFIX}`, kallsyms.entries)
+          : undefined;
       if (!this.vmlinux.symbolTable) {
         if (!this.systemMap) {
           throw new InputError(
             artifacts.vmlinux,
-            'has no symbol table (stripped vmlinux): use the -dbg vmlinux or the build directory, or give its System.map with --system-map',
+            'has no symbol table (stripped vmlinux, no kallsyms): use the -dbg vmlinux or the build directory, or give its System.map with --system-map',
           );
         }
         this.mapSymbols = new SystemMapSymbols(this.systemMap, this.vmlinux.sections);
@@ -76,9 +98,9 @@ export class NewKernel implements KernelSymbols {
     this.vmlinux.releaseDescriptor();
   }
 
-  /** Where symbols come from: vmlinux's own .symtab, or (stripped vmlinux) System.map. */
-  get symbolSource(): '.symtab' | 'System.map' {
-    return this.mapSymbols ? 'System.map' : '.symtab';
+  /** Where symbols come from: vmlinux's own .symtab, or (stripped vmlinux) System.map, or its kallsyms. */
+  get symbolSource(): '.symtab' | 'System.map' | 'kallsyms' {
+    return this.mapSymbols ? (this.systemMap!.fromKallsyms ? 'kallsyms' : 'System.map') : '.symtab';
   }
 
   /**
@@ -124,6 +146,13 @@ export class NewKernel implements KernelSymbols {
     return this.releaseCache ?? undefined;
   }
 
+  /** What vmlinux's linux_banner says: its release and, for a Debian kernel, the package version (for ordering releases). */
+  bannerRelease(): VmlinuxRelease | undefined {
+    const banner = this.global('linux_banner');
+    const text = banner && this.bannerOf(banner);
+    return text ? vmlinuxRelease(this.artifacts.vmlinux, text) : undefined;
+  }
+
   /**
    * Checks that Module.symvers and .config belong to the kernel vmlinux is (release.ts): one
    * of another release is an InputError naming both. Reads the .config.
@@ -167,7 +196,7 @@ export class NewKernel implements KernelSymbols {
     const section = this.vmlinux.sections[sym.shndx]?.name;
     if ('line' in sym && 'file' in sym) {
       const m = sym as SystemMapSymbol;
-      return { file: m.file, section, location: `line ${m.line}, address ${hex(sym.value)}` };
+      return { file: m.file, section, location: `${this.systemMap?.fromKallsyms ? 'kallsyms symbol' : 'line'} ${m.line}, address ${hex(sym.value)}` };
     }
     return { file: this.artifacts.vmlinux, section, location: `address ${hex(sym.value)}` };
   }
@@ -316,7 +345,7 @@ export class NewKernel implements KernelSymbols {
       for (const entry of readdirSync(d, { withFileTypes: true })) {
         const p = join(d, entry.name);
         if (entry.isDirectory()) stack.push(p);
-        else if (entry.name.endsWith('.ko') && norm(entry.name.slice(0, -3)) === wanted) return p;
+        else if (MODULE_FILE.test(entry.name) && norm(entry.name.replace(MODULE_FILE, '')) === wanted) return p;
       }
     }
     return undefined;
@@ -326,7 +355,14 @@ export class NewKernel implements KernelSymbols {
   symversModuleName(koPath: string): string {
     const base = this.artifacts.layout === 'build-dir' ? this.artifacts.root : this.artifacts.modulesDir && join(this.artifacts.modulesDir, 'kernel');
     const rel = base ? relative(base, koPath) : basename(koPath);
-    return rel.replace(/\.ko$/, '');
+    return rel.replace(MODULE_FILE, '');
+  }
+
+  /** A module of the new kernel, opened: a .ko, or (Debian 6.12's image packages) a .ko.xz or .ko.zst decompressed in memory. */
+  openModule(path: string): ElfFile {
+    const packed = /\.ko\.(xz|zst)$/.exec(path)?.[1];
+    if (!packed) return ElfFile.open(path);
+    return new ElfFile(new BufferSource(path, decompressWhole(path, packed === 'xz' ? 'xz' : 'zstd')));
   }
 
   /** Source files of the new kernel: the build directory's source tree, Debian's linux-headers packages. */

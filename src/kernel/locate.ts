@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { InputError, UsageError } from '../errors.js';
 import { optionalInput } from '../input-file.js';
 
-export type KernelLayout = 'build-dir' | 'debian' | 'explicit';
+export type KernelLayout = 'build-dir' | 'debian' | 'debian-image' | 'explicit';
 
 /** Where each part of the new kernel was found. Only vmlinux is required. */
 export interface KernelArtifacts {
@@ -12,7 +12,10 @@ export interface KernelArtifacts {
   readonly root: string | undefined;
   /** Debian ABI name (e.g. 6.12.117+deb12-amd64) when the layout names one. */
   readonly abi: string | undefined;
+  /** vmlinux, or (with `compressed`) the bzImage it is decompressed from. */
   readonly vmlinux: string;
+  /** vmlinux is inside a compressed kernel image (vmlinuz): read in memory, its symbols from kallsyms. */
+  readonly compressed?: boolean;
   readonly symvers: string | undefined;
   readonly config: string | undefined;
   readonly systemMap: string | undefined;
@@ -81,13 +84,15 @@ export function locateKernel(opts: LocateOptions): KernelArtifacts {
 
   const buildDir = locateBuildDir(root);
   if (buildDir && opts.release) throw new UsageError(`--release ${opts.release} chooses a kernel of a Debian layout; ${root} is a build directory (one kernel)`);
-  const found = buildDir ?? locateDebian(root, opts.release);
+  const found = buildDir ?? locateDebian(root, opts.release) ?? locateDebianImage(root, opts.release);
   if (!found) {
     throw new InputError(
       root,
-      'not a kernel build: no vmlinux here (expected a make O= build directory, or unpacked Debian linux-image-*-dbg with usr/lib/debug/boot/vmlinux-*)',
+      'not a kernel build: no vmlinux here (expected a make O= build directory, unpacked Debian linux-image-*-dbg with usr/lib/debug/boot/vmlinux-*, or an unpacked linux-image-* with boot/vmlinuz-*)',
     );
   }
+  // An explicit --vmlinux is told apart (vmlinux or vmlinuz) by its first bytes.
+  if (opts.vmlinux && found.compressed !== undefined) return { ...found, compressed: undefined, vmlinux: opts.vmlinux, symvers: opts.symvers ?? found.symvers, config: opts.config ?? found.config, systemMap: opts.systemMap };
   // Explicit files override what the layout offered.
   return {
     ...found,
@@ -138,6 +143,53 @@ function locateBuildDir(root: string): KernelArtifacts | undefined {
   };
 }
 
+/** One ABI among those a directory holds: the one asked for, or the only one. */
+function chooseAbi(root: string, abis: readonly string[], release: string | undefined): string {
+  if (release) {
+    if (!abis.includes(release)) throw new InputError(root, `no kernel ${release} here (found: ${abis.join(', ')})`);
+    return release;
+  }
+  if (abis.length === 1) return abis[0]!;
+  throw new UsageError(`${root}: holds several kernels (${abis.join(', ')}); choose one with --release`);
+}
+
+/**
+ * An unpacked Debian linux-image-<abi>-amd64[-unsigned] (boot/vmlinuz-<abi>, boot/config-<abi>,
+ * lib/modules/<abi>/) with linux-headers-<abi> (usr/src/linux-headers-<abi>/Module.symvers):
+ * the light kernel. Its boot/System.map is a one-line placeholder pointing at the -dbg
+ * package, so it is not taken; the symbols come from vmlinux's kallsyms.
+ */
+function locateDebianImage(root: string, release: string | undefined): KernelArtifacts | undefined {
+  const bootDir = join(root, 'boot');
+  if (!existsSync(bootDir)) return undefined;
+  const abis = readdirSync(bootDir)
+    .filter((n) => n.startsWith('vmlinuz-') && maybe(join(bootDir, n)) !== undefined)
+    .map((n) => n.slice('vmlinuz-'.length))
+    .sort();
+  if (abis.length === 0) return undefined;
+  const abi = chooseAbi(root, abis, release);
+  const headersDir = [join(root, 'usr', 'src', `linux-headers-${abi}`)].find((d) => existsSync(d));
+  const modulesDir = join(root, 'lib', 'modules', abi);
+  // A vmlinux decompressed beside the vmlinuz (relinkable scan does it once, as it unpacks a .deb) is read in its place.
+  const decompressed = maybe(join(bootDir, `vmlinux-${abi}`));
+  return {
+    layout: 'debian-image',
+    root,
+    abi,
+    vmlinux: decompressed ?? join(bootDir, `vmlinuz-${abi}`),
+    compressed: decompressed === undefined,
+    symvers: headersDir ? maybe(join(headersDir, 'Module.symvers')) : undefined,
+    config: (headersDir ? maybe(join(headersDir, '.config')) : undefined) ?? maybe(join(bootDir, `config-${abi}`)),
+    systemMap: undefined,
+    linkerScript: undefined,
+    vmlinuxArchive: undefined,
+    libraryArchives: [],
+    modulesDir: existsSync(modulesDir) ? modulesDir : undefined,
+    modulesBuiltin: maybe(join(modulesDir, 'modules.builtin')),
+    headersDir,
+  };
+}
+
 function locateDebian(root: string, release: string | undefined): KernelArtifacts | undefined {
   const bootDir = join(root, 'usr', 'lib', 'debug', 'boot');
   if (!existsSync(bootDir)) return undefined;
@@ -146,15 +198,7 @@ function locateDebian(root: string, release: string | undefined): KernelArtifact
     .map((n) => n.slice('vmlinux-'.length))
     .sort();
   if (abis.length === 0) return undefined;
-  let abi: string;
-  if (release) {
-    if (!abis.includes(release)) throw new InputError(root, `no kernel ${release} here (found: ${abis.join(', ')})`);
-    abi = release;
-  } else if (abis.length === 1) {
-    abi = abis[0]!;
-  } else {
-    throw new UsageError(`${root}: holds several kernels (${abis.join(', ')}); choose one with --release`);
-  }
+  const abi = chooseAbi(root, abis, release);
   const headersDir = [join(root, 'usr', 'src', `linux-headers-${abi}`)].find((d) => existsSync(d));
   const modulesDir = join(root, 'usr', 'lib', 'debug', 'lib', 'modules', abi);
   return {

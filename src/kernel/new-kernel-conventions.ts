@@ -389,7 +389,7 @@ export class NewKernelConventions implements KernelConventions {
       }
     }
     if (!path) return undefined;
-    const elf = ElfFile.open(path);
+    const elf = how === 'given' ? ElfFile.open(path) : this.kernel.openModule(path);
     try {
       if (elf.header.machine !== frozen.machine) throw new InputError(path, 'reference object of another architecture than the frozen object');
       const dwarf = DwarfFile.present(elf) ? new DwarfFile(elf) : undefined;

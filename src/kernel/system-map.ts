@@ -57,6 +57,9 @@ export function readSystemMap(path: string): SystemMapEntry[] {
   return new SystemMap(path).entries();
 }
 
+/** How the symbols decoded from a vmlinux's kallsyms are named: `<image> (kallsyms)`. */
+export const KALLSYMS_SUFFIX = ' (kallsyms)';
+
 /** Letters of a defined global (or weak) symbol; nm writes locals in lower case, and U/N/? define nothing. */
 const isGlobalLetter = (type: string) => type >= 'A' && type <= 'Z' && type !== 'U' && type !== 'N';
 
@@ -68,7 +71,21 @@ const isGlobalLetter = (type: string) => type >= 'A' && type <= 'Z' && type !== 
 export class SystemMap {
   private entriesCache: SystemMapEntry[] | undefined;
 
-  constructor(readonly path: string) {}
+  /**
+   * `decoded`: the entries already read from elsewhere (a stripped vmlinux's kallsyms), named
+   * by `path` in evidence; there is no file to read then.
+   */
+  constructor(
+    readonly path: string,
+    decoded?: readonly SystemMapEntry[],
+  ) {
+    this.entriesCache = decoded ? [...decoded] : undefined;
+  }
+
+  /** Whether the entries were decoded from vmlinux's kallsyms rather than read from a System.map file. */
+  get fromKallsyms(): boolean {
+    return this.path.endsWith(KALLSYMS_SUFFIX);
+  }
 
   entries(): SystemMapEntry[] {
     if (!this.entriesCache) {

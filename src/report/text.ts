@@ -96,6 +96,10 @@ export function renderText(report: Report, options: TextOptions): string {
   for (const [label, path] of parts) if (path) lines.push(`        ${label.padEnd(width)}  ${relative(path)}`);
   const missing = parts.filter(([, p]) => !p).map(([n]) => n);
   lines.push(`        exports from ${k.exportsFrom}${missing.length ? `; not found: ${missing.join(', ')}` : ''}`);
+  lines.push(
+    `        input: ${k.input.kind} kernel (${k.input.image === 'vmlinuz' ? `vmlinux out of vmlinuz, ${k.input.compression}` : 'vmlinux'}; symbols from ${k.input.symbols}; types from ${k.input.types.join(' and ') || 'nothing'})`,
+  );
+  for (const l of k.input.lacking) lines.push(`        without the -dbg package: ${l}`);
   lines.push(`        mode: ${report.mode === 'module' ? 'module (links against exports)' : 'built-in (links into vmlinux)'}`);
   lines.push(
     `        use: ${

@@ -1,6 +1,6 @@
 import { InputError, UsageError } from '../errors.js';
 import { machineName } from '../elf/constants.js';
-import type { FrozenRecord, KernelRecord, RunRecord, TimeRecord } from './record.js';
+import type { FrozenRecord, KernelInputRecord, KernelRecord, RunRecord, TimeRecord } from './record.js';
 import { homedir } from 'node:os';
 import { collectInputs, InputLog } from '../input-file.js';
 import { inputManifest, type PathBase } from './manifest.js';
@@ -123,6 +123,18 @@ export function readFrozen(path: string): FrozenObject {
   return looksLikeSnapshot(head) ? readSnapshot(path) : readFrozenObject(path);
 }
 
+/**
+ * The bundled catalogue, loaded once per process (scan runs hundreds of checks, each would
+ * load and validate the same entries again); one given with --signatures is the user's
+ * files, read for each run.
+ */
+let bundledCatalogue: ReturnType<typeof loadCatalogue> | undefined;
+function catalogueOf(signatures: string | undefined): ReturnType<typeof loadCatalogue> {
+  if (signatures !== undefined) return loadCatalogue(signatures, DETECTORS);
+  bundledCatalogue ??= loadCatalogue(bundledCatalogueDirectory(), DETECTORS);
+  return bundledCatalogue;
+}
+
 /** bytes → readers → model → checks: everything `check` does before rendering, as a plain record. */
 export async function analyze(objectPaths: readonly string[], options: CheckOptions): Promise<RunRecord> {
   return (await analyzeRun(objectPaths, options)).record;
@@ -184,14 +196,36 @@ function manifestOf(log: InputLog, record: RunRecord, kernel: NewKernel, options
   });
 }
 
+/**
+ * One check of `objectPaths` against a kernel already open: what `scan` does for each object,
+ * reading each kernel once and checking every object against it (what the kernel read for
+ * one check, its exports, BTF, .config, stays read for the next). `read` gives the frozen
+ * objects (scan reads each once for all kernels).
+ */
+export async function analyzeOpened(kernel: NewKernel, objectPaths: readonly string[], options: CheckOptions, read: (path: string) => FrozenObject = readFrozen): Promise<RunRecord> {
+  const opened: ElfFile[] = [];
+  try {
+    return (await analyzeWith(kernel, objectPaths, options, opened, read)).record;
+  } finally {
+    kernel.releaseDescriptors();
+    for (const elf of opened) elf.releaseDescriptor();
+  }
+}
+
 /** The run's record, and the directories --built-with's headers are read from (the manifest names what was read there). */
-async function analyzeWith(kernel: NewKernel, objectPaths: readonly string[], options: CheckOptions, opened: ElfFile[]): Promise<{ record: RunRecord; originRoots: readonly string[] }> {
+async function analyzeWith(
+  kernel: NewKernel,
+  objectPaths: readonly string[],
+  options: CheckOptions,
+  opened: ElfFile[],
+  read: (path: string) => FrozenObject = readFrozen,
+): Promise<{ record: RunRecord; originRoots: readonly string[] }> {
   const replaces = options.replaces ?? [];
   const progress = options.progress ?? SILENT_PROGRESS;
   const waivers = options.waivers !== undefined ? checkWaiverIds(readWaivers(options.waivers)) : undefined;
   const frozen = objectPaths.map((path) => {
     progress.step(`reading ${path}`);
-    return readFrozen(path);
+    return read(path);
   });
   for (const obj of frozen) {
     if (obj.machine !== kernel.machine) {
@@ -241,7 +275,7 @@ async function analyzeWith(kernel: NewKernel, objectPaths: readonly string[], op
     return [...obj.definitions.values()].filter((d) => d.kind === 'function' && r.definitions.has(d.name)).map((d) => d.name);
   };
   const interfaces = new InterfaceComparison(frozen, sources, frozenInterface, kernel.machine, definitionsUsed);
-  const catalogue = loadCatalogue(options.signatures ?? bundledCatalogueDirectory(), DETECTORS);
+  const catalogue = catalogueOf(options.signatures);
   const origin = options.builtWith ? new OriginKernelConventions(options.builtWith) : undefined;
   const conventions = new NewKernelConventions(kernel, configRenamesOf(catalogue), options.reference ?? [], replacements);
   const link = new LinkModel(mode, use, frozen, kernel, replacements);
@@ -296,5 +330,33 @@ function kernelRecord(kernel: NewKernel): KernelRecord {
     linkerScript: a.linkerScript ?? null,
     vmlinuxArchive: a.vmlinuxArchive ?? null,
     exportsFrom: kernel.exports().source,
+    input: kernelInput(kernel),
+  };
+}
+
+/** Which kind of kernel input the run had, and what the -dbg package would have added (said in every report, never left out silently). */
+function kernelInput(kernel: NewKernel): KernelInputRecord {
+  const dwarf = kernel.dwarf() !== undefined;
+  const btf = kernel.vmlinux.section('.BTF') !== undefined;
+  const symbols = kernel.symbolSource;
+  const lacking: string[] = [];
+  if (!dwarf) {
+    lacking.push(
+      `vmlinux DWARF: imported global variables ${btf ? 'BTF does not describe (it has only per-CPU ones) ' : ''}are not compared; the compile flags the new kernel was built with are not read (they come from DWARF producers); a frozen object's compile unit in vmlinux is not found`,
+    );
+  }
+  if (symbols === 'kallsyms') {
+    lacking.push("vmlinux .symtab: no symbol sizes; kallsyms marks every per-CPU symbol absolute, so whether one is static is not known");
+  }
+  if (kernel.artifacts.layout === 'debian-image') {
+    lacking.push("the new kernel's modules are stripped (no DWARF): the flags a replaced module was compiled with in the new kernel are not read");
+  }
+  return {
+    kind: dwarf && symbols !== 'kallsyms' ? 'full' : 'light',
+    image: kernel.imageCompression ? 'vmlinuz' : 'vmlinux',
+    compression: kernel.imageCompression ?? null,
+    symbols,
+    types: [...(btf ? ['BTF'] : []), ...(dwarf ? ['DWARF'] : [])],
+    lacking,
   };
 }

@@ -103,6 +103,26 @@ export interface KernelRecord {
   readonly vmlinuxArchive: string | null;
   /** Where the exports were read: "Module.symvers" or "vmlinux __ksymtab". */
   readonly exportsFrom: string;
+  /** What kind of kernel input this was, and what it could not answer. */
+  readonly input: KernelInputRecord;
+}
+
+/**
+ * A full kernel is a vmlinux with its .symtab (or System.map) and DWARF (a build directory,
+ * Debian's -dbg package); a light one is what a distribution's image and headers packages
+ * carry: a vmlinux decompressed out of vmlinuz, symbols from its kallsyms, types from BTF.
+ */
+export interface KernelInputRecord {
+  readonly kind: 'full' | 'light';
+  /** vmlinux: a file, or decompressed out of a vmlinuz with "gzip", "xz", "zstd" or "lz4". */
+  readonly image: 'vmlinux' | 'vmlinuz';
+  readonly compression: string | null;
+  /** Where the symbols came from: ".symtab", "System.map" or "kallsyms". */
+  readonly symbols: string;
+  /** vmlinux's type information: "BTF", "DWARF". */
+  readonly types: readonly string[];
+  /** What a full kernel (the -dbg package) would have let the run check, and this one could not; empty for a full kernel. */
+  readonly lacking: readonly string[];
 }
 
 /** What the interface comparison covered, and what it could not compare, with why. */

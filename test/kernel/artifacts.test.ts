@@ -178,7 +178,7 @@ describe('finding the new kernel', () => {
   });
 
   it.each([
-    ['empty', 'not a kernel build: no vmlinux here (expected a make O= build directory, or unpacked Debian linux-image-*-dbg with usr/lib/debug/boot/vmlinux-*)'],
+    ['empty', 'not a kernel build: no vmlinux here (expected a make O= build directory, unpacked Debian linux-image-*-dbg with usr/lib/debug/boot/vmlinux-*, or an unpacked linux-image-* with boot/vmlinuz-*)'],
     ['half-built', 'kernel build directory without a vmlinux (the build did not finish, or vmlinux was removed)'],
     ['absent', 'no such directory'],
   ])('%s: one line naming the directory and the problem', (name, problem) => {

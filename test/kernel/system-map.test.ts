@@ -69,7 +69,7 @@ describe('System.map as the symbol table of a stripped vmlinux', () => {
     expect(r).toEqual({
       status: 2,
       stdout: '',
-      stderr: `relinkable: error: ${stripped}: has no symbol table (stripped vmlinux): use the -dbg vmlinux or the build directory, or give its System.map with --system-map\n`,
+      stderr: `relinkable: error: ${stripped}: has no symbol table (stripped vmlinux, no kallsyms): use the -dbg vmlinux or the build directory, or give its System.map with --system-map\n`,
     });
   });
 
@@ -90,7 +90,12 @@ describe('System.map as the symbol table of a stripped vmlinux', () => {
     expect(withMap.report.findings.length).toBeGreaterThan(5);
     expect(findings(withMap.report)).toEqual(findings(withSymtab.report));
     expect(withMap.status).toBe(withSymtab.status);
-    expect(withMap.report.kernel).toEqual({ ...withSymtab.report.kernel, vmlinux: { ...withSymtab.report.kernel.vmlinux, path: stripped } });
+    expect(withMap.report.kernel).toEqual({
+      ...withSymtab.report.kernel,
+      vmlinux: { ...withSymtab.report.kernel.vmlinux, path: stripped },
+      input: { ...withSymtab.report.kernel.input, symbols: 'System.map' },
+    });
+    expect(withSymtab.report.kernel.input.symbols).toBe('.symtab');
   });
 
   it("points the new kernel's symbol evidence at System.map's line", async () => {

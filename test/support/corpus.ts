@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
@@ -43,4 +43,27 @@ export function debianSignedModule(version: string, relPath: string): string {
 /** The .config of an unpacked Debian kernel. */
 export function debianConfig(version: string): string {
   return need(join(debianKernel(version), 'usr', 'src', `linux-headers-${ABI[version]}`, '.config'));
+}
+
+/** A light kernel of the scan corpus (scripts/corpus/light.tsv): its image and headers .debs, by Debian ABI ("6.1.0-47", "6.12.117+deb12"). */
+export function lightKernelDebs(abi: string): string[] {
+  const rows = readFileSync(join(__dirname, '..', '..', 'scripts', 'corpus', 'light.tsv'), 'utf8')
+    .split('\n')
+    .filter((l) => l && !l.startsWith('#'))
+    .map((l) => l.split('\t'));
+  const names = [`linux-image-${abi}-amd64-unsigned`, `linux-headers-${abi}-amd64`, `linux-headers-${abi}-common`];
+  return names.map((name) => {
+    const row = rows.find((r) => r[0] === name);
+    if (!row) throw new Error(`scripts/corpus/light.tsv pins no ${name}`);
+    return need(join(CACHE, 'debs', `${name}_${row[1]!.replace(/:/g, '%3a')}_${name.endsWith('-common') ? 'all' : 'amd64'}.deb`));
+  });
+}
+
+/** Every light kernel the scan corpus pins, each as its .debs, oldest first. */
+export function allLightKernelDebs(): string[][] {
+  const abis = readFileSync(join(__dirname, '..', '..', 'scripts', 'corpus', 'light.tsv'), 'utf8')
+    .split('\n')
+    .filter((l) => l.startsWith('linux-image-'))
+    .map((l) => l.split('\t')[0]!.replace(/^linux-image-/, '').replace(/-amd64-unsigned$/, ''));
+  return abis.map(lightKernelDebs);
 }
