@@ -5,7 +5,11 @@ import { join } from 'node:path';
 /** Where scripts/corpus/prepare.sh keeps the real Debian kernels and the built trees. */
 export const CACHE = process.env.RELINKABLE_CACHE ?? join(homedir(), '.cache', 'relinkable');
 
-const ABI: Record<string, string> = { '6.1.170': '6.1.0-47-amd64', '6.1.192': '6.1.0-56-amd64', '6.12.117': '6.12.117+deb12-amd64' };
+const ABI: Record<string, string> = {
+  '6.1.170': '6.1.0-47-amd64', '6.1.192': '6.1.0-56-amd64', '6.12.117': '6.12.117+deb12-amd64',
+  // Debian's arm64 packages, extracted by fetch.sh beside the amd64 ones (corpus key <v>-arm64)
+  '6.1.170-arm64': '6.1.0-47-arm64', '6.12.117-arm64': '6.12.117+deb12-arm64',
+};
 
 function need(path: string): string {
   // A missing corpus is a failure, not a skip: the suite must not pass without real kernels.
