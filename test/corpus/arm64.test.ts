@@ -123,4 +123,14 @@ describe('Debian arm64 6.1.170 jitterentropy_rng.ko against its own kernel', asy
     expect(summary(report)).toEqual(['review module-signature-rejected -']);
     expect(status).toBe(0);
   });
+
+  it('names, as coverage, each x86-64 entry that does not run on arm64 and why', () => {
+    const notChecked = report.catalogue.notChecked!;
+    expect(notChecked.map((n) => n.id)).toEqual([
+      'objtool-noreturns', 'x86-64-stack-canary', 'x86-abi-flags', 'x86-alternatives-format', 'x86-bug-table', 'x86-call-depth-tracking', 'x86-cf-protection-flag',
+      'x86-cpu-feature-numbers', 'x86-exception-table-format', 'x86-extable-types', 'x86-ftrace-entry', 'x86-function-padding', 'x86-ibt-landing-pads', 'x86-jump-labels',
+      'x86-mitigation-flags', 'x86-orc-format', 'x86-paravirt-patching', 'x86-percpu-hot-variables', 'x86-retpolines', 'x86-return-thunks', 'x86-static-calls',
+    ]);
+    expect(notChecked.find((n) => n.id === 'x86-cpu-feature-numbers')).toEqual({ architecture: 'aarch64', id: 'x86-cpu-feature-numbers', why: "arm64's counterpart: arm64-cpucap-numbers" });
+  });
 });
