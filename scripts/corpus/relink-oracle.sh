@@ -45,6 +45,13 @@ else
 fi
 [[ -n "$srctree" && -f "$srctree/Makefile" ]] || fail "cannot find the source tree of $tree"
 
+# An O= directory does not remember the architecture it was configured for: an arm64 tree
+# (build-trees.sh <v>-arm64) is relinked with the cross toolchain, aarch64-linux-gnu-ld.
+march=()
+if grep -qx 'CONFIG_ARM64=y' "$tree/.config"; then
+  march=(ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-)
+fi
+
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/relink-oracle.XXXXXX")"
 # shellcheck disable=SC2317  # called by the EXIT trap
 cleanup() {
@@ -65,7 +72,7 @@ touch "$copy/$rel"
 want="$(sha256sum <"$frozen" | cut -d' ' -f1)"
 
 rc=0
-make -C "$srctree" O="$copy" -j"${RELINKABLE_JOBS:-$(nproc)}" vmlinux >"$log" 2>&1 || rc=$?
+make -C "$srctree" O="$copy" "${march[@]}" -j"${RELINKABLE_JOBS:-$(nproc)}" vmlinux >"$log" 2>&1 || rc=$?
 
 got="$(sha256sum <"$copy/$rel" | cut -d' ' -f1)"
 if [[ "$got" != "$want" ]] || grep -Eq "^[[:space:]]+(CC|AS|CC \[M\]|AS \[M\])[[:space:]]+${rel//./\\.}\$" "$log"; then

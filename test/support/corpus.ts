@@ -34,7 +34,7 @@ export function debianModule(version: string, relPath: string): string {
   return need(join(debianKernel(version), 'usr', 'lib', 'debug', 'lib', 'modules', ABI[version]!, 'kernel', relPath));
 }
 
-/** A small kernel built from Debian's linux-source, as a make O= build directory. */
+/** A small kernel built from Debian's linux-source, as a make O= build directory (key <v> for x86-64, <v>-arm64 cross-built). */
 export function builtTree(version: string): string {
   return need(join(CACHE, 'trees', version, 'build'));
 }
