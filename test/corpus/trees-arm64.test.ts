@@ -5,6 +5,8 @@ import type { Report } from '../../src/report/report.js';
 import { builtTree, debianKernel } from '../support/corpus.js';
 import { ROOT } from '../support/paths.js';
 import { checkJson, summary } from '../support/run.js';
+import { ElfFile } from '../../src/elf/index.js';
+import { inferEntrySize } from '../../src/arch/x86/entries.js';
 
 const ORACLE = join(ROOT, 'scripts', 'corpus', 'relink-oracle.sh');
 
@@ -50,6 +52,24 @@ describe('cross-built arm64 trees: predicted link errors are exactly what kbuild
     const { report } = await checkJson([KCAPI_61(), '--kernel', debianKernel('6.12.117-arm64')]);
     const flags = report.findings.filter((f) => f.id === 'compiler-flag-changed').map((f) => `${f.symbol}: ${f.before} → ${f.after}`);
     expect(flags).toEqual(['-ffixed-x18: -ffixed-x18 → (no -ffixed-x18: x18 is a scratch register the object may clobber)', '-mbranch-protection: -mbranch-protection=pac-ret+leaf → -mbranch-protection=pac-ret']);
+  });
+
+  it('arm64 __ex_table on a real object: 12-byte entries in 6.1 as in 6.12, so arm64-exception-table-format is a clean miss; cap numbers decoded with --built-with the tree', async () => {
+    const frozen = join(builtTree('6.1.170-arm64'), 'kernel', 'fork.o');
+    // readelf -S: __ex_table 0x24 bytes, .rela__ex_table 0x90 bytes of 0x18-byte entries: 6 relocations, 2 per entry.
+    const sections = execFileSync('readelf', ['-SW', frozen], { encoding: 'utf8' });
+    expect(sections).toMatch(/ __ex_table\s+PROGBITS\s+0+ [0-9a-f]+ 000024 /);
+    expect(sections).toMatch(/ \.rela__ex_table\s+RELA\s+0+ [0-9a-f]+ 000090 18 /);
+    expect(inferEntrySize(ElfFile.open(frozen), '__ex_table', 2)).toMatchObject({ entrySize: 12, entries: 3, relocations: 6 });
+    const { report } = await checkJson([frozen, '--kernel', builtTree('6.12.117-arm64'), '--built-with', builtTree('6.1.170-arm64')]);
+    expect(report.frozen[0]!.replaces).toEqual({ found: true, name: 'kernel/fork.o', how: 'same-path', target: 'vmlinux' });
+    expect(report.findings.filter((f) => f.signature === 'arm64-exception-table-format')).toEqual([]);
+    // The tree's own cpucaps.h (6.1) and cpucap-defs.h (6.12) decode the object's alternatives.
+    expect(report.findings.filter((f) => f.id === 'cpu-feature-renumbered').map((f) => `${f.before} → ${f.after}`)).toEqual([
+      '24 = ARM64_HAS_IRQ_PRIO_MASKING → 24 = ARM64_HAS_FGT',
+      '37 = ARM64_HAS_VIRT_HOST_EXTN → 37 = ARM64_HAS_LSE_ATOMICS',
+      '52 = ARM64_UNMAP_KERNEL_AT_EL0 → 52 = ARM64_HAS_WFXT',
+    ]);
   });
 
   it('the trees are what the corpus script says: arm64, position-independent, built with the requested options', () => {
