@@ -7,6 +7,8 @@ import { NewKernel } from '../../src/kernel/kernel.js';
 import { locateKernel } from '../../src/kernel/locate.js';
 import { debianKernel, debianModule, debianSymvers, debianVmlinux } from '../support/corpus.js';
 import { checkJson, summary } from '../support/run.js';
+import { execFileSync } from 'node:child_process';
+import { inferEntrySize } from '../../src/arch/x86/entries.js';
 import { readelfSymbols } from '../support/readelf.js';
 
 // Debian's arm64 kernels, the counterparts of debian.test.ts's amd64 ones.
@@ -122,6 +124,18 @@ describe('Debian arm64 6.1.170 jitterentropy_rng.ko against its own kernel', asy
     expect(report.frozen[0]!.replaces).toEqual({ found: true, name: 'module crypto/jitterentropy_rng', how: 'module-name', target: 'module crypto/jitterentropy_rng' });
     expect(summary(report)).toEqual(['review module-signature-rejected -']);
     expect(status).toBe(0);
+  });
+
+  it('a clean miss of the arm64 special-section formats, unchanged 6.1 → 6.12 (aegis128.ko: __bug_table 12-byte, __jump_table 16-byte entries, as readelf\'s sizes give)', async () => {
+    const aegis = debianModule('6.1.170-arm64', 'crypto/aegis128.ko');
+    const elf = ElfFile.open(aegis);
+    expect(inferEntrySize(elf, '__bug_table', 2)).toMatchObject({ size: 0xc, relocations: 2, entrySize: 12 });
+    expect(inferEntrySize(elf, '__jump_table', 3)).toMatchObject({ size: 0x20, relocations: 6, entrySize: 16 });
+    const sections = execFileSync('readelf', ['-SW', aegis], { encoding: 'utf8' });
+    expect(sections).toMatch(/ \.rela__bug_table\s+RELA\s+0+ [0-9a-f]+ 000030 18 /);
+    expect(sections).toMatch(/ \.rela__jump_table\s+RELA\s+0+ [0-9a-f]+ 000090 18 /);
+    const { report: against612 } = await checkJson([aegis, '--kernel', debianKernel('6.12.117-arm64')]);
+    expect(against612.findings.filter((f) => ['arm64-bug-table', 'arm64-jump-labels', 'arm64-exception-table-format'].includes(f.signature ?? ''))).toEqual([]);
   });
 
   it('names, as coverage, each x86-64 entry that does not run on arm64 and why', () => {
