@@ -11,7 +11,13 @@
 # Markers (.src-complete, .build-complete) make reruns instant; a marker is written only
 # after success, and a changed fragment, source package, compiler or this recipe rebuilds.
 #
-# Usage: build-trees.sh [--config-only] [version...]   (default: every version in manifest.tsv)
+# arm64: a version whose manifest rows include arm64 packages (role dbg-arm64) also gets an
+# arm64 tree, key <version>-arm64: $CACHE/trees/<version>-arm64/build, cross-built with
+# aarch64-linux-gnu-gcc (ARCH=arm64) from the same unpacked $CACHE/trees/<version>/src, config
+# tinyconfig + tree-arm64.config + tree-arm64-<major.minor>.config.
+#
+# Usage: build-trees.sh [--config-only] [key...]   (default: every version in manifest.tsv,
+#        then its arm64 key when it has one)
 #   --config-only: configure and verify the .config, do not build (no marker written)
 # Exit: 0 all built; 1 error; 3 some source package not in the cache (run fetch.sh).
 set -euo pipefail
@@ -29,7 +35,13 @@ export LC_ALL=C
 missing=()
 summary=()
 
-series_of() { local v="$1"; printf '%s\n' "${v%.*}"; }   # 6.12.117 -> 6.12
+key_version() { printf '%s\n' "${1%-arm64}"; }           # 6.12.117-arm64 -> 6.12.117
+series_of() { local v; v="$(key_version "$1")"; printf '%s\n' "${v%.*}"; }   # 6.12.117 -> 6.12
+is_arm64() { [[ "$1" == *-arm64 ]]; }
+# make's architecture arguments for a key: none for x86-64 (the machine's own gcc).
+make_arch() { # <key>
+  if is_arm64 "$1"; then printf '%s\n' ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-; fi
+}
 
 unpack_src() { # <version> <deb> <sha>
   local v="$1" deb="$2" sha="$3" dir="$TREES/$1" tarball t0
@@ -50,11 +62,12 @@ unpack_src() { # <version> <deb> <sha>
   log "$v: source unpacked in $((SECONDS - t0)) s"
 }
 
-fragments_for() { # <version>
-  local s f
+fragments_for() { # <key>
+  local s f base=tree
   s="$(series_of "$1")"
-  printf '%s\n' "$CORPUS_SCRIPTS_DIR/tree.config"
-  f="$CORPUS_SCRIPTS_DIR/tree-$s.config"
+  is_arm64 "$1" && base=tree-arm64
+  printf '%s\n' "$CORPUS_SCRIPTS_DIR/$base.config"
+  f="$CORPUS_SCRIPTS_DIR/$base-$s.config"
   [[ -f "$f" ]] || die "no config fragment $f for $1"
   printf '%s\n' "$f"
 }
@@ -113,10 +126,12 @@ verify_config() { # <.config> <fragment...>
   fi
 }
 
-tool_id() {
+tool_id() { # <key>
+  local cross=''
+  is_arm64 "$1" && cross=aarch64-linux-gnu-
   {
-    gcc --version | head -n1
-    ld --version | head -n1
+    "${cross}gcc" --version | head -n1
+    "${cross}ld" --version | head -n1
     pahole --version 2>/dev/null || echo no-pahole
   } | tr '\n' ' '
 }
@@ -125,14 +140,16 @@ build_key() { # <version> <src sha>
   local f
   {
     echo "recipe $RECIPE src $2"
-    tool_id; echo
+    tool_id "$1"; echo
     for f in $(fragments_for "$1"); do sha256sum <"$f"; done
   } | sha256sum | cut -d' ' -f1
 }
 
-build_tree() { # <version> <src sha>
-  local v="$1" dir="$TREES/$1" key t0 t_build frags
+build_tree() { # <key> <src sha>
+  local v="$1" dir="$TREES/$1" key t0 t_build frags src march
   key="$(build_key "$v" "$2")"
+  src="$TREES/$(key_version "$v")/src"
+  mapfile -t march < <(make_arch "$v")
   if [[ -f "$dir/.build-complete" && "$(head -n1 "$dir/.build-complete")" == "$key" && -f "$dir/build/vmlinux" ]]; then
     summary+=("$v: cached  $(sed -n 2p "$dir/.build-complete")")
     return 0
@@ -142,9 +159,9 @@ build_tree() { # <version> <src sha>
   mkdir -p "$dir/build"
   log "$v: configuring (tinyconfig + ${frags[*]##*/})"
   {
-    make -C "$dir/src" O="$dir/build" tinyconfig
-    for f in "${frags[@]}"; do apply_fragment "$dir/src" "$dir/build/.config" "$f"; done
-    make -C "$dir/src" O="$dir/build" olddefconfig
+    make -C "$src" O="$dir/build" "${march[@]}" tinyconfig
+    for f in "${frags[@]}"; do apply_fragment "$src" "$dir/build/.config" "$f"; done
+    make -C "$src" O="$dir/build" "${march[@]}" olddefconfig
   } >"$dir/config.log" 2>&1 || { tail -n 30 "$dir/config.log" >&2; die "$v: configuration failed (see $dir/config.log)"; }
   if ! verify_config "$dir/build/.config" "${frags[@]}"; then
     die "$v: Kconfig dropped or changed requested options (listed above); fix the fragments in $CORPUS_SCRIPTS_DIR"
@@ -156,14 +173,15 @@ build_tree() { # <version> <src sha>
   fi
   log "$v: building vmlinux and modules with -j$JOBS (log: $dir/build.log)"
   t0=$SECONDS
-  if ! make -C "$dir/src" O="$dir/build" -j"$JOBS" vmlinux modules >"$dir/build.log" 2>&1; then
+  if ! make -C "$src" O="$dir/build" "${march[@]}" -j"$JOBS" vmlinux modules >"$dir/build.log" 2>&1; then
     grep -E 'error|Error|warning: objtool' "$dir/build.log" | head -n 40 >&2 || true
     tail -n 20 "$dir/build.log" >&2
     die "$v: build failed (see $dir/build.log)"
   fi
   t_build=$((SECONDS - t0))
-  local f
-  for f in vmlinux vmlinux.o vmlinux.a System.map Module.symvers .config arch/x86/kernel/vmlinux.lds; do
+  local f karch=x86
+  is_arm64 "$v" && karch=arm64
+  for f in vmlinux vmlinux.o vmlinux.a System.map Module.symvers .config "arch/$karch/kernel/vmlinux.lds"; do
     [[ -s "$dir/build/$f" ]] || die "$v: build finished but $f is missing or empty"
   done
   local kos
@@ -180,15 +198,20 @@ CONFIG_ONLY=0
 main() {
   if [[ "${1:-}" == --config-only ]]; then CONFIG_ONLY=1; shift; fi
   local versions=("$@") v row pkg ver sha deb
-  ((${#versions[@]})) || mapfile -t versions < <(manifest_versions)
+  if ((${#versions[@]} == 0)); then
+    while IFS= read -r v; do
+      versions+=("$v")
+      if manifest_row "$v" dbg-arm64 >/dev/null; then versions+=("$v-arm64"); fi
+    done < <(manifest_versions)
+  fi
   mkdir -p "$TREES"
   for v in "${versions[@]}"; do
-    if ! row="$(manifest_row "$v" source)"; then
+    if ! row="$(manifest_row "$(key_version "$v")" source)"; then
       die "$v: no source package for this version in $MANIFEST"
     fi
     IFS=$'\t' read -r pkg ver sha _ <<<"$row"
     # A finished tree whose source matches the manifest needs no .deb any more.
-    if [[ -f "$TREES/$v/.src-complete" && "$(cat "$TREES/$v/.src-complete")" == "$sha" \
+    if [[ -f "$TREES/$(key_version "$v")/.src-complete" && "$(cat "$TREES/$(key_version "$v")/.src-complete")" == "$sha" \
           && -f "$TREES/$v/.build-complete" \
           && "$(head -n1 "$TREES/$v/.build-complete")" == "$(build_key "$v" "$sha")" ]]; then
       summary+=("$v: cached  $(sed -n 2p "$TREES/$v/.build-complete")")
@@ -200,7 +223,7 @@ main() {
       continue
     fi
     sha256_ok "$deb" "$sha" || die "$v: $(basename "$deb") does not match the manifest; rerun fetch.sh"
-    unpack_src "$v" "$deb" "$sha"
+    unpack_src "$(key_version "$v")" "$deb" "$sha"
     build_tree "$v" "$sha"
   done
   log "trees in $TREES:"

@@ -31,8 +31,12 @@ apt_updated=0
 # 6.1.170 (102, about 10 MB): the frozen objects a FIPS kernel certifies, checked against each
 # later kernel (the golden reports, the gate's precision table). 6.1.170's nf_conntrack.ko
 # defines its own BPF kfuncs (bpf_ct_*) and names them in .BTF_ids.
-modules_for() { # <version>
+modules_for() { # <key>
   case "$1" in
+    # arm64 (Debian's arm64 -dbg packages): every crypto module of 6.1.170 (97, the arm64
+    # counterpart of the amd64 set), gcm.ko of later versions; arm64 has no kvm modules.
+    6.1.170-arm64) printf '%s\n' 'crypto/*.ko' 'arch/arm64/crypto/*.ko'; return ;;
+    *-arm64) printf '%s\n' crypto/gcm.ko; return ;;
     # tar names a member once: a listed module the wildcards already take would be "not found".
     6.1.170) printf '%s\n' 'crypto/*.ko' 'arch/x86/crypto/*.ko' net/netfilter/nf_conntrack.ko ;;
     6.1.*) printf '%s\n' crypto/jitterentropy_rng.ko crypto/gcm.ko arch/x86/crypto/aesni-intel.ko ;;
@@ -42,7 +46,7 @@ modules_for() { # <version>
 }
 # Module lists next to the modules (relative to usr/lib/debug/lib/modules/<rel>): which
 # modules are built in, as modprobe knows it. Only the 6.12 dbg packages ship them.
-module_lists_for() { # <version>
+module_lists_for() { # <key>
   case "$1" in
     6.12.*) printf '%s\n' modules.builtin modules.builtin.modinfo modules.order ;;
   esac
@@ -51,17 +55,41 @@ module_lists_for() { # <version>
 # package ships them (tools/objtool/noreturns.h is not in any of the pinned packages).
 COMMON_REQUIRED=(arch/x86/include/asm/cpufeatures.h)
 COMMON_OPTIONAL=(arch/x86/include/asm/extable_fixup_types.h tools/objtool/noreturns.h)
+# arm64: the exception-table entry types and the alternatives' entry layout (special-section
+# formats) from -common; the generated cpucap numbers from the arch headers package
+# (cpucaps.h in 6.1, cpucap-defs.h from 6.3 on: hence the wildcard).
+COMMON_REQUIRED_ARM64=(arch/arm64/include/asm/asm-extable.h arch/arm64/include/asm/alternative-macros.h)
+HEADERS_ARM64=('arch/arm64/include/generated/asm/cpucap*.h')
+
+# A corpus key names one extracted kernel: <v> for amd64 (as before), <v>-arm64 for arm64.
+# The arm64 rows of the manifest have the roles dbg-arm64 and headers-arm64; headers-common
+# and source are architecture-independent ("all") and shared with amd64.
+key_arch() { if [[ "$1" == *-arm64 ]]; then echo arm64; else echo amd64; fi; }
+key_version() { printf '%s\n' "${1%-arm64}"; }
+key_row() { # <key> <role: dbg|headers|headers-common>
+  local role="$2"
+  [[ "$(key_arch "$1")" == arm64 && "$role" != headers-common ]] && role="$role-arm64"
+  manifest_row "$(key_version "$1")" "$role"
+}
+# Every corpus key of the manifest: each version with an amd64 dbg row, then with an arm64 one.
+corpus_keys() {
+  local v
+  while IFS= read -r v; do
+    if manifest_row "$v" dbg >/dev/null; then printf '%s\n' "$v"; fi
+    if manifest_row "$v" dbg-arm64 >/dev/null; then printf '%s\n' "$v-arm64"; fi
+  done < <(manifest_versions)
+}
 
 # The .complete marker a version directory must carry for the current manifest.
-expected_marker() { # <version>
+expected_marker() { # <key>
   local role
   echo "recipe $RECIPE"
   for role in dbg headers headers-common; do
-    manifest_row "$1" "$role" | awk -F'\t' '{print $3"  "$1"="$2"  "$4}'
+    key_row "$1" "$role" | awk -F'\t' '{print $3"  "$1"="$2"  "$4}'
   done
 }
 
-corpus_complete() { # <version>
+corpus_complete() { # <key>
   [[ -f "$CORPUS/$1/.complete" && "$(cat "$CORPUS/$1/.complete")" == "$(expected_marker "$1")" ]]
 }
 
@@ -71,14 +99,29 @@ src_consumed() { # <version> <sha>
 
 # Download pkg=ver with apt-get download into $DEBS (via a partial directory).
 # On "unknown package/version" runs apt-get update once (root only) and retries.
+# An arm64 kernel package is named with its architecture (pkg:arm64), which apt knows only
+# once arm64 is a foreign architecture of dpkg (added here when root; apt-get update follows).
 download() { # <pkg> <ver>
-  local pkg="$1" ver="$2" part="$DEBS/.partial" out rc
+  local pkg="$1" ver="$2" part="$DEBS/.partial" out rc qualified="$1"
+  if [[ "$pkg" =~ -arm64(-dbg)?$ ]]; then
+    qualified="$pkg:arm64"
+    if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+      if ((EUID == 0)); then
+        log "adding arm64 as a foreign dpkg architecture (for $pkg)"
+        dpkg --add-architecture arm64
+        apt_updated=1
+        apt-get update -qq >&2 || warn "apt-get update failed"
+      else
+        warn "arm64 is not a dpkg architecture and we are not root: run dpkg --add-architecture arm64 && apt-get update"
+      fi
+    fi
+  fi
   mkdir -p "$part"
   rm -f "$part"/*.deb
   while :; do
-    log "downloading $pkg=$ver"
+    log "downloading $qualified=$ver"
     rc=0
-    out="$(cd "$part" && apt-get download "$pkg=$ver" 2>&1)" || rc=$?
+    out="$(cd "$part" && apt-get download "$qualified=$ver" 2>&1)" || rc=$?
     if ((rc == 0)) && compgen -G "$part/*.deb" >/dev/null; then
       mv "$part"/*.deb "$DEBS/"
       return 0
@@ -141,14 +184,15 @@ signed_modules() { # <version>
 }
 
 # Extract one version into $CORPUS/<v> (via a temporary directory, marker last).
-extract_version() { # <version>
-  local v="$1" pkg ver sha role dbg hdr cmn abi rel tmp t0 m
+extract_version() { # <key>
+  local v="$1" pkg ver sha role dbg hdr cmn abi rel tmp t0 m arch
   t0=$SECONDS
-  IFS=$'\t' read -r pkg ver sha role <<<"$(manifest_row "$v" dbg)"
-  dbg="$(deb_path "$pkg" "$ver")"; abi="$(abi_of "$pkg" dbg)"; rel="$abi-amd64"
-  IFS=$'\t' read -r pkg ver sha role <<<"$(manifest_row "$v" headers)"
+  arch="$(key_arch "$v")"
+  IFS=$'\t' read -r pkg ver sha role <<<"$(key_row "$v" dbg)"
+  dbg="$(deb_path "$pkg" "$ver")"; abi="$(abi_of "$pkg" "$role")"; rel="$abi-$arch"
+  IFS=$'\t' read -r pkg ver sha role <<<"$(key_row "$v" headers)"
   hdr="$(deb_path "$pkg" "$ver")"
-  IFS=$'\t' read -r pkg ver sha role <<<"$(manifest_row "$v" headers-common)"
+  IFS=$'\t' read -r pkg ver sha role <<<"$(key_row "$v" headers-common)"
   cmn="$(deb_path "$pkg" "$ver")"
   [[ "$(abi_of "$pkg" headers-common)" == "$abi" ]] || { echo "ABI mismatch between packages of $v"; return 1; }
 
@@ -159,10 +203,14 @@ extract_version() { # <version>
   while IFS= read -r m; do dbg_members+=("./usr/lib/debug/lib/modules/$rel/kernel/$m"); done < <(modules_for "$v")
   while IFS= read -r m; do dbg_members+=("./usr/lib/debug/lib/modules/$rel/$m"); done < <(module_lists_for "$v")
   local hdr_members=("./usr/src/linux-headers-$rel/Module.symvers" "./usr/src/linux-headers-$rel/.config")
-  local cmn_members=() listing
-  for m in "${COMMON_REQUIRED[@]}"; do cmn_members+=("./usr/src/linux-headers-$abi-common/$m"); done
+  local cmn_members=() listing required=("${COMMON_REQUIRED[@]}") optional=("${COMMON_OPTIONAL[@]}")
+  if [[ "$arch" == arm64 ]]; then
+    required=("${COMMON_REQUIRED_ARM64[@]}"); optional=()
+    for m in "${HEADERS_ARM64[@]}"; do hdr_members+=("./usr/src/linux-headers-$rel/$m"); done
+  fi
+  for m in "${required[@]}"; do cmn_members+=("./usr/src/linux-headers-$abi-common/$m"); done
   listing="$(dpkg-deb --fsys-tarfile "$cmn" | tar -t)" || return 1
-  for m in "${COMMON_OPTIONAL[@]}"; do
+  for m in "${optional[@]}"; do
     if grep -qxF "./usr/src/linux-headers-$abi-common/$m" <<<"$listing"; then
       cmn_members+=("./usr/src/linux-headers-$abi-common/$m")
     fi
@@ -198,7 +246,7 @@ extract_version() { # <version>
   echo "extracted in $((SECONDS - t0)) s"
 }
 
-summary_version() { # <version>
+summary_version() { # <key>
   local v="$1" d="$CORPUS/$1" f deb
   if corpus_complete "$v"; then
     log "  $v: corpus $d ($(human_size "$d"))"
@@ -208,6 +256,7 @@ summary_version() { # <version>
   else
     log "  $v: corpus NOT available"
   fi
+  [[ "$(key_arch "$v")" == amd64 ]] || return 0  # the source package is shared: shown once
   local pkg ver sha role
   IFS=$'\t' read -r pkg ver sha role <<<"$(manifest_row "$v" source)"
   if src_consumed "$v" "$sha"; then
@@ -224,21 +273,24 @@ main() {
     die "needs apt-get and dpkg-deb (Debian)"
   fi
   mkdir -p "$DEBS" "$CORPUS"
-  local t0=$SECONDS versions v pkg ver sha role
+  local t0=$SECONDS versions keys v pkg ver sha role
   mapfile -t versions < <(manifest_versions)
+  mapfile -t keys < <(corpus_keys)
 
   # 1. Packages: download what is missing, verify what is needed.
   declare -A version_ok=()
-  for v in "${versions[@]}"; do
+  for v in "${keys[@]}"; do
     version_ok["$v"]=1
     if corpus_complete "$v"; then
       :
     else
       for role in dbg headers headers-common; do
-        IFS=$'\t' read -r pkg ver sha role <<<"$(manifest_row "$v" "$role")" || die "manifest has no $role package for $v"
+        IFS=$'\t' read -r pkg ver sha role <<<"$(key_row "$v" "$role")" || die "manifest has no $role package for $v"
         ensure_deb "$pkg" "$ver" "$sha" || version_ok["$v"]=0
       done
     fi
+  done
+  for v in "${versions[@]}"; do
     IFS=$'\t' read -r pkg ver sha role <<<"$(manifest_row "$v" source)" || die "manifest has no source package for $v"
     src_consumed "$v" "$sha" || ensure_deb "$pkg" "$ver" "$sha" || true
   done
@@ -246,7 +298,7 @@ main() {
 
   # 2. Extraction, up to $JOBS versions at once (each is one xz stream, one core).
   local todo=() status_dir
-  for v in "${versions[@]}"; do
+  for v in "${keys[@]}"; do
     corpus_complete "$v" && continue
     if ((version_ok["$v"] == 0)); then
       warn "version $v is unavailable: not extracting it (missing or bad packages above)"
@@ -280,7 +332,7 @@ main() {
 
   # 3. Summary.
   log "cache: $CACHE"
-  for v in "${versions[@]}"; do summary_version "$v"; done
+  for v in "${keys[@]}"; do summary_version "$v"; done
   log "done in $((SECONDS - t0)) s"
 
   if ((${#unavailable[@]})); then
@@ -289,7 +341,7 @@ main() {
     for k in $(printf '%s\n' "${!unavailable[@]}" | sort); do
       local p="${k%%=*}" vv="${k#*=}" rl
       rl="$(manifest_rows | awk -F'\t' -v p="$p" -v v="$vv" '$1==p && $2==v {print $4}')"
-      log "  $k (role $rl) -> $(if [[ $rl == source ]]; then echo "tree $(upstream_of "$vv")"; else echo "corpus $(upstream_of "$vv")"; fi) unavailable"
+      log "  $k (role $rl) -> $(if [[ $rl == source ]]; then echo "tree $(upstream_of "$vv")"; else echo "corpus $(upstream_of "$vv")$([[ $rl == *-arm64 ]] && echo -arm64)"; fi) unavailable"
     done
   fi
   if ((${#errors[@]})); then

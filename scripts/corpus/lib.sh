@@ -53,6 +53,8 @@ abi_of() { # <package> <role>
     headers)        p="${p#linux-headers-}"; p="${p%-amd64}" ;;
     headers-common) p="${p#linux-headers-}"; p="${p%-common}" ;;
     signed)         p="${p#linux-image-}"; p="${p%-amd64}" ;;
+    dbg-arm64)      p="${p#linux-image-}"; p="${p%-arm64-dbg}" ;;
+    headers-arm64)  p="${p#linux-headers-}"; p="${p%-arm64}" ;;
     *) die "abi_of: no ABI for role $2" ;;
   esac
   printf '%s\n' "$p"

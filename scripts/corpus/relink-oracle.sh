@@ -56,6 +56,13 @@ else
 fi
 [[ -n "$srctree" && -f "$srctree/Makefile" ]] || fail "cannot find the source tree of $tree"
 
+# An O= directory does not remember the architecture it was configured for: an arm64 tree
+# (build-trees.sh <v>-arm64) is relinked with the cross toolchain, aarch64-linux-gnu-ld.
+march=()
+if grep -qx 'CONFIG_ARM64=y' "$tree/.config"; then
+  march=(ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-)
+fi
+
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/relink-oracle.XXXXXX")"
 # shellcheck disable=SC2317  # called by the EXIT trap
 cleanup() {
@@ -77,7 +84,7 @@ for i in "${!frozens[@]}"; do
 done
 
 rc=0
-make -C "$srctree" O="$copy" -j"${RELINKABLE_JOBS:-$(nproc)}" vmlinux >"$log" 2>&1 || rc=$?
+make -C "$srctree" O="$copy" "${march[@]}" -j"${RELINKABLE_JOBS:-$(nproc)}" vmlinux >"$log" 2>&1 || rc=$?
 
 for i in "${!frozens[@]}"; do
   rel="${rels[$i]}"

@@ -7,7 +7,7 @@ import { readInputBytes } from '../input-file.js';
 import { LIMITS } from '../limits.js';
 import { ARCHITECTURES, type Architecture } from '../facts/architecture.js';
 import { SEVERITIES, type Severity } from '../findings/severity.js';
-import { anything, list, object, oneOf, str, validate, type Infer, type Schema } from '../schema.js';
+import { anything, list, object, oneOf, str, validate, type Infer, type Schema, record } from '../schema.js';
 
 /**
  * The signatures/ catalogue: one JSON file per known build-primitive change. The engine
@@ -55,8 +55,14 @@ export const ENTRY_SCHEMA = object(
     why: str(),
     action: str(),
     observed: str(),
+    /**
+     * For an entry that runs on x86-64, why it does not run on another architecture (by the
+     * catalogue's architecture names): its counterpart entry there, or why none is needed or
+     * what is not checked yet. Reports of such objects list it as a coverage line.
+     */
+    notOn: record(str()),
   },
-  ['observed'],
+  ['observed', 'notOn'],
 );
 
 type EntryFields = Infer<typeof ENTRY_SCHEMA>;

@@ -86,6 +86,8 @@ export const DW_AT = {
   bit_offset: 0x0c,
   data_location: 0x50,
   MIPS_linkage_name: 0x2007,
+  /** A GCC vector type (`__attribute__((vector_size))`, NEON's float32x4_t): an array DIE with this flag. */
+  GNU_vector: 0x2107,
   GNU_dwo_name: 0x2130,
   GNU_addr_base: 0x2133,
   GNU_ranges_base: 0x2132,

@@ -288,6 +288,7 @@ export class DwarfTypeGraph implements TypeGraph {
       else counts.push(undefined);
     }
     if (counts.length === 0) return { kind: 'array', element, count: undefined };
+    if (counts.length === 1 && unit.flag(die, DW_AT.GNU_vector)) return { kind: 'array', element, count: counts[0], vector: true };
     // int a[2][3]: the first subrange is the outermost dimension.
     let inner = element;
     for (let i = counts.length - 1; i >= 1; i--) {

@@ -372,12 +372,13 @@ export const FINDING_KINDS = {
         case 'header-missing':
           return `the new kernel's ${d.header} was not found (give the build directory or the linux-headers packages): the ${d.features} feature numbers the frozen alternatives are gated on could not be decoded`;
         case 'unconfirmed':
-          return `the frozen alternatives are gated on ${d.features.length} feature numbers, which the new kernel names ${someNames(d.features.map((f) => `${f.number} ${featureLabel(f.number, f.names)}`), 32)}; without the cpufeatures.h of the kernel the object was built in (--built-with) it cannot be confirmed that they meant the same`;
+          return `the frozen alternatives are gated on ${d.features.length} feature numbers, which the new kernel names ${someNames(d.features.map((f) => `${f.number} ${featureLabel(f.number, f.names)}`), 32)}; without the ${d.features.some((f) => f.names.some((n) => n.startsWith('ARM64_'))) ? 'cpucaps header' : 'cpufeatures.h'} of the kernel the object was built in (--built-with) it cannot be confirmed that they meant the same`;
         case 'renumbered':
           return (
-            `${d.count} alternative${d.count > 1 ? 's' : ''} (first at ${d.example}) ${d.count > 1 ? 'are' : 'is'} gated on feature ${d.feature} (${wordBit(d.feature)}${d.flags.length ? `, ${d.flags.join('|')}` : ''}): ${featureLabel(d.feature, d.was)} when compiled, ` +
+            // arm64 cpucaps are plain numbers; x86 features are word*32+bit.
+            `${d.count} alternative${d.count > 1 ? 's' : ''} (first at ${d.example}) ${d.count > 1 ? 'are' : 'is'} gated on ${d.was.some((n) => n.startsWith('ARM64_')) ? `cpucap ${d.feature}${d.flags.length ? ` (${d.flags.join('|')})` : ''}` : `feature ${d.feature} (${wordBit(d.feature)}${d.flags.length ? `, ${d.flags.join('|')}` : ''})`}: ${featureLabel(d.feature, d.was)} when compiled, ` +
             (d.now.length ? `${featureLabel(d.feature, d.now)} in the new kernel` : 'no feature in the new kernel') +
-            (d.moved.length ? ` (${d.moved.map((m) => `${shortFeatureName(m.name)} is now ${m.number} = ${wordBit(m.number)}`).join(', ')})` : '')
+            (d.moved.length ? ` (${d.moved.map((m) => `${shortFeatureName(m.name)} is now ${m.number}${m.name.startsWith('ARM64_') ? '' : ` = ${wordBit(m.number)}`}`).join(', ')})` : '')
           );
       }
     },

@@ -49,7 +49,8 @@ export type TypeNode =
   | { readonly kind: 'float'; readonly name: string; readonly size: number }
   | { readonly kind: 'pointer'; readonly target: TypeRef }
   /** count undefined: a flexible or unknown-length array. */
-  | { readonly kind: 'array'; readonly element: TypeRef; readonly count: number | undefined }
+  /** `vector`: a short vector type (DW_AT_GNU_vector), which AAPCS64 passes in one V register, not as an array. */
+  | { readonly kind: 'array'; readonly element: TypeRef; readonly count: number | undefined; readonly vector?: true }
   | {
       readonly kind: 'struct' | 'union';
       readonly name: string | undefined;

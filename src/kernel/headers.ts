@@ -2,7 +2,8 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { readInputText } from '../input-file.js';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { readCpufeatures, readExtableTypes, type CpuFeatures } from '../arch/x86/index.js';
-import type { ExtableTypes } from '../facts/x86-headers.js';
+import { readCpucaps, type Cpucaps } from '../arch/arm64/cpucaps.js';
+import type { CpuFeatureTable, ExtableTypes } from '../facts/x86-headers.js';
 
 /**
  * Source files of a kernel (arch/x86/include/asm/cpufeatures.h, scripts/module.lds, …) in
@@ -97,6 +98,7 @@ function sourceOfBuildDir(dir: string): string | undefined {
 export class HeaderTables {
   private cpufeaturesCache: CpuFeatures | null | undefined;
   private extableCache: ExtableTypes | null | undefined;
+  private readonly cpucapsCache = new Map<string, Cpucaps | null>();
 
   constructor(private readonly sources: () => KernelSources) {}
 
@@ -107,6 +109,21 @@ export class HeaderTables {
       this.cpufeaturesCache = file ? readCpufeatures(file) : null;
     }
     return this.cpufeaturesCache ?? undefined;
+  }
+
+  /** The feature numbers an alternative may be gated on: arm64's cpucaps under arch/arm64/, else x86's cpufeatures.h. */
+  featureTable(relPath: string): CpuFeatureTable | undefined {
+    return relPath.startsWith('arch/arm64/') ? this.cpucaps(relPath) : this.cpufeatures(relPath);
+  }
+
+  /** arm64: the generated cpucaps header at `relPath` (arch/arm64/include/generated/asm/cpucap-defs.h), by path. */
+  cpucaps(relPath: string): Cpucaps | undefined {
+    let table = this.cpucapsCache.get(relPath);
+    if (table === undefined) {
+      const file = this.sources().find(relPath);
+      this.cpucapsCache.set(relPath, (table = file ? readCpucaps(file) : null));
+    }
+    return table ?? undefined;
   }
 
   extableTypes(): ExtableTypes | undefined {

@@ -4,7 +4,7 @@ import { DwarfFile } from '../dwarf/index.js';
 import { btfGraph, readBtf } from '../btf/file.js';
 import type { BtfTypeGraph } from '../btf/type-graph.js';
 import { BufferSource, ElfFile, type ElfSymbol } from '../elf/index.js';
-import { ET_EXEC, SHN_UNDEF } from '../elf/constants.js';
+import { ET_DYN, ET_EXEC, ET_REL, SHN_UNDEF } from '../elf/constants.js';
 import { InputError, hex } from '../errors.js';
 import { inputExists, readInputLines } from '../input-file.js';
 import type { ExportsSource, KernelSymbols, ObjectDefinition } from '../facts/kernel-symbols.js';
@@ -68,8 +68,12 @@ export class NewKernel implements KernelSymbols {
       this.vmlinux = ElfFile.open(artifacts.vmlinux);
     }
     try {
-      if (this.vmlinux.header.type !== ET_EXEC) {
-        throw new InputError(artifacts.vmlinux, 'is not a linked vmlinux (ELF type is not ET_EXEC)');
+      // arm64 links vmlinux position-independent (-pie, for KASLR): ET_DYN, its symbols and
+      // sections still at their link-time virtual addresses, as an ET_EXEC vmlinux's are.
+      const type = this.vmlinux.header.type;
+      if (type !== ET_EXEC && type !== ET_DYN) {
+        const what = type === ET_REL ? 'ET_REL, a relocatable object' : `${type}`;
+        throw new InputError(artifacts.vmlinux, `is not a linked vmlinux (ELF type ${what}, not ET_EXEC or ET_DYN)`);
       }
       // A stripped vmlinux without a System.map: its kallsyms, when it has them, are its symbol table.
       const kallsyms = artifacts.systemMap || this.vmlinux.symbolTable ? undefined : readKallsyms(this.vmlinux);

@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import { readOrcHeader, type CpuFeatures } from '../arch/x86/index.js';
+import { readOrcHeader } from '../arch/x86/index.js';
 import { Btf } from '../btf/btf.js';
 import { BTF_KIND } from '../btf/constants.js';
 import { matchDistilledBase } from '../btf/distilled.js';
@@ -34,7 +34,7 @@ import type { CertificateId } from '../x509/certificates.js';
 import { rsaSignatureVerifies } from '../x509/verify.js';
 import type { FrozenObject } from '../facts/frozen-object.js';
 import { parseKernelVersion, type KernelVersion } from '../facts/kernel-version.js';
-import type { ExtableTypes } from '../facts/x86-headers.js';
+import type { CpuFeatureTable, ExtableTypes } from '../facts/x86-headers.js';
 import { resolved } from '../graph/type-graph.js';
 import type { Replacement } from '../facts/replacement.js';
 import { DwarfFile } from '../dwarf/index.js';
@@ -291,9 +291,9 @@ export class NewKernelConventions implements KernelConventions {
     return found ? declared : undefined;
   }
 
-  /** A cpufeatures.h of the new kernel (arch/x86/include/asm/cpufeatures.h). */
-  cpufeatures(relPath: string): CpuFeatures | undefined {
-    return this.headers.cpufeatures(relPath);
+  /** A feature-number header of the new kernel: x86 cpufeatures.h, or arm64's generated cpucaps header. */
+  cpufeatures(relPath: string): CpuFeatureTable | undefined {
+    return this.headers.featureTable(relPath);
   }
 
   extableTypes(): ExtableTypes | undefined {
@@ -457,8 +457,8 @@ export class OriginKernelConventions implements OriginConventions {
     this.headers = new HeaderTables(() => this.sources);
   }
 
-  cpufeatures(relPath: string): CpuFeatures | undefined {
-    return this.headers.cpufeatures(relPath);
+  cpufeatures(relPath: string): CpuFeatureTable | undefined {
+    return this.headers.featureTable(relPath);
   }
 
   extableTypes(): ExtableTypes | undefined {

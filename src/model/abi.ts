@@ -135,7 +135,10 @@ function isAggregate(graph: TypeGraph, ref: TypeRef): boolean {
   return node.kind === 'struct' || node.kind === 'union';
 }
 
-/** A homogeneous floating-point aggregate (1-4 members of one FP type): passed in consecutive V registers. */
+/**
+ * A homogeneous floating-point or short-vector aggregate (HFA/HVA: 1-4 members of one FP
+ * type, or of one 8- or 16-byte vector type): passed in consecutive V registers.
+ */
 function hfa(graph: TypeGraph, ref: TypeRef): { count: number; size: number } | undefined {
   const leaves: number[] = [];
   const walk = (r: TypeRef, depth: number): boolean => {
@@ -143,6 +146,13 @@ function hfa(graph: TypeGraph, ref: TypeRef): { count: number; size: number } | 
     const { node } = resolved(graph, r);
     if (node.kind === 'float') {
       leaves.push(node.size);
+      return true;
+    }
+    if (node.kind === 'array' && node.vector) {
+      const size = sizeOf(graph, r);
+      if (size !== 8 && size !== 16) return false;
+      // A vector leaf is told apart from a float of the same size (they do not mix in one HVA).
+      leaves.push(-size);
       return true;
     }
     if (node.kind === 'struct') return node.members.every((m) => walk(m.type, depth + 1));
@@ -155,7 +165,7 @@ function hfa(graph: TypeGraph, ref: TypeRef): { count: number; size: number } | 
     return false;
   };
   if (!walk(ref, 0) || leaves.length === 0 || leaves.length > 4 || leaves.some((s) => s !== leaves[0])) return undefined;
-  return { count: leaves.length, size: leaves[0]! };
+  return { count: leaves.length, size: Math.abs(leaves[0]!) };
 }
 
 function aarch64(graph: TypeGraph, fn: Extract<TypeNode, { kind: 'function' }>): CallLayout {

@@ -1,6 +1,7 @@
 import { SHF_ALLOC, SHF_EXECINSTR, SHF_WRITE, SHN_UNDEF, SHT_NOBITS, SHT_REL, SHT_RELA } from '../elf/constants.js';
 import { relocationTypeName, type ElfFile, type ElfSection, type ElfSymbol } from '../elf/index.js';
 import { decodeAlternatives, decodeExtable, readOrcHeader } from '../arch/x86/index.js';
+import { ARM64_ALT_ENTRY_SIZE, decodeArm64Alternatives } from '../arch/arm64/alternatives.js';
 import { InputError, hex } from '../errors.js';
 import type { DwarfFile } from '../dwarf/index.js';
 import { topLevelEntries } from '../dwarf/top-level.js';
@@ -270,7 +271,7 @@ export function readObjectConventions(elf: ElfFile, dwarf: DwarfFile | undefined
     indirectTargets: [...targets.values()].sort((a, b) => (a.function < b.function ? -1 : 1)),
     importRelocations: sortKeys(importRelocations),
     fixedCanaryReads,
-    alternatives: x86 ? alternativeFacts(elf) : undefined,
+    alternatives: x86 ? alternativeFacts(elf) : arch === 'aarch64' ? arm64AlternativeFacts(elf) : undefined,
     extable: x86 ? extableFacts(elf) : undefined,
     orcHeader: x86 ? readOrcHeader(elf)?.hash : undefined,
     btf: btfSection && btfSection.type !== SHT_NOBITS ? readBtf(elf, btfSection, btfBase) : undefined,
@@ -297,14 +298,24 @@ function where(site: { section: string; offset: number; function: string | undef
 function alternativeFacts(elf: ElfFile): ObjectConventions['alternatives'] {
   if (!elf.section('.altinstructions')) return undefined;
   const alt = decodeAlternatives(elf);
+  return { entrySize: alt.entrySize, features: featureUses(alt.entries.map((e) => ({ feature: e.feature, flagNames: e.flagNames, site: e.site }))) };
+}
+
+/** arm64: the same facts, the feature numbers being cpucap numbers. */
+function arm64AlternativeFacts(elf: ElfFile): ObjectConventions['alternatives'] {
+  if (!elf.section('.altinstructions')) return undefined;
+  const entries = decodeArm64Alternatives(elf);
+  return { entrySize: entries.length ? ARM64_ALT_ENTRY_SIZE : undefined, features: featureUses(entries.map((e) => ({ feature: e.cap, flagNames: e.flagNames, site: e.site }))) };
+}
+
+function featureUses(entries: readonly { feature: number; flagNames: readonly string[]; site: Parameters<typeof where>[0] }[]): AlternativeFeatureUse[] {
   const byFeature = new Map<string, AlternativeFeatureUse>();
-  for (const e of alt.entries) {
+  for (const e of entries) {
     const key = `${e.feature}:${e.flagNames.join(',')}`;
     const seen = byFeature.get(key);
     byFeature.set(key, seen ? { ...seen, count: seen.count + 1 } : { feature: e.feature, flags: e.flagNames, count: 1, example: where(e.site) });
   }
-  const features = [...byFeature.values()].sort((a, b) => a.feature - b.feature || a.flags.join().localeCompare(b.flags.join()));
-  return { entrySize: alt.entrySize, features };
+  return [...byFeature.values()].sort((a, b) => a.feature - b.feature || a.flags.join().localeCompare(b.flags.join()));
 }
 
 function extableFacts(elf: ElfFile): ExtableFacts | undefined {

@@ -120,6 +120,7 @@ export function renderText(report: Report, options: TextOptions): string {
   for (const path of cov.withoutDwarf) lines.push(`        not compared: ${name(path)} has no DWARF: its interface could not be read`);
   const cat = report.catalogue;
   lines.push(`catalogue ${cat.version} (${cat.entries} build primitives, sha256 ${cat.digest.slice(0, 16)}…)`);
+  for (const n of cat.notChecked ?? []) lines.push(`        not checked on ${n.architecture}: ${n.id}: ${n.why}`);
 
   for (const severity of SEVERITIES) {
     const group = report.findings.filter((f) => f.severity === severity);

@@ -1,6 +1,6 @@
 import { InputError, UsageError } from '../errors.js';
 import { machineName } from '../elf/constants.js';
-import type { FrozenRecord, KernelInputRecord, KernelRecord, RunRecord, TimeRecord } from './record.js';
+import type { CatalogueRecord, FrozenRecord, KernelInputRecord, KernelRecord, RunRecord, TimeRecord } from './record.js';
 import { homedir } from 'node:os';
 import { collectInputs, InputLog } from '../input-file.js';
 import { inputManifest, type PathBase } from './manifest.js';
@@ -24,7 +24,8 @@ import { InterfaceComparison } from '../model/interface-comparison.js';
 import { DwarfFile } from '../dwarf/index.js';
 import { ElfFile, FileSource } from '../elf/index.js';
 import { looksLikeSnapshot, readSnapshot } from '../snapshot/read.js';
-import { bundledCatalogueDirectory, loadCatalogue } from '../catalogue/catalogue.js';
+import { bundledCatalogueDirectory, loadCatalogue, type CatalogueEntry } from '../catalogue/catalogue.js';
+import { architectureOf, type Architecture } from '../facts/architecture.js';
 import { DETECTORS } from '../checks/primitives/index.js';
 import { configRenamesOf } from '../checks/primitives/config-renames.js';
 import { NewKernelConventions, OriginKernelConventions } from '../kernel/new-kernel-conventions.js';
@@ -109,6 +110,20 @@ function requireTypeSource(kernel: NewKernel, sources: readonly InterfaceSource[
     kernel.artifacts.vmlinux,
     `has neither .BTF nor DWARF, so the interfaces ${compared.path} was compiled against cannot be compared: give a vmlinux with its type information, --reference with an object built in the new tree, or --type-source none to check the link only`,
   );
+}
+
+/**
+ * What x86-64 would have checked and an object of another architecture is not: each entry
+ * for x86-64 that does not list the object's architecture, with the entry's notOn reason.
+ */
+function notCheckedFor(entries: readonly CatalogueEntry[], frozen: readonly FrozenObject[]): Partial<Pick<CatalogueRecord, 'notChecked'>> {
+  const architectures = [...new Set(frozen.map((obj) => architectureOf(obj.machine)))].filter((a) => a !== 'x86_64' && a !== 'other');
+  const notChecked = architectures.flatMap((architecture) =>
+    entries
+      .filter((e) => e.architectures.includes('x86_64') && !e.architectures.includes(architecture as Architecture))
+      .map((e) => ({ architecture, id: e.id, why: e.notOn?.[architecture] ?? `an ${e.architectures.join('/')} build primitive` })),
+  );
+  return notChecked.length ? { notChecked } : {};
 }
 
 /** A frozen object, or its ABI snapshot (relinkable extract): told apart by the first bytes. */
@@ -291,7 +306,13 @@ async function analyzeWith(
     frozen: frozen.map((obj) => frozenRecord(obj, replacements.get(obj)!)),
     kernel: kernelRecord(kernel),
     coverage: interfaces.coverage(),
-    catalogue: { version: catalogue.version, digest: catalogue.digest, entries: catalogue.entries.length, directory: options.signatures !== undefined ? catalogue.directory : null },
+    catalogue: {
+      version: catalogue.version,
+      digest: catalogue.digest,
+      entries: catalogue.entries.length,
+      directory: options.signatures !== undefined ? catalogue.directory : null,
+      ...notCheckedFor(catalogue.entries, frozen),
+    },
     checks: CHECKS.map((c) => ({ name: c.name, produces: c.produces })),
     findings,
     inputs: [],

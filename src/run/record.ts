@@ -146,6 +146,11 @@ export interface CatalogueRecord {
   readonly entries: number;
   /** The catalogue directory when given with --signatures; null for the bundled one. */
   readonly directory: string | null;
+  /**
+   * Entries that run on x86-64 but not on a frozen object's architecture, each with why (its
+   * counterpart there, or what is not checked); absent for x86-64 objects.
+   */
+  readonly notChecked?: readonly { readonly architecture: string; readonly id: string; readonly why: string }[];
 }
 
 /**

@@ -18,7 +18,7 @@ export type SnapshotType =
   | { kind: 'int'; name: string; size: number; encoding: string }
   | { kind: 'float'; name: string; size: number }
   | { kind: 'pointer'; target: number }
-  | { kind: 'array'; element: number; count: number | null }
+  | { kind: 'array'; element: number; count: number | null; vector?: boolean }
   | { kind: 'struct' | 'union'; name: string | null; size: number | null; members: { name: string | null; type: number; bitOffset: number; bitSize: number | null }[] }
   | { kind: 'enum'; name: string | null; size: number; signed: boolean; declaration: boolean; values: { name: string; value: string }[] }
   | { kind: 'typedef'; name: string; target: number }
@@ -129,7 +129,7 @@ const SNAPSHOT_TYPE_SCHEMA: Schema = variant('kind', {
   int: object({ kind: oneOf(['int']), name: str(), size: int(0), encoding: oneOf(['signed', 'unsigned', 'bool', 'signed-char', 'unsigned-char']) }),
   float: object({ kind: oneOf(['float']), name: str(), size: int(0) }),
   pointer: object({ kind: oneOf(['pointer']), target: typeId }),
-  array: object({ kind: oneOf(['array']), element: typeId, count: nullable(int(0)) }),
+  array: object({ kind: oneOf(['array']), element: typeId, count: nullable(int(0)), vector: bool }, ['vector']),
   ...Object.fromEntries(
     (['struct', 'union'] as const).map((kind) => [
       kind,

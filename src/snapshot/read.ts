@@ -59,7 +59,7 @@ class SnapshotTypeGraph implements TypeGraph {
       case 'pointer':
         return { kind: 'pointer', target: this.ref(t.target, where) };
       case 'array':
-        return { kind: 'array', element: this.ref(t.element, where), count: t.count ?? undefined };
+        return { kind: 'array', element: this.ref(t.element, where), count: t.count ?? undefined, ...(t.vector ? { vector: true as const } : {}) };
       case 'struct':
       case 'union':
         return {

@@ -59,7 +59,7 @@ class TypeTable {
       case 'pointer':
         return { kind: 'pointer', target: this.id(n.target, this.current + 1) };
       case 'array':
-        return { kind: 'array', element: this.id(n.element), count: n.count ?? null };
+        return { kind: 'array', element: this.id(n.element), count: n.count ?? null, ...(n.vector ? { vector: true as const } : {}) };
       case 'struct':
       case 'union':
         return {

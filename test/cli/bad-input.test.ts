@@ -83,7 +83,7 @@ describe('bad input: one line naming the file and the problem, exit 2', () => {
       `relinkable: error: ${vmlinux}: not a relocatable object (.o/.ko): it is a linked executable (ET_EXEC)\n`,
     );
     expect((await runCli(['check', FROZEN_DRIVER, '--vmlinux', FROZEN_MODULE])).stderr).toBe(
-      `relinkable: error: ${FROZEN_MODULE}: is not a linked vmlinux (ELF type is not ET_EXEC)\n`,
+      `relinkable: error: ${FROZEN_MODULE}: is not a linked vmlinux (ELF type ET_REL, a relocatable object, not ET_EXEC or ET_DYN)\n`,
     );
   });
 

@@ -152,3 +152,85 @@ describe('comparing two prototypes at the machine level', () => {
     }
   });
 });
+
+// AAPCS64 beyond the integer registers, GCC as the oracle from the callee's side: each
+// function returns one argument (or one member of it), so its -O2 code is a single move
+// (or load) from where that argument arrives into the result register.
+const AAPCS64_SOURCE = `
+typedef float v4f __attribute__((vector_size(16)));
+struct hfa3 { double x, y, z; };
+struct hva2 { v4f a, b; };
+struct big5 { double a, b, c, d, e; };
+double hfa_z(double a, struct hfa3 h, float f) { return h.z; }
+float after_hfa(double a, struct hfa3 h, float f) { return f; }
+double big_e(struct big5 b, double c) { return b.e; }
+long after_big(struct big5 b, long n) { return n; }
+double fp_after_big(struct big5 b, double c, double d) { return d; }
+v4f hva_b(int i, struct hva2 h) { return h.b; }
+struct hfa3 ret_hfa(double x, double y, double z) { struct hfa3 h = { z, y, x }; return h; }
+struct big5 ret_big(double v) { struct big5 b = { v, v, v, v, 1.0 }; return b; }
+int variadic_fixed(const char *fmt, int a, ...) { return a; }
+extern int report(const char *fmt, int a, ...);
+int variadic_call(void) { return report("x", 0x22, 0x33, 7.0); }
+`;
+
+describe('AArch64 AAPCS64: HFAs, HVAs, composites over 16 bytes, x8, variadics, against aarch64-linux-gnu-gcc', () => {
+  let dir: string;
+  let code: Map<string, string[]>;
+  let iface: ObjectDwarfInterface;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'relinkable-aapcs64-'));
+    writeFileSync(join(dir, 'aapcs.c'), AAPCS64_SOURCE);
+    execFileSync('aarch64-linux-gnu-gcc', ['-O2', '-g', '-fno-pic', '-c', 'aapcs.c', '-o', 'aapcs.o'], { cwd: dir });
+    code = new Map();
+    let current: string[] | undefined;
+    for (const line of execFileSync('aarch64-linux-gnu-objdump', ['-d', '--no-show-raw-insn', join(dir, 'aapcs.o')], { encoding: 'utf8' }).split('\n')) {
+      const fn = /^[0-9a-f]+ <(\w+)>:/.exec(line);
+      if (fn) code.set(fn[1]!, (current = []));
+      else if (current && /^\s+[0-9a-f]+:\t/.test(line)) current.push(line.replace(/^\s+[0-9a-f]+:\t/, '').replace(/\s+\/\/.*$/, '').replace(/\t/g, ' ').trim());
+    }
+    iface = new ObjectDwarfInterface(new DwarfFile(ElfFile.open(join(dir, 'aapcs.o'))), 'aapcs.o');
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const layout = (fn: string) => {
+    const d = iface.definedFunction(fn)!;
+    return callLayout(d.graph, d.type, EM_AARCH64)!;
+  };
+
+  it('an HFA of three doubles takes v1-v3 after a double in v0; the float after it v4 (GCC reads h.z from d3, f from s4)', () => {
+    expect(layout('hfa_z').args.map((a) => a.where)).toEqual(['v0', 'v1+v2+v3', 'v4']);
+    expect(code.get('hfa_z')).toContain('fmov d0, d3');
+    expect(code.get('after_hfa')).toContain('fmov s0, s4');
+  });
+
+  it('an HVA of two 16-byte vectors takes v0+v1, the int before it w0 (GCC returns h.b from v1)', () => {
+    expect(layout('hva_b').args.map((a) => a.where)).toEqual(['x0', 'v0+v1']);
+    expect(code.get('hva_b')).toContain('mov v0.16b, v1.16b');
+  });
+
+  it('five doubles are no HFA: over 16 bytes, passed as the address of a copy in x0; the next long in x1, the next doubles in v0, v1', () => {
+    expect(layout('big_e').args.map((a) => a.where)).toEqual(['x0 (address of a copy)', 'v0']);
+    expect(code.get('big_e')).toContain('ldr d0, [x0, #32]');
+    expect(layout('after_big').args.map((a) => a.where)).toEqual(['x0 (address of a copy)', 'x1']);
+    expect(code.get('after_big')).toContain('mov x0, x1');
+    expect(layout('fp_after_big').args.map((a) => a.where)).toEqual(['x0 (address of a copy)', 'v0', 'v1']);
+    expect(code.get('fp_after_big')).toContain('fmov d0, d1');
+  });
+
+  it('results: an HFA comes back in v0-v2, a 40-byte struct through the address in x8', () => {
+    const hfa = layout('ret_hfa');
+    expect([hfa.result?.where, hfa.indirectResult]).toEqual(['v0', false]);
+    expect(code.get('ret_hfa')).toEqual(expect.arrayContaining(['fmov d0, d2', 'fmov d2, d3']));
+    const big = layout('ret_big');
+    expect([big.result?.where, big.indirectResult, big.args.map((a) => a.where)]).toEqual(['memory (address in x8)', true, ['v0']]);
+    expect(code.get('ret_big')).toContain('str d1, [x8, #32]');
+  });
+
+  it('variadics: the fixed arguments where a fixed prototype puts them; on Linux the anonymous ones follow in registers too', () => {
+    const v = layout('variadic_fixed');
+    expect([v.variadic, v.args.map((a) => a.where)]).toEqual([true, ['x0', 'x1']]);
+    expect(code.get('variadic_fixed')).toContain('mov w0, w1');
+    // report("x", 0x22, 0x33, 7.0): 0x33 in w2, 7.0 in d0 (not on the stack as Apple's arm64 ABI would put them).
+    expect(code.get('variadic_call')).toEqual(expect.arrayContaining(['mov w1, #0x22', 'mov w2, #0x33', 'fmov d0, #7.000000000000000000e+00']));
+  });
+});

@@ -5,7 +5,11 @@ import { join } from 'node:path';
 /** Where scripts/corpus/prepare.sh keeps the real Debian kernels and the built trees. */
 export const CACHE = process.env.RELINKABLE_CACHE ?? join(homedir(), '.cache', 'relinkable');
 
-const ABI: Record<string, string> = { '6.1.170': '6.1.0-47-amd64', '6.1.192': '6.1.0-56-amd64', '6.12.117': '6.12.117+deb12-amd64' };
+const ABI: Record<string, string> = {
+  '6.1.170': '6.1.0-47-amd64', '6.1.192': '6.1.0-56-amd64', '6.12.117': '6.12.117+deb12-amd64',
+  // Debian's arm64 packages, extracted by fetch.sh beside the amd64 ones (corpus key <v>-arm64)
+  '6.1.170-arm64': '6.1.0-47-arm64', '6.12.117-arm64': '6.12.117+deb12-arm64',
+};
 
 function need(path: string): string {
   // A missing corpus is a failure, not a skip: the suite must not pass without real kernels.
@@ -30,7 +34,7 @@ export function debianModule(version: string, relPath: string): string {
   return need(join(debianKernel(version), 'usr', 'lib', 'debug', 'lib', 'modules', ABI[version]!, 'kernel', relPath));
 }
 
-/** A small kernel built from Debian's linux-source, as a make O= build directory. */
+/** A small kernel built from Debian's linux-source, as a make O= build directory (key <v> for x86-64, <v>-arm64 cross-built). */
 export function builtTree(version: string): string {
   return need(join(CACHE, 'trees', version, 'build'));
 }

@@ -1,4 +1,5 @@
-import { list, object, str } from '../../schema.js';
+import { list, object, record, str } from '../../schema.js';
+import { architectureOf } from '../../facts/architecture.js';
 import { compilerIdentity, effectiveFlag, flagTokens, producerName } from '../../facts/compiler.js';
 import { assembledOnly, defineDetector, frozenEvidence, frozenProducer, primitiveFinding, type DetectorContext } from './detector.js';
 import type { Evidence } from '../../findings/index.js';
@@ -32,8 +33,13 @@ export const compilerFlags = defineDetector({
           forms: list(str(), 1),
           /** What the compiler does when none is given. */
           absent: str(),
+          /**
+           * Per architecture, the form that no flag amounts to (plain char is unsigned by the
+           * AAPCS64, so on aarch64 no -funsigned-char is -funsigned-char): the same code either way.
+           */
+          absentMeans: record(str()),
         },
-        [],
+        ['absentMeans'],
       ),
       1,
     ),
@@ -46,10 +52,13 @@ export const compilerFlags = defineDetector({
     const before = flagTokens(producer);
     const after = flagTokens(next.text);
     const out = [];
+    const architecture = architectureOf(ctx.frozen.machine);
     for (const f of entry.parameters.flags) {
       const b = effectiveFlag(before, f.forms);
       const a = effectiveFlag(after, f.forms);
       if (b === a) continue;
+      const implied = f.absentMeans?.[architecture];
+      if (implied !== undefined && (b ?? implied) === (a ?? implied)) continue;
       const show = (v: string | undefined) => v ?? `(no ${f.family}: ${f.absent})`;
       out.push(
         primitiveFinding(entry, ctx, {

@@ -1,7 +1,7 @@
-import { object, str } from '../../schema.js';
+import { list, object, str } from '../../schema.js';
 import type { Finding } from '../../findings/index.js';
 import { compareSeries, parseKernelVersion } from '../../facts/kernel-version.js';
-import { featureLabel, shortFeatureName } from '../../facts/x86-headers.js';
+import { featureLabel, shortFeatureName, type CpuFeatureTable } from '../../facts/x86-headers.js';
 import { defineDetector, frozenEvidence, primitiveFinding } from './detector.js';
 
 /**
@@ -9,17 +9,27 @@ import { defineDetector, frozenEvidence, primitiveFinding } from './detector.js'
  * constant. The numbers move between versions (6.1's CLEAR_CPU_BUF, 11*32+18, is
  * SGX_EDECCSSA in 6.12): decoded against the new kernel's cpufeatures.h, the frozen
  * alternative patches on another CPU feature. The old meaning comes from the cpufeatures.h
- * of the kernel the object was built in (--built-with).
+ * of the kernel the object was built in (--built-with). arm64's cpucap numbers are the same
+ * question: `.altinstructions` carries the number, the generated cpucaps header of each
+ * kernel its meaning (`fallbacks`: the header's name in older kernels, cpucaps.h before v6.3).
  */
 export const cpuFeatures = defineDetector({
   name: 'cpu-features',
   produces: ['cpu-feature-renumbered'],
-  parameters: object({ header: str() }),
+  parameters: object({ header: str(), fallbacks: list(str()) }, ['fallbacks']),
   run(entry, ctx): Finding[] {
     const alt = ctx.conventions.alternatives;
     if (!alt || alt.features.length === 0) return [];
     const header = entry.parameters.header;
-    const next = ctx.kernel.cpufeatures(header);
+    const headers = [header, ...(entry.parameters.fallbacks ?? [])];
+    const tableOf = (side: { cpufeatures(relPath: string): CpuFeatureTable | undefined } | undefined) => {
+      for (const h of headers) {
+        const table = side?.cpufeatures(h);
+        if (table) return table;
+      }
+      return undefined;
+    };
+    const next = tableOf(ctx.kernel);
     const altEvidence = frozenEvidence(ctx, { section: '.altinstructions', detail: `${alt.features.reduce((n, f) => n + f.count, 0)} alternatives, ${alt.entrySize ?? '?'}-byte entries, ${alt.features.length} feature numbers` });
     if (!next) {
       return [
@@ -31,7 +41,7 @@ export const cpuFeatures = defineDetector({
         }),
       ];
     }
-    const old = ctx.origin?.cpufeatures(header);
+    const old = tableOf(ctx.origin);
     if (!old) {
       const frozenRelease = parseKernelVersion(ctx.frozen.moduleInfo?.vermagic);
       const newRelease = ctx.kernel.version();
@@ -58,7 +68,7 @@ export const cpuFeatures = defineDetector({
       out.push(
         primitiveFinding(entry, ctx, {
           id: 'cpu-feature-renumbered',
-          symbol: `X86_FEATURE_${shortFeatureName(was[0]!)}`,
+          symbol: was[0]!.startsWith('ARM64_') ? was[0]! : `X86_FEATURE_${shortFeatureName(was[0]!)}`,
           data: { case: 'renumbered', feature: f.feature, flags: f.flags, count: f.count, example: f.example, was, now, moved },
           before: `${f.feature} = ${wasName}`,
           after: `${f.feature} = ${now.length ? featureLabel(f.feature, now) : '(undefined)'}`,
