@@ -10,7 +10,7 @@ import { TARGETS } from './targets/index.js';
  * `npm run fuzz`: each target in turn under jazzer.js for a time budget, its corpus kept in
  * .fuzz/corpus/<target> between runs (the seeds are made afresh from the fixtures each run),
  * a crashing input saved in .fuzz/crashes/<target>/. Exit 1 when any target crashed, hung or
- * broke the contract. Options: --seconds N per target (or RELINKABLE_FUZZ_SECONDS; 60),
+ * broke the contract in this run. Options: --seconds N per target (or RELINKABLE_FUZZ_SECONDS; 60),
  * --target NAME (repeatable; all by default), --work DIR (.fuzz).
  */
 
@@ -68,6 +68,8 @@ async function fuzzOne(name: string, async: boolean): Promise<Outcome> {
   rmSync(seeds, { recursive: true, force: true });
   for (const dir of [corpus, seeds, crashes, join(work, 'logs')]) mkdirSync(dir, { recursive: true });
   for (const [seed, bytes] of target.seeds()) writeFileSync(join(seeds, seed), bytes);
+  // Inputs saved by earlier runs were reported then; this run fails only on its own.
+  const before = new Set(readdirSync(crashes));
   const log = join(work, 'logs', `${name}.log`);
   const args = [
     JAZZER_CLI,
@@ -95,8 +97,8 @@ async function fuzzOne(name: string, async: boolean): Promise<Outcome> {
   const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? 1)));
   out.end();
   const all = text.join('');
-  const found = readdirSync(crashes).length;
-  return { target: name, crashed: code !== 0 || found > 0, ...figures(all), log: relative(ROOT, log) };
+  const found = readdirSync(crashes).filter((f) => !before.has(f));
+  return { target: name, crashed: code !== 0 || found.length > 0, ...figures(all), log: relative(ROOT, log) };
 }
 
 const outcomes: Outcome[] = [];
