@@ -78,6 +78,11 @@ async function fuzzOne(name: string, async: boolean): Promise<Outcome> {
     seeds,
     ...(async ? [] : ['--sync']),
     `--timeout=${INPUT_TIMEOUT_MS}`,
+    // The path-traversal detector fails any path function called with its canary
+    // ("../../jaz_zer"), whether or not a file is opened: relinkable builds paths from input
+    // for display (DWARF file names) and for containment checks (thin-archive members,
+    // test/robustness/messages.test.ts), which is where the canary lands.
+    '--disableBugDetectors=path-traversal',
     '--',
     `-max_total_time=${seconds}`,
     `-rss_limit_mb=${RSS_LIMIT_MB}`,
