@@ -11,7 +11,7 @@ await build({
   format: 'esm',
   target: 'node20',
   // Loaded on first use only (zstd-compressed debug sections): kept as a package.
-  external: ['fzstd'],
+  external: ['fzstd', 'fflate'],
   // CommonJS dependencies (commander, elfy) call require() for Node's own modules.
   banner: { js: "import { createRequire as relinkableRequire } from 'node:module'; const require = relinkableRequire(import.meta.url);" },
   logLevel: 'warning',

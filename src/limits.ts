@@ -58,6 +58,10 @@ export const LIMITS = {
   /** Tokens one macro expansion may produce. */
   MACRO_EXPANSION: limit('MACRO_EXPANSION', 100_000, 'tokens', 'the feature and fixup-type macros expand to a few dozen tokens; a self-multiplying macro would grow without end'),
 
+  // ── the type model ──
+  /** Nesting of one type in another: by value (members, array elements, parameters compared in place), as declarators, as array dimensions. */
+  TYPE_NESTING: limit('TYPE_NESTING', 64, 'levels', "the kernel nests types by value under 12 deep (sk_buff's unnamed unions) and declarators a few deep; the comparison, the C declarations and the calling-convention classifier recurse, so depth costs stack, and a type that holds itself by value never ends"),
+
   // ── messages ──
   /** An error line as printed: the problem, its file name and any quoted input. */
   ERROR_LINE_LENGTH: limit('ERROR_LINE_LENGTH', 2000, 'characters', 'one readable line in a terminal or a CI log; a quoted excerpt of hostile input is cut, not printed whole'),

@@ -41,8 +41,10 @@ export function readArchive(source: ByteSource, archivePath: string): Archive {
     const h = source.read(off, HEADER, `archive member header at ${hex(off)}`).toString('latin1');
     if (h.slice(58, 60) !== '`\n') throw new InputError(source.name, `corrupt archive member header at ${hex(off)}`);
     const rawName = h.slice(0, 16).trimEnd();
-    const size = Number.parseInt(h.slice(48, 58).trim(), 10);
-    if (!Number.isSafeInteger(size) || size < 0) throw new InputError(source.name, `bad member size at ${hex(off)}`);
+    // ar_size is decimal digits padded with spaces; parseInt would take "0X" as 0.
+    const sizeField = h.slice(48, 58).trim();
+    const size = /^\d+$/.test(sizeField) ? Number(sizeField) : Number.NaN;
+    if (!Number.isSafeInteger(size)) throw new InputError(source.name, `bad member size at ${hex(off)}`);
     const dataOffset = off + HEADER;
     const special = rawName === '/' || rawName === '/SYM64/' || rawName === '//';
     // Thin archives store only the index and name table inline; members live elsewhere.
@@ -84,6 +86,7 @@ export function readArchive(source: ByteSource, archivePath: string): Archive {
   if (symbolTable) {
     const { data, wide } = symbolTable;
     const w = wide ? 8 : 4;
+    if (data.length < w) throw new InputError(source.name, `corrupt archive symbol index: ${data.length} bytes, too short for its ${w}-byte symbol count`);
     const count = wide ? Number(data.readBigUInt64BE(0)) : data.readUInt32BE(0);
     if ((count + 1) * w > data.length) throw new InputError(source.name, 'corrupt archive symbol index');
     for (let i = 0; i < count; i++) {

@@ -6,7 +6,7 @@ import type { BtfTypeGraph } from '../btf/type-graph.js';
 import { BufferSource, ElfFile, type ElfSymbol } from '../elf/index.js';
 import { ET_DYN, ET_EXEC, ET_REL, SHN_UNDEF } from '../elf/constants.js';
 import { InputError, hex } from '../errors.js';
-import { inputExists, readInputLines } from '../input-file.js';
+import { inputExists, optionalInput, readInputLines } from '../input-file.js';
 import type { ExportsSource, KernelSymbols, ObjectDefinition } from '../facts/kernel-symbols.js';
 import type { ModuleInfo } from '../facts/module.js';
 import type { LinkedSymbol } from '../facts/symbols.js';
@@ -232,21 +232,22 @@ export class NewKernel implements KernelSymbols {
     return out;
   }
 
-  /** The .modinfo of the build directory's <module>.ko; undefined when it is not at hand or cannot be read. */
+  /**
+   * The .modinfo of the build directory's <module>.ko; undefined when there is no such file
+   * or it has no .modinfo. A .ko that is there but cannot be read is an InputError: which
+   * license governs the frozen object must not quietly become "unknown".
+   */
   moduleInfoOf(module: string): { info: ModuleInfo; from: string } | undefined {
     const tree = this.tree();
     if (!tree) return undefined;
-    const ko = join(tree.root, `${module}.ko`);
+    const ko = optionalInput(join(tree.root, `${module}.ko`));
+    if (!ko) return undefined;
+    const elf = ElfFile.open(ko);
     try {
-      const elf = ElfFile.open(ko);
-      try {
-        const info = readModuleInfo(elf);
-        return info ? { info, from: ko } : undefined;
-      } finally {
-        elf.close();
-      }
-    } catch {
-      return undefined;
+      const info = readModuleInfo(elf);
+      return info ? { info, from: ko } : undefined;
+    } finally {
+      elf.close();
     }
   }
 

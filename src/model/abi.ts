@@ -3,6 +3,7 @@ import type { CallDifference } from '../graph/changes.js';
 
 export type { CallDifference };
 import { resolved, sizeOf, type TypeGraph, type TypeNode, type TypeRef } from '../graph/type-graph.js';
+import { nestedTooDeep, pastNestingLimit } from './nesting.js';
 
 /**
  * Where a call puts each argument, by the calling convention of the architecture: x86-64
@@ -69,7 +70,7 @@ function classifyX86(graph: TypeGraph, ref: TypeRef): Class[] {
 
 /** Merges the classes of every scalar inside an aggregate into its eightbytes; false if a field is unaligned. */
 function mergeFields(graph: TypeGraph, ref: TypeRef, baseBits: number, classes: Class[], depth: number): boolean {
-  if (depth > 16) return false;
+  if (pastNestingLimit(depth)) throw nestedTooDeep(graph, ref, 'argument type');
   const { node, ref: r } = resolved(graph, ref);
   if (node.kind === 'struct' || node.kind === 'union') {
     for (const m of node.members) if (!mergeFields(graph, m.type, baseBits + m.bitOffset, classes, depth + 1)) return false;
@@ -142,7 +143,7 @@ function isAggregate(graph: TypeGraph, ref: TypeRef): boolean {
 function hfa(graph: TypeGraph, ref: TypeRef): { count: number; size: number } | undefined {
   const leaves: number[] = [];
   const walk = (r: TypeRef, depth: number): boolean => {
-    if (depth > 16) return false;
+    if (pastNestingLimit(depth)) throw nestedTooDeep(graph, r, 'argument type');
     const { node } = resolved(graph, r);
     if (node.kind === 'float') {
       leaves.push(node.size);

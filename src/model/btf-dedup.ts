@@ -2,6 +2,7 @@ import { declare } from './cdecl.js';
 import { bytes } from './compare.js';
 import type { Change, DedupDifference } from '../graph/changes.js';
 import type { TypeGraph, TypeNode, TypeRef } from '../graph/type-graph.js';
+import { nestedTooDeep, pastNestingLimit } from './nesting.js';
 
 export type { DedupDifference };
 
@@ -339,9 +340,10 @@ function namedAggregate(n: TypeNode): string | undefined {
 function flatten(graph: TypeGraph, node: Extract<TypeNode, { kind: 'array' }>): { count: number; element: TypeRef } {
   let count = node.count ?? 0;
   let element = node.element;
-  for (let depth = 0; depth < 16; depth++) {
+  for (let depth = 1; ; depth++) {
     const inner = graph.node(element);
     if (inner.kind !== 'array') break;
+    if (pastNestingLimit(depth)) throw nestedTooDeep(graph, element, 'array dimension');
     count *= inner.count ?? 0;
     element = inner.element;
   }

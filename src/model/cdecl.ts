@@ -1,12 +1,11 @@
 import { resolved, sizeOf, type TypeGraph, type TypeNode, type TypeRef } from '../graph/type-graph.js';
+import { nestedTooDeep, pastNestingLimit } from './nesting.js';
 
 /**
  * C declarations from the type model, for findings a kernel engineer reads: a prototype,
  * a variable, a struct with pahole-style offset comments. Output is stable, so two
  * versions can be diffed line by line.
  */
-
-const MAX_DEPTH = 32;
 
 function tagged(kind: 'struct' | 'union' | 'enum', name: string | undefined): string {
   return name ? `${kind} ${name}` : `${kind} {...}`;
@@ -15,7 +14,7 @@ function tagged(kind: 'struct' | 'union' | 'enum', name: string | undefined): st
 /** `const char *name`, `int (*fn)(int)`, `struct x name[4]`: `inner` is the declarator so far. */
 export function declare(graph: TypeGraph, ref: TypeRef, inner = '', depth = 0): string {
   const pad = (base: string) => (inner ? `${base} ${inner}` : base);
-  if (depth > MAX_DEPTH) return pad('/* too deep */');
+  if (pastNestingLimit(depth)) throw nestedTooDeep(graph, ref, 'declarator');
   const node = graph.node(ref);
   switch (node.kind) {
     case 'void':

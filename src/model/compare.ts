@@ -1,4 +1,6 @@
 import { declare } from './cdecl.js';
+import { InputError } from '../errors.js';
+import { LIMITS, overLimit } from '../limits.js';
 import { CLOSURE_HOPS, type Change, type ChangeKind, type Reach, type TypeDelta } from '../graph/changes.js';
 import { resolved, sizeOf, type Member, type TypeGraph, type TypeNode, type TypeRef } from '../graph/type-graph.js';
 
@@ -51,8 +53,6 @@ interface Pending {
   /** Set on a root: its label names the delta when the root is not a named aggregate (a prototype). */
   readonly root?: string;
 }
-
-const MAX_INLINE_DEPTH = 16;
 
 
 export class ClosureComparison {
@@ -125,7 +125,8 @@ export class ClosureComparison {
 
   /** Compares two resolved nodes in place, recording changes under `path`. */
   private compareNodes(na: TypeNode, nb: TypeNode, path: string, out: Change[], edges: Edge[], depth: number): void {
-    if (depth > MAX_INLINE_DEPTH) return;
+    // Both sides reach this depth (the walk goes on only where both have members): name the first.
+    if (depth > LIMITS.TYPE_NESTING.value) throw new InputError(this.a.source.file, overLimit(LIMITS.TYPE_NESTING, `type nested too deep by value (at ${path})`));
     if (na.kind !== nb.kind) {
       // An old declaration (the object never saw the layout) meeting anything is no dependency.
       if ((na.kind === 'struct' || na.kind === 'union') && na.size === undefined) return;

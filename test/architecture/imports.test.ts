@@ -145,3 +145,9 @@ describe('the floor plan of src/', () => {
     expect(offenders).toEqual([]);
   });
 });
+
+describe('the fuzz targets (fuzz/)', () => {
+  it('src/ imports nothing from outside src/: the fuzz targets, tests and benchmarks drive it, never the other way', () => {
+    expect(violations((i) => i.to.startsWith('..'))).toEqual([]);
+  });
+});
