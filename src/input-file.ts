@@ -102,6 +102,12 @@ export function collectInputs<T>(log: InputLog, work: () => T): T {
   return activeLog.run(log, work);
 }
 
+/** Adds inputs read earlier (kept by a cache, e.g. the bundled catalogue) to the running log, as if opened now. */
+export function noteInputs(inputs: readonly { readonly path: string; readonly size: number }[]): void {
+  const log = activeLog.getStore();
+  for (const { path, size } of inputs) log?.add(path, size);
+}
+
 /** Opens an input for reading: a regular file, or an InputError naming the file and why not. The caller closes `fd`. */
 export function openInput(path: string): OpenedInput {
   let fd: number;

@@ -2,7 +2,7 @@ import { InputError, UsageError } from '../errors.js';
 import { machineName } from '../elf/constants.js';
 import type { CatalogueRecord, FrozenRecord, KernelInputRecord, KernelRecord, RunRecord, TimeRecord } from './record.js';
 import { homedir } from 'node:os';
-import { collectInputs, InputLog } from '../input-file.js';
+import { collectInputs, InputLog, noteInputs } from '../input-file.js';
 import { inputManifest, type PathBase } from './manifest.js';
 import { applyWaivers, checkWaiverIds } from './waivers.js';
 import { readWaivers } from '../waivers/read.js';
@@ -143,11 +143,17 @@ export function readFrozen(path: string): FrozenObject {
  * load and validate the same entries again); one given with --signatures is the user's
  * files, read for each run.
  */
-let bundledCatalogue: ReturnType<typeof loadCatalogue> | undefined;
+let bundledCatalogue: { catalogue: ReturnType<typeof loadCatalogue>; files: InputLog['opened'] } | undefined;
 function catalogueOf(signatures: string | undefined): ReturnType<typeof loadCatalogue> {
   if (signatures !== undefined) return loadCatalogue(signatures, DETECTORS);
-  bundledCatalogue ??= loadCatalogue(bundledCatalogueDirectory(), DETECTORS);
-  return bundledCatalogue;
+  if (!bundledCatalogue) {
+    const log = new InputLog();
+    const catalogue = collectInputs(log, () => loadCatalogue(bundledCatalogueDirectory(), DETECTORS));
+    bundledCatalogue = { catalogue, files: log.opened };
+  }
+  // Loaded once per process, yet read by every run: each run's inputs manifest lists its files.
+  noteInputs(bundledCatalogue.files);
+  return bundledCatalogue.catalogue;
 }
 
 /** bytes → readers → model → checks: everything `check` does before rendering, as a plain record. */

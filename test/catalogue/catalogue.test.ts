@@ -49,7 +49,7 @@ function loadError(dir: string): string {
 
 describe('the bundled catalogue', () => {
   it('loads and validates: one file per entry, named after its id, each naming a known detector', () => {
-    expect(catalogue.version).toBe('1.2.0');
+    expect(catalogue.version).toBe('1.3.0');
     expect(catalogue.entries).toHaveLength(44);
     const files = readdirSync(join(ROOT, 'signatures')).filter((f) => f !== 'catalogue.json').sort();
     expect(catalogue.entries.map((e) => e.file)).toEqual(files);

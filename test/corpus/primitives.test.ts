@@ -67,7 +67,7 @@ describe('Debian 6.1.170 jitterentropy_rng.ko against 6.12.117: build primitives
       'orc-format-changed x86-orc-format',
       'split-btf-mismatch module-split-btf',
     ]);
-    expect(report.catalogue).toMatchObject({ version: '1.2.0', entries: 44, directory: null });
+    expect(report.catalogue).toMatchObject({ version: '1.3.0', entries: 44, directory: null });
   });
 });
 

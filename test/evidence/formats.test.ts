@@ -63,7 +63,7 @@ describe('the evidence formats, from the fixtures', async () => {
     expect(statement.subject).toEqual([{ name: 'prim_cfi.o', digest: { sha256: report.frozen[0]!.sha256 } }]);
     const p = statement.predicate;
     expect([p.verificationResult, p.verifiedLevels, p.timeVerified]).toEqual(['FAILED', ['FAILED'], '2025-12-03T10:00:00Z']);
-    expect(p.policy.annotations).toEqual({ catalogue: { version: '1.2.0', sha256: report.catalogue.digest }, waivers: { path: WAIVERS, sha256: report.waivers!.sha256 }, failOn: 'runtime' });
+    expect(p.policy.annotations).toEqual({ catalogue: { version: '1.3.0', sha256: report.catalogue.digest }, waivers: { path: WAIVERS, sha256: report.waivers!.sha256 }, failOn: 'runtime' });
     expect(p.verifier.version.relinkable).toBe('0.1.0');
     // A statement the schema must refuse: the check is not vacuous.
     expect(statementErrors({ ...statement, predicate: { ...p, verificationResult: 'OK' } })).toEqual(['/predicate/verificationResult must be equal to one of the allowed values']);

@@ -59,7 +59,7 @@ describe('relinkable explain', () => {
     expect([page.status, page.stdout]).toEqual([0, readFileSync(join(ROOT, 'docs', 'findings', 'layout-changed.md'), 'utf8')]);
     const list = await runCli(['explain']);
     expect(list.stdout.split('\n').filter(Boolean).map((l) => l.split(' ')[0])).toEqual([...FINDING_IDS]);
-    expect(list.stdout).toContain('\nlayout-changed              runtime  Struct or union layout changed\n');
+    expect(list.stdout).toContain('\nlayout-changed                runtime  Struct or union layout changed\n');
     const bad = await runCli(['explain', 'link-error']);
     expect([bad.status, bad.stderr]).toEqual([2, 'relinkable: error: explain link-error: not a finding id (relinkable explain lists them)\n']);
   });

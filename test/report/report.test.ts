@@ -17,7 +17,7 @@ describe('reports', () => {
     const r = JSON.parse((await runCli(['check', FROZEN_MODULE, '--kernel', NEW_KERNEL, '--format', 'json'])).stdout);
     expect(Object.keys(r)).toEqual(['format', 'formatVersion', 'tool', 'time', 'verdict', 'mode', 'use', 'useFrom', 'frozen', 'kernel', 'summary', 'coverage', 'catalogue', 'inputs', 'checks', 'waivers', 'gate', 'findings']);
     expect([r.format, r.formatVersion, r.tool.name]).toEqual(['relinkable-report', 6, 'relinkable']);
-    expect(r.catalogue).toEqual({ version: '1.2.0', digest: expect.stringMatching(/^[0-9a-f]{64}$/), entries: 44, directory: null });
+    expect(r.catalogue).toEqual({ version: '1.3.0', digest: expect.stringMatching(/^[0-9a-f]{64}$/), entries: 44, directory: null });
     expect(r.summary).toEqual({ link: 8, runtime: 5, warning: 0, review: 2, info: 0 });
     expect(Object.keys(r.findings[0])).toEqual(['id', 'title', 'severity', 'decisive', 'object', 'symbol', 'message', 'before', 'after', 'evidence', 'sites', 'candidates', 'rank', 'diff', 'signature', 'docs', 'waived']);
     expect(Object.keys(r.coverage)).toEqual(['sources', 'functions', 'variables', 'ownedTypes', 'withoutDwarf']);
@@ -31,7 +31,7 @@ describe('reports', () => {
     expect(stdout).not.toMatch(/\x1b\[/);
     expect(stdout.split('\n')[0]).toBe('relinkable 0.1.0: WILL NOT LINK');
     expect(stdout.trimEnd().split('\n').at(-1)).toBe('summary: 5 link, 13 runtime, 1 review');
-    expect(stdout).toMatch(/^catalogue 1\.2\.0 \(44 build primitives, sha256 [0-9a-f]{16}…\)$/m);
+    expect(stdout).toMatch(/^catalogue 1\.3\.0 \(44 build primitives, sha256 [0-9a-f]{16}…\)$/m);
   });
 
   it('--fail-on sets which severities make the exit code 1', async () => {
