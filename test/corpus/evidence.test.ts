@@ -74,7 +74,7 @@ describe.each(CASES)('the evidence bundle: $name', (c) => {
     expect(c.object().startsWith(`${home}/`)).toBe(true);
     // All but the bundled catalogue, which the tests read from the working directory (the checkout).
     expect(report.inputs.filter((i) => !i.path.startsWith('~/')).every((i) => i.role === 'catalogue' && i.path.startsWith('signatures/'))).toBe(true);
-    expect(report.inputs.filter((i) => i.path.startsWith('~/')).length).toBe(report.inputs.length - 42);
+    expect(report.inputs.filter((i) => i.path.startsWith('~/')).length).toBe(report.inputs.length - 45);
     for (const name of ['report.md', 'report.html', 'report.sarif', 'junit.xml', 'attestation.intoto.json']) expect(files[name], name).not.toContain(`${home}/`);
     // The JSON report keeps every other path whole, as read (docs/report-format.md, Paths).
     expect(report.frozen[0]!.path).toBe(c.object());
