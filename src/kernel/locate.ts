@@ -153,6 +153,14 @@ function chooseAbi(root: string, abis: readonly string[], release: string | unde
   throw new UsageError(`${root}: holds several kernels (${abis.join(', ')}); choose one with --release`);
 }
 
+/** The ABIs of the kernel files named `<prefix><abi>` in a boot directory ("vmlinux-6.1.0-47-amd64"), sorted. */
+function abisIn(bootDir: string, prefix: string): string[] {
+  return readdirSync(bootDir)
+    .filter((n) => n.startsWith(prefix) && maybe(join(bootDir, n)) !== undefined)
+    .map((n) => n.slice(prefix.length))
+    .sort();
+}
+
 /**
  * An unpacked Debian linux-image-<abi>-amd64[-unsigned] (boot/vmlinuz-<abi>, boot/config-<abi>,
  * lib/modules/<abi>/) with linux-headers-<abi> (usr/src/linux-headers-<abi>/Module.symvers):
@@ -162,10 +170,7 @@ function chooseAbi(root: string, abis: readonly string[], release: string | unde
 function locateDebianImage(root: string, release: string | undefined): KernelArtifacts | undefined {
   const bootDir = join(root, 'boot');
   if (!existsSync(bootDir)) return undefined;
-  const abis = readdirSync(bootDir)
-    .filter((n) => n.startsWith('vmlinuz-') && maybe(join(bootDir, n)) !== undefined)
-    .map((n) => n.slice('vmlinuz-'.length))
-    .sort();
+  const abis = abisIn(bootDir, 'vmlinuz-');
   if (abis.length === 0) return undefined;
   const abi = chooseAbi(root, abis, release);
   const headersDir = [join(root, 'usr', 'src', `linux-headers-${abi}`)].find((d) => existsSync(d));
@@ -193,10 +198,7 @@ function locateDebianImage(root: string, release: string | undefined): KernelArt
 function locateDebian(root: string, release: string | undefined): KernelArtifacts | undefined {
   const bootDir = join(root, 'usr', 'lib', 'debug', 'boot');
   if (!existsSync(bootDir)) return undefined;
-  const abis = readdirSync(bootDir)
-    .filter((n) => n.startsWith('vmlinux-') && maybe(join(bootDir, n)) !== undefined)
-    .map((n) => n.slice('vmlinux-'.length))
-    .sort();
+  const abis = abisIn(bootDir, 'vmlinux-');
   if (abis.length === 0) return undefined;
   const abi = chooseAbi(root, abis, release);
   const headersDir = [join(root, 'usr', 'src', `linux-headers-${abi}`)].find((d) => existsSync(d));
