@@ -10,8 +10,8 @@ await build({
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  // Loaded on first use only (zstd-compressed debug sections): kept as a package.
-  external: ['fzstd', 'fflate'],
+  // Loaded on first use only (zlib-compressed sections): kept as a package.
+  external: ['fflate'],
   // CommonJS dependencies (commander, elfy) call require() for Node's own modules.
   banner: { js: "import { createRequire as relinkableRequire } from 'node:module'; const require = relinkableRequire(import.meta.url);" },
   logLevel: 'warning',

@@ -1,11 +1,10 @@
 import { createRequire } from 'node:module';
+import { decompressWithTool } from '../decompress-tool.js';
 import { InputError, hex } from '../errors.js';
 import { LIMITS, overLimit } from '../limits.js';
 import { ELFCOMPRESS_ZLIB, ELFCOMPRESS_ZSTD } from './constants.js';
 
 // Loaded on first use: most kernels compress nothing, and every check pays for its imports.
-let fzstd: typeof import('fzstd') | undefined;
-const zstd = () => (fzstd ??= createRequire(import.meta.url)('fzstd') as typeof import('fzstd'));
 let fflate: typeof import('fflate') | undefined;
 const zlib = () => (fflate ??= createRequire(import.meta.url)('fflate') as typeof import('fflate'));
 
@@ -21,10 +20,10 @@ const ZSTD_SMALL_WINDOW = 8 * 1024 * 1024;
 
 /**
  * Decompresses an SHF_COMPRESSED section (Elf_Chdr + payload, zlib or zstd), or a legacy GNU
- * `.zdebug_*` section ("ZLIB" + 8-byte big-endian size). Node 20's zlib has no zstd, hence
- * fzstd. The output is bounded by the declared size (ch_size): nothing is allocated for it
- * up front, a stream that runs longer stops there, and one that ends shorter is refused —
- * each error says which header field disagrees with the data.
+ * `.zdebug_*` section ("ZLIB" + 8-byte big-endian size); zstd through the zstd tool (Node 20's
+ * zlib has none: src/decompress-tool.ts). The output is bounded by the declared size
+ * (ch_size): nothing is allocated for it up front, a stream that runs longer stops there, and
+ * one that ends shorter is refused — each error says which header field disagrees with the data.
  */
 export function decompressSection(
   file: string,
@@ -75,7 +74,7 @@ function inflateChecked(file: string, sectionName: string, type: number, payload
   return out;
 }
 
-/** A private signal out of fzstd's data callback: the stream went past the declared size. */
+/** A private signal out of fflate's data callback: the stream went past the declared size. */
 class TooLong {}
 
 /**
@@ -105,20 +104,17 @@ function unzstd(payload: Buffer, declared: number, field: string, fail: (problem
     fail(`${field} says ${declared} bytes, more than ${payload.length} bytes of zstd data can hold (at most ${ZSTD_MAX_RATIO}-fold)`);
   }
   checkZstdFrame(payload, declared, field, fail);
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  try {
-    const stream = new (zstd().Decompress)((chunk) => {
-      total += chunk.length;
-      if (total > declared) throw new TooLong();
-      chunks.push(chunk);
-    });
-    stream.push(payload, true);
-  } catch (err) {
-    if (err instanceof TooLong) fail(`the zstd stream decompresses to more than ${field} says (${declared} bytes)`);
-    fail(`corrupt zstd data (${(err as Error).message})`);
-  }
-  return Buffer.concat(chunks, total);
+  // The tool's default memory bound is a 128 MiB window; ours is what checkZstdFrame allows.
+  const outcome = decompressWithTool('zstd', payload, declared, [`--memory=${zstdWindowBound(declared)}`]);
+  if (outcome.ok) return outcome.bytes;
+  if (outcome.problem === 'missing') fail(`zstd-compressed: ${outcome.said}`);
+  if (outcome.problem === 'too-long') fail(`the zstd stream decompresses to more than ${field} says (${declared} bytes)`);
+  return fail(`corrupt zstd data (${outcome.said})`);
+}
+
+/** The largest window a section of `declared` bytes could need, whatever encoder made it. */
+function zstdWindowBound(declared: number): number {
+  return Math.min(Math.max(2 * declared, ZSTD_SMALL_WINDOW), 2145386496);
 }
 
 /**
@@ -129,7 +125,7 @@ function unzstd(payload: Buffer, declared: number, field: string, fail: (problem
  * check after it.
  */
 function checkZstdFrame(data: Buffer, declared: number, field: string, fail: (problem: string) => never): void {
-  const maxWindow = Math.min(Math.max(2 * declared, ZSTD_SMALL_WINDOW), 2145386496);
+  const maxWindow = zstdWindowBound(declared);
   let at = 0;
   for (;;) {
     if (at + 4 > data.length) fail(`zstd data: truncated frame at ${hex(at)}`);

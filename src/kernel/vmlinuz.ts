@@ -1,5 +1,5 @@
-import { spawn, spawnSync } from 'node:child_process';
 import { gunzipSync } from 'node:zlib';
+import { decompressWithTool, decompressWithToolAsync, type ToolCompression, type ToolOutcome } from '../decompress-tool.js';
 import { InputError, hex } from '../errors.js';
 import { readInputBytes } from '../input-file.js';
 import { FileSource } from '../elf/source.js';
@@ -15,10 +15,8 @@ import { LIMITS, overLimit } from '../limits.js';
  * kept, .symtab and DWARF dropped), compressed, with its decompressed size appended as 4
  * little-endian bytes (scripts/Makefile.lib size_append).
  *
- * Debian compresses with xz (6.1) and zstd (6.12). Node has zlib only: gzip is decompressed
- * in-process; xz, zstd and lz4 through the xz, zstd and lz4 tools (xz-utils is Priority:
- * required on Debian; dpkg-deb itself reads xz and zstd). fzstd, already a dependency for
- * .zst sections, took 13.2 s for 6.12.117's 11.8 MB payload; the zstd tool takes 0.12 s.
+ * Debian compresses with xz (6.1) and zstd (6.12). gzip is decompressed in-process; xz, zstd
+ * and lz4 through their tools (src/decompress-tool.ts says why).
  */
 
 export type ImageCompression = 'gzip' | 'xz' | 'zstd' | 'lz4';
@@ -116,25 +114,20 @@ function gunzip(path: string, stream: Buffer): Buffer {
   }
 }
 
-const TOOLS: Record<'xz' | 'zstd' | 'lz4', { command: string; args: string[]; package: string }> = {
-  // --single-stream: the stream alone, without trailing padding.
-  xz: { command: 'xz', args: ['-dc', '--single-stream'], package: 'xz-utils' },
-  zstd: { command: 'zstd', args: ['-dc', '-q'], package: 'zstd' },
-  lz4: { command: 'lz4', args: ['-dc', '-q'], package: 'lz4' },
-};
+/** The payload through its tool: the vmlinux it holds, or an error naming the image. */
+function throughTool(path: string, kind: ToolCompression, stream: Buffer): Buffer {
+  return imageBytes(path, kind, decompressWithTool(kind, stream, LIMITS.DECOMPRESSED_KERNEL_SIZE.value));
+}
 
-function throughTool(path: string, kind: 'xz' | 'zstd' | 'lz4', stream: Buffer): Buffer {
-  const tool = TOOLS[kind];
-  const run = spawnSync(tool.command, tool.args, { input: stream, maxBuffer: LIMITS.DECOMPRESSED_KERNEL_SIZE.value + 1, stdio: ['pipe', 'pipe', 'pipe'] });
-  const err = run.error as NodeJS.ErrnoException | undefined;
-  if (err?.code === 'ENOENT') throw new InputError(path, `${kind}-compressed payload: the ${tool.command} tool is needed to read it (Debian package ${tool.package})`);
-  if (err?.code === 'ENOBUFS') throw new InputError(path, overLimit(LIMITS.DECOMPRESSED_KERNEL_SIZE, 'decompressed vmlinux'));
-  if (err) throw new InputError(path, `${kind} payload: ${tool.command} failed: ${err.message}`);
-  if (run.status !== 0) {
-    const said = run.stderr.toString('utf8').trim().split('\n')[0] ?? '';
-    throw new InputError(path, `${kind} payload does not decompress (${tool.command}: ${said || `exit ${run.status}`})`);
-  }
-  return run.stdout;
+async function throughToolAsync(path: string, kind: ToolCompression, stream: Buffer): Promise<Buffer> {
+  return imageBytes(path, kind, await decompressWithToolAsync(kind, stream, LIMITS.DECOMPRESSED_KERNEL_SIZE.value));
+}
+
+function imageBytes(path: string, kind: ToolCompression, outcome: ToolOutcome): Buffer {
+  if (outcome.ok) return outcome.bytes;
+  if (outcome.problem === 'missing') throw new InputError(path, `${kind}-compressed payload: ${outcome.said}`);
+  if (outcome.problem === 'too-long') throw new InputError(path, overLimit(LIMITS.DECOMPRESSED_KERNEL_SIZE, 'decompressed vmlinux'));
+  throw new InputError(path, `${kind} payload does not decompress (${outcome.said})`);
 }
 
 /** A whole compressed file (a .ko.xz or .ko.zst module), decompressed with the tool for it. */
@@ -144,32 +137,4 @@ export function decompressWhole(path: string, kind: 'xz' | 'zstd'): Buffer {
 
 export function decompressWholeAsync(path: string, kind: 'xz' | 'zstd'): Promise<Buffer> {
   return throughToolAsync(path, kind, readInputBytes(path, `${kind}-compressed module`, LIMITS.KERNEL_IMAGE_SIZE));
-}
-
-function throughToolAsync(path: string, kind: 'xz' | 'zstd' | 'lz4', stream: Buffer): Promise<Buffer> {
-  const tool = TOOLS[kind];
-  return new Promise((resolve, reject) => {
-    const child = spawn(tool.command, tool.args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    let size = 0;
-    let said = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > LIMITS.DECOMPRESSED_KERNEL_SIZE.value) {
-        child.kill();
-        reject(new InputError(path, overLimit(LIMITS.DECOMPRESSED_KERNEL_SIZE, 'decompressed vmlinux')));
-      } else out.push(chunk);
-    });
-    child.stderr.on('data', (chunk: Buffer) => (said += chunk.toString('utf8')));
-    child.on('error', (err: NodeJS.ErrnoException) =>
-      reject(new InputError(path, err.code === 'ENOENT' ? `${kind}-compressed payload: the ${tool.command} tool is needed to read it (Debian package ${tool.package})` : `${kind} payload: ${tool.command} failed: ${err.message}`)),
-    );
-    child.on('close', (status) => {
-      if (status === 0) resolve(Buffer.concat(out));
-      else reject(new InputError(path, `${kind} payload does not decompress (${tool.command}: ${said.trim().split('\n')[0] || `exit ${status}`})`));
-    });
-    // A tool that exits early closes its stdin: that is its error to report, not ours.
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(stream);
-  });
 }

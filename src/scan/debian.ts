@@ -16,8 +16,8 @@ import { decompressVmlinuzAsync, decompressWholeAsync } from '../kernel/vmlinuz.
  * The .deb is read with the tools that ship with dpkg: `dpkg-deb --fsys-tarfile` (the ar
  * container and data.tar.xz/.zst, whichever the package uses) piped into `tar -x` with the
  * member patterns. In-process, the ar container is simple, but data.tar is xz or zstd, which
- * Node cannot decompress (fzstd is 100× slower than the zstd tool: vmlinuz.ts), and tar's
- * wildcards pick the few members out of a 400 MB tree as it streams by.
+ * Node cannot decompress (src/decompress-tool.ts), and tar's wildcards pick the few members
+ * out of a 400 MB tree as it streams by.
  */
 
 export interface DebianPackage {

@@ -13,7 +13,7 @@ const SRC = resolve(__dirname, '../../src');
 /** Folders that read input bytes. */
 const READERS = ['elf', 'dwarf', 'btf', 'kernel', 'arch', 'object', 'snapshot', 'waivers', 'verify'];
 /** The ground floor: vocabulary every layer shares, and small utilities. */
-const GROUND = ['graph', 'facts', 'errors.ts', 'schema.ts', 'paths.ts', 'version.ts', 'input-file.ts', 'limits.ts'];
+const GROUND = ['graph', 'facts', 'errors.ts', 'schema.ts', 'paths.ts', 'version.ts', 'input-file.ts', 'limits.ts', 'decompress-tool.ts'];
 
 interface Import {
   readonly from: string;

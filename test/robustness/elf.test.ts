@@ -160,6 +160,29 @@ describe('zstd: the output is bounded by ch_size and the data, and the error say
     expect(decompressSection('z.o', '.debug_info', section(data.length, withoutSize), true, true).equals(data)).toBe(true);
   });
 
+  it('1,000 RLE blocks under a 128 MiB window decode in one pass (fzstd shifted the whole window per block: 12.5 s)', () => {
+    const blocks = 1000;
+    const blockSize = 128 * 1024;
+    // Frame header: no content size, not single-segment; window descriptor 0x88 = 2^(10+17).
+    const parts = [Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x88])];
+    for (let i = 0; i < blocks; i++) {
+      const header = (i === blocks - 1 ? 1 : 0) | (1 << 1) | (blockSize << 3);
+      parts.push(Buffer.from([header & 0xff, (header >> 8) & 0xff, header >> 16, 0x41]));
+    }
+    const out = decompressSection('z.o', '.debug_info', section(blocks * blockSize, Buffer.concat(parts)), true, true);
+    expect(out.length).toBe(131_072_000);
+    expect(out.indexOf(0x41 ^ 0xff)).toBe(-1);
+    expect([out[0], out.at(-1)]).toEqual([0x41, 0x41]);
+  });
+
+  it('a frame whose checksum disagrees with its data is corrupt (fzstd never read the checksum)', () => {
+    const checked = Buffer.from(zstd(data, '--check'));
+    checked[checked.length - 1]! ^= 0xff;
+    expect(caught(() => decompressSection('z.o', '.debug_info', section(data.length, checked), true, true)).problem).toMatch(
+      /^section \.debug_info: corrupt zstd data \(zstd: .*checksum.*\)$/,
+    );
+  });
+
   it('an object whose .debug_info says ch_size 2^31-1: one line naming the section (was "Invalid string length")', async () => {
     const bytes = Buffer.from(readFileSync(join(ELF_FIXTURES, 'x86_64-zstd.o')));
     const info = sections(bytes).find((s) => s.name === '.debug_info')!;
