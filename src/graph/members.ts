@@ -1,17 +1,17 @@
 import { resolved, sizeOf, type TypeGraph, type TypeRef } from './type-graph.js';
 
-const MAX_DEPTH = 32;
-
 /**
  * The member path (".base.cra_init", ".ops[2].fn") of the scalar that sits at `bitOffset`
  * inside a value of type `ref`; undefined when the offset is past the type or the graph
- * does not know its layout. Anonymous members are stepped through without a name.
+ * does not know its layout. A path deeper than `depthLimit` calls `tooDeep` with the type
+ * reached (a type that holds itself by value never ends; the caller owns the limit and its
+ * error). Anonymous members are stepped through without a name.
  */
-export function memberAt(graph: TypeGraph, ref: TypeRef, bitOffset: number): string | undefined {
+export function memberAt(graph: TypeGraph, ref: TypeRef, bitOffset: number, depthLimit: number, tooDeep: (at: TypeRef) => never): string | undefined {
   let path = '';
   let current = ref;
   let offset = bitOffset;
-  for (let depth = 0; depth < MAX_DEPTH; depth++) {
+  for (let depth = 0; depth < depthLimit; depth++) {
     const { node } = resolved(graph, current);
     if (node.kind === 'struct' || node.kind === 'union') {
       if (node.size === undefined || offset >= node.size * 8) return undefined;
@@ -41,5 +41,5 @@ export function memberAt(graph: TypeGraph, ref: TypeRef, bitOffset: number): str
     }
     return path || undefined;
   }
-  return path || undefined;
+  return tooDeep(current);
 }

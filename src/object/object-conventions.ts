@@ -14,6 +14,7 @@ import { entryPad, kcfiTypeHash, paddingBefore } from '../arch/instructions.js';
 import { countFixedCanaryReads, isBranchField } from '../arch/x86/instructions.js';
 import { relocationKind } from '../elf/relocation-types.js';
 import { memberAt } from '../graph/members.js';
+import { LIMITS, overLimit } from '../limits.js';
 import { ownTypesOfSplit } from '../btf/split.js';
 
 /**
@@ -212,7 +213,9 @@ export function readObjectConventions(elf: ElfFile, dwarf: DwarfFile | undefined
       if (!fn) continue;
       const holder = (isCode ? functionsMap : objectsMap).containing(target.index, offset);
       const holderType = holder && !isCode ? ownedByName.get(holder.name) : undefined;
-      const member = holderType !== undefined && own ? memberAt(own.graph, holderType, (offset - Number(holder!.value)) * 8) : undefined;
+      const member = holderType !== undefined && own ? memberAt(own.graph, holderType, (offset - Number(holder!.value)) * 8, LIMITS.TYPE_NESTING.value, (at) => {
+        throw new InputError(own.graph.source.file, overLimit(LIMITS.TYPE_NESTING, `member path nested too deep at ${own.graph.locate(at)}`));
+      }) : undefined;
       const seen = targets.get(fn.name);
       // Keep one site per function, the most telling: a named member of a data object first.
       if (seen && (seen.from.member !== undefined || member === undefined)) continue;

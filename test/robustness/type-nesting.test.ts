@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
 import { EM_X86_64 } from '../../src/elf/constants.js';
+import { memberAt } from '../../src/graph/members.js';
 import { typeRef, type TypeGraph, type TypeNode, type TypeRef } from '../../src/graph/type-graph.js';
 import { LIMITS } from '../../src/limits.js';
 import { callLayout } from '../../src/model/abi.js';
@@ -77,5 +78,14 @@ describe(`types nested past TYPE_NESTING (${LIMIT} levels)`, () => {
     const a = graph(chain(100, array));
     const b = graph(chain(100, array));
     expect(caught(() => new DedupComparison(a, b).compare(typeRef(2), typeRef(2))).message).toBe(`hostile.o: array dimension nested too deep at #${2 + LIMIT + 1}: more than ${LIMIT} levels, over the limit TYPE_NESTING (${LIMIT})`);
+  });
+
+  it('the member path a function pointer is stored at: a struct in a struct … 100 deep calls the caller\'s limit (was: a path cut at 32 levels)', () => {
+    const g = graph(chain(100, struct));
+    const tooDeep = (at: TypeRef): never => {
+      throw new InputError('hostile.o', `too deep at ${g.locate(at)}`);
+    };
+    expect(caught(() => memberAt(g, typeRef(2), 0, LIMIT, tooDeep)).message).toBe(`hostile.o: too deep at #${2 + LIMIT}`);
+    expect(memberAt(graph(chain(LIMIT - 1, struct)), typeRef(2), 0, LIMIT, tooDeep)).toBe(`.m`.repeat(LIMIT - 1));
   });
 });
