@@ -11,12 +11,17 @@ export function toolVersion(): string {
   return pkg.version ?? '0.0.0';
 }
 
+/** Set by scripts/bundle.mjs in the bundle (the `relinkable` bin): the commit it was built from. */
+declare const RELINKABLE_BUILD_COMMIT: string | null | undefined;
+
 /**
- * The git commit relinkable runs from, when it runs from a checkout (a `.git` beside its
- * package.json); null from an installed package, or without git. Dirty work trees are marked
- * `+dirty`: a report made by uncommitted code names no commit that could reproduce it.
+ * The git commit relinkable runs from: the bundle's is stamped when it is built; unbundled
+ * (dist/src, the tests) it is asked of the checkout (a `.git` beside its package.json). Null
+ * from an installed package, or without git. Dirty work trees are marked `+dirty`: a report
+ * made by uncommitted code names no commit that could reproduce it.
  */
 export function toolCommit(): string | null {
+  if (typeof RELINKABLE_BUILD_COMMIT !== 'undefined') return RELINKABLE_BUILD_COMMIT;
   const root = packageRoot();
   if (root === undefined || !existsSync(join(root, '.git'))) return null;
   try {

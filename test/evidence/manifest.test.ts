@@ -2,7 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { localizePaths, manifestPath } from '../../src/paths.js';
 import { FROZEN_DRIVER, FROZEN_MODULE, NEW_KERNEL, ROOT } from '../support/paths.js';
-import { checkJson } from '../support/run.js';
+import type { Report } from '../../src/report/report.js';
+import { checkJson, runBinary } from '../support/run.js';
 
 /** sha256sum, the oracle for each digest. */
 const sha256sum = (path: string) => execFileSync('sha256sum', [path], { cwd: ROOT, encoding: 'utf8' }).split(' ')[0];
@@ -57,6 +58,14 @@ describe('the inputs manifest', () => {
     const head = execFileSync('git', ['-C', ROOT, 'rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
     expect(report.tool).toEqual({ name: 'relinkable', version: '0.1.0', commit: expect.stringMatching(new RegExp(`^${head}(\\+dirty)?$`)), node: process.version });
     expect(report.time).toBeNull();
+  });
+
+  it('the built binary names the commit it was built from, without asking git at run time', () => {
+    // No git on PATH: a commit asked of the checkout at run time would be null.
+    const r = runBinary(['check', FROZEN_MODULE, '--kernel', NEW_KERNEL, '--format', 'json', '--fail-on', 'never'], { PATH: '/nonexistent' });
+    const head = execFileSync('git', ['-C', ROOT, 'rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
+    expect(r.stderr).toBe('');
+    expect((JSON.parse(r.stdout) as Report).tool.commit).toMatch(new RegExp(`^${head}(\\+dirty)?$`));
   });
 
   it('writes paths relative to the working directory, from ~ under the home directory, never expanded', () => {
