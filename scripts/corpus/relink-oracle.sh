@@ -84,7 +84,9 @@ for i in "${!frozens[@]}"; do
 done
 
 rc=0
-make -C "$srctree" O="$copy" "${march[@]}" -j"${RELINKABLE_JOBS:-$(nproc)}" vmlinux >"$log" 2>&1 || rc=$?
+# pahole without -j (pahole-serial.sh says why): one relink, one vmlinux BTF.
+make -C "$srctree" O="$copy" "${march[@]}" PAHOLE="$(dirname "$(realpath "$0")")/pahole-serial.sh" \
+  -j"${RELINKABLE_JOBS:-$(nproc)}" vmlinux >"$log" 2>&1 || rc=$?
 
 for i in "${!frozens[@]}"; do
   rel="${rels[$i]}"
