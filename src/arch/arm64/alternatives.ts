@@ -1,6 +1,6 @@
 import { InputError, hex } from '../../errors.js';
 import type { ElfFile } from '../../elf/index.js';
-import { RelocatedSection, type Site } from '../x86/sites.js';
+import { RelocatedSection, type Site } from '../sites.js';
 
 /**
  * `.altinstructions` of an arm64 relocatable object: one `struct alt_instr` per patch site,
@@ -11,7 +11,7 @@ import { RelocatedSection, type Site } from '../x86/sites.js';
  * Bit 15 of cpucap is ARM64_CB_BIT (alternative_cb: alt_offset points at a callback that
  * writes the instructions; v6.1 lets callbacks take a cap too), bits 0-14 the cpucap
  * number. The object records numbers only: their meaning is the generated cpucaps header's
- * (cpucaps.ts). The offsets are PREL32 fields, relocated as x86's are (RelocatedSection).
+ * (cpucaps.ts). The offsets are PREL32 fields, relocated as x86's are (RelocatedSection, arch/sites.ts).
  */
 
 export const ARM64_ALT_ENTRY_SIZE = 12;

@@ -2,7 +2,7 @@ import { InputError, hex } from '../../errors.js';
 import type { ElfFile } from '../../elf/index.js';
 import type { CpuFeatures } from './cpufeatures.js';
 import { inferEntrySize } from './entries.js';
-import { RelocatedSection, type FieldRelocation, type Site } from './sites.js';
+import { RelocatedSection, type FieldRelocation, type Site } from '../sites.js';
 
 /**
  * `.altinstructions` of a relocatable object: one `struct alt_instr` per patch site.

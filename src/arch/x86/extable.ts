@@ -3,7 +3,7 @@ import { InputError, hex } from '../../errors.js';
 import type { ElfFile } from '../../elf/index.js';
 import type { ExtableTypes } from '../../facts/x86-headers.js';
 import { MacroTable, scanDefines } from './cmacros.js';
-import { RelocatedSection, type FieldRelocation, type FieldTarget, type Site } from './sites.js';
+import { RelocatedSection, type FieldRelocation, type FieldTarget, type Site } from '../sites.js';
 
 /**
  * `__ex_table` of a relocatable object: `struct exception_table_entry { int insn, fixup, data; }`

@@ -40,4 +40,4 @@ export {
   type ExtableTypeUse,
 } from './extable.js';
 export { compareOrcHeaders, orcHashOfSource, orcTables, readOrcHeader, type OrcHeader, type OrcHeaderComparison, type OrcHeaders, type OrcTables } from './orc.js';
-export { RelocatedSection, describeSite, type FieldRelocation, type FieldTarget, type Site } from './sites.js';
+export { RelocatedSection, describeSite, type FieldRelocation, type FieldTarget, type Site } from '../sites.js';

@@ -1,7 +1,7 @@
-import { InputError, hex } from '../../errors.js';
-import { relocationTypeName, relocationWidth, type ElfFile, type ElfSection, type ElfSymbol } from '../../elf/index.js';
-import { SHN_LORESERVE, SHN_UNDEF } from '../../elf/constants.js';
-import { SymbolMap } from '../../elf/symbol-map.js';
+import { InputError, hex } from '../errors.js';
+import { relocationTypeName, relocationWidth, type ElfFile, type ElfSection, type ElfSymbol } from '../elf/index.js';
+import { SHN_LORESERVE, SHN_UNDEF } from '../elf/constants.js';
+import { SymbolMap } from '../elf/symbol-map.js';
 
 /**
  * The fields of a special section of a relocatable object (`.altinstructions`,
