@@ -9,6 +9,8 @@ import { renderMarkdown } from '../report/markdown.js';
 import type { Report } from '../report/report.js';
 import { renderSarif } from '../report/sarif.js';
 import { renderText } from '../report/text.js';
+import { renderVerifyJson, renderVerifyText, type VerifyReport } from '../report/verify.js';
+import { renderVerifyHtml, renderVerifyIntoto, renderVerifyJunit, renderVerifyMarkdown, renderVerifySarif } from '../report/verify-evidence.js';
 import { writeOutputFile } from './output.js';
 import { localizePaths, type PathBase } from '../paths.js';
 
@@ -61,12 +63,34 @@ export function renderReport(full: Report, format: ReportFormat, options: Render
   }
 }
 
-/** Every format into `dir` (created when missing), each in its file; the paths written, in format order. */
-function localized(report: Report, base: PathBase): Report {
-  return JSON.parse(JSON.stringify(report), (_key, value: unknown) => (typeof value === 'string' ? localizePaths(value, base) : value)) as Report;
+/** The evidence formats leave the machine: paths under the working directory and the home directory are written relative to them. */
+function localized<T>(report: T, base: PathBase): T {
+  return JSON.parse(JSON.stringify(report), (_key, value: unknown) => (typeof value === 'string' ? localizePaths(value, base) : value)) as T;
 }
 
-export function writeEvidence(dir: string, report: Report, options: Omit<RenderOptions, 'color'>): string[] {
+/** A verify report in one format; as for check's, the evidence formats localize their paths. */
+export function renderVerifyReport(full: VerifyReport, format: ReportFormat, options: RenderOptions): string {
+  const report = EVIDENCE_FORMATS.includes(format) ? localized(full, options.base) : full;
+  switch (format) {
+    case 'text':
+      return renderVerifyText(report);
+    case 'json':
+      return renderVerifyJson(report);
+    case 'markdown':
+      return renderVerifyMarkdown(report, options);
+    case 'html':
+      return renderVerifyHtml(report, options);
+    case 'sarif':
+      return renderVerifySarif(report, options);
+    case 'junit':
+      return renderVerifyJunit(report);
+    case 'intoto':
+      return renderVerifyIntoto(report);
+  }
+}
+
+/** Every format into `dir` (created when missing), each in its file; the paths written, in format order. */
+export function writeEvidence(dir: string, render: (format: ReportFormat) => string): string[] {
   try {
     mkdirSync(dir, { recursive: true });
   } catch (err) {
@@ -75,7 +99,7 @@ export function writeEvidence(dir: string, report: Report, options: Omit<RenderO
   if (!statSync(dir).isDirectory()) throw new InputError(dir, 'is not a directory (--evidence names a directory to write the formats into)');
   return REPORT_FORMATS.map((format) => {
     const path = join(dir, EVIDENCE_FILES[format]);
-    writeOutputFile(path, renderReport(report, format, { ...options, color: false }), `${format} report`);
+    writeOutputFile(path, render(format), `${format} report`);
     return path;
   });
 }

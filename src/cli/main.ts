@@ -6,7 +6,7 @@ import { InputError, UsageError, printable } from '../errors.js';
 import { SEVERITIES, type Severity } from '../findings/index.js';
 import { buildReport } from '../report/report.js';
 import { defaultDocsUrl } from '../report/links.js';
-import { EVIDENCE_FORMATS, REPORT_FORMATS, renderReport, writeEvidence, type ReportFormat } from './evidence.js';
+import { EVIDENCE_FORMATS, REPORT_FORMATS, renderReport, renderVerifyReport, writeEvidence, type ReportFormat } from './evidence.js';
 import { toolVersion } from '../version.js';
 import { StderrProgress } from './progress.js';
 import { SILENT_PROGRESS } from '../facts/progress.js';
@@ -20,7 +20,7 @@ import { explain } from './explain.js';
 /** How long a waiver written by `relinkable waive` lasts by default: a quarter, so that accepted findings are looked at again. */
 const WAIVER_DAYS = 90;
 import { verify } from '../run/verify.js';
-import { buildVerifyReport, renderVerifyJson, renderVerifyText } from '../report/verify.js';
+import { buildVerifyReport } from '../report/verify.js';
 import { addScanCommands } from './scan.js';
 
 /** Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 unusable input or usage, 3 internal error. */
@@ -64,8 +64,17 @@ interface VerifyFlags {
   androidFips140?: string;
   rhelHmac?: string;
   fips140Abi?: string | true;
-  format: 'text' | 'json';
+  format: ReportFormat;
   output?: string;
+  evidence?: string;
+  digests?: boolean;
+  now?: string;
+  docsUrl?: string;
+}
+
+/** --docs-url: an absolute URL ending in / (the pages are <url><id>.md). */
+function checkDocsUrl(url: string | undefined): void {
+  if (url !== undefined && !/^[a-z][a-z0-9+.-]*:\/\/\S+\/$/i.test(url)) throw new UsageError(`--docs-url ${url}: an absolute URL ending in / (the pages are <url><id>.md)`);
 }
 
 function collect(value: string, previous: string[] = []): string[] {
@@ -151,7 +160,7 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     .action(async (objects: string[], flags: CheckFlags) => {
       // The evidence formats carry digests and a time: the run hashes every input and reads a clock.
       const evidence = flags.evidence !== undefined || EVIDENCE_FORMATS.includes(flags.format);
-      if (flags.docsUrl !== undefined && !/^[a-z][a-z0-9+.-]*:\/\/\S+\/$/i.test(flags.docsUrl)) throw new UsageError(`--docs-url ${flags.docsUrl}: an absolute URL ending in / (the pages are <url><id>.md)`);
+      checkDocsUrl(flags.docsUrl);
       // Where the run is made: the manifest and the evidence formats write paths relative to it.
       const base = { cwd: process.cwd(), home: homedir() };
       const live = io.stderr.isTTY === true;
@@ -187,7 +196,7 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
       }
       // After the report, so that a terminal ends with where the bundle is.
       if (flags.evidence !== undefined) {
-        for (const file of writeEvidence(flags.evidence, report, { docsUrl, base })) io.stderr.write(`relinkable: evidence: ${file}\n`);
+        for (const file of writeEvidence(flags.evidence, (format) => renderReport(report, format, { color: false, docsUrl, base }))) io.stderr.write(`relinkable: evidence: ${file}\n`);
       }
       exitCode = report.gate.result === 'failed' ? EXIT.findings : EXIT.ok;
     });
@@ -248,9 +257,16 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     .option('--fips140-abi [fips140.ko]', "Amazon's placeholder ABI: the --linked vmlinux's placeholders against the module's key tables (the embedded module when no file is given)")
     .option('--android-fips140 <fips140.ko>', "recompute Android's fips140.ko HMAC over .text and .rodata")
     .option('--rhel-hmac <vmlinuz>', "recompute RHEL's .vmlinuz-<ver>.hmac beside the vmlinuz")
-    .addOption(new Option('--format <format>', 'report format').choices(['text', 'json']).default('text'))
+    .addOption(new Option('--format <format>', 'report format').choices([...REPORT_FORMATS]).default('text'))
     .option('--output <file>', 'write the report to a file instead of standard output')
+    .option('--digests', "list every input's sha256 in the report (the evidence formats always do)")
+    .option('--evidence <dir>', 'also write the report in every format into this directory (docs/verify.md): what to file with a certification')
+    .option('--now <date>', 'the time to record instead of SOURCE_DATE_EPOCH or the clock')
+    .option('--docs-url <url>', 'where the finding pages are, for the links of the evidence formats (default: the project repository at this version)')
     .action((objects: string[], flags: VerifyFlags) => {
+      const evidence = flags.evidence !== undefined || EVIDENCE_FORMATS.includes(flags.format);
+      checkDocsUrl(flags.docsUrl);
+      const base = { cwd: process.cwd(), home: homedir() };
       const record = verify(objects, {
         linked: flags.linked,
         linkerScript: flags.linkerScript,
@@ -259,13 +275,20 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
         androidFips140: flags.androidFips140,
         rhelHmac: flags.rhelHmac,
         placeholderAbi: flags.fips140Abi,
+        digests: flags.digests === true || evidence,
+        time: runTime(flags.now, process.env, evidence),
+        base,
       });
-      const report = buildVerifyReport(record, toolVersion());
-      const text = flags.format === 'json' ? renderVerifyJson(report) : renderVerifyText(report);
+      const report = buildVerifyReport(record);
+      const options = { color: false, docsUrl: flags.docsUrl ?? defaultDocsUrl(report.tool.version), base };
+      const text = renderVerifyReport(report, flags.format, options);
       if (flags.output) {
         writeOutputFile(flags.output, text, 'report');
       } else {
         io.stdout.write(text);
+      }
+      if (flags.evidence !== undefined) {
+        for (const file of writeEvidence(flags.evidence, (format) => renderVerifyReport(report, format, options))) io.stderr.write(`relinkable: evidence: ${file}\n`);
       }
       exitCode = report.verdict === 'identical' ? EXIT.ok : EXIT.findings;
     });

@@ -22,7 +22,7 @@ export function renderHtml(report: Report, options: { readonly docsUrl: string }
 
   body.push(`<h2>Findings (${report.findings.length})</h2>`);
   if (report.findings.length === 0) body.push('<p>No findings.</p>');
-  report.findings.forEach((f, i) => body.push(finding(f, i + 1, options.docsUrl)));
+  report.findings.forEach((f, i) => body.push(htmlFinding(f, i + 1, options.docsUrl)));
 
   const cov = coverageLines(report);
   body.push('<h2>Coverage</h2>', `<p>${esc(cov.counts)}</p>`);
@@ -50,13 +50,18 @@ export function renderHtml(report: Report, options: { readonly docsUrl: string }
   for (const i of report.inputs) body.push(`<tr><td>${esc(i.role)}</td><td>${esc(i.path)}</td><td>${i.size}</td><td><code>${i.sha256 ?? 'not hashed'}</code></td></tr>`);
   body.push('</table></details>');
 
+  return htmlPage(`relinkable: ${verdict} — ${frozenNames(report)}`, body);
+}
+
+/** A self-contained page: the styles inline, no external asset, a CSP that forbids loading any; printing opens every detail. */
+export function htmlPage(title: string, body: readonly string[]): string {
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>relinkable: ${esc(verdict)} — ${esc(frozenNames(report))}</title>
+<title>${esc(title)}</title>
 <style>${STYLE}</style>
 </head>
 <body>
@@ -67,7 +72,8 @@ ${body.join('\n')}
 `;
 }
 
-function finding(f: ReportFinding, n: number, docsUrl: string): string {
+/** One finding as a section (the verify document renders its findings the same way). */
+export function htmlFinding(f: ReportFinding, n: number, docsUrl: string): string {
   const out: string[] = [];
   out.push(`<section class="finding ${f.severity}${f.waived ? ' waived' : ''}" id="finding-${n}">`);
   out.push(`<h3>${n}. <code class="id">${esc(f.id)}</code>${f.symbol ? ` ${esc(f.symbol)}` : ''} <span class="severity">${f.severity}</span>${f.waived ? ' <span class="waived-tag">waived</span>' : ''}</h3>`);
@@ -112,7 +118,7 @@ function diff(text: string): string {
     .join('\n');
 }
 
-function esc(s: string): string {
+export function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
@@ -120,7 +126,7 @@ const STYLE = `
 body { font: 14px/1.45 system-ui, sans-serif; max-width: 60rem; margin: 1.5rem auto; padding: 0 1rem; color: #1d1d1f; }
 h1 { margin: 0; font-size: 1.6rem; } h2 { border-bottom: 1px solid #ccc; margin-top: 2rem; } h3 { font-size: 1.05rem; margin: 0 0 .4rem; }
 header.verdict { padding: .8rem 1rem; border-radius: 6px; margin-bottom: 1rem; }
-header.will-not-link { background: #fde2e1; } header.at-risk { background: #fff1cc; } header.relinkable { background: #dff5e1; }
+header.will-not-link, header.differs { background: #fde2e1; } header.at-risk { background: #fff1cc; } header.relinkable, header.identical { background: #dff5e1; }
 .gate.failed { color: #a1130a; font-weight: 600; } .gate.passed { color: #1b6e2a; font-weight: 600; }
 table { border-collapse: collapse; margin: .5rem 0; } th, td { border: 1px solid #ddd; padding: .25rem .5rem; text-align: left; vertical-align: top; }
 table.identity th { background: #f5f5f7; white-space: nowrap; } td { overflow-wrap: anywhere; }

@@ -19,7 +19,7 @@ export function renderJunit(report: Report): string {
       return { check: check.name, failing: found.filter(fails), other: found.filter((f) => !fails(f)) };
     });
     const failures = cases.filter((c) => c.failing.length > 0).length;
-    const lines = [`  <testsuite name="${attr(obj.path)}" tests="${cases.length}" failures="${failures}" errors="0" skipped="0"${report.time ? ` timestamp="${report.time.at}"` : ''}>`];
+    const lines = [`  <testsuite name="${xmlAttr(obj.path)}" tests="${cases.length}" failures="${failures}" errors="0" skipped="0"${report.time ? ` timestamp="${report.time.at}"` : ''}>`];
     lines.push('    <properties>');
     for (const [k, v] of [
       ['verdict', report.verdict],
@@ -28,11 +28,11 @@ export function renderJunit(report: Report): string {
       ['kernel', report.kernel.release ?? report.kernel.vmlinux.path],
       ['fail-on', failOn],
     ] as const) {
-      lines.push(`      <property name="${k}" value="${attr(v)}"/>`);
+      lines.push(`      <property name="${k}" value="${xmlAttr(v)}"/>`);
     }
     lines.push('    </properties>');
     for (const c of cases) {
-      const open = `    <testcase classname="${attr(name)}" name="${attr(c.check)}"`;
+      const open = `    <testcase classname="${xmlAttr(name)}" name="${xmlAttr(c.check)}"`;
       if (c.failing.length === 0 && c.other.length === 0) {
         lines.push(`${open}/>`);
         continue;
@@ -40,9 +40,9 @@ export function renderJunit(report: Report): string {
       lines.push(`${open}>`);
       if (c.failing.length > 0) {
         const message = c.failing.length === 1 ? `${c.failing[0]!.id}: ${c.failing[0]!.message}` : `${c.failing.length} findings at or above ${failOn}: ${[...new Set(c.failing.map((f) => f.id))].join(', ')}`;
-        lines.push(`      <failure type="${attr(c.failing[0]!.id)}" message="${attr(message)}">${text(c.failing.map(describe).join('\n\n'))}</failure>`);
+        lines.push(`      <failure type="${xmlAttr(c.failing[0]!.id)}" message="${xmlAttr(message)}">${xmlText(c.failing.map(describeFinding).join('\n\n'))}</failure>`);
       }
-      if (c.other.length > 0) lines.push(`      <system-out>${text(c.other.map(describe).join('\n\n'))}</system-out>`);
+      if (c.other.length > 0) lines.push(`      <system-out>${xmlText(c.other.map(describeFinding).join('\n\n'))}</system-out>`);
       lines.push('    </testcase>');
     }
     lines.push('  </testsuite>');
@@ -52,14 +52,14 @@ export function renderJunit(report: Report): string {
   const failures = suites.reduce((n, s) => n + s.failures, 0);
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="relinkable ${attr(report.tool.version)}" tests="${tests}" failures="${failures}" errors="0" skipped="0">`,
+    `<testsuites name="relinkable ${xmlAttr(report.tool.version)}" tests="${tests}" failures="${failures}" errors="0" skipped="0">`,
     ...suites.flatMap((s) => s.lines),
     '</testsuites>',
     '',
   ].join('\n');
 }
 
-function describe(f: ReportFinding): string {
+export function describeFinding(f: ReportFinding): string {
   const lines = [`[${f.severity}] ${f.id}${f.symbol ? ` ${f.symbol}` : ''}: ${f.message}`];
   if (f.waived) lines.push(`  waived until ${f.waived.expires} by ${f.waived.approver}: ${f.waived.justification}`);
   for (const s of f.sites) lines.push(`  at ${s.symbol}${s.detail ? `: ${s.detail}` : ''}`);
@@ -73,10 +73,10 @@ function clean(s: string): string {
   return s.replace(/[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
-function text(s: string): string {
+export function xmlText(s: string): string {
   return clean(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-function attr(s: string): string {
-  return text(s).replace(/"/g, '&quot;').replace(/\n/g, '&#10;');
+export function xmlAttr(s: string): string {
+  return xmlText(s).replace(/"/g, '&quot;').replace(/\n/g, '&#10;');
 }

@@ -20,7 +20,7 @@ export function renderMarkdown(report: Report, options: { readonly docsUrl: stri
 
   out.push(`## Findings (${report.findings.length})`, '');
   if (report.findings.length === 0) out.push('No findings.', '');
-  report.findings.forEach((f, i) => out.push(...finding(f, i + 1, options.docsUrl)));
+  report.findings.forEach((f, i) => out.push(...markdownFinding(f, i + 1, options.docsUrl)));
 
   const cov = coverageLines(report);
   out.push('## Coverage', '', cov.counts, '');
@@ -47,7 +47,8 @@ export function renderMarkdown(report: Report, options: { readonly docsUrl: stri
   return out.join('\n');
 }
 
-function finding(f: ReportFinding, n: number, docsUrl: string): string[] {
+/** One finding as a numbered section (the verify document renders its findings the same way). */
+export function markdownFinding(f: ReportFinding, n: number, docsUrl: string): string[] {
   const out = [`### ${n}. \`${f.id}\`${f.symbol ? ` ${inline(f.symbol)}` : ''} — ${f.severity}${f.waived ? ' (waived)' : ''}`, ''];
   out.push(`*${f.title}.* ${inline(f.message)}`, '');
   if (f.waived) out.push(`> **Waived** until ${f.waived.expires} by ${inline(f.waived.approver)} (waivers line ${f.waived.line}): ${inline(f.waived.justification)}`, '');
@@ -72,12 +73,12 @@ function finding(f: ReportFinding, n: number, docsUrl: string): string[] {
 }
 
 /** Text in running Markdown: the characters that would start markup are escaped. */
-function inline(s: string): string {
+export function inline(s: string): string {
   return s.replace(/[\\`*_[\]<>|#]/g, (c) => `\\${c}`).replace(/\n/g, ' ');
 }
 
 /** A code span that holds any text: fenced with more backticks than it contains. */
-function code(s: string): string {
+export function code(s: string): string {
   const ticks = '`'.repeat(Math.max(0, ...[...s.matchAll(/`+/g)].map((m) => m[0].length)) + 1);
   const body = s.replace(/\n/g, ' ');
   return `${ticks}${body.startsWith('`') || body.endsWith('`') ? ` ${body} ` : body}${ticks}`;

@@ -3,7 +3,7 @@ import { findingUrl, pathUri, PROJECT_URL } from './links.js';
 import type { Report, ReportFinding } from './report.js';
 
 /** SARIF's levels for relinkable's severities: what fails the link or breaks at run time is an error. */
-const LEVEL: Readonly<Record<Severity, 'error' | 'warning' | 'note'>> = { link: 'error', runtime: 'error', warning: 'warning', review: 'note', info: 'note' };
+export const LEVEL: Readonly<Record<Severity, 'error' | 'warning' | 'note'>> = { link: 'error', runtime: 'error', warning: 'warning', review: 'note', info: 'note' };
 
 /**
  * The report as SARIF 2.1.0 (OASIS), the format code-scanning services read: one rule per
@@ -12,12 +12,14 @@ const LEVEL: Readonly<Record<Severity, 'error' | 'warning' | 'note'>> = { link: 
  * names; a waived finding carries an accepted external suppression with the waiver's
  * justification. test/evidence/formats.test.ts validates it against the official schema.
  */
+export const SARIF_SCHEMA = 'https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json';
+
 export function renderSarif(report: Report, options: { readonly docsUrl: string }): string {
   const ids = [...new Set(report.findings.map((f) => f.id))].sort();
   const ruleIndex = new Map(ids.map((id, i) => [id, i]));
   const artifacts = report.frozen.map((f) => f.path);
   const sarif = {
-    $schema: 'https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json',
+    $schema: SARIF_SCHEMA,
     version: '2.1.0',
     runs: [
       {
@@ -27,7 +29,7 @@ export function renderSarif(report: Report, options: { readonly docsUrl: string 
             version: report.tool.version,
             semanticVersion: report.tool.version,
             informationUri: PROJECT_URL,
-            rules: ids.map((id) => rule(id, options.docsUrl)),
+            rules: ids.map((id) => sarifRule(id, options.docsUrl)),
           },
         },
         invocations: [
@@ -38,7 +40,7 @@ export function renderSarif(report: Report, options: { readonly docsUrl: string 
           },
         ],
         artifacts: report.frozen.map((f) => ({ location: { uri: pathUri(f.path) }, length: f.size, hashes: { 'sha-256': f.sha256 } })),
-        results: report.findings.map((f) => result(f, ruleIndex.get(f.id)!, artifacts.indexOf(f.object))),
+        results: report.findings.map((f) => sarifResult(f, ruleIndex.get(f.id)!, artifacts.indexOf(f.object))),
         properties: { kernel: { release: report.kernel.release, vmlinux: report.kernel.vmlinux }, catalogue: report.catalogue },
       },
     ],
@@ -46,7 +48,7 @@ export function renderSarif(report: Report, options: { readonly docsUrl: string 
   return `${JSON.stringify(sarif, null, 2)}\n`;
 }
 
-function rule(id: FindingId, docsUrl: string) {
+export function sarifRule(id: FindingId, docsUrl: string) {
   const kind = FINDING_KINDS[id];
   return {
     id,
@@ -59,7 +61,7 @@ function rule(id: FindingId, docsUrl: string) {
   };
 }
 
-function result(f: ReportFinding, ruleIndex: number, artifactIndex: number) {
+export function sarifResult(f: ReportFinding, ruleIndex: number, artifactIndex: number) {
   const evidence = [...f.evidence, ...f.sites.flatMap((s) => s.evidence)];
   const sections = [...new Set(evidence.filter((e) => e.file === f.object && e.section).map((e) => e.section!))];
   const logical = [f.symbol, ...f.sites.map((s) => s.symbol)].filter((s): s is string => s !== null);

@@ -1,11 +1,11 @@
 import { SEVERITIES, type Severity } from '../findings/index.js';
-import type { VerifiedObjectRecord, VerifyRecord } from '../run/record.js';
+import type { InputRecord, TimeRecord, VerifiedObjectRecord, VerifyRecord } from '../run/record.js';
 import { toReportFinding, type ReportFinding } from './report.js';
 import { describeEvidence } from './text.js';
 
 export const VERIFY_REPORT_FORMAT = 'relinkable-verify-report';
 /** Bumped on any change a consumer of the JSON could notice (docs/verify.md). */
-export const VERIFY_REPORT_FORMAT_VERSION = 1;
+export const VERIFY_REPORT_FORMAT_VERSION = 2;
 
 /**
  * identical: every compared byte is the certified byte with the relocations applied, and
@@ -17,7 +17,9 @@ export type VerifyVerdict = 'identical' | 'differs';
 export interface VerifyReport {
   readonly format: typeof VERIFY_REPORT_FORMAT;
   readonly formatVersion: number;
-  readonly tool: { readonly name: 'relinkable'; readonly version: string };
+  readonly tool: { readonly name: 'relinkable'; readonly version: string; readonly commit: string | null; readonly node: string };
+  /** The time the run was made at, when recorded (the evidence formats always record it). */
+  readonly time: TimeRecord | null;
   readonly verdict: VerifyVerdict;
   readonly linked: VerifyRecord['linked'];
   readonly objects: readonly VerifiedObjectRecord[];
@@ -25,15 +27,18 @@ export interface VerifyReport {
   readonly placeholders: VerifyRecord['placeholders'];
   readonly summary: Readonly<Record<Severity, number>>;
   readonly findings: readonly Omit<ReportFinding, 'waived'>[];
+  /** Every file the run opened, with its role, size and (for evidence) sha256. */
+  readonly inputs: readonly InputRecord[];
 }
 
-export function buildVerifyReport(record: VerifyRecord, version: string): VerifyReport {
+export function buildVerifyReport(record: VerifyRecord): VerifyReport {
   const summary = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
   for (const f of record.findings) summary[f.severity]++;
   return {
     format: VERIFY_REPORT_FORMAT,
     formatVersion: VERIFY_REPORT_FORMAT_VERSION,
-    tool: { name: 'relinkable', version },
+    tool: { name: 'relinkable', ...record.tool },
+    time: record.time,
     verdict: record.findings.every((f) => f.severity === 'info') ? 'identical' : 'differs',
     linked: record.linked,
     objects: record.objects,
@@ -41,6 +46,7 @@ export function buildVerifyReport(record: VerifyRecord, version: string): Verify
     placeholders: record.placeholders,
     summary,
     findings: record.findings.map(toReportFinding),
+    inputs: record.inputs,
   };
 }
 
@@ -81,6 +87,12 @@ export function renderVerifyText(report: VerifyReport): string {
       lines.push(`  ${o.patchSites.length} places inside the object's bytes the kernel rewrites at boot or run time (from ${o.patchTables!.join(', ')}):`);
       for (const s of o.patchSites) lines.push(`    ${s.table}: ${s.section}+${s.offset}${s.within ? ` (${s.within})` : ''} ${s.address}: ${s.writes}`);
     }
+  }
+  const hashed = report.inputs.filter((i) => i.sha256 !== null);
+  if (hashed.length > 0) {
+    lines.push('');
+    lines.push('inputs:');
+    for (const i of hashed) lines.push(`  ${i.role}  ${i.path}  ${i.size} bytes  sha256 ${i.sha256}`);
   }
   lines.push('');
   if (report.findings.length === 0) lines.push('no findings');

@@ -12,14 +12,14 @@ export type { PathBase };
 export function inputManifest(
   opened: readonly { readonly path: string; readonly size: number }[],
   roles: ReadonlyMap<string, string>,
-  options: { readonly digests: boolean; readonly base: PathBase; readonly buildIds: ReadonlyMap<string, string | null> },
+  options: { readonly digests: boolean; readonly base: PathBase; readonly buildIds: ReadonlyMap<string, string | null>; readonly otherRole?: string },
 ): InputRecord[] {
   return opened.map(({ path, size: openedSize }) => {
     const { sha256, size } = options.digests ? hashInput(path) : { sha256: null, size: openedSize };
     const buildId = options.buildIds.get(path);
     return {
       path: manifestPath(path, options.base),
-      role: roles.get(path) ?? 'kernel file',
+      role: roles.get(path) ?? options.otherRole ?? 'kernel file',
       size,
       sha256,
       ...(buildId !== undefined ? { buildId } : {}),

@@ -159,6 +159,7 @@ export interface CatalogueRecord {
  * and the findings (src/run/verify.ts fills it). Addresses are hex strings.
  */
 export interface VerifyRecord {
+  readonly tool: { readonly version: string; readonly commit: string | null; readonly node: string };
   /** null when only vendor integrity schemes were checked. */
   readonly linked: {
     readonly path: string;
@@ -176,6 +177,10 @@ export interface VerifyRecord {
   /** Amazon's placeholder ABI between the linked vmlinux and a fips140.ko, when checked. */
   readonly placeholders: PlaceholderCheck | null;
   readonly findings: readonly Finding[];
+  /** Every file the run opened, with its role (and sha256 when digests were asked for). */
+  readonly inputs: readonly InputRecord[];
+  /** The time the run was made at, when asked for (the evidence formats). */
+  readonly time: TimeRecord | null;
 }
 
 export interface VerifiedObjectRecord {

@@ -1,3 +1,4 @@
+import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { InputError, UsageError } from '../errors.js';
 import { ElfFile } from '../elf/index.js';
@@ -11,10 +12,13 @@ import { placeholderAbi } from '../verify/placeholders.js';
 import { BufferSource } from '../elf/source.js';
 import { readLinkMap } from '../verify/link-map.js';
 import { compareFindings } from '../checks/index.js';
-import { optionalInput } from '../input-file.js';
+import { collectInputs, InputLog, optionalInput } from '../input-file.js';
+import type { PathBase } from '../paths.js';
+import { inputManifest } from './manifest.js';
+import { toolCommit, toolVersion } from '../version.js';
 import { readLinkerScript } from '../kernel/linker-script/index.js';
 import { verifyObject } from '../verify/index.js';
-import type { VerifiedObjectRecord, VerifyRecord } from './record.js';
+import type { TimeRecord, VerifiedObjectRecord, VerifyRecord } from './record.js';
 
 export interface VerifyOptions {
   /** The linked vmlinux or module .ko; needed for objects and for the embedded scheme. */
@@ -31,6 +35,12 @@ export interface VerifyOptions {
   readonly androidFips140?: string | undefined;
   /** A vmlinuz with RHEL's .vmlinuz-<ver>.hmac beside it. */
   readonly rhelHmac?: string | undefined;
+  /** Hash every input for the manifest (the evidence formats need it). */
+  readonly digests?: boolean | undefined;
+  /** Where the run is made: the manifest's paths are written relative to it. */
+  readonly base?: PathBase | undefined;
+  /** The time of the run, when one is recorded. */
+  readonly time?: TimeRecord | undefined;
 }
 
 /** The HMAC key of the embedded scheme: given, or CONFIG_CRYPTO_FIPS140_HMAC_KEY of the .config. */
@@ -74,8 +84,34 @@ function integrityChecks(options: VerifyOptions, linked: ElfFile | undefined): I
 
 const ARCH_DIRECTORY: Record<string, string> = { 'x86-64': 'x86', i386: 'x86', AArch64: 'arm64' };
 
-/** Opens the inputs, verifies each frozen object against the linked file, and records what was found. */
+/** Opens the inputs, verifies each frozen object against the linked file, and records what was found, with every file it read. */
 export function verify(objects: readonly string[], options: VerifyOptions): VerifyRecord {
+  const log = new InputLog();
+  const record = collectInputs(log, () => verifyLogged(objects, options));
+  const roles = new Map<string, string>();
+  const name = (path: string | undefined, role: string) => {
+    if (path !== undefined && !roles.has(path)) roles.set(path, role);
+  };
+  for (const o of objects) name(o, 'frozen object');
+  name(record.linked?.path, 'linked file');
+  name(record.linked?.linkerScript ?? undefined, 'linker script');
+  name(options.map, 'link map');
+  name(options.embeddedFips140?.config, '.config');
+  name(options.embeddedFips140?.certified, 'certified module');
+  name(options.androidFips140, 'fips140.ko');
+  name(typeof options.placeholderAbi === 'string' ? options.placeholderAbi : undefined, 'fips140.ko');
+  name(options.rhelHmac, 'vmlinuz');
+  for (const { path } of log.opened) if (path.endsWith('.hmac')) name(path, 'hmac file');
+  const inputs = inputManifest(log.opened, roles, {
+    digests: options.digests === true,
+    base: options.base ?? { cwd: process.cwd(), home: homedir() },
+    buildIds: new Map(record.linked ? [[record.linked.path, record.linked.buildId]] : []),
+    otherRole: 'input',
+  });
+  return { tool: { version: toolVersion(), commit: toolCommit(), node: process.version }, ...record, inputs, time: options.time ?? null };
+}
+
+function verifyLogged(objects: readonly string[], options: VerifyOptions): Omit<VerifyRecord, 'tool' | 'inputs' | 'time'> {
   if (objects.length > 0 && !options.linked) throw new UsageError('frozen objects are verified against the file they were linked into: --linked <vmlinux | module.ko>');
   if (objects.length === 0 && !options.embeddedFips140 && !options.androidFips140 && !options.rhelHmac && !options.placeholderAbi) {
     throw new UsageError('nothing to verify: give frozen objects with --linked, or an integrity scheme (--fips140-embedded, --android-fips140, --rhel-hmac)');

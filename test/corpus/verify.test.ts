@@ -7,6 +7,7 @@ import type { VerifyReport } from '../../src/report/verify.js';
 import { builtTree } from '../support/corpus.js';
 import { ROOT } from '../support/paths.js';
 import { runCli } from '../support/run.js';
+import { evidenceBundle, parseJunit, sarifErrors, statementErrors } from '../support/evidence.js';
 
 const ORACLE = join(ROOT, 'scripts', 'corpus', 'relink-oracle.sh');
 
@@ -101,10 +102,11 @@ describe('verify: frozen 6.1.170 objects relinked into the 6.1.192 tree by the r
     expect(nm).toContain(`${text.address!.slice(2)} t sha224_base_init\n`);
   });
 
-  it('one byte of .text changed after the link (dd on a copy): exactly that byte, with its function', async () => {
+  /** A copy of the relinked vmlinux with .text+0xb0 of sha256_generic.o (crypto_sha256_final+0xa) set to 0x90 by dd. */
+  async function oneByteChanged(): Promise<{ copy: string; linkerScript: string; address: bigint; original: string }> {
     const copy = join(scratch, 'vmlinux');
     copyFileSync(vmlinux, copy);
-    // .text+0xb0 of sha256_generic.o is crypto_sha256_final+0xa; readelf gives .text's address and file offset.
+    // readelf gives .text's address and file offset.
     const textHeader = /\]\s+\.text\s+PROGBITS\s+([0-9a-f]+)\s+([0-9a-f]+)/.exec(execFileSync('readelf', ['-SW', copy], { encoding: 'utf8' }))!;
     const { report: before } = await verifyJson([frozen('sha256_generic'), '--linked', vmlinux]);
     const address = BigInt(before.objects[0]!.sections.find((s) => s.name === '.text')!.address!) + 0xb0n;
@@ -112,8 +114,12 @@ describe('verify: frozen 6.1.170 objects relinked into the 6.1.192 tree by the r
     const original = readFileSync(copy).subarray(fileOffset, fileOffset + 1).toString('hex');
     writeFileSync(join(scratch, 'byte'), Buffer.from([0x90]));
     execFileSync('dd', [`if=${join(scratch, 'byte')}`, `of=${copy}`, 'bs=1', `seek=${fileOffset}`, 'conv=notrunc', 'status=none']);
+    return { copy, linkerScript: before.linked!.linkerScript!, address, original };
+  }
 
-    const { status, report } = await verifyJson([frozen('sha256_generic'), '--linked', copy, '--linker-script', before.linked!.linkerScript!]);
+  it('one byte of .text changed after the link (dd on a copy): exactly that byte, with its function', async () => {
+    const { copy, linkerScript, address, original } = await oneByteChanged();
+    const { status, report } = await verifyJson([frozen('sha256_generic'), '--linked', copy, '--linker-script', linkerScript]);
     expect(status).toBe(1);
     expect(report.verdict).toBe('differs');
     expect(report.findings.map((f) => [f.id, f.severity, f.symbol, f.before, f.after, f.message])).toEqual([
@@ -127,6 +133,54 @@ describe('verify: frozen 6.1.170 objects relinked into the 6.1.192 tree by the r
       ],
     ]);
     expect(report.objects[0]!.compared.find((c) => c.section === '.text')).toEqual({ section: '.text', bytes: 240, relocatedFields: 8, differingBytes: 1 });
+  });
+
+  it('the evidence formats: every file, valid SARIF and attestation, PASSED and FAILED, JUnit failing on the changed section alone', async () => {
+    const sha256sum = (path: string) => execFileSync('sha256sum', [path], { encoding: 'utf8' }).split(' ')[0];
+    const good = await evidenceBundle([frozen('sha256_generic'), frozen('hmac'), '--linked', vmlinux], '1764756000', 'verify');
+    expect([good.status, Object.keys(good.files)]).toEqual([0, ['attestation.intoto.json', 'junit.xml', 'report.html', 'report.json', 'report.md', 'report.sarif', 'report.txt']]);
+    const report = JSON.parse(good.files['report.json']!) as VerifyReport;
+    expect(report.time).toEqual({ at: '2025-12-03T10:00:00Z', source: 'SOURCE_DATE_EPOCH' });
+    // Every file the run read, hashed; sorted by name (the manifest keeps the order they were opened in).
+    const byName = (rows: (string | null | undefined)[][]) => [...rows].sort((a, b) => a[1]!.localeCompare(b[1]!));
+    expect(byName(report.inputs.map((i) => [i.role, i.path.split('/').pop()!, i.sha256]))).toEqual(
+      byName([
+        ['frozen object', 'sha256_generic.o', sha256sum(frozen('sha256_generic'))],
+        ['frozen object', 'hmac.o', sha256sum(frozen('hmac'))],
+        ['linked file', 'vmlinux', sha256sum(vmlinux)],
+        ['linker script', 'vmlinux.lds', sha256sum(report.linked!.linkerScript!)],
+      ]),
+    );
+
+    const statement = JSON.parse(good.files['attestation.intoto.json']!);
+    expect(statementErrors(statement)).toEqual([]);
+    expect(statement.subject).toEqual([{ name: 'vmlinux', digest: { sha256: sha256sum(vmlinux) } }]);
+    expect([statement.predicate.verificationResult, statement.predicate.verifiedLevels]).toEqual(['PASSED', ['RELINKABLE_CERTIFIED_BYTES_IDENTICAL']]);
+    expect(statement.predicate.policy.annotations.certified).toEqual([
+      { name: 'sha256_generic.o', sha256: sha256sum(frozen('sha256_generic')) },
+      { name: 'hmac.o', sha256: sha256sum(frozen('hmac')) },
+    ]);
+    const sarif = JSON.parse(good.files['report.sarif']!);
+    expect(sarifErrors(sarif)).toEqual([]);
+    expect(sarif.runs[0].results).toEqual([]);
+    expect(sarif.runs[0].artifacts.map((a: { hashes: Record<string, string> }) => a.hashes['sha-256'])).toEqual([sha256sum(frozen('sha256_generic')), sha256sum(frozen('hmac')), sha256sum(vmlinux)]);
+    const junit = parseJunit(good.files['junit.xml']!);
+    expect([junit.failures, junit.suites.map((x) => [x.name.split('/').pop(), x.tests])]).toEqual([0, [['sha256_generic.o', 15], ['hmac.o', report.objects[1]!.sections.length]]]);
+    expect(good.files['report.md']!.split('\n')[0]).toBe('# relinkable verify: IDENTICAL (modulo relocations) — sha256\\_generic.o, hmac.o in vmlinux');
+    expect(good.files['report.md']).toContain(`| sha256 | ${sha256sum(vmlinux)} |`);
+
+    const { copy, linkerScript } = await oneByteChanged();
+    const bad = await evidenceBundle([frozen('sha256_generic'), '--linked', copy, '--linker-script', linkerScript], '1764756000', 'verify');
+    expect(bad.status).toBe(1);
+    const failed = JSON.parse(bad.files['attestation.intoto.json']!);
+    expect(statementErrors(failed)).toEqual([]);
+    expect([failed.subject[0].digest.sha256, failed.predicate.verificationResult]).toEqual([sha256sum(copy), 'FAILED']);
+    const badJunit = parseJunit(bad.files['junit.xml']!);
+    expect(badJunit.suites[0]!.cases.filter((c) => c.failure).map((c) => [c.classname, c.name, c.failure!.type])).toEqual([['sha256_generic.o', '.text', 'certified-bytes-changed']]);
+    const badSarif = JSON.parse(bad.files['report.sarif']!);
+    expect(sarifErrors(badSarif)).toEqual([]);
+    expect(badSarif.runs[0].results.map((r: { ruleId: string; level: string }) => `${r.level} ${r.ruleId}`)).toEqual(['error certified-bytes-changed']);
+    expect(bad.files['report.md']).toContain('| .text | 240 |');
   });
 
   it('6.1.170 gcm.o linked into gcm.ko by the tree\'s own ld -r command: the bytes as they are, every relocation entry its counterpart', async () => {

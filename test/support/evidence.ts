@@ -66,13 +66,13 @@ export function parseJunit(xml: string): { tests: number; failures: number; suit
   };
 }
 
-/** `check … --evidence DIR` with SOURCE_DATE_EPOCH set: every file it wrote, by name. */
-export async function evidenceBundle(args: string[], epoch = '1764756000'): Promise<{ status: number; stderr: string; files: Record<string, string> }> {
+/** `check … --evidence DIR` (or `verify …`) with SOURCE_DATE_EPOCH set: every file it wrote, by name. */
+export async function evidenceBundle(args: string[], epoch = '1764756000', command: 'check' | 'verify' = 'check'): Promise<{ status: number; stderr: string; files: Record<string, string> }> {
   const dir = mkdtempSync(join(tmpdir(), 'relinkable-evidence-'));
   const before = process.env.SOURCE_DATE_EPOCH;
   process.env.SOURCE_DATE_EPOCH = epoch;
   try {
-    const r = await runCli(['check', ...args, '--evidence', dir]);
+    const r = await runCli([command, ...args, '--evidence', dir]);
     const files = Object.fromEntries(readdirSync(dir).sort().map((f) => [f, readFileSync(join(dir, f), 'utf8')]));
     return { status: r.status, stderr: r.stderr.replaceAll(dir, 'DIR'), files };
   } finally {

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VerifyReport } from '../../src/report/verify.js';
 import { FIXTURES } from '../support/paths.js';
 import { checkJson, runCli } from '../support/run.js';
+import { parseJunit, statementErrors } from '../support/evidence.js';
 
 /**
  * The vendor integrity schemes on fixtures built the way each scheme's build does it, from
@@ -91,6 +92,21 @@ describe("Android's fips140.ko", () => {
     const ko = join(dir, 'fips140.ko');
     const { report } = await verify(['--android-fips140', changed(ko, sectionOffset(ko, '.text') + 4, 'fips140-changed.ko')]);
     expect(report.findings.map((f) => f.id)).toEqual(['integrity-mismatch']);
+  });
+
+  it('in the evidence formats: the scheme a JUnit suite with a case per value recomputed, the module the attestation\'s subject', async () => {
+    const ko = changed(join(dir, 'fips140.ko'), sectionOffset(join(dir, 'fips140.ko'), '.text') + 4, 'fips140-changed-junit.ko');
+    const junit = await runCli(['verify', '--android-fips140', ko, '--format', 'junit', '--now', '2026-12-03']);
+    expect(junit.status).toBe(1);
+    const parsed = parseJunit(junit.stdout);
+    expect(parsed.suites.map((x) => [x.name.replace(dir, 'DIR'), x.cases.map((c) => [c.classname, c.failure?.type ?? 'passed'])])).toEqual([
+      ['android-fips140: DIR/fips140-changed-junit.ko', [['android-fips140', 'integrity-mismatch']]],
+    ]);
+    const good = await runCli(['verify', '--android-fips140', join(dir, 'fips140.ko'), '--format', 'intoto', '--now', '2026-12-03']);
+    const statement = JSON.parse(good.stdout);
+    expect(statementErrors(statement)).toEqual([]);
+    const sha256 = execFileSync('sha256sum', [join(dir, 'fips140.ko')], { encoding: 'utf8' }).split(' ')[0];
+    expect([statement.subject, statement.predicate.verificationResult, statement.predicate.timeVerified]).toEqual([[{ name: 'fips140.ko', digest: { sha256 } }], 'PASSED', '2026-12-03T00:00:00Z']);
   });
 
   it('a relocation the reverter does not know, in .text: the load would BUG before hashing', async () => {
