@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'puppeteer-core';
 import type { Report } from '../../src/report/report.js';
+import type { VerifyReport } from '../../src/report/verify.js';
 import { artifactPath, launchChromium, openHtml } from '../support/browser.js';
 import { FIXTURES, FROZEN_DRIVER, NEW_KERNEL } from '../support/paths.js';
 import { evidenceBundle } from '../support/evidence.js';
@@ -36,6 +37,17 @@ describe('the HTML report in headless Chromium', () => {
     expect(seen.text).not.toContain('also defined by: fixtures/new-kernel/vmlinux');
     expect(html).toContain('also defined by: fixtures/new-kernel/vmlinux');
     expect(existsSync(shot) && statSync(shot).size).toBeGreaterThan(20_000);
+  });
+
+  it('a verify report: the verdict, every finding id, the section tables', async () => {
+    // rng_driver.o was never linked into the fixture vmlinux: a proof that fails, with findings to show.
+    const bundle = await evidenceBundle([FROZEN_DRIVER, '--linked', join(NEW_KERNEL, 'vmlinux')], '1764756000', 'verify');
+    const report = JSON.parse(bundle.files['report.json']!) as VerifyReport;
+    const seen = await openHtml(browser, bundle.files['report.html']!, artifactPath('rng_driver-verify.png'));
+    expect([seen.errors, seen.requests, seen.verdict]).toEqual([[], [], 'DIFFERS']);
+    expect(seen.visibleIds).toEqual(report.findings.map((f) => f.id));
+    expect(report.findings.length).toBeGreaterThan(0);
+    expect(seen.text).toContain('.data\t56\t.data 0xffffffff81002020\tplaced: 2 of its 2 symbols agree\t56\t1\t7');
   });
 
   it('a module as is, from the fixtures: the same', async () => {
