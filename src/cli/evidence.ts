@@ -37,57 +37,43 @@ export interface RenderOptions {
   readonly base: PathBase;
 }
 
+/** Each format's renderer of one kind of report. */
+type Renderers<R> = Readonly<Record<ReportFormat, (report: R, options: RenderOptions) => string>>;
+
+const CHECK_RENDERERS: Renderers<Report> = {
+  text: (r, o) => renderText(r, { color: o.color }),
+  json: (r) => renderJson(r),
+  markdown: renderMarkdown,
+  html: renderHtml,
+  sarif: renderSarif,
+  junit: (r) => renderJunit(r),
+  intoto: (r) => renderIntoto(r),
+};
+
+const VERIFY_RENDERERS: Renderers<VerifyReport> = {
+  text: (r) => renderVerifyText(r),
+  json: (r) => renderVerifyJson(r),
+  markdown: renderVerifyMarkdown,
+  html: renderVerifyHtml,
+  sarif: renderVerifySarif,
+  junit: (r) => renderVerifyJunit(r),
+  intoto: (r) => renderVerifyIntoto(r),
+};
+
 /**
  * A report rendered in one format. The text and JSON reports keep every path as it was read
  * (docs/report-format.md, Paths); the evidence formats, which leave the machine, write paths
  * under the working directory relative to it and paths under the home directory from `~`,
  * as the inputs manifest does, wherever they appear (identity, messages, evidence).
  */
-export function renderReport(full: Report, format: ReportFormat, options: RenderOptions): string {
-  const report = EVIDENCE_FORMATS.includes(format) ? localized(full, options.base) : full;
-  switch (format) {
-    case 'text':
-      return renderText(report, { color: options.color });
-    case 'json':
-      return renderJson(report);
-    case 'markdown':
-      return renderMarkdown(report, options);
-    case 'html':
-      return renderHtml(report, options);
-    case 'sarif':
-      return renderSarif(report, options);
-    case 'junit':
-      return renderJunit(report);
-    case 'intoto':
-      return renderIntoto(report);
-  }
+function rendered<R>(renderers: Renderers<R>, full: R, format: ReportFormat, options: RenderOptions): string {
+  const report = EVIDENCE_FORMATS.includes(format) ? (JSON.parse(JSON.stringify(full), (_key, value: unknown) => (typeof value === 'string' ? localizePaths(value, options.base) : value)) as R) : full;
+  return renderers[format](report, options);
 }
 
-/** The evidence formats leave the machine: paths under the working directory and the home directory are written relative to them. */
-function localized<T>(report: T, base: PathBase): T {
-  return JSON.parse(JSON.stringify(report), (_key, value: unknown) => (typeof value === 'string' ? localizePaths(value, base) : value)) as T;
-}
+export const renderReport = (report: Report, format: ReportFormat, options: RenderOptions): string => rendered(CHECK_RENDERERS, report, format, options);
 
-/** A verify report in one format; as for check's, the evidence formats localize their paths. */
-export function renderVerifyReport(full: VerifyReport, format: ReportFormat, options: RenderOptions): string {
-  const report = EVIDENCE_FORMATS.includes(format) ? localized(full, options.base) : full;
-  switch (format) {
-    case 'text':
-      return renderVerifyText(report);
-    case 'json':
-      return renderVerifyJson(report);
-    case 'markdown':
-      return renderVerifyMarkdown(report, options);
-    case 'html':
-      return renderVerifyHtml(report, options);
-    case 'sarif':
-      return renderVerifySarif(report, options);
-    case 'junit':
-      return renderVerifyJunit(report);
-    case 'intoto':
-      return renderVerifyIntoto(report);
-  }
-}
+export const renderVerifyReport = (report: VerifyReport, format: ReportFormat, options: RenderOptions): string => rendered(VERIFY_RENDERERS, report, format, options);
 
 /** Every format into `dir` (created when missing), each in its file; the paths written, in format order. */
 export function writeEvidence(dir: string, render: (format: ReportFormat) => string): string[] {
