@@ -4,8 +4,8 @@ import { readInputText } from '../input-file.js';
 import { LIMITS } from '../limits.js';
 import type { ReportFinding } from '../report/report.js';
 
-/** The report formats `waive` reads: findings with id, object, symbol and sites (5), and waivers (6). */
-const READABLE_VERSIONS = [5, 6];
+/** The report formats `waive` reads: findings with id, object, symbol and sites (5), and waivers (6, 7). */
+const READABLE_VERSIONS = [5, 6, 7];
 
 /**
  * A starting waivers file from a JSON report: one entry per finding no waiver accepts yet,
@@ -23,7 +23,7 @@ export function startingWaivers(reportPath: string, expires: string): string {
     throw new InputError(reportPath, 'not JSON: relinkable waive reads the report of check --format json');
   }
   if (report?.format !== 'relinkable-report' || !READABLE_VERSIONS.includes(report.formatVersion as number) || !Array.isArray(report.findings)) {
-    throw new InputError(reportPath, `not a relinkable JSON report of format ${READABLE_VERSIONS.join(' or ')} (check --format json writes one)`);
+    throw new InputError(reportPath, `not a relinkable JSON report of format ${READABLE_VERSIONS.slice(0, -1).join(', ')} or ${READABLE_VERSIONS.at(-1)} (check --format json writes one)`);
   }
   const findings = report.findings as ReportFinding[];
   const lines = [

@@ -39,11 +39,18 @@ export interface OwnedStorage {
 }
 
 /** What the interface comparison looked at, and what it could not, with why. */
+/** A global or type the comparison could not compare: in which frozen object, and why. */
+export interface NotCompared {
+  readonly object: string;
+  readonly name: string;
+  readonly why: string;
+}
+
 export interface Coverage {
   readonly sources: readonly string[];
-  readonly functions: { readonly compared: number; readonly notCompared: readonly { name: string; why: string }[] };
-  readonly variables: { readonly compared: number; readonly notCompared: readonly { name: string; why: string }[] };
-  readonly ownedTypes: { readonly compared: number; readonly notCompared: readonly { name: string; why: string }[] };
+  readonly functions: { readonly compared: number; readonly notCompared: readonly NotCompared[] };
+  readonly variables: { readonly compared: number; readonly notCompared: readonly NotCompared[] };
+  readonly ownedTypes: { readonly compared: number; readonly notCompared: readonly NotCompared[] };
   /** Frozen objects without DWARF: nothing of their interface could be compared. */
   readonly withoutDwarf: readonly string[];
 }
@@ -223,7 +230,7 @@ export class InterfaceComparison {
     const changes: TypeChange[] = [];
     const charSignedness: TypeDelta[] = [];
     const importedVariables = new Set<string>();
-    const notCompared = { functions: [] as { name: string; why: string }[], variables: [] as { name: string; why: string }[], owned: [] as { name: string; why: string }[] };
+    const notCompared = { functions: [] as NotCompared[], variables: [] as NotCompared[], owned: [] as NotCompared[] };
     const withoutDwarf: string[] = [];
     const walks: Walk[] = [];
     const nowhere = this.sources.length ? `not found in ${this.sources.map((s) => s.description).join(' or ')}` : 'no type source of the new kernel was used (--type-source none)';
@@ -241,20 +248,20 @@ export class InterfaceComparison {
           const before = mine.declaredFunction(imp.name);
           if (!before) {
             if (imp.kind === 'function') {
-              notCompared.functions.push({ name: imp.name, why: COMPILER_IMPLICIT.test(imp.name) ? 'called by compiler-generated code: no declaration' : 'no declaration in the frozen object' });
+              notCompared.functions.push({ object: obj.path, name: imp.name, why: COMPILER_IMPLICIT.test(imp.name) ? 'called by compiler-generated code: no declaration' : 'no declaration in the frozen object' });
             }
           } else {
             const asked = this.ask((s) => s.functionNamed(imp.name));
             functions.push(this.pair(obj, imp.name, 'import', before, asked));
-            if (!asked) notCompared.functions.push({ name: imp.name, why: nowhere });
-            else if (!isPrototyped(before)) notCompared.functions.push({ name: imp.name, why: 'the frozen object declares it without a prototype (a compiler builtin)' });
+            if (!asked) notCompared.functions.push({ object: obj.path, name: imp.name, why: nowhere });
+            else if (!isPrototyped(before)) notCompared.functions.push({ object: obj.path, name: imp.name, why: 'the frozen object declares it without a prototype (a compiler builtin)' });
             else roots.push({ label: imp.name, before: before.type, after: asked.answer.type, owned: false, source: asked.source });
           }
         }
         if (imp.kind === 'data' || imp.kind === 'unknown') {
           const before = mine.variableNamed(imp.name);
           if (!before) {
-            if (imp.kind === 'data') notCompared.variables.push({ name: imp.name, why: 'no declaration in the frozen object' });
+            if (imp.kind === 'data') notCompared.variables.push({ object: obj.path, name: imp.name, why: 'no declaration in the frozen object' });
             continue;
           }
           const asked = this.ask((s) => s.variableNamed(imp.name));
@@ -262,7 +269,7 @@ export class InterfaceComparison {
           if (asked) {
             roots.push({ label: imp.name, before: before.type, after: asked.answer.type, owned: false, source: asked.source });
             importedVariables.add(imp.name);
-          } else notCompared.variables.push({ name: imp.name, why: nowhere });
+          } else notCompared.variables.push({ object: obj.path, name: imp.name, why: nowhere });
         }
       }
 
@@ -281,7 +288,7 @@ export class InterfaceComparison {
       for (const v of ownedVariables(mine)) {
         const asked = this.ask((s) => s.typeNamed(v.kind, v.typeName));
         owned.push({ object: obj, variable: v.name, scope: v.scope, kind: v.kind, typeName: v.typeName, before: v.typeRef, after: asked?.answer, source: asked?.source });
-        if (!asked) notCompared.owned.push({ name: `${v.kind} ${v.typeName} (${v.name})`, why: `${nowhere}: a type of the object's own, or one the new kernel dropped` });
+        if (!asked) notCompared.owned.push({ object: obj.path, name: `${v.kind} ${v.typeName} (${v.name})`, why: `${nowhere}: a type of the object's own, or one the new kernel dropped` });
         if (asked) ownedRoots.push({ label: `${v.scope ? `${v.scope}: ` : ''}${v.name}`, before: v.typeRef, after: asked.answer, owned: true, source: asked.source });
       }
       roots.unshift(...ownedRoots);

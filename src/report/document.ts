@@ -52,7 +52,9 @@ export function coverageLines(report: Report): { counts: string; gaps: string[] 
   return {
     counts: `Compared ${part('called functions', c.functions)}, ${part('imported variables', c.variables)}, ${part('owned kernel types', c.ownedTypes)}; from ${c.sources.join(', ') || 'nothing'}.`,
     gaps: [
-      ...[...c.functions.notCompared, ...c.variables.notCompared, ...c.ownedTypes.notCompared].map((x) => `${x.name}: ${x.why}`),
+      ...[...c.functions.notCompared, ...c.variables.notCompared, ...c.ownedTypes.notCompared].map(
+        (x) => `${x.name}${report.frozen.length > 1 ? ` (${x.object.slice(x.object.lastIndexOf('/') + 1)})` : ''}: ${x.why}`,
+      ),
       ...c.withoutDwarf.map((p) => `${p} has no DWARF: its interface could not be read`),
     ],
   };

@@ -4,7 +4,7 @@ import type { CatalogueRecord, CoverageRecord, FrozenRecord, InputRecord, Kernel
 
 export const REPORT_FORMAT = 'relinkable-report';
 /** Bumped on any change a consumer of the JSON could notice; docs/report-format.md describes each version. */
-export const REPORT_FORMAT_VERSION = 6;
+export const REPORT_FORMAT_VERSION = 7;
 
 export type Verdict = 'relinkable' | 'at-risk' | 'will-not-link';
 

@@ -109,13 +109,15 @@ export function renderText(report: Report, options: TextOptions): string {
     }${report.useFrom === 'input' ? (report.use === 'as-is' ? '; a .ko, so as is unless --relink' : '; objects, so relinked') : ''}`,
   );
   const cov = report.coverage;
-  const part = (label: string, x: { compared: number; notCompared: readonly { name: string; why: string }[] }) =>
+  const part = (label: string, x: { compared: number; notCompared: readonly unknown[] }) =>
     `${x.compared} of ${x.compared + x.notCompared.length} ${label}`;
   lines.push(
     `compared ${part('called functions', cov.functions)}, ${part('imported variables', cov.variables)}, ${part('owned kernel types', cov.ownedTypes)}; from ${cov.sources.join(', ') || 'nothing'}`,
   );
+  // In a set, the same import can go uncompared in several objects: each says which.
+  const of = (object: string) => (report.frozen.length > 1 ? ` (${name(object)})` : '');
   for (const x of [...cov.functions.notCompared, ...cov.variables.notCompared, ...cov.ownedTypes.notCompared]) {
-    lines.push(`        not compared: ${x.name}: ${x.why}`);
+    lines.push(`        not compared: ${x.name}${of(x.object)}: ${x.why}`);
   }
   for (const path of cov.withoutDwarf) lines.push(`        not compared: ${name(path)} has no DWARF: its interface could not be read`);
   const cat = report.catalogue;

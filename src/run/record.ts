@@ -137,7 +137,8 @@ export interface CoverageRecord {
 
 export interface CoverageCount {
   readonly compared: number;
-  readonly notCompared: readonly { readonly name: string; readonly why: string }[];
+  /** Each with the frozen object it is of (a set of objects can import the same name twice). */
+  readonly notCompared: readonly { readonly object: string; readonly name: string; readonly why: string }[];
 }
 
 export interface CatalogueRecord {

@@ -49,7 +49,7 @@ describe('relinkable waive', () => {
     const notReport = join(DIR, 'sarif.json');
     writeFileSync(notReport, '{"version": "2.1.0", "runs": []}');
     const r = await runCli(['waive', notReport]);
-    expect([r.status, r.stderr]).toEqual([2, `relinkable: error: ${notReport}: not a relinkable JSON report of format 5 or 6 (check --format json writes one)\n`]);
+    expect([r.status, r.stderr]).toEqual([2, `relinkable: error: ${notReport}: not a relinkable JSON report of format 5, 6 or 7 (check --format json writes one)\n`]);
   });
 });
 

@@ -18,7 +18,7 @@ describe('the frozen driver against the new fixture kernel: what changed in its 
   });
 
   it('BTF has no variables (pahole emits per-CPU ones only): it says so, and DWARF answers', () => {
-    expect(viaBtf.coverage.variables.notCompared).toContainEqual({ name: 'rng_threshold', why: 'not found in vmlinux BTF' });
+    expect(viaBtf.coverage.variables.notCompared).toContainEqual({ object: viaBtf.frozen[0]!.path, name: 'rng_threshold', why: 'not found in vmlinux BTF' });
     expect(summary(viaDwarf)).toContain('runtime variable-type-changed rng_threshold');
     expect(auto.coverage.sources).toEqual(['vmlinux BTF', 'vmlinux DWARF']);
   });

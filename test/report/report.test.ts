@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { FROZEN_DRIVER, FROZEN_MODULE, NEW_KERNEL } from '../support/paths.js';
+import { join } from 'node:path';
+import { FIXTURES, FROZEN_DRIVER, FROZEN_MODULE, NEW_KERNEL } from '../support/paths.js';
 import { runCli } from '../support/run.js';
 import { verdictOf } from '../../src/report/report.js';
 
@@ -16,12 +17,27 @@ describe('reports', () => {
   it('JSON carries the documented top-level shape and versions', async () => {
     const r = JSON.parse((await runCli(['check', FROZEN_MODULE, '--kernel', NEW_KERNEL, '--format', 'json'])).stdout);
     expect(Object.keys(r)).toEqual(['format', 'formatVersion', 'tool', 'time', 'verdict', 'mode', 'use', 'useFrom', 'frozen', 'kernel', 'summary', 'coverage', 'catalogue', 'inputs', 'checks', 'waivers', 'gate', 'findings']);
-    expect([r.format, r.formatVersion, r.tool.name]).toEqual(['relinkable-report', 6, 'relinkable']);
+    expect([r.format, r.formatVersion, r.tool.name]).toEqual(['relinkable-report', 7, 'relinkable']);
     expect(r.catalogue).toEqual({ version: '1.3.0', digest: expect.stringMatching(/^[0-9a-f]{64}$/), entries: 44, directory: null });
     expect(r.summary).toEqual({ link: 8, runtime: 5, warning: 0, review: 2, info: 0 });
     expect(Object.keys(r.findings[0])).toEqual(['id', 'title', 'severity', 'decisive', 'object', 'symbol', 'message', 'before', 'after', 'evidence', 'sites', 'candidates', 'rank', 'diff', 'signature', 'docs', 'waived']);
     expect(Object.keys(r.coverage)).toEqual(['sources', 'functions', 'variables', 'ownedTypes', 'withoutDwarf']);
     expect(r.frozen[0].sha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('a set: each name not compared says which object it is of (format 7), in the JSON and in the text', async () => {
+    const set = [FROZEN_DRIVER, join(FIXTURES, 'frozen', 'prim_cfi.o')];
+    const r = JSON.parse((await runCli(['check', ...set, '--kernel', NEW_KERNEL, '--format', 'json', '--fail-on', 'never'])).stdout);
+    const thunks = r.coverage.functions.notCompared.filter((x: { name: string }) => x.name === '__x86_return_thunk');
+    expect(thunks).toEqual(set.map((object) => ({ object, name: '__x86_return_thunk', why: 'called by compiler-generated code: no declaration' })));
+    const text = (await runCli(['check', ...set, '--kernel', NEW_KERNEL, '--fail-on', 'never'])).stdout;
+    expect(text.split('\n').filter((l) => l.includes('not compared: __x86_return_thunk'))).toEqual([
+      '        not compared: __x86_return_thunk (rng_driver.o): called by compiler-generated code: no declaration',
+      '        not compared: __x86_return_thunk (prim_cfi.o): called by compiler-generated code: no declaration',
+    ]);
+    // One object: no name after each entry.
+    const one = (await runCli(['check', FROZEN_DRIVER, '--kernel', NEW_KERNEL, '--fail-on', 'never'])).stdout;
+    expect(one).toContain('        not compared: __x86_return_thunk: called by compiler-generated code: no declaration\n');
   });
 
   it('text groups findings by severity, most severe first, with no colour off a terminal', async () => {
