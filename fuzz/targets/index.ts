@@ -8,6 +8,7 @@ import { elfTarget } from './elf.js';
 import { notesTarget } from './notes.js';
 import { certificatesTarget, signatureTarget } from './signature.js';
 import { snapshotTarget } from './snapshot.js';
+import { linkMapTarget, systemMapTarget, vmlinuzTarget, waiversTarget } from './more-inputs.js';
 import { kconfigTarget, linkerScriptTarget, symversTarget } from './text.js';
 
 /** One target per reader and text format, in the order `npm run fuzz` runs them. */
@@ -22,6 +23,10 @@ export const TARGETS: readonly FuzzTarget[] = [
   symversTarget,
   kconfigTarget,
   linkerScriptTarget,
+  systemMapTarget,
+  vmlinuzTarget,
+  linkMapTarget,
+  waiversTarget,
   snapshotTarget,
   signatureTarget,
   certificatesTarget,

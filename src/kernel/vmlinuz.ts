@@ -64,10 +64,15 @@ interface Payload {
   readonly payloadLength: number;
 }
 
+/** Where the boot protocol fields relinkable reads end (payload_length, 4 bytes at 0x24c). */
+const BOOT_HEADER_END = 0x250;
+
 /** The compressed payload of a bzImage file, from its boot protocol header; an InputError for anything else. */
 function payloadOf(path: string): Payload {
   const image = readInputBytes(path, 'kernel image', LIMITS.KERNEL_IMAGE_SIZE);
   if (!isBzImage(image)) throw new InputError(path, 'not a bzImage (no "HdrS" boot protocol header at 0x202)');
+  // The fields read below end with payload_length at 0x24c.
+  if (image.length < BOOT_HEADER_END) throw new InputError(path, `truncated: ${image.length} bytes, shorter than the boot protocol header (${hex(BOOT_HEADER_END)} bytes)`);
   const protocol = image.readUInt16LE(0x206);
   if (protocol < 0x208) throw new InputError(path, `boot protocol ${protocol >> 8}.${(protocol & 0xff).toString().padStart(2, '0')} has no payload fields (2.08 and later do)`);
   const setupSectors = image[0x1f1] || 4;

@@ -25,6 +25,9 @@ const CASES: readonly Regression[] = [
   // index was read for its 4-byte count (RangeError, exit 3).
   { target: 'archive', input: 'size-0X.a', error: { file: 'fuzzed.a', problem: 'bad member size at 0x8' } },
   { target: 'archive', input: 'empty-symbol-index.a', error: { file: 'fuzzed.a', problem: 'corrupt archive symbol index: 0 bytes, too short for its 4-byte symbol count' } },
+  // A 533-byte image with "HdrS" at 0x202: the payload fields at 0x248 and 0x24c were read
+  // past its end (RangeError, exit 3).
+  { target: 'vmlinuz', input: 'short-header.bzImage', error: { file: 'vmlinuz', problem: 'truncated: 533 bytes, shorter than the boot protocol header (0x250 bytes)' } },
 ];
 
 async function errorOf(target: string, input: Buffer): Promise<InputError> {
