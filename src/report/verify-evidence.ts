@@ -79,7 +79,8 @@ export function renderVerifyMarkdown(report: VerifyReport, options: { readonly d
     out.push(row(SECTION_HEADER), '| --- | ---: | --- | --- | ---: | ---: | ---: |', ...sectionRows(o).map(row), '');
     for (const p of o.padding) out.push(`- Padding: ${p.bytes} bytes at ${p.linkedSection} ${p.address} between ${code(p.after)} and ${code(p.before)} (${inline(p.fill)}): the linker's alignment fill, not the object's bytes.`);
     if (o.padding.length) out.push('');
-    if (o.patchSites) {
+    if (o.patchSites?.length === 0) out.push(`No place inside the object's bytes is rewritten by the kernel at boot or run time (tables read: ${o.patchTables!.map(code).join(', ')}).`, '');
+    else if (o.patchSites) {
       out.push(`${o.patchSites.length} places inside the object's bytes the kernel rewrites at boot or run time (from ${o.patchTables!.map(code).join(', ')}):`, '');
       for (const s of o.patchSites) out.push(`- ${code(s.table)}: ${code(`${s.section}+${s.offset}`)}${s.within ? ` (${inline(s.within)})` : ''} at ${s.address}: ${inline(s.writes)}`);
       out.push('');
@@ -115,7 +116,8 @@ export function renderVerifyHtml(report: VerifyReport, options: { readonly docsU
     body.push(`<h2>${esc(base(o.path))}</h2>`, `<p>${o.bytesCompared} bytes compared in ${o.compared.length} sections; ${o.relocatedFields} relocated fields equal to the value the linker computed.</p>`);
     body.push('<table class="sections">', cells('th', SECTION_HEADER), ...sectionRows(o).map((r) => cells('td', r)), '</table>');
     if (o.padding.length) body.push('<ul>', ...o.padding.map((p) => `<li>Padding: ${p.bytes} bytes at ${esc(p.linkedSection)} ${p.address} between <code>${esc(p.after)}</code> and <code>${esc(p.before)}</code> (${esc(p.fill)}): the linker's alignment fill, not the object's bytes.</li>`), '</ul>');
-    if (o.patchSites) {
+    if (o.patchSites?.length === 0) body.push(`<p>No place inside the object's bytes is rewritten by the kernel at boot or run time (tables read: ${esc(o.patchTables!.join(', '))}).</p>`);
+    else if (o.patchSites) {
       body.push(`<details><summary>${o.patchSites.length} places inside the object's bytes the kernel rewrites at boot or run time (from ${esc(o.patchTables!.join(', '))})</summary><ul>`);
       for (const s of o.patchSites) body.push(`<li><code>${esc(s.table)}</code>: <code>${esc(`${s.section}+${s.offset}`)}</code>${s.within ? ` (${esc(s.within)})` : ''} at ${s.address}: ${esc(s.writes)}</li>`);
       body.push('</ul></details>');
