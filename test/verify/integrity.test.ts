@@ -165,6 +165,16 @@ describe("Amazon's placeholder ABI between vmlinux and fips140.ko", () => {
     expect(nm).not.toContain('__fips140_fn_ptr_crypto_aes_encrypt');
   });
 
+  it('in JUnit: one failing case holding both findings; the attestation FAILED on the linked vmlinux', async () => {
+    const args = ['verify', '--linked', join(dir, 'abi-vmlinux-newer'), '--fips140-abi', join(dir, 'abi-module.ko'), '--now', '2026-12-03'];
+    const junit = parseJunit((await runCli([...args, '--format', 'junit'])).stdout);
+    expect([junit.tests, junit.failures]).toEqual([1, 1]);
+    expect(junit.suites[0]!.cases.map((c) => [c.name, c.failure?.message])).toEqual([['placeholder ABI', '2 findings: placeholder-missing, placeholder-unfilled']]);
+    const statement = JSON.parse((await runCli([...args, '--format', 'intoto'])).stdout);
+    expect(statementErrors(statement)).toEqual([]);
+    expect([statement.subject[0].name, statement.predicate.verificationResult]).toEqual(['abi-vmlinux-newer', 'FAILED']);
+  });
+
   it('check, before the relink: the placeholder the newer kernel added is unfilled, the one it dropped an undefined symbol', async () => {
     const { report } = await checkJson([join(dir, 'abi-module.ko'), '--vmlinux', join(dir, 'abi-vmlinux-newer'), '--type-source', 'none', '--fail-on', 'never']);
     const relevant = report.findings.filter((f) => f.id === 'placeholder-unfilled' || f.id === 'undefined-symbol');
