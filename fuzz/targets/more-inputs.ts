@@ -53,18 +53,28 @@ export const vmlinuzTarget: FuzzTarget = {
   seeds() {
     const elf = readFileSync(VMLINUX);
     const tool = (cmd: string, args: string[]) => execFileSync(cmd, args, { input: elf, maxBuffer: 1 << 26 });
-    return new Map([
+    const seeds = new Map([
       ['gzip.bzImage', bzImage(gzipSync(elf), elf.length)],
       ['xz.bzImage', bzImage(tool('xz', ['-c', '--check=crc32']), elf.length)],
       ['zstd.bzImage', bzImage(tool('zstd', ['-c', '-q']), elf.length)],
     ]);
+    // A stripped vmlinux with kallsyms, as a light kernel's (fixtures/kallsyms/build.sh), when
+    // the corpus trees it takes scripts/kallsyms from are there.
+    const kallsyms = scratchPath('kallsyms');
+    try {
+      execFileSync(fixture('kallsyms', 'build.sh'), [kallsyms], { stdio: 'ignore' });
+      const stripped = readFileSync(`${kallsyms}/vmlinux.stripped`);
+      seeds.set('kallsyms-gzip.bzImage', bzImage(gzipSync(stripped), stripped.length));
+    } catch {
+      process.stderr.write('fuzz: vmlinuz: no kallsyms seed (fixtures/kallsyms/build.sh needs the corpus trees)\n');
+    }
+    return seeds;
   },
   file: (data) => scratchFile('vmlinuz', data),
   read(_data, path) {
     const image = decompressVmlinuz(path);
     const vmlinux = new ElfFile(new BufferSource(`${path} (vmlinux)`, image.bytes));
-    // A light kernel's vmlinux is stripped: its symbols come from kallsyms (the fixture
-    // kernel has none, so that path is reached only by inputs the engine builds).
+    // A light kernel's vmlinux is stripped: its symbols come from kallsyms.
     if (!vmlinux.symtab()) readKallsyms(vmlinux);
   },
 };
