@@ -83,7 +83,8 @@ export function renderVerifyText(report: VerifyReport): string {
       lines.push(`  ${s.name} (${s.size} bytes)${at}: ${s.placement}${result}`);
     }
     for (const p of o.padding) lines.push(`  padding: ${p.bytes} bytes at ${p.linkedSection} ${p.address} between ${p.after} and ${p.before} (${p.fill}): the linker's alignment fill, not the object's bytes`);
-    if (o.patchSites) {
+    if (o.patchSites?.length === 0) lines.push(`  no place inside the object's bytes is rewritten by the kernel at boot or run time (tables read: ${o.patchTables!.join(', ')})`);
+    else if (o.patchSites) {
       lines.push(`  ${o.patchSites.length} places inside the object's bytes the kernel rewrites at boot or run time (from ${o.patchTables!.join(', ')}):`);
       for (const s of o.patchSites) lines.push(`    ${s.table}: ${s.section}+${s.offset}${s.within ? ` (${s.within})` : ''} ${s.address}: ${s.writes}`);
     }
