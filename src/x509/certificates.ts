@@ -39,7 +39,9 @@ export function certificateList(bytes: Buffer, file: string, what: string): Cert
       for (const ext of list ? r.children(list) : []) {
         const [oid, ...rest] = r.children(ext);
         if (oid?.tag === DER.OID && r.oid(oid) === SUBJECT_KEY_IDENTIFIER) {
-          const value = rest[rest.length - 1]!;
+          // Extension ::= SEQUENCE { extnID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING }
+          const value = rest.at(-1);
+          if (!value || value.tag !== DER.OCTET_STRING) r.fail(ext.start, 'subjectKeyIdentifier extension without its OCTET STRING value');
           const inner = r.element(value.contentStart, value.end);
           subjectKeyId = r.contents(inner).toString('hex');
         }

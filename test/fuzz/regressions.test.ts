@@ -27,6 +27,9 @@ const CASES: readonly Regression[] = [
   { target: 'archive', input: 'empty-symbol-index.a', error: { file: 'fuzzed.a', problem: 'corrupt archive symbol index: 0 bytes, too short for its 4-byte symbol count' } },
   // A 533-byte image with "HdrS" at 0x202: the payload fields at 0x248 and 0x24c were read
   // past its end (RangeError, exit 3).
+  // A certificate whose subjectKeyIdentifier extension holds its OID and nothing else: the
+  // value was taken as the last of no elements (TypeError, exit 3). The 31-minute campaign.
+  { target: 'certificates', input: 'ski-without-value.der', error: { file: 'vmlinux', problem: 'system_certificate_list at byte 542: subjectKeyIdentifier extension without its OCTET STRING value' } },
   { target: 'vmlinuz', input: 'short-header.bzImage', error: { file: 'vmlinuz', problem: 'truncated: 533 bytes, shorter than the boot protocol header (0x250 bytes)' } },
 ];
 
