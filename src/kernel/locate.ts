@@ -183,9 +183,20 @@ function locateDebianImage(root: string, release: string | undefined): KernelArt
     abi,
     vmlinux: decompressed ?? join(bootDir, `vmlinuz-${abi}`),
     compressed: decompressed === undefined,
-    symvers: headersDir ? maybe(join(headersDir, 'Module.symvers')) : undefined,
-    config: (headersDir ? maybe(join(headersDir, '.config')) : undefined) ?? maybe(join(bootDir, `config-${abi}`)),
     systemMap: undefined,
+    ...debianPackageArtifacts(headersDir, modulesDir, join(bootDir, `config-${abi}`)),
+  };
+}
+
+/**
+ * What the Debian layouts (-dbg and image) take alike from linux-headers-<abi> and the
+ * modules directory: Module.symvers, .config (else the boot directory's config-<abi>), the
+ * modules and modules.builtin; no linker script or archives.
+ */
+function debianPackageArtifacts(headersDir: string | undefined, modulesDir: string, bootConfig: string) {
+  return {
+    symvers: headersDir ? maybe(join(headersDir, 'Module.symvers')) : undefined,
+    config: (headersDir ? maybe(join(headersDir, '.config')) : undefined) ?? maybe(bootConfig),
     linkerScript: undefined,
     vmlinuxArchive: undefined,
     libraryArchives: [],
@@ -208,14 +219,7 @@ function locateDebian(root: string, release: string | undefined): KernelArtifact
     root,
     abi,
     vmlinux: join(bootDir, `vmlinux-${abi}`),
-    symvers: headersDir ? maybe(join(headersDir, 'Module.symvers')) : undefined,
-    config: (headersDir ? maybe(join(headersDir, '.config')) : undefined) ?? maybe(join(root, 'boot', `config-${abi}`)),
     systemMap: maybe(join(bootDir, `System.map-${abi}`)) ?? maybe(join(root, 'boot', `System.map-${abi}`)),
-    linkerScript: undefined,
-    vmlinuxArchive: undefined,
-    libraryArchives: [],
-    modulesDir: existsSync(modulesDir) ? modulesDir : undefined,
-    modulesBuiltin: maybe(join(modulesDir, 'modules.builtin')),
-    headersDir,
+    ...debianPackageArtifacts(headersDir, modulesDir, join(root, 'boot', `config-${abi}`)),
   };
 }
