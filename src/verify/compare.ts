@@ -41,11 +41,10 @@ function linkedBytes(linked: ElfFile, p: Placed, length: number): Buffer {
  */
 export function compareSections(frozen: ElfFile, linked: ElfFile, placed: Map<number, Placed>): Comparison {
   const out: Comparison = { compared: [], differences: [], unverified: [], padding: [] };
-  const within = locator(frozen);
-  const symbols = frozen.symbols();
+  const link = linkPair(frozen, linked, placed);
   const sorted = [...placed.values()].filter((p) => p.frozen.type !== SHT_NOBITS && p.frozen.type !== SHT_NOTE).sort((a, b) => a.frozen.index - b.frozen.index);
   for (const p of sorted) {
-    const result = compareSection(frozen, linked, placed, p, symbols, within);
+    const result = compareSection(link, p);
     out.compared.push(result.comparison);
     out.differences.push(...result.differences);
     out.unverified.push(...result.unverified);
@@ -54,20 +53,28 @@ export function compareSections(frozen: ElfFile, linked: ElfFile, placed: Map<nu
   return out;
 }
 
+/**
+ * What every section of one frozen object compares against: the linked file, the sections
+ * placed so far, and the frozen object's symbols with their `name+0xoff` locator (both made
+ * once per object, not per section).
+ */
+export interface LinkPair {
+  readonly frozen: ElfFile;
+  readonly linked: ElfFile;
+  readonly placed: Map<number, Placed>;
+  readonly symbols: readonly ElfSymbol[];
+  readonly within: (shndx: number, offset: number) => string | undefined;
+}
+
+export function linkPair(frozen: ElfFile, linked: ElfFile, placed: Map<number, Placed>): LinkPair {
+  return { frozen, linked, placed, symbols: frozen.symbols(), within: locator(frozen) };
+}
+
 /** One placed section against the linked bytes (and, in a .ko, the linked relocation entries). */
-export function compareSection(
-  frozen: ElfFile,
-  linked: ElfFile,
-  placed: Map<number, Placed>,
-  p: Placed,
-  symbols: readonly ElfSymbol[],
-  within: (shndx: number, offset: number) => string | undefined,
-): SectionResult {
-  const certified = frozen.sectionData(p.frozen);
-  const found = linkedBytes(linked, p, certified.length);
-  return linked.isRelocatable
-    ? compareModuleSection(frozen, linked, placed, p, certified, found, symbols, within)
-    : compareExecutableSection(frozen, linked, placed, p, certified, found, symbols, within);
+export function compareSection(link: LinkPair, p: Placed): SectionResult {
+  const certified = link.frozen.sectionData(p.frozen);
+  const found = linkedBytes(link.linked, p, certified.length);
+  return link.linked.isRelocatable ? compareModuleSection(link, p, certified, found) : compareExecutableSection(link, p, certified, found);
 }
 
 export interface SectionResult {
@@ -105,16 +112,8 @@ export function finalAddress(sym: ElfSymbol, frozen: ElfFile, linked: ElfFile, p
   return 'no symbol of that name is defined in the linked file';
 }
 
-function compareExecutableSection(
-  frozen: ElfFile,
-  linked: ElfFile,
-  placed: Map<number, Placed>,
-  p: Placed,
-  certified: Buffer,
-  found: Buffer,
-  symbols: readonly ElfSymbol[],
-  within: (shndx: number, offset: number) => string | undefined,
-): SectionResult {
+function compareExecutableSection(link: LinkPair, p: Placed, certified: Buffer, found: Buffer): SectionResult {
+  const { frozen, linked, placed, symbols, within } = link;
   const machine = frozen.header.machine;
   const le = frozen.header.littleEndian;
   const expected = Buffer.from(certified);
@@ -304,16 +303,8 @@ function checkMergedReference(
 
 type Target = string;
 
-function compareModuleSection(
-  frozen: ElfFile,
-  linked: ElfFile,
-  placed: Map<number, Placed>,
-  p: Placed,
-  certified: Buffer,
-  found: Buffer,
-  symbols: readonly ElfSymbol[],
-  within: (shndx: number, offset: number) => string | undefined,
-): SectionResult {
+function compareModuleSection(link: LinkPair, p: Placed, certified: Buffer, found: Buffer): SectionResult {
+  const { frozen, linked, placed, symbols, within } = link;
   const machine = frozen.header.machine;
   const differences: ByteDifference[] = [];
   const unverified: UnverifiedField[] = [];

@@ -1,6 +1,6 @@
 import type { ElfFile } from '../elf/file.js';
 import { placeSection, type LinkerScript } from '../kernel/linker-script/index.js';
-import { compareSection, finalAddress, locator } from './compare.js';
+import { compareSection, finalAddress, linkPair } from './compare.js';
 import { linkedRelocationIndex, type Placements } from './placement.js';
 import { fieldRule } from '../elf/relocation-values.js';
 import type { ElfSection } from '../elf/table.js';
@@ -21,10 +21,9 @@ const SEARCH_LIMIT = 1 << 20;
  * entries match — and only if exactly one such place exists.
  */
 export function searchPlacements(frozen: ElfFile, linked: ElfFile, placements: Placements, script: LinkerScript | undefined): void {
-  const symbols = frozen.symbols();
-  const within = locator(frozen);
+  const link = linkPair(frozen, linked, placements.placed);
   // Only tables: a section with symbols of its own that were not found is not looked for byte by byte.
-  const named = new Set(symbols.filter((x) => x.name !== '' && x.type !== 'section' && x.type !== 'file').map((x) => x.shndx));
+  const named = new Set(link.symbols.filter((x) => x.name !== '' && x.type !== 'section' && x.type !== 'file').map((x) => x.shndx));
   for (const entry of placements.sections) {
     if (!placements.open.has(entry.index) || !entry.hasBytes || named.has(entry.index)) continue;
     const section = frozen.sectionAt(entry.index);
@@ -45,7 +44,7 @@ export function searchPlacements(frozen: ElfFile, linked: ElfFile, placements: P
     }
     for (let base = start; base + BigInt(section.size) <= start + BigInt(target.size) && tried < SEARCH_LIMIT; base += step, tried++) {
       if (!plausible(base)) continue;
-      const r = compareSection(frozen, linked, placements.placed, { frozen: section, linked: target, address: base }, symbols, within);
+      const r = compareSection(link, { frozen: section, linked: target, address: base });
       // Fields into sections not placed yet (.altinstructions into .altinstr_replacement) are
       // judged once those are placed from here; every other byte and field must fit.
       const waiting = r.unverified.every((u) => u.reason.endsWith(' is not placed'));
@@ -115,7 +114,7 @@ export function pairOrcTables(frozen: ElfFile, linked: ElfFile, placements: Plac
   const start = linked.isRelocatable ? 0n : target.addr;
   const address = start + ((ipPlaced.address - ipStart) / BigInt(ORC_IP_SIZE)) * BigInt(ORC_ENTRY_SIZE);
   if (address + BigInt(section.size) > start + BigInt(target.size)) return;
-  const r = compareSection(frozen, linked, placements.placed, { frozen: section, linked: target, address }, frozen.symbols(), locator(frozen));
+  const r = compareSection(linkPair(frozen, linked, placements.placed), { frozen: section, linked: target, address });
   if (r.differences.length > 0) {
     entry.placement = { kind: 'unplaced', reason: `the entries beside its .orc_unwind_ip entries in ${target.name} are not its bytes` };
     return;
