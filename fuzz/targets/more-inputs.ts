@@ -32,13 +32,18 @@ export const systemMapTarget: FuzzTarget = {
   },
 };
 
-/** A bzImage as the x86 boot protocol lays it out around a payload (setup sectors, "HdrS", payload fields). */
-function bzImage(payload: Buffer, stated: number): Buffer {
+/**
+ * A bzImage as the x86 boot protocol lays it out around a payload: 2 setup sectors with
+ * "HdrS" and the protocol version, the payload after 0x40 bytes of protected-mode code, its
+ * offset and length in the header, and the decompressed size `stated` in its last 4 bytes.
+ * The vmlinuz tests build their images with it too.
+ */
+export function bzImage(payload: Buffer, stated: number, protocol = 0x20f): Buffer {
   const setupSectors = 2;
   const head = Buffer.alloc((setupSectors + 1) * 512 + 0x40);
   head[0x1f1] = setupSectors;
   head.write('HdrS', 0x202, 'latin1');
-  head.writeUInt16LE(0x20f, 0x206);
+  head.writeUInt16LE(protocol, 0x206);
   const size = Buffer.alloc(4);
   size.writeUInt32LE(stated);
   const withSize = Buffer.concat([payload, size]);

@@ -7,24 +7,15 @@ import { describe, expect, it } from 'vitest';
 import { decompressVmlinuz } from '../../src/kernel/vmlinuz.js';
 import { InputError } from '../../src/errors.js';
 import { FIXTURES } from '../support/paths.js';
+import { bzImage } from '../../fuzz/targets/more-inputs.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'relinkable-vmlinuz-'));
 const ELF = readFileSync(join(FIXTURES, 'new-kernel', 'vmlinux'));
 
-/** A bzImage as the boot protocol lays it out: 2 setup sectors, then the payload after 0x40 bytes of protected-mode code. */
-function bzImage(payload: Buffer, opts: { protocol?: number; stated?: number } = {}): string {
-  const setupSectors = 2;
-  const head = Buffer.alloc((setupSectors + 1) * 512 + 0x40);
-  head[0x1f1] = setupSectors;
-  head.write('HdrS', 0x202, 'latin1');
-  head.writeUInt16LE(opts.protocol ?? 0x20f, 0x206);
-  const size = Buffer.alloc(4);
-  size.writeUInt32LE(opts.stated ?? ELF.length);
-  const withSize = Buffer.concat([payload, size]);
-  head.writeUInt32LE(0x40, 0x248);
-  head.writeUInt32LE(withSize.length, 0x24c);
+/** A bzImage file around `payload` (the fuzz target's layout), with 16 bytes after it as a real image has. */
+function bzImageFile(payload: Buffer, opts: { protocol?: number; stated?: number } = {}): string {
   const file = join(dir, `bzImage-${Math.random().toString(36).slice(2)}`);
-  writeFileSync(file, Buffer.concat([head, withSize, Buffer.alloc(16)]));
+  writeFileSync(file, Buffer.concat([bzImage(payload, opts.stated ?? ELF.length, opts.protocol), Buffer.alloc(16)]));
   return file;
 }
 
@@ -36,24 +27,24 @@ describe('vmlinux out of a bzImage', () => {
     ['xz', () => tool('xz', ['-c', '--check=crc32'])],
     ['zstd', () => tool('zstd', ['-c', '-q'])],
   ] as const)('decompresses a %s payload to the exact vmlinux bytes', (kind, compress) => {
-    const image = decompressVmlinuz(bzImage(compress()));
+    const image = decompressVmlinuz(bzImageFile(compress()));
     expect(image.compression).toBe(kind);
     expect(image.payloadOffset).toBe(3 * 512 + 0x40);
     expect(image.bytes.equals(ELF)).toBe(true);
   });
 
   it('refuses a payload that decompresses to another size than the image states', () => {
-    const file = bzImage(gzipSync(ELF), { stated: ELF.length + 1 });
+    const file = bzImageFile(gzipSync(ELF), { stated: ELF.length + 1 });
     expect(() => decompressVmlinuz(file)).toThrow(new InputError(file, `gzip payload decompressed to ${ELF.length} bytes; the image states ${ELF.length + 1}`));
   });
 
   it('names a compression it does not read', () => {
-    const file = bzImage(Buffer.from('BZh91AY&SY-not-really'));
+    const file = bzImageFile(Buffer.from('BZh91AY&SY-not-really'));
     expect(() => decompressVmlinuz(file)).toThrow(new InputError(file, 'bzip2-compressed payload: relinkable reads gzip, xz, zstd and lz4 kernel images'));
   });
 
   it('refuses a boot protocol without payload fields, and a file that is no bzImage', () => {
-    const old = bzImage(gzipSync(ELF), { protocol: 0x207 });
+    const old = bzImageFile(gzipSync(ELF), { protocol: 0x207 });
     expect(() => decompressVmlinuz(old)).toThrow(new InputError(old, 'boot protocol 2.07 has no payload fields (2.08 and later do)'));
     const vmlinux = join(FIXTURES, 'new-kernel', 'vmlinux');
     expect(() => decompressVmlinuz(vmlinux)).toThrow(new InputError(vmlinux, 'not a bzImage (no "HdrS" boot protocol header at 0x202)'));
@@ -61,7 +52,7 @@ describe('vmlinux out of a bzImage', () => {
 
   it('refuses a payload that decompresses to something other than ELF', () => {
     const junk = Buffer.alloc(ELF.length, 0x41);
-    const file = bzImage(gzipSync(junk));
+    const file = bzImageFile(gzipSync(junk));
     expect(() => decompressVmlinuz(file)).toThrow(new InputError(file, 'gzip payload decompressed to something other than an ELF file'));
   });
 });
