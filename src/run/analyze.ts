@@ -1,9 +1,8 @@
 import { InputError, UsageError } from '../errors.js';
 import { machineName } from '../elf/constants.js';
 import type { CatalogueRecord, FrozenRecord, KernelInputRecord, KernelRecord, RunRecord, TimeRecord } from './record.js';
-import { homedir } from 'node:os';
 import { collectInputs, InputLog, noteInputs } from '../input-file.js';
-import { inputManifest, type PathBase } from './manifest.js';
+import { InputRoles, inputManifest, type PathBase } from './manifest.js';
 import { applyWaivers, checkWaiverIds } from './waivers.js';
 import { readWaivers } from '../waivers/read.js';
 import { toolCommit, toolVersion } from '../version.js';
@@ -191,28 +190,25 @@ export async function analyzeRun(objectPaths: readonly string[], options: CheckO
 /** Every file the run opened, each with what it is to the run. */
 function manifestOf(log: InputLog, record: RunRecord, kernel: NewKernel, options: CheckOptions, originRoots: readonly string[]): RunRecord['inputs'] {
   const a = kernel.artifacts;
-  const roles = new Map<string, string>();
-  const name = (path: string | undefined, role: string) => {
-    if (path !== undefined && !roles.has(path)) roles.set(path, role);
-  };
-  for (const f of record.frozen) name(f.path, 'frozen object');
-  name(a.vmlinux, 'vmlinux');
-  name(a.symvers, 'Module.symvers');
-  name(a.config, '.config');
-  name(a.systemMap, 'System.map');
-  name(a.linkerScript, 'linker script');
-  name(a.vmlinuxArchive, 'vmlinux.a');
-  for (const r of options.reference ?? []) name(r, 'reference object');
-  name(options.waivers, 'waivers');
+  const roles = new InputRoles();
+  for (const f of record.frozen) roles.name(f.path, 'frozen object');
+  roles.name(a.vmlinux, 'vmlinux');
+  roles.name(a.symvers, 'Module.symvers');
+  roles.name(a.config, '.config');
+  roles.name(a.systemMap, 'System.map');
+  roles.name(a.linkerScript, 'linker script');
+  roles.name(a.vmlinuxArchive, 'vmlinux.a');
+  for (const r of options.reference ?? []) roles.name(r, 'reference object');
+  roles.name(options.waivers, 'waivers');
   const opened = log.opened;
   const catalogueDir = record.catalogue.directory ?? bundledCatalogueDirectory();
   for (const { path } of opened) {
-    if (path.startsWith(`${catalogueDir}/`)) name(path, 'catalogue');
-    else if (originRoots.some((root) => path.startsWith(`${root.replace(/\/$/, '')}/`))) name(path, 'built-with kernel');
+    if (path.startsWith(`${catalogueDir}/`)) roles.name(path, 'catalogue');
+    else if (originRoots.some((root) => path.startsWith(`${root.replace(/\/$/, '')}/`))) roles.name(path, 'built-with kernel');
   }
   return inputManifest(opened, roles, {
     digests: options.digests === true,
-    base: options.base ?? { cwd: process.cwd(), home: homedir() },
+    base: options.base,
     buildIds: new Map([[a.vmlinux, record.kernel.vmlinux.buildId]]),
   });
 }

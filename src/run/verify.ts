@@ -1,4 +1,3 @@
-import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { InputError, UsageError } from '../errors.js';
 import { ElfFile } from '../elf/index.js';
@@ -14,7 +13,7 @@ import { readLinkMap } from '../verify/link-map.js';
 import { compareFindings } from '../checks/index.js';
 import { collectInputs, InputLog, optionalInput } from '../input-file.js';
 import type { PathBase } from '../paths.js';
-import { inputManifest } from './manifest.js';
+import { InputRoles, inputManifest } from './manifest.js';
 import { toolCommit, toolVersion } from '../version.js';
 import { readLinkerScript } from '../kernel/linker-script/index.js';
 import { verifyObject } from '../verify/index.js';
@@ -88,23 +87,20 @@ const ARCH_DIRECTORY: Record<string, string> = { 'x86-64': 'x86', i386: 'x86', A
 export function verify(objects: readonly string[], options: VerifyOptions): VerifyRecord {
   const log = new InputLog();
   const record = collectInputs(log, () => verifyLogged(objects, options));
-  const roles = new Map<string, string>();
-  const name = (path: string | undefined, role: string) => {
-    if (path !== undefined && !roles.has(path)) roles.set(path, role);
-  };
-  for (const o of objects) name(o, 'frozen object');
-  name(record.linked?.path, 'linked file');
-  name(record.linked?.linkerScript ?? undefined, 'linker script');
-  name(options.map, 'link map');
-  name(options.embeddedFips140?.config, '.config');
-  name(options.embeddedFips140?.certified, 'certified module');
-  name(options.androidFips140, 'fips140.ko');
-  name(typeof options.placeholderAbi === 'string' ? options.placeholderAbi : undefined, 'fips140.ko');
-  name(options.rhelHmac, 'vmlinuz');
-  for (const { path } of log.opened) if (path.endsWith('.hmac')) name(path, 'hmac file');
+  const roles = new InputRoles();
+  for (const o of objects) roles.name(o, 'frozen object');
+  roles.name(record.linked?.path, 'linked file');
+  roles.name(record.linked?.linkerScript ?? undefined, 'linker script');
+  roles.name(options.map, 'link map');
+  roles.name(options.embeddedFips140?.config, '.config');
+  roles.name(options.embeddedFips140?.certified, 'certified module');
+  roles.name(options.androidFips140, 'fips140.ko');
+  roles.name(typeof options.placeholderAbi === 'string' ? options.placeholderAbi : undefined, 'fips140.ko');
+  roles.name(options.rhelHmac, 'vmlinuz');
+  for (const { path } of log.opened) if (path.endsWith('.hmac')) roles.name(path, 'hmac file');
   const inputs = inputManifest(log.opened, roles, {
     digests: options.digests === true,
-    base: options.base ?? { cwd: process.cwd(), home: homedir() },
+    base: options.base,
     buildIds: new Map(record.linked ? [[record.linked.path, record.linked.buildId]] : []),
     otherRole: 'input',
   });
