@@ -191,20 +191,7 @@ function compareExecutableSection(link: LinkPair, p: Placed, certified: Buffer, 
       end++;
     }
     differing += end - i;
-    const f = field > 0 ? fields[field - 1] : undefined;
-    differences.push({
-      section: p.frozen.name,
-      offset: i,
-      length: end - i,
-      linkedSection: p.linked.name,
-      address: p.address + BigInt(i),
-      within: within(p.frozen.index, i),
-      expected: expected.subarray(i, end).toString('hex'),
-      found: found.subarray(i, end).toString('hex'),
-      cause: f ? 'relocated-field' : 'bytes',
-      relocation: f ? { type: f.type, symbol: f.symbol, addend: f.addend } : undefined,
-      buildStep: buildStepOf(p.frozen.name, within(p.frozen.index, i)),
-    });
+    differences.push(differenceAt(link, p, i, end, expected, found, field > 0 ? fields[field - 1] : undefined));
     i = end;
   }
   return {
@@ -228,6 +215,28 @@ function addressHalves(frozen: ElfFile, p: Placed): Map<string, { offset: number
     }
   }
   return out;
+}
+
+/**
+ * Bytes [start, end) of placed section `p` that differ: `expected` is what the certified
+ * bytes should be there (relocated, in an executable), `field` the relocated field they begin
+ * in. Only an executable's differences can be a build step's (a .ko is compared as ld -r left it).
+ */
+function differenceAt(link: LinkPair, p: Placed, start: number, end: number, expected: Buffer, found: Buffer, field: Field | undefined): ByteDifference {
+  const within = link.within(p.frozen.index, start);
+  return {
+    section: p.frozen.name,
+    offset: start,
+    length: end - start,
+    linkedSection: p.linked.name,
+    address: p.address + BigInt(start),
+    within,
+    expected: expected.subarray(start, end).toString('hex'),
+    found: found.subarray(start, end).toString('hex'),
+    cause: field ? 'relocated-field' : 'bytes',
+    relocation: field ? { type: field.type, symbol: field.symbol, addend: field.addend } : undefined,
+    buildStep: link.linked.isRelocatable ? undefined : buildStepOf(p.frozen.name, within),
+  };
 }
 
 /**
@@ -317,19 +326,7 @@ function compareModuleSection(link: LinkPair, p: Placed, certified: Buffer, foun
     let end = i;
     while (end < certified.length && certified[end] !== found[end]) end++;
     differing += end - i;
-    differences.push({
-      section: p.frozen.name,
-      offset: i,
-      length: end - i,
-      linkedSection: p.linked.name,
-      address: p.address + BigInt(i),
-      within: within(p.frozen.index, i),
-      expected: certified.subarray(i, end).toString('hex'),
-      found: found.subarray(i, end).toString('hex'),
-      cause: 'bytes',
-      relocation: undefined,
-      buildStep: undefined,
-    });
+    differences.push(differenceAt(link, p, i, end, certified, found, undefined));
     i = end;
   }
 
