@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BufferSource, ElfFile } from '../../src/elf/index.js';
 import { decompressSection } from '../../src/elf/compressed.js';
 import { decodeNotes } from '../../src/elf/notes.js';
-import { InputError } from '../../src/errors.js';
+import { caught } from '../support/input-error.js';
 import { CLI, ELF_FIXTURES, FROZEN_DRIVER, NEW_KERNEL, ROOT } from '../support/paths.js';
 import { runCli } from '../support/run.js';
 
@@ -24,16 +24,6 @@ function sections(bytes: Buffer): { index: number; name: string; entry: number; 
   const elf = new ElfFile(new BufferSource('x', bytes));
   const shoff = Number(bytes.readBigUInt64LE(40));
   return elf.sections.map((s) => ({ index: s.index, name: s.name, entry: shoff + s.index * 64, type: s.type, offset: s.offset, size: s.size }));
-}
-
-function caught(fn: () => unknown): InputError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof InputError) return err;
-    throw err;
-  }
-  throw new Error('expected an InputError');
 }
 
 describe('notes (defect 1)', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Btf } from '../../src/btf/index.js';
-import { InputError } from '../../src/errors.js';
+import { caught } from '../support/input-error.js';
 import { EM_AARCH64, EM_X86_64 } from '../../src/elf/constants.js';
 import { typeRef, type TypeGraph, type TypeNode, type TypeRef } from '../../src/graph/type-graph.js';
 import { globMatch } from '../../src/kernel/linker-script/glob.js';
@@ -13,16 +13,6 @@ import { BtfBuilder } from '../btf/builder.js';
  * (3), and linker scripts nested deep, with huge patterns or many unclosed `[` (4). A guard
  * timeout catches only a true hang (these used to run for minutes or overflow the stack).
  */
-
-function caught(fn: () => unknown): InputError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof InputError) return err;
-    throw err;
-  }
-  throw new Error('expected an InputError');
-}
 
 describe('a BTF reference loop over many types: one short line (defect 14)', () => {
   it('100,000 typedefs in one loop: the first ids and the count, not every id (was a 1 MB line)', () => {

@@ -2,7 +2,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, write
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InputError } from '../../src/errors.js';
+import { caught } from '../support/input-error.js';
 import { NewKernel } from '../../src/kernel/kernel.js';
 import { locateKernel } from '../../src/kernel/locate.js';
 import { NEW_KERNEL } from '../support/paths.js';
@@ -22,16 +22,6 @@ beforeAll(() => {
   cpSync(NEW_KERNEL, tree, { recursive: true });
 });
 afterAll(() => rmSync(join(tree, '..'), { recursive: true, force: true }));
-
-function caught(fn: () => unknown): InputError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof InputError) return err;
-    throw err;
-  }
-  throw new Error('expected an InputError');
-}
 
 describe('the .modinfo of the new tree’s build of a module', () => {
   it('is read from drivers/rng_mod.ko', () => {

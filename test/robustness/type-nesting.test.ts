@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
+import { caught } from '../support/input-error.js';
 import { EM_X86_64 } from '../../src/elf/constants.js';
 import { memberAt } from '../../src/graph/members.js';
 import { typeRef, type TypeGraph, type TypeNode, type TypeRef } from '../../src/graph/type-graph.js';
@@ -39,16 +40,6 @@ function chain(n: number, wrap: (inner: TypeRef) => TypeNode): Map<number, TypeN
 const pointer = (target: TypeRef): TypeNode => ({ kind: 'pointer', target });
 const struct = (inner: TypeRef): TypeNode => ({ kind: 'struct', name: undefined, size: 8, members: [{ name: 'm', type: inner, bitOffset: 0, bitSize: undefined }] });
 const array = (element: TypeRef): TypeNode => ({ kind: 'array', element, count: 1 });
-
-function caught(fn: () => unknown): InputError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof InputError) return err;
-    throw err;
-  }
-  throw new Error('expected an InputError');
-}
 
 describe(`types nested past TYPE_NESTING (${LIMIT} levels)`, () => {
   it('a C declaration: a pointer to a pointer … 100 deep is an error at the 65th (was "/* too deep */")', () => {
