@@ -1,6 +1,6 @@
 import { InputError } from '../errors.js';
 import {
-  ET_REL,
+  ET_DYN, ET_REL,
   SHF_COMPRESSED,
   SHT_NOBITS,
   SHT_NOTE,
@@ -55,6 +55,14 @@ export class ElfFile {
 
   get isRelocatable(): boolean {
     return this.header.type === ET_REL;
+  }
+
+  /**
+   * A -shared or -pie link (ET_DYN): ld makes its hidden and script-defined symbols local,
+   * so a global reference may have been resolved to what the output lists as a local.
+   */
+  get isSharedLink(): boolean {
+    return this.header.type === ET_DYN;
   }
 
   close(): void {

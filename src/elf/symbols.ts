@@ -54,6 +54,15 @@ export function isUndefinedReference(sym: ElfSymbol): boolean {
   return sym.shndx === SHN_UNDEF && sym.index !== 0 && sym.binding !== 'local' && sym.name !== '';
 }
 
+/**
+ * An AArch64 mapping symbol: `$x` (code follows) or `$d` (data follows), optionally
+ * `$x.<anything>` (AAELF64 §5.7.1). One starts nearly every section of every object, so it
+ * names no place: it only says what kind of bytes follow.
+ */
+export function isMappingSymbol(sym: ElfSymbol): boolean {
+  return sym.binding === 'local' && sym.type === 'notype' && /^\$[xd](\.|$)/.test(sym.name);
+}
+
 export function isSpecialSection(shndx: number): boolean {
   return shndx === SHN_ABS || shndx === SHN_COMMON || (shndx >= SHN_LORESERVE && shndx !== SHN_XINDEX);
 }

@@ -33,6 +33,13 @@ export type SectionPlacement =
   | { readonly kind: 'merged'; readonly what: 'strings' | 'constants' | 'notes' }
   /** The new linker script throws the section away (it is not in the linked file by design). */
   | { readonly kind: 'discarded'; readonly rule: string; readonly line: number }
+  /**
+   * A table scripts/sorttable sorts after the link (the ftrace call sites): its entries are
+   * spread over the linked `table`, among other objects'. Each of its `entries` relocated
+   * values was found there; the entries of its weak functions another definition
+   * `overridden` are not, as sorttable zeroes them (sorted-tables.ts).
+   */
+  | { readonly kind: 'sorted'; readonly table: string; readonly entries: number; readonly overridden: readonly string[] }
   /** Not placed: no evidence, or evidence for more than one place; never guessed. */
   | { readonly kind: 'unplaced'; readonly reason: string };
 

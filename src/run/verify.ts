@@ -170,6 +170,10 @@ function describe(p: SectionPlacement): string {
         : `merged by the linker (${p.what}): each reference into it checked to reach the certified piece`;
     case 'discarded':
       return `discarded by ${p.rule} (line ${p.line})`;
+    case 'sorted':
+      return `sorted into the linked ${p.table} table by scripts/sorttable: each of its ${p.entries} entries found there${
+        p.overridden.length > 0 ? `; ${p.overridden.length} more zeroed, of weak functions another definition overrides (${p.overridden.slice(0, 3).join(', ')}${p.overridden.length > 3 ? ', …' : ''})` : ''
+      }`;
     case 'unplaced':
       return `not placed: ${p.reason}`;
   }

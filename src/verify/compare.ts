@@ -7,6 +7,7 @@ import { SymbolMap } from '../elf/symbol-map.js';
 import type { ElfSymbol } from '../elf/symbols.js';
 import type { ElfSection } from '../elf/table.js';
 import type { ByteDifference, Padding, SectionComparison, UnverifiedField } from '../facts/verify.js';
+import { BootRelocations } from './boot-relocations.js';
 import { linkedRelocationIndex, mergedKind, type Placed } from './placement.js';
 
 export interface Comparison {
@@ -28,9 +29,11 @@ export function locator(frozen: ElfFile): (shndx: number, offset: number) => str
   };
 }
 
+/** The linked bytes at `p`: in an executable, as they are once the kernel has applied its boot relocations. */
 function linkedBytes(linked: ElfFile, p: Placed, length: number): Buffer {
-  const start = linked.isRelocatable ? p.address : p.address - p.linked.addr;
-  return linked.source.read(p.linked.offset + Number(start), length, `${p.linked.name} bytes of ${p.frozen.name}`);
+  if (linked.isRelocatable) return linked.source.read(p.linked.offset + Number(p.address), length, `${p.linked.name} bytes of ${p.frozen.name}`);
+  const bytes = linked.source.read(p.linked.offset + Number(p.address - p.linked.addr), length, `${p.linked.name} bytes of ${p.frozen.name}`);
+  return BootRelocations.of(linked)?.applied(bytes, p.address) ?? bytes;
 }
 
 /**
@@ -108,6 +111,10 @@ export function finalAddress(sym: ElfSymbol, frozen: ElfFile, linked: ElfFile, p
   const defs = linked.symbolsNamed(sym.name).filter((s) => s.shndx !== SHN_UNDEF);
   const global = defs.find((s) => s.binding === 'global') ?? defs[0];
   if (global) return global.value;
+  // A shared link (an arm64 vmlinux) made the definition local: a name defined once, as a
+  // local only, is the definition the reference was resolved to.
+  const localized = linked.isSharedLink ? linked.localSymbolsNamed(sym.name).filter((s) => s.shndx !== SHN_UNDEF) : [];
+  if (localized.length === 1) return localized[0]!.value;
   if (sym.binding === 'weak') return 0n;
   return 'no symbol of that name is defined in the linked file';
 }
@@ -176,6 +183,25 @@ function compareExecutableSection(link: LinkPair, p: Placed, certified: Buffer, 
       fields.push({ start: offset, width, type: typeName, symbol: symbolName, addend: a });
       fieldOf.fill(fields.length, offset, offset + width);
     }
+  }
+  // A place the kernel relocates at boot where the object has no field of its own: bytes the certified object never asked to change.
+  for (const r of BootRelocations.of(linked)?.within(p.address, p.address + BigInt(certified.length)) ?? []) {
+    const offset = Number(r.address - p.address);
+    const f = fieldOf[offset]!;
+    if (f === -1 || (f > 0 && fields[f - 1]!.start === offset)) continue;
+    differences.push({
+      section: p.frozen.name,
+      offset,
+      length: 8,
+      linkedSection: p.linked.name,
+      address: r.address,
+      within: within(p.frozen.index, offset),
+      expected: 'no relocation',
+      found: BootRelocations.describe(r),
+      cause: 'relocation-entry',
+      relocation: undefined,
+      buildStep: undefined,
+    });
   }
   let differing = 0;
   for (let i = 0; i < certified.length; ) {
@@ -258,7 +284,8 @@ function readAddress(linked: ElfFile, address: bigint, length: number): Buffer |
   const s = linked.sections.find((x) => (x.flags & SHF_ALLOC) !== 0 && x.type !== SHT_NOBITS && address >= x.addr && address < x.addr + BigInt(x.size));
   if (!s) return undefined;
   const at = Number(address - s.addr);
-  return linked.source.read(s.offset + at, Math.min(length, s.size - at), `merged piece at 0x${address.toString(16)}`);
+  const bytes = linked.source.read(s.offset + at, Math.min(length, s.size - at), `merged piece at 0x${address.toString(16)}`);
+  return BootRelocations.of(linked)?.applied(bytes, address) ?? bytes;
 }
 
 /**

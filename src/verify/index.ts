@@ -6,6 +6,7 @@ import type { LinkMapEntry } from './link-map.js';
 import { placeByReferences, placeSections } from './placement.js';
 import { patchSitesIn } from './patch-sites.js';
 import { pairOrcTables, searchPlacements } from './search.js';
+import { judgeSortedTables } from './sorted-tables.js';
 
 /**
  * One frozen object against the linked file it went into: where its sections are, and
@@ -16,13 +17,14 @@ export function verifyObject(frozen: ElfFile, linked: ElfFile, script: LinkerScr
   searchPlacements(frozen, linked, placements, script);
   placeByReferences(frozen, linked, placements);
   pairOrcTables(frozen, linked, placements);
+  const sorted = judgeSortedTables(frozen, linked, placements);
   const comparison = compareSections(frozen, linked, placements.placed);
   const patches = patchSitesIn(frozen, linked, placements.placed);
   return {
     object: frozen.name,
     target: linked.isRelocatable ? 'module' : 'built-in',
     sections: placements.sections,
-    compared: comparison.compared,
+    compared: [...comparison.compared, ...sorted],
     differences: comparison.differences,
     unverified: comparison.unverified,
     padding: comparison.padding,

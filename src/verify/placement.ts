@@ -3,9 +3,10 @@ import type { ElfFile } from '../elf/file.js';
 import { LinkedObjects } from '../elf/linked-objects.js';
 import { fieldRule } from '../elf/relocation-values.js';
 import type { ElfSection } from '../elf/table.js';
-import type { ElfSymbol } from '../elf/symbols.js';
+import { isMappingSymbol, type ElfSymbol } from '../elf/symbols.js';
 import { placeSection, type LinkerScript } from '../kernel/linker-script/index.js';
 import type { SectionPlacement, VerifiedSection } from '../facts/verify.js';
+import { BootRelocations } from './boot-relocations.js';
 import { namesObject, type LinkMapEntry } from './link-map.js';
 
 /** A frozen section placed in the linked file, for the comparison. */
@@ -76,7 +77,7 @@ export function placeSections(frozen: ElfFile, linked: ElfFile, script: LinkerSc
   const allocated = allocatedSections(frozen);
   const symbolsBySection = new Map<number, ElfSymbol[]>();
   for (const s of frozen.symbols()) {
-    if (s.name === '' || s.type === 'section' || s.type === 'file' || s.shndx === SHN_UNDEF || s.shndx >= SHN_LORESERVE) continue;
+    if (s.name === '' || s.type === 'section' || s.type === 'file' || isMappingSymbol(s) || s.shndx === SHN_UNDEF || s.shndx >= SHN_LORESERVE) continue;
     let list = symbolsBySection.get(s.shndx);
     if (!list) symbolsBySection.set(s.shndx, (list = []));
     list.push(s);
@@ -264,17 +265,23 @@ function fits(linked: ElfFile, shndx: number, base: bigint, section: ElfSection,
 function linkedCandidates(frozen: ElfFile, linked: ElfFile, objects: LinkedObjects | undefined, symbols: readonly ElfSymbol[]): (sym: ElfSymbol) => ElfSymbol[] {
   const table = linked.symtab();
   if (!table) return () => [];
-  const localNames = [...new Set(symbols.filter((s) => s.binding === 'local').map((s) => s.name))];
-  const locals = table.localsNamed(localNames);
+  // Globals too in a shared link (an arm64 vmlinux), which makes hidden and script-defined symbols local.
+  const locals = table.localsNamed([...new Set(symbols.filter((s) => s.binding === 'local' || linked.isSharedLink).map((s) => s.name))]);
   const file = fileName(frozen);
   const sameFile = (index: number): boolean => {
     if (!file || !objects) return true;
     const o = objects.objectOfSymbol(index);
     return o !== undefined && objects.name(o) === file;
   };
+  const defined = (indexes: readonly number[]) => indexes.map((i) => table.at(i)).filter((s) => s.shndx !== SHN_UNDEF && s.shndx < SHN_LORESERVE);
   return (sym) => {
-    const indexes = sym.binding === 'local' ? (locals.get(sym.name) ?? []).filter(sameFile) : table.lookup(sym.name);
-    return indexes.map((i) => table.at(i)).filter((s) => s.shndx !== SHN_UNDEF && s.shndx < SHN_LORESERVE);
+    if (sym.binding === 'local') return defined((locals.get(sym.name) ?? []).filter(sameFile));
+    const globals = defined(table.lookup(sym.name));
+    if (globals.length > 0) return globals;
+    if (!linked.isSharedLink) return [];
+    // A global the link made local is its one local definition of that name; of two, neither.
+    const localized = defined(locals.get(sym.name) ?? []);
+    return localized.length === 1 ? localized : [];
   };
 }
 
@@ -283,10 +290,19 @@ interface Vote {
   readonly base: bigint;
 }
 
+interface Reference {
+  readonly from: Placed;
+  readonly offset: bigint;
+  readonly type: number;
+  readonly symbolIndex: number;
+  readonly addend: bigint | undefined;
+  readonly symbolOffset: bigint;
+}
+
 /** The relocations of the placed sections whose symbol lies in `target` (its section symbol or another), with the symbol's offset in it. */
-function referencesInto(frozen: ElfFile, placed: Map<number, Placed>, target: ElfSection): { from: Placed; offset: bigint; type: number; addend: bigint | undefined; symbolOffset: bigint }[] {
+function referencesInto(frozen: ElfFile, placed: Map<number, Placed>, target: ElfSection): Reference[] {
   const symbols = frozen.symbols();
-  const out: { from: Placed; offset: bigint; type: number; addend: bigint | undefined; symbolOffset: bigint }[] = [];
+  const out: Reference[] = [];
   for (const from of placed.values()) {
     for (const table of frozen.relocationsFor(from.frozen)) {
       for (let i = 0; i < table.count; i++) {
@@ -294,30 +310,55 @@ function referencesInto(frozen: ElfFile, placed: Map<number, Placed>, target: El
         // Through a global or weak symbol the link resolves by name (to another object's
         // definition, when a weak one lost): only locals and section symbols say where this section went.
         if (!sym || sym.shndx !== target.index || sym.binding !== 'local') continue;
-        out.push({ from, offset: table.offsetAt(i), type: table.typeAt(i), addend: table.addendAt(i), symbolOffset: sym.type === 'section' ? 0n : sym.value });
+        out.push({ from, offset: table.offsetAt(i), type: table.typeAt(i), symbolIndex: table.symbolIndexAt(i), addend: table.addendAt(i), symbolOffset: sym.type === 'section' ? 0n : sym.value });
       }
     }
   }
   return out;
 }
 
-/** In a linked executable: each reference's field, read back, says where its target section starts. */
+/**
+ * In a linked executable: each reference's field, read back (as the kernel holds it once its
+ * boot relocations are applied), says where its target section starts. An AArch64 address
+ * split over an ADRP and an ADD or load/store of the same symbol and addend votes once, from
+ * both halves together.
+ */
 function referenceVotesExecutable(frozen: ElfFile, linked: ElfFile, placed: Map<number, Placed>, target: ElfSection): Vote[] {
   const votes: Vote[] = [];
   const le = frozen.header.littleEndian;
-  for (const r of referencesInto(frozen, placed, target)) {
-    const rule = fieldRule(frozen.header.machine, r.type);
-    // A field past its section's end (a hostile object) says nothing.
-    if (!rule?.invert || r.offset + BigInt(rule.width) > BigInt(r.from.frozen.size)) continue;
+  const boot = BootRelocations.of(linked);
+  const fieldAt = (r: Reference, width: number): { p: bigint; field: Buffer } => {
     const p = r.from.address + r.offset;
-    const fieldOffset = r.from.linked.offset + Number(p - r.from.linked.addr);
-    const field = linked.source.read(fieldOffset, rule.width, `relocated field at ${p.toString(16)}`);
-    const original = frozen.sectionData(r.from.frozen).subarray(Number(r.offset), Number(r.offset) + rule.width);
-    const a = r.addend ?? rule.implicitAddend(original, le);
-    const s = rule.invert(field, a, p, le);
+    const raw = linked.source.read(r.from.linked.offset + Number(p - r.from.linked.addr), width, `relocated field at ${p.toString(16)}`);
+    return { p, field: boot?.applied(raw, p) ?? raw };
+  };
+  const vote = (s: bigint, r: Reference) => {
     const base = s - r.symbolOffset;
     const shndx = linked.sections.findIndex((sec) => (sec.flags & SHF_ALLOC) !== 0 && sec.size > 0 && base >= sec.addr && base < sec.addr + BigInt(sec.size));
     if (shndx > 0) votes.push({ shndx, base });
+  };
+  const references = referencesInto(frozen, placed, target);
+  const lowHalves = new Map<string, Reference>();
+  for (const r of references) {
+    if (fieldRule(frozen.header.machine, r.type)?.part?.half === 'low12') lowHalves.set(`${r.from.frozen.index}:${r.symbolIndex}:${r.addend}`, r);
+  }
+  for (const r of references) {
+    const rule = fieldRule(frozen.header.machine, r.type);
+    // A field past its section's end (a hostile object) says nothing.
+    if (!rule || r.offset + BigInt(rule.width) > BigInt(r.from.frozen.size)) continue;
+    const original = frozen.sectionData(r.from.frozen).subarray(Number(r.offset), Number(r.offset) + rule.width);
+    const a = r.addend ?? rule.implicitAddend(original, le);
+    if (rule.invert) {
+      const { p, field } = fieldAt(r, rule.width);
+      vote(rule.invert(field, a, p, le), r);
+    } else if (rule.part?.half === 'page' && r.addend !== undefined) {
+      const low = lowHalves.get(`${r.from.frozen.index}:${r.symbolIndex}:${r.addend}`);
+      const lowRule = low && fieldRule(frozen.header.machine, low.type);
+      if (!low || !lowRule?.part || low.offset + 4n > BigInt(low.from.frozen.size)) continue;
+      const page = fieldAt(r, 4);
+      const offset = fieldAt(low, 4);
+      vote(rule.part.read(page.field, page.p) + lowRule.part.read(offset.field, offset.p) - a, r);
+    }
   }
   return votes;
 }

@@ -1,5 +1,7 @@
 import type { ElfFile } from '../elf/file.js';
 import { placeSection, type LinkerScript } from '../kernel/linker-script/index.js';
+import { isMappingSymbol } from '../elf/symbols.js';
+import { BootRelocations } from './boot-relocations.js';
 import { compareSection, finalAddress, linkPair } from './compare.js';
 import { linkedRelocationIndex, type Placements } from './placement.js';
 import { fieldRule } from '../elf/relocation-values.js';
@@ -23,7 +25,7 @@ const SEARCH_LIMIT = 1 << 20;
 export function searchPlacements(frozen: ElfFile, linked: ElfFile, placements: Placements, script: LinkerScript | undefined): void {
   const link = linkPair(frozen, linked, placements.placed);
   // Only tables: a section with symbols of its own that were not found is not looked for byte by byte.
-  const named = new Set(link.symbols.filter((x) => x.name !== '' && x.type !== 'section' && x.type !== 'file').map((x) => x.shndx));
+  const named = new Set(link.symbols.filter((x) => x.name !== '' && x.type !== 'section' && x.type !== 'file' && !isMappingSymbol(x)).map((x) => x.shndx));
   for (const entry of placements.sections) {
     if (!placements.open.has(entry.index) || !entry.hasBytes || named.has(entry.index)) continue;
     const section = frozen.sectionAt(entry.index);
@@ -89,7 +91,7 @@ function firstFieldAt(frozen: ElfFile, linked: ElfFile, placements: Placements, 
   if (!rule || typeof s === 'string' || Number(offset) + rule.width > section.size) return undefined;
   const original = frozen.sectionData(section).subarray(Number(offset), Number(offset) + rule.width);
   const a = table.addendAt(0) ?? rule.implicitAddend(original, frozen.header.littleEndian);
-  const bytes = linked.sectionData(target);
+  const bytes = BootRelocations.of(linked)?.applied(linked.sectionData(target), target.addr) ?? linked.sectionData(target);
   return (base) => {
     const at = Number(base - target.addr + offset);
     return rule.write(original, { s, a, p: base + offset }, frozen.header.littleEndian).equals(bytes.subarray(at, at + rule.width));
