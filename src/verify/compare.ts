@@ -7,7 +7,7 @@ import { SymbolMap } from '../elf/symbol-map.js';
 import type { ElfSymbol } from '../elf/symbols.js';
 import type { ElfSection } from '../elf/table.js';
 import type { ByteDifference, Padding, SectionComparison, UnverifiedField } from '../facts/verify.js';
-import { BootRelocations } from './boot-relocations.js';
+import { BootRelocations } from '../elf/boot-relocations.js';
 import { linkedRelocationIndex, mergedKind, type Placed } from './placement.js';
 
 export interface Comparison {

@@ -1,5 +1,6 @@
 import { x86PatchSites } from '../arch/x86/patch-tables.js';
-import { EM_X86_64 } from '../elf/constants.js';
+import { arm64PatchSites } from '../arch/arm64/patch-tables.js';
+import { EM_AARCH64, EM_X86_64 } from '../elf/constants.js';
 import type { ElfFile } from '../elf/file.js';
 import type { PatchSite } from '../facts/verify.js';
 import { locator } from './compare.js';
@@ -9,15 +10,16 @@ import type { Placed } from './placement.js';
  * The places inside the object's placed bytes that the kernel rewrites at boot or run time,
  * from the linked vmlinux's own patch tables (which the vmlinux link may have added to: with
  * IBT, objtool writes the tables for built-in code when it processes vmlinux.o). undefined
- * for a module (its tables are its own, applied by the loader) and for architectures whose
- * tables are not read.
+ * for a module (its tables are its own, applied by the loader) and for i386, whose tables are
+ * not read.
  */
 export function patchSitesIn(frozen: ElfFile, linked: ElfFile, placed: ReadonlyMap<number, Placed>): { tables: string[]; sites: PatchSite[] } | undefined {
-  if (linked.isRelocatable || linked.header.machine !== EM_X86_64) return undefined;
+  const tablesOf = linked.header.machine === EM_X86_64 ? x86PatchSites : linked.header.machine === EM_AARCH64 ? arm64PatchSites : undefined;
+  if (linked.isRelocatable || !tablesOf) return undefined;
   const ranges = [...placed.values()].filter((p) => p.frozen.size > 0).sort((a, b) => (a.address < b.address ? -1 : 1));
   const rangeOf = (address: bigint): Placed | undefined => ranges.find((p) => address >= p.address && address < p.address + BigInt(p.frozen.size));
   const within = locator(frozen);
-  const { tables, sites } = x86PatchSites(linked, (address) => rangeOf(address) !== undefined);
+  const { tables, sites } = tablesOf(linked, (address) => rangeOf(address) !== undefined);
   return {
     tables,
     sites: sites.map((s) => {

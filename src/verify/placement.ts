@@ -6,7 +6,7 @@ import type { ElfSection } from '../elf/table.js';
 import { isMappingSymbol, type ElfSymbol } from '../elf/symbols.js';
 import { placeSection, type LinkerScript } from '../kernel/linker-script/index.js';
 import type { SectionPlacement, VerifiedSection } from '../facts/verify.js';
-import { BootRelocations } from './boot-relocations.js';
+import { BootRelocations } from '../elf/boot-relocations.js';
 import { namesObject, type LinkMapEntry } from './link-map.js';
 
 /** A frozen section placed in the linked file, for the comparison. */

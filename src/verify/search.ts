@@ -1,7 +1,7 @@
 import type { ElfFile } from '../elf/file.js';
 import { placeSection, type LinkerScript } from '../kernel/linker-script/index.js';
 import { isMappingSymbol } from '../elf/symbols.js';
-import { BootRelocations } from './boot-relocations.js';
+import { BootRelocations } from '../elf/boot-relocations.js';
 import { compareSection, finalAddress, linkPair } from './compare.js';
 import { linkedRelocationIndex, type Placements } from './placement.js';
 import { fieldRule } from '../elf/relocation-values.js';

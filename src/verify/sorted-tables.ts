@@ -4,7 +4,7 @@ import { fieldRule } from '../elf/relocation-values.js';
 import { SymbolMap } from '../elf/symbol-map.js';
 import type { ElfSymbol } from '../elf/symbols.js';
 import type { SectionComparison } from '../facts/verify.js';
-import { BootRelocations } from './boot-relocations.js';
+import { BootRelocations } from '../elf/boot-relocations.js';
 import { finalAddress } from './compare.js';
 import type { Placements } from './placement.js';
 

@@ -346,6 +346,47 @@ describe("verify: the 6.12.117 arm64 tree's own built-in objects against its sel
     expect(drbg.sections.find((s) => s.name === '__patchable_function_entries')!.placement).toBe('sorted into the linked __mcount_loc table by scripts/sorttable: each of its 14 entries found there');
   });
 
+  it('the patch sites inside three objects are the entries of .altinstructions (objdump) and of the ftrace table (its .rela.dyn addends) that fall in them', async () => {
+    const objects = ['crypto/drbg.o', 'crypto/scompress.o', 'lib/percpu_counter.o'];
+    const { status, report } = await verifyJson([...objects.map((o) => join(tree(), o)), '--linked', join(tree(), 'vmlinux')]);
+    expect([status, report.verdict]).toEqual([0, 'identical']);
+    expect(report.objects[0]!.patchTables).toEqual(['.altinstructions', '__jump_table', '__mcount_loc']);
+    // The oracle: objdump's .altinstructions, 12-byte entries whose first s32 is relative to
+    // itself; the ftrace call sites are the addends readelf lists in __start_mcount_loc..__stop_mcount_loc.
+    const alt = objdumpSection(join(tree(), 'vmlinux'), '.altinstructions');
+    const altSites: bigint[] = [];
+    for (let at = 0; at + 12 <= alt.bytes.length; at += 12) altSites.push(BigInt.asUintN(64, alt.address + BigInt(at) + BigInt(alt.bytes.readInt32LE(at))));
+    const start = nmValue('__start_mcount_loc');
+    const stop = nmValue('__stop_mcount_loc');
+    const ftraceSites = relative()
+      .filter((e) => e.address >= start && e.address < stop && e.addend !== 0n)
+      .map((e) => BigInt.asUintN(64, e.addend));
+    const counts: Record<string, number>[] = [];
+    for (const o of report.objects) {
+      const ranges = o.sections.filter((x) => x.address !== null && x.size > 0).map((x) => ({ name: x.name, start: BigInt(x.address!), end: BigInt(x.address!) + BigInt(x.size) }));
+      const inObject = (site: bigint) => ranges.find((r) => site >= r.start && site < r.end);
+      const expected = [
+        ...altSites.filter(inObject).map((a) => `.altinstructions ${inObject(a)!.name}+0x${(a - inObject(a)!.start).toString(16)}`),
+        ...ftraceSites.filter(inObject).map((a) => `__mcount_loc ${inObject(a)!.name}+0x${(a - inObject(a)!.start).toString(16)}`),
+      ];
+      expect(o.patchSites!.map((x) => `${x.table} ${x.section}+${x.offset}`).sort()).toEqual(expected.sort());
+      counts.push(Object.fromEntries(['.altinstructions', '__mcount_loc'].map((t) => [t, o.patchSites!.filter((x) => x.table === t).length])));
+    }
+    expect(counts).toEqual([
+      { '.altinstructions': 0, __mcount_loc: 14 },
+      { '.altinstructions': 1, __mcount_loc: 13 },
+      { '.altinstructions': 7, __mcount_loc: 0 },
+    ]);
+    expect(report.objects[2]!.patchSites![0]).toEqual({
+      table: '.altinstructions',
+      section: '.text',
+      offset: '0x3a8',
+      address: '0xffff80008024f1f8',
+      within: 'percpu_counter_sync+0x48',
+      writes: '4 bytes: replaced by a 4-byte alternative when the CPU has capability 51',
+    });
+  });
+
   it('all 607 objects of vmlinux.a: identical but for the build steps that write after the link, as on x86-64; the zeroed ftrace entries are readelf\'s', async () => {
     const objects = execFileSync('ar', ['t', 'vmlinux.a'], { cwd: tree(), encoding: 'utf8' }).trim().split('\n');
     const r = await runCli(['verify', ...objects.map((o) => join(tree(), o)), '--linked', join(tree(), 'vmlinux'), '--format', 'json']);

@@ -1,39 +1,6 @@
 import { InputError, hex } from '../../errors.js';
-import { SHF_ALLOC, SHN_LORESERVE, SHN_UNDEF, SHT_NOBITS } from '../../elf/constants.js';
 import type { ElfFile } from '../../elf/file.js';
-
-/**
- * The tables of a linked x86-64 vmlinux that list the places the kernel rewrites in its own
- * code at boot or at run time, each found between the symbols the linker script brackets it
- * with (arch/x86/kernel/vmlinux.lds.S, include/asm-generic/vmlinux.lds.h). Every entry gives
- * one code address; what may be written there is the table's.
- */
-
-export interface PatchTableEntry {
-  readonly table: string;
-  readonly address: bigint;
-  readonly writes: string;
-}
-
-type Decoder = (entries: Buffer, base: bigint) => { address: bigint; writes: string }[];
-
-/** s32 fields relative to their own address, `size` bytes apart: the kernel reads `&field + field`. */
-function relative(size: number, writes: string): Decoder {
-  return (b, base) => {
-    const out: { address: bigint; writes: string }[] = [];
-    for (let o = 0; o + size <= b.length; o += size) out.push({ address: BigInt.asUintN(64, base + BigInt(o) + BigInt(b.readInt32LE(o))), writes });
-    return out;
-  };
-}
-
-/** Absolute 64-bit addresses, `size` bytes apart (the address first). */
-function absolute(size: number, writes: (b: Buffer, o: number) => string): Decoder {
-  return (b) => {
-    const out: { address: bigint; writes: string }[] = [];
-    for (let o = 0; o + size <= b.length; o += size) out.push({ address: b.readBigUInt64LE(o), writes: writes(b, o) });
-    return out;
-  };
-}
+import { absolute, inFile, patchSitesOf, relative, type Decoder, type PatchTable, type PatchTableEntry } from '../patch-tables.js';
 
 /**
  * struct alt_instr: s32 instr_offset, s32 repl_offset, the CPU feature (u16 cpuid until 6.2,
@@ -68,11 +35,8 @@ function saneAlternatives(linked: ElfFile, b: Buffer, base: bigint, size: number
   return true;
 }
 
-function inFile(linked: ElfFile, address: bigint): boolean {
-  return linked.sections.some((s) => (s.flags & SHF_ALLOC) !== 0 && address >= s.addr && address < s.addr + BigInt(s.size));
-}
-
-const TABLES: readonly { table: string; start: string; end: string; decode: (linked: ElfFile) => Decoder }[] = [
+/** The patch tables of an x86-64 vmlinux (arch/x86/kernel/vmlinux.lds.S), in the order they are listed. */
+const TABLES: readonly PatchTable[] = [
   { table: '.altinstructions', start: '__alt_instructions', end: '__alt_instructions_end', decode: alternatives },
   {
     table: '.retpoline_sites',
@@ -105,35 +69,7 @@ const TABLES: readonly { table: string; start: string; end: string; decode: (lin
   },
 ];
 
-function symbolAddress(linked: ElfFile, name: string): bigint | undefined {
-  const s = [...linked.symbolsNamed(name), ...linked.localSymbolsNamed(name)].find((x) => x.shndx !== SHN_UNDEF && x.shndx < SHN_LORESERVE);
-  return s?.value;
-}
-
-/** The bytes at [start, end) of a linked executable. */
-function readRange(linked: ElfFile, start: bigint, end: bigint, what: string): Buffer {
-  if (end === start) return Buffer.alloc(0);
-  const s = linked.sections.find((x) => (x.flags & SHF_ALLOC) !== 0 && x.type !== SHT_NOBITS && start >= x.addr && end <= x.addr + BigInt(x.size));
-  if (!s) throw new InputError(linked.name, `${what} (${hex(start)}..${hex(end)}) lies in no section with contents`);
-  return linked.source.read(s.offset + Number(start - s.addr), Number(end - start), what);
-}
-
-/**
- * The entries of each table the linked file has whose address `wanted` accepts: only the
- * tables are read (a few hundred KB of a 50 MB vmlinux), in the order above.
- */
+/** The entries of the x86-64 tables the linked file has whose address `wanted` accepts. */
 export function x86PatchSites(linked: ElfFile, wanted: (address: bigint) => boolean): { tables: string[]; sites: PatchTableEntry[] } {
-  const tables: string[] = [];
-  const sites: PatchTableEntry[] = [];
-  for (const t of TABLES) {
-    const start = symbolAddress(linked, t.start);
-    const end = symbolAddress(linked, t.end);
-    if (start === undefined || end === undefined) continue;
-    if (end < start) throw new InputError(linked.name, `${t.end} (${hex(end)}) lies before ${t.start} (${hex(start)})`);
-    tables.push(t.table);
-    for (const e of t.decode(linked)(readRange(linked, start, end, t.table), start)) {
-      if (wanted(e.address)) sites.push({ table: t.table, address: e.address, writes: e.writes });
-    }
-  }
-  return { tables, sites };
+  return patchSitesOf(linked, TABLES, wanted);
 }

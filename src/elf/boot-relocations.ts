@@ -1,7 +1,7 @@
 import { hex } from '../errors.js';
-import { SHF_ALLOC, SHT_RELA } from '../elf/constants.js';
-import type { ElfFile } from '../elf/file.js';
-import { relocationTypeName } from '../elf/relocations.js';
+import { SHF_ALLOC, SHT_RELA } from './constants.js';
+import type { ElfFile } from './file.js';
+import { relocationTypeName } from './relocations.js';
 
 /** The dynamic relocation types a self-relocating kernel applies: the place gets the addend (plus the load offset). */
 const RELATIVE = new Set(['R_AARCH64_RELATIVE', 'R_X86_64_RELATIVE']);
@@ -18,7 +18,7 @@ export interface BootRelocation {
  * (arch/arm64/Makefile): a field holding an absolute address is 0 in the file, and its value
  * is the addend of an R_AARCH64_RELATIVE entry of the allocated `.rela.dyn`, which the
  * kernel writes there before it runs (arch/arm64/kernel/pi/relocate.c), plus the KASLR
- * offset. The comparison takes the linked bytes as they are once those are written, the
+ * offset. `applied` gives a linked file's bytes as they are once those are written, the
  * offset left out as for every other address of the link-time view. An x86 vmlinux is
  * ET_EXEC with its fields written by ld: it has none.
  */
