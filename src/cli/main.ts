@@ -248,7 +248,7 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     .description('prove from the files that a linked vmlinux or module holds the frozen objects\' certified bytes, modulo relocations')
     .argument('[objects...]', 'frozen relocatable objects (.o) that were linked')
     .option('--linked <file>', 'the linked vmlinux, or the module .ko the objects were linked into')
-    .option('--linker-script <file>', 'the linker script of the link (default: arch/<arch>/kernel/vmlinux.lds next to vmlinux): which sections it discards')
+    .option('--linker-script <file>', 'the linker script of the link (default: arch/<arch>/kernel/vmlinux.lds next to vmlinux, scripts/module.lds of the build directory a .ko lies in): which sections it discards')
     .option('--map <file>', 'the GNU ld map file (-Map) of the link: where it put each input section (else found from the symbols)')
     .option('--fips140-embedded', 'recompute the embedded fips140.ko scheme of the --linked vmlinux (Amazon Linux CONFIG_CRYPTO_FIPS140_EXTMOD)')
     .option('--certified <fips140.ko>', 'with --fips140-embedded: the certified module the embedded one must be')

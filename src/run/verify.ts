@@ -1,4 +1,4 @@
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { InputError, UsageError } from '../errors.js';
 import { ElfFile } from '../elf/index.js';
 import { sha256Of } from '../elf/source.js';
@@ -22,7 +22,10 @@ import type { TimeRecord, VerifiedObjectRecord, VerifyRecord } from './record.js
 export interface VerifyOptions {
   /** The linked vmlinux or module .ko; needed for objects and for the embedded scheme. */
   readonly linked?: string | undefined;
-  /** The linker script the link used; looked for next to a vmlinux in a build directory (arch/<arch>/kernel/vmlinux.lds) when not given. */
+  /**
+   * The linker script the link used. When not given: next to a vmlinux in a build directory
+   * (arch/<arch>/kernel/vmlinux.lds), or scripts/module.lds of the build directory a .ko lies in.
+   */
   readonly linkerScript?: string | undefined;
   /** The GNU ld map file (-Map) of the link: where it put each input section. */
   readonly map?: string | undefined;
@@ -83,6 +86,25 @@ function integrityChecks(options: VerifyOptions, linked: ElfFile | undefined): I
 
 const ARCH_DIRECTORY: Record<string, string> = { 'x86-64': 'x86', i386: 'x86', AArch64: 'arm64' };
 
+/** How far above a .ko its build directory is looked for (crypto/gcm.ko: one; drivers/net/ethernet/intel/e1000e/e1000e.ko: five). */
+const MODULE_DEPTH = 8;
+
+/**
+ * The scripts/module.lds of the kernel build directory a .ko lies in: the nearest directory
+ * above it that holds Module.symvers. It says what every module link discards
+ * (`.export_symbol`, `.discard.*`); without it those sections would be unplaced.
+ */
+function moduleLinkerScript(ko: string): string | undefined {
+  let dir = dirname(resolve(ko));
+  for (let i = 0; i < MODULE_DEPTH; i++) {
+    if (optionalInput(join(dir, 'Module.symvers'))) return optionalInput(join(dir, 'scripts', 'module.lds'));
+    const up = dirname(dir);
+    if (up === dir) return undefined;
+    dir = up;
+  }
+  return undefined;
+}
+
 /** Opens the inputs, verifies each frozen object against the linked file, and records what was found, with every file it read. */
 export function verify(objects: readonly string[], options: VerifyOptions): VerifyRecord {
   const log = new InputLog();
@@ -121,7 +143,9 @@ function verifyLogged(objects: readonly string[], options: VerifyOptions): Omit<
     if (placeholders) findings.push(...integrityCheck.runPlaceholders(placeholders));
     if (!linked || !linkedPath) return { linked: null, objects: [], integrity, placeholders, findings: findings.sort(compareFindings) };
     const kind = linked.isRelocatable ? 'module' : 'vmlinux';
-    const scriptPath = options.linkerScript ?? (kind === 'vmlinux' ? optionalInput(join(dirname(linkedPath), 'arch', ARCH_DIRECTORY[linked.machine] ?? '-', 'kernel', 'vmlinux.lds')) : undefined);
+    const scriptPath =
+      options.linkerScript ??
+      (kind === 'vmlinux' ? optionalInput(join(dirname(linkedPath), 'arch', ARCH_DIRECTORY[linked.machine] ?? '-', 'kernel', 'vmlinux.lds')) : moduleLinkerScript(linkedPath));
     const script = scriptPath ? readLinkerScript(scriptPath) : undefined;
     const map = options.map ? readLinkMap(options.map) : undefined;
     if (objects.length > 0 && !linked.symtab()) throw new InputError(linkedPath, 'has no symbol table: the frozen sections cannot be placed');

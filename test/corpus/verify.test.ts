@@ -387,6 +387,23 @@ describe("verify: the 6.12.117 arm64 tree's own built-in objects against its sel
     });
   });
 
+  it('each module of the tree against its .ko: identical; scripts/module.lds, found above the .ko beside Module.symvers, says what ld -r discarded', async () => {
+    const modules = execFileSync('find', ['.', '-name', '*.ko'], { cwd: tree(), encoding: 'utf8' }).trim().split('\n').sort();
+    const verdicts: string[] = [];
+    for (const ko of modules) {
+      const { report } = await verifyJson([join(tree(), ko.replace(/\.ko$/, '.o')), '--linked', join(tree(), ko)]);
+      expect(report.linked!.linkerScript).toBe(join(tree(), 'scripts', 'module.lds'));
+      verdicts.push(`${ko} ${report.verdict} ${report.findings.length}`);
+    }
+    expect(verdicts).toEqual(modules.map((ko) => `${ko} identical 0`));
+    expect(modules).toHaveLength(6);
+    const nullKo = await verifyJson([join(tree(), 'crypto', 'crypto_null.o'), '--linked', join(tree(), 'crypto', 'crypto_null.ko')]);
+    expect(nullKo.report.objects[0]!.sections.filter((x) => x.placement.startsWith('discarded')).map((x) => `${x.name}: ${x.placement}`)).toEqual([
+      '.export_symbol: discarded by *(.export_symbol) (line 5)',
+      '.discard.addressable: discarded by *(.discard.*) (line 4)',
+    ]);
+  });
+
   it('all 607 objects of vmlinux.a: identical but for the build steps that write after the link, as on x86-64; the zeroed ftrace entries are readelf\'s', async () => {
     const objects = execFileSync('ar', ['t', 'vmlinux.a'], { cwd: tree(), encoding: 'utf8' }).trim().split('\n');
     const r = await runCli(['verify', ...objects.map((o) => join(tree(), o)), '--linked', join(tree(), 'vmlinux'), '--format', 'json']);
