@@ -16,6 +16,8 @@ import type { PathBase } from '../paths.js';
 import { InputRoles, inputManifest } from './manifest.js';
 import { toolCommit, toolVersion } from '../version.js';
 import { readLinkerScript } from '../kernel/linker-script/index.js';
+import { readCpucaps } from '../arch/arm64/cpucaps.js';
+import { EM_AARCH64 } from '../elf/constants.js';
 import { verifyObject } from '../verify/index.js';
 import type { TimeRecord, VerifiedObjectRecord, VerifyRecord } from './record.js';
 
@@ -86,6 +88,12 @@ function integrityChecks(options: VerifyOptions, linked: ElfFile | undefined): I
 
 const ARCH_DIRECTORY: Record<string, string> = { 'x86-64': 'x86', i386: 'x86', AArch64: 'arm64' };
 
+/** The generated cpucaps header of the arm64 build directory `dir`: cpucap-defs.h (v6.3 on) or cpucaps.h (6.1). */
+function cpucapsHeader(dir: string): string | undefined {
+  const generated = join(dir, 'arch', 'arm64', 'include', 'generated', 'asm');
+  return optionalInput(join(generated, 'cpucap-defs.h')) ?? optionalInput(join(generated, 'cpucaps.h'));
+}
+
 /** How far above a .ko its build directory is looked for (crypto/gcm.ko: one; drivers/net/ethernet/intel/e1000e/e1000e.ko: five). */
 const MODULE_DEPTH = 8;
 
@@ -119,7 +127,10 @@ export function verify(objects: readonly string[], options: VerifyOptions): Veri
   roles.name(options.androidFips140, 'fips140.ko');
   roles.name(typeof options.placeholderAbi === 'string' ? options.placeholderAbi : undefined, 'fips140.ko');
   roles.name(options.rhelHmac, 'vmlinuz');
-  for (const { path } of log.opened) if (path.endsWith('.hmac')) roles.name(path, 'hmac file');
+  for (const { path } of log.opened) {
+    if (path.endsWith('.hmac')) roles.name(path, 'hmac file');
+    else if (/\/generated\/asm\/cpucap(-defs|s)\.h$/.test(path)) roles.name(path, 'cpucaps header');
+  }
   const inputs = inputManifest(log.opened, roles, {
     digests: options.digests === true,
     base: options.base,
@@ -147,6 +158,8 @@ function verifyLogged(objects: readonly string[], options: VerifyOptions): Omit<
       options.linkerScript ??
       (kind === 'vmlinux' ? optionalInput(join(dirname(linkedPath), 'arch', ARCH_DIRECTORY[linked.machine] ?? '-', 'kernel', 'vmlinux.lds')) : moduleLinkerScript(linkedPath));
     const script = scriptPath ? readLinkerScript(scriptPath) : undefined;
+    const capabilitiesPath = kind === 'vmlinux' && linked.header.machine === EM_AARCH64 ? cpucapsHeader(dirname(linkedPath)) : undefined;
+    const capabilities = capabilitiesPath ? readCpucaps(capabilitiesPath) : undefined;
     const map = options.map ? readLinkMap(options.map) : undefined;
     if (objects.length > 0 && !linked.symtab()) throw new InputError(linkedPath, 'has no symbol table: the frozen sections cannot be placed');
     const records: VerifiedObjectRecord[] = [];
@@ -155,7 +168,7 @@ function verifyLogged(objects: readonly string[], options: VerifyOptions): Omit<
       try {
         if (!frozen.isRelocatable) throw new InputError(path, 'not a relocatable object (.o): verify compares a frozen object with what it was linked into');
         if (frozen.header.machine !== linked.header.machine) throw new InputError(path, `is ${frozen.machine}, the linked file ${linkedPath} is ${linked.machine}`);
-        const v = verifyObject(frozen, linked, script, map);
+        const v = verifyObject(frozen, linked, { script, map, capabilities });
         records.push(objectRecord(v, sha256Of(frozen.source), frozen.source.size));
         findings.push(...certifiedBytesCheck.run(v, linkedPath));
       } finally {

@@ -1,5 +1,6 @@
 import { x86PatchSites } from '../arch/x86/patch-tables.js';
 import { arm64PatchSites } from '../arch/arm64/patch-tables.js';
+import type { Cpucaps } from '../arch/arm64/cpucaps.js';
 import { EM_AARCH64, EM_X86_64 } from '../elf/constants.js';
 import type { ElfFile } from '../elf/file.js';
 import type { PatchSite } from '../facts/verify.js';
@@ -11,10 +12,15 @@ import type { Placed } from './placement.js';
  * from the linked vmlinux's own patch tables (which the vmlinux link may have added to: with
  * IBT, objtool writes the tables for built-in code when it processes vmlinux.o). undefined
  * for a module (its tables are its own, applied by the loader) and for i386, whose tables are
- * not read.
+ * not read. `capabilities` names arm64's cpucap numbers.
  */
-export function patchSitesIn(frozen: ElfFile, linked: ElfFile, placed: ReadonlyMap<number, Placed>): { tables: string[]; sites: PatchSite[] } | undefined {
-  const tablesOf = linked.header.machine === EM_X86_64 ? x86PatchSites : linked.header.machine === EM_AARCH64 ? arm64PatchSites : undefined;
+export function patchSitesIn(frozen: ElfFile, linked: ElfFile, placed: ReadonlyMap<number, Placed>, capabilities: Cpucaps | undefined): { tables: string[]; sites: PatchSite[] } | undefined {
+  const tablesOf =
+    linked.header.machine === EM_X86_64
+      ? x86PatchSites
+      : linked.header.machine === EM_AARCH64
+        ? (l: ElfFile, wanted: (address: bigint) => boolean) => arm64PatchSites(l, wanted, capabilities)
+        : undefined;
   if (linked.isRelocatable || !tablesOf) return undefined;
   const ranges = [...placed.values()].filter((p) => p.frozen.size > 0).sort((a, b) => (a.address < b.address ? -1 : 1));
   const rangeOf = (address: bigint): Placed | undefined => ranges.find((p) => address >= p.address && address < p.address + BigInt(p.frozen.size));

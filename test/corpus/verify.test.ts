@@ -377,13 +377,18 @@ describe("verify: the 6.12.117 arm64 tree's own built-in objects against its sel
       { '.altinstructions': 1, __mcount_loc: 13 },
       { '.altinstructions': 7, __mcount_loc: 0 },
     ]);
+    // The capability's name is the build's: the generated header's define for 51.
+    const header = readFileSync(join(tree(), 'arch', 'arm64', 'include', 'generated', 'asm', 'cpucap-defs.h'), 'utf8');
+    const cap51 = /^#define (ARM64_\w+)\s+51$/m.exec(header)![1];
+    expect(cap51).toBe('ARM64_HAS_VIRT_HOST_EXTN');
+    expect(report.inputs.filter((i) => i.role === 'cpucaps header').map((i) => i.path.split('/').pop())).toEqual(['cpucap-defs.h']);
     expect(report.objects[2]!.patchSites![0]).toEqual({
       table: '.altinstructions',
       section: '.text',
       offset: '0x3a8',
       address: '0xffff80008024f1f8',
       within: 'percpu_counter_sync+0x48',
-      writes: '4 bytes: replaced by a 4-byte alternative when the CPU has capability 51',
+      writes: `4 bytes: replaced by a 4-byte alternative when the CPU has capability 51 (${cap51})`,
     });
   });
 
