@@ -6,6 +6,10 @@ import type { ElfFile } from '../elf/file.js';
 import type { PatchSite } from '../facts/verify.js';
 import { locator } from './compare.js';
 import type { Placed } from './placement.js';
+import { SymbolMap } from '../elf/symbol-map.js';
+
+/** The most bytes of patchable NOPs a function may have before its symbol (arm64: -fpatchable-function-entry=4,2). */
+const PATCHABLE_PREFIX = 8;
 
 /**
  * The places inside the object's placed bytes that the kernel rewrites at boot or run time,
@@ -24,7 +28,18 @@ export function patchSitesIn(frozen: ElfFile, linked: ElfFile, placed: ReadonlyM
   if (linked.isRelocatable || !tablesOf) return undefined;
   const ranges = [...placed.values()].filter((p) => p.frozen.size > 0).sort((a, b) => (a.address < b.address ? -1 : 1));
   const rangeOf = (address: bigint): Placed | undefined => ranges.find((p) => address >= p.address && address < p.address + BigInt(p.frozen.size));
-  const within = locator(frozen);
+  const inFunction = locator(frozen);
+  const functions = SymbolMap.functions(frozen);
+  // A site in no function may be the NOPs -fpatchable-function-entry=N,M puts before one (arm64 ftrace): `name-0x8`.
+  const within = (shndx: number, offset: number): string | undefined => {
+    const named = inFunction(shndx, offset);
+    if (named) return named;
+    for (let before = 4; before <= PATCHABLE_PREFIX; before += 4) {
+      const f = functions.startingAt(shndx, offset + before);
+      if (f) return `${f.name}-0x${before.toString(16)}`;
+    }
+    return undefined;
+  };
   const { tables, sites } = tablesOf(linked, (address) => rangeOf(address) !== undefined);
   return {
     tables,

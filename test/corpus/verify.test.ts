@@ -377,6 +377,12 @@ describe("verify: the 6.12.117 arm64 tree's own built-in objects against its sel
       { '.altinstructions': 1, __mcount_loc: 13 },
       { '.altinstructions': 7, __mcount_loc: 0 },
     ]);
+    // An ftrace site is the two NOPs -fpatchable-function-entry=4,2 puts before the function's symbol.
+    expect(report.objects[0]!.patchSites!.slice(0, 3).map((x) => `${x.section}+${x.offset} ${x.within}`)).toEqual([
+      '.text+0x0 drbg_kcapi_set_entropy-0x8',
+      '.text+0x70 drbg_fini_hash_kernel-0x8',
+      '.text+0xd0 drbg_kcapi_init-0x8',
+    ]);
     // The capability's name is the build's: the generated header's define for 51.
     const header = readFileSync(join(tree(), 'arch', 'arm64', 'include', 'generated', 'asm', 'cpucap-defs.h'), 'utf8');
     const cap51 = /^#define (ARM64_\w+)\s+51$/m.exec(header)![1];
