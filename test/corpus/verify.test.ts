@@ -398,6 +398,31 @@ describe("verify: the 6.12.117 arm64 tree's own built-in objects against its sel
     });
   });
 
+  it('a frozen drbg.o whose first ftrace entry was changed (addend 0 → 4): that entry is in neither place nor the sorted table, so the table is unplaced', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'relinkable-verify-arm64-'));
+    try {
+      const bytes = readFileSync(join(tree(), 'crypto', 'drbg.o'));
+      // The first entry of .rela__patchable_function_entries (readelf: offset 0x1cf38): r_addend is its third word.
+      const rela = /\.rela__patchable_function_entries\s+RELA\s+\S+\s+(\S+)/.exec(execFileSync('readelf', ['-SW', join(tree(), 'crypto', 'drbg.o')], { encoding: 'utf8' }))![1]!;
+      const addendAt = Number.parseInt(rela, 16) + 16;
+      expect(bytes.readBigInt64LE(addendAt)).toBe(0n);
+      bytes.writeBigInt64LE(4n, addendAt);
+      const copy = join(dir, 'drbg.o');
+      writeFileSync(copy, bytes);
+      const { status, report } = await verifyJson([copy, '--linked', join(tree(), 'vmlinux')]);
+      expect([status, report.verdict]).toEqual([1, 'differs']);
+      expect(report.findings.map((f) => [f.severity, f.id, f.message])).toEqual([
+        [
+          'review',
+          'section-unplaced',
+          '__patchable_function_entries (112 bytes) could not be placed in the linked file: 1 of its 14 entries are not in the linked __mcount_loc table (__start_mcount_loc..__stop_mcount_loc, which scripts/sorttable sorts after the link) (+0x0); its bytes were not compared',
+        ],
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('each module of the tree against its .ko: identical; scripts/module.lds, found above the .ko beside Module.symvers, says what ld -r discarded', async () => {
     const modules = execFileSync('find', ['.', '-name', '*.ko'], { cwd: tree(), encoding: 'utf8' }).trim().split('\n').sort();
     const verdicts: string[] = [];
