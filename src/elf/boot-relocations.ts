@@ -24,8 +24,6 @@ export interface BootRelocation {
  */
 export class BootRelocations {
   private constructor(
-    /** The table's name, for evidence. */
-    readonly table: string,
     /** Sorted by address. */
     private readonly entries: readonly BootRelocation[],
     private readonly littleEndian: boolean,
@@ -56,7 +54,7 @@ export class BootRelocations {
     }
     if (entries.length === 0) return undefined;
     entries.sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
-    return new BootRelocations(tables.map((t) => t.name).join(', '), entries, linked.header.littleEndian);
+    return new BootRelocations(entries, linked.header.littleEndian);
   }
 
   /** The entries whose 8-byte place begins in [start, end). */
