@@ -172,7 +172,7 @@ function compareExecutableSection(link: LinkPair, p: Placed, certified: Buffer, 
       }
       const s = sym ? finalAddress(sym, frozen, linked, placed) : 'no such symbol';
       if (!rule || typeof s === 'string' || offset + width > certified.length) {
-        const reason = !rule ? `relocation type ${typeName} is not one a kernel link resolves` : typeof s === 'string' ? s : 'the field lies past the end of its section';
+        const reason = !rule ? unmodelledType(typeName) : typeof s === 'string' ? s : 'the field lies past the end of its section';
         unverified.push({ section: p.frozen.name, offset, type: typeName, symbol: symbolName, reason, within: within(p.frozen.index, offset) });
         fieldOf.fill(-1, offset, Math.min(offset + width, certified.length));
         continue;
@@ -225,6 +225,15 @@ function compareExecutableSection(link: LinkPair, p: Placed, certified: Buffer, 
     differences,
     unverified,
   };
+}
+
+/** Why a relocation type's field is not computed. */
+function unmodelledType(typeName: string): string {
+  // A GOT-relative field is resolved through a GOT slot ld fills, or relaxed to address the
+  // symbol directly (arm64 ADRP+LDR of the slot become ADRP+ADD; x86 GOTPCRELX mov becomes lea).
+  return typeName.includes('GOT')
+    ? `relocation type ${typeName} goes through the GOT, which ld fills or relaxes: not modelled`
+    : `relocation type ${typeName} is not one a kernel link resolves`;
 }
 
 /** The AArch64 address halves of a section's relocations, by symbol index and addend. */
