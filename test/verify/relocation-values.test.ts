@@ -84,3 +84,50 @@ describe('padding the linker put between two input sections of the object', () =
     expect(padding[0]!.fill).toBe(hex);
   });
 });
+
+/**
+ * AArch64 linked as an arm64 vmlinux is (-shared -Bsymbolic --no-apply-dynamic-relocs): the
+ * two function pointers of relink_table are 0 in the file; their values are the addends of
+ * R_AARCH64_RELATIVE entries in .rela.dyn, which the kernel writes at boot.
+ */
+describe('AArch64 linked -shared --no-apply-dynamic-relocs, as an arm64 vmlinux', () => {
+  const object = join(ELF_FIXTURES, 'aarch64-relink.o');
+  const linkShared = (): string => {
+    const out = join(scratch, 'aarch64-shared.out');
+    execFileSync('aarch64-linux-gnu-ld', ['-shared', '-Bsymbolic', '--no-apply-dynamic-relocs', '-z', 'notext', '-Ttext=0xffff800010000000', '-e', 'relink_entry', object, join(ELF_FIXTURES, 'aarch64-relink_other.o'), '-o', out]);
+    return out;
+  };
+  /** readelf's .rela.dyn: offset, and the byte offset of its addend in the file. */
+  const dynamic = (linked: string) => {
+    const section = /\.rela\.dyn\s+RELA\s+\S+\s+(\S+)/.exec(execFileSync('readelf', ['-SW', linked], { encoding: 'utf8' }))!;
+    const entries = [...execFileSync('readelf', ['-rW', linked], { encoding: 'utf8' }).matchAll(/^([0-9a-f]{16})\s+\S+\s+(R_AARCH64_\w+)/gm)].map((m) => [m[1], m[2]]);
+    return { entries, addendAt: (i: number) => Number.parseInt(section[1]!, 16) + i * 24 + 16 };
+  };
+
+  it('identical: every relocated field readelf lists, the table\'s pointers taken from .rela.dyn', async () => {
+    const linked = linkShared();
+    const { status, report } = await verifyJson(object, linked);
+    expect([status, report.findings]).toEqual([0, []]);
+    expect(report.objects[0]!.relocatedFields).toBe(readelfRelocations(object).total);
+    const table = report.objects[0]!.sections.find((s) => s.name === '.rodata')!;
+    const start = BigInt(table.address!);
+    expect(dynamic(linked).entries).toEqual([
+      [start.toString(16), 'R_AARCH64_RELATIVE'],
+      [(start + 8n).toString(16), 'R_AARCH64_RELATIVE'],
+    ]);
+  });
+
+  it('an addend of .rela.dyn changed after the link: the pointer of relink_table it writes at boot', async () => {
+    const copy = join(scratch, 'aarch64-shared-changed.out');
+    copyFileSync(linkShared(), copy);
+    const bytes = readFileSync(copy);
+    const at = dynamic(copy).addendAt(1);
+    bytes.writeBigInt64LE(bytes.readBigInt64LE(at) + 4n, at);
+    writeFileSync(copy, bytes);
+    const { status, report } = await verifyJson(object, copy);
+    expect(status).toBe(1);
+    expect(report.findings.map((f) => [f.id, f.symbol, (f.evidence[0] as { section?: string; offset?: string }).section, (f.evidence[0] as { offset?: string }).offset])).toEqual([
+      ['certified-bytes-changed', 'relink_table', '.rodata', '0x8'],
+    ]);
+  });
+});
