@@ -34,22 +34,27 @@ export const systemMapTarget: FuzzTarget = {
 
 /**
  * A bzImage as the x86 boot protocol lays it out around a payload: 2 setup sectors with
- * "HdrS" and the protocol version, the payload after 0x40 bytes of protected-mode code, its
- * offset and length in the header, and the decompressed size `stated` in its last 4 bytes.
- * The vmlinuz tests build their images with it too.
+ * "HdrS" and the protocol version, the payload after 0x40 bytes of protected-mode code, and
+ * its offset and length in the header. The payload ends with the decompressed size: a gzip
+ * stream's own trailer, or `withSize` for the other compressions (size_append). The vmlinuz
+ * tests build their images with it too.
  */
-export function bzImage(payload: Buffer, stated: number, protocol = 0x20f): Buffer {
+export function bzImage(payload: Buffer, protocol = 0x20f): Buffer {
   const setupSectors = 2;
   const head = Buffer.alloc((setupSectors + 1) * 512 + 0x40);
   head[0x1f1] = setupSectors;
   head.write('HdrS', 0x202, 'latin1');
   head.writeUInt16LE(protocol, 0x206);
-  const size = Buffer.alloc(4);
-  size.writeUInt32LE(stated);
-  const withSize = Buffer.concat([payload, size]);
   head.writeUInt32LE(0x40, 0x248);
-  head.writeUInt32LE(withSize.length, 0x24c);
-  return Buffer.concat([head, withSize]);
+  head.writeUInt32LE(payload.length, 0x24c);
+  return Buffer.concat([head, payload]);
+}
+
+/** A compressed stream with the decompressed size appended, as scripts/Makefile.lib's size_append does for every compression but gzip. */
+export function withSize(stream: Buffer, size: number): Buffer {
+  const tail = Buffer.alloc(4);
+  tail.writeUInt32LE(size);
+  return Buffer.concat([stream, tail]);
 }
 
 export const vmlinuzTarget: FuzzTarget = {
@@ -59,9 +64,9 @@ export const vmlinuzTarget: FuzzTarget = {
     const elf = readFileSync(VMLINUX);
     const tool = (cmd: string, args: string[]) => execFileSync(cmd, args, { input: elf, maxBuffer: 1 << 26 });
     const seeds = new Map([
-      ['gzip.bzImage', bzImage(gzipSync(elf), elf.length)],
-      ['xz.bzImage', bzImage(tool('xz', ['-c', '--check=crc32']), elf.length)],
-      ['zstd.bzImage', bzImage(tool('zstd', ['-c', '-q']), elf.length)],
+      ['gzip.bzImage', bzImage(gzipSync(elf))],
+      ['xz.bzImage', bzImage(withSize(tool('xz', ['-c', '--check=crc32']), elf.length))],
+      ['zstd.bzImage', bzImage(withSize(tool('zstd', ['-c', '-q']), elf.length))],
     ]);
     // A stripped vmlinux with kallsyms, as a light kernel's (fixtures/kallsyms/build.sh), when
     // the corpus trees it takes scripts/kallsyms from are there.
@@ -69,7 +74,7 @@ export const vmlinuzTarget: FuzzTarget = {
     try {
       execFileSync(fixture('kallsyms', 'build.sh'), [kallsyms], { stdio: 'ignore' });
       const stripped = readFileSync(`${kallsyms}/vmlinux.stripped`);
-      seeds.set('kallsyms-gzip.bzImage', bzImage(gzipSync(stripped), stripped.length));
+      seeds.set('kallsyms-gzip.bzImage', bzImage(gzipSync(stripped)));
     } catch {
       process.stderr.write('fuzz: vmlinuz: no kallsyms seed (fixtures/kallsyms/build.sh needs the corpus trees)\n');
     }

@@ -1,12 +1,8 @@
-import { createRequire } from 'node:module';
 import { decompressWithTool } from '../decompress-tool.js';
+import { inflateBounded } from '../inflate.js';
 import { InputError, hex } from '../errors.js';
 import { LIMITS, overLimit } from '../limits.js';
 import { ELFCOMPRESS_ZLIB, ELFCOMPRESS_ZSTD } from './constants.js';
-
-// Loaded on first use: most kernels compress nothing, and every check pays for its imports.
-let fflate: typeof import('fflate') | undefined;
-const zlib = () => (fflate ??= createRequire(import.meta.url)('fflate') as typeof import('fflate'));
 
 /**
  * The most one compressed byte can become. A zstd RLE block turns 4 bytes (3 of header, 1
@@ -74,29 +70,12 @@ function inflateChecked(file: string, sectionName: string, type: number, payload
   return out;
 }
 
-/** A private signal out of fflate's data callback: the stream went past the declared size. */
-class TooLong {}
-
-/**
- * A zlib stream, decoded chunk by chunk and stopped past the declared size. fflate rather
- * than node:zlib: Node 20's inflateSync keeps ~9 KB for every stream it refuses as corrupt
- * (100,000 corrupt streams: 940 MB), which a fuzz campaign ran into at 2 GB.
- */
+/** A zlib stream decoded in-process (src/inflate.ts: not node:zlib), stopped past the declared size. */
 function unzlib(payload: Buffer, declared: number, field: string, fail: (problem: string) => never): Buffer {
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  try {
-    const stream = new (zlib().Unzlib)((chunk) => {
-      total += chunk.length;
-      if (total > declared) throw new TooLong();
-      chunks.push(chunk);
-    });
-    stream.push(payload, true);
-  } catch (err) {
-    if (err instanceof TooLong) fail(`the zlib stream decompresses to more than ${field} says (${declared} bytes)`);
-    fail(`corrupt zlib data (${(err as Error).message})`);
-  }
-  return Buffer.concat(chunks, total);
+  const outcome = inflateBounded('zlib', payload, declared);
+  if (outcome.ok) return outcome.bytes;
+  if (outcome.problem === 'too-long') return fail(`the zlib stream decompresses to more than ${field} says (${declared} bytes)`);
+  return fail(`corrupt zlib data (${outcome.said})`);
 }
 
 function unzstd(payload: Buffer, declared: number, field: string, fail: (problem: string) => never): Buffer {

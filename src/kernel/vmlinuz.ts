@@ -1,6 +1,7 @@
-import { gunzipSync } from 'node:zlib';
+import { crc32 } from 'node:zlib';
 import { decompressWithTool, decompressWithToolAsync, type ToolCompression, type ToolOutcome } from '../decompress-tool.js';
 import { InputError, hex } from '../errors.js';
+import { inflateBounded } from '../inflate.js';
 import { readInputBytes } from '../input-file.js';
 import { FileSource } from '../elf/source.js';
 import { LIMITS, overLimit } from '../limits.js';
@@ -87,9 +88,12 @@ function payloadOf(path: string): Payload {
   if (kind === 'bzip2' || kind === 'lzma' || kind === 'lzo') {
     throw new InputError(path, `${kind}-compressed payload: relinkable reads gzip, xz, zstd and lz4 kernel images`);
   }
+  // The last 4 bytes state the decompressed size: appended by size_append for every
+  // compression but gzip, whose own trailer ends with it (ISIZE; scripts/Makefile.lib).
   const stated = payload.readUInt32LE(payload.length - 4);
   if (stated > LIMITS.DECOMPRESSED_KERNEL_SIZE.value) throw new InputError(path, overLimit(LIMITS.DECOMPRESSED_KERNEL_SIZE, 'decompressed vmlinux', stated));
-  return { kind, stream: payload.subarray(0, payload.length - 4), stated, payloadOffset, payloadLength };
+  const stream = kind === 'gzip' ? payload : payload.subarray(0, payload.length - 4);
+  return { kind, stream, stated, payloadOffset, payloadLength };
 }
 
 /** The decompressed payload, when it is an ELF file of the size the image states. */
@@ -102,21 +106,25 @@ function checked(path: string, p: Payload, bytes: Buffer): DecompressedImage {
 /** Decompresses the vmlinux out of a bzImage file: an InputError for anything else, or a payload that does not decompress to an ELF of the size the image states. */
 export function decompressVmlinuz(path: string): DecompressedImage {
   const p = payloadOf(path);
-  return checked(path, p, p.kind === 'gzip' ? gunzip(path, p.stream) : throughTool(path, p.kind, p.stream));
+  return checked(path, p, p.kind === 'gzip' ? gunzip(path, p.stream, p.stated) : throughTool(path, p.kind, p.stream));
 }
 
 /** decompressVmlinuz with the tool running beside this thread (relinkable scan unpacks the next kernel while it checks one). */
 export async function decompressVmlinuzAsync(path: string): Promise<DecompressedImage> {
   const p = payloadOf(path);
-  return checked(path, p, p.kind === 'gzip' ? gunzip(path, p.stream) : await throughToolAsync(path, p.kind, p.stream));
+  return checked(path, p, p.kind === 'gzip' ? gunzip(path, p.stream, p.stated) : await throughToolAsync(path, p.kind, p.stream));
 }
 
-function gunzip(path: string, stream: Buffer): Buffer {
-  try {
-    return gunzipSync(stream, { maxOutputLength: LIMITS.DECOMPRESSED_KERNEL_SIZE.value });
-  } catch (err) {
-    throw new InputError(path, `gzip payload does not decompress: ${(err as Error).message}`);
+/** The gzip member, decoded in-process (src/inflate.ts) and checked against its trailer's CRC32, which the decoder does not check. */
+function gunzip(path: string, stream: Buffer, stated: number): Buffer {
+  const outcome = inflateBounded('gzip', stream, stated);
+  if (!outcome.ok) {
+    throw new InputError(path, outcome.problem === 'too-long' ? `gzip payload decompresses to more than the image states (${stated} bytes)` : `gzip payload does not decompress: ${outcome.said}`);
   }
+  const stored = stream.readUInt32LE(stream.length - 8);
+  const computed = crc32(outcome.bytes);
+  if (computed !== stored) throw new InputError(path, `gzip payload: its CRC32 ${hex(stored)} is not that of what it decompresses to (${hex(computed)})`);
+  return outcome.bytes;
 }
 
 /** The payload through its tool: the vmlinux it holds, or an error naming the image. */
