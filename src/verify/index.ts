@@ -9,10 +9,6 @@ import { patchSitesIn } from './patch-sites.js';
 import { pairOrcTables, searchPlacements } from './search.js';
 import { judgeSortedTables } from './sorted-tables.js';
 
-/**
- * One frozen object against the linked file it went into: where its sections are, and
- * whether the linked bytes are the certified bytes with the relocations applied.
- */
 /** What the link is read with besides the linked file: its linker script, an ld map, the build's arm64 cpucap names. */
 export interface LinkContext {
   readonly script: LinkerScript | undefined;
@@ -20,6 +16,10 @@ export interface LinkContext {
   readonly capabilities?: Cpucaps | undefined;
 }
 
+/**
+ * One frozen object against the linked file it went into: where its sections are, and
+ * whether the linked bytes are the certified bytes with the relocations applied.
+ */
 export function verifyObject(frozen: ElfFile, linked: ElfFile, { script, map, capabilities }: LinkContext): ObjectVerification {
   const placements = placeSections(frozen, linked, script, map);
   searchPlacements(frozen, linked, placements, script);
