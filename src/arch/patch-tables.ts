@@ -1,5 +1,5 @@
 import { InputError, hex } from '../errors.js';
-import { BootRelocations } from '../elf/boot-relocations.js';
+import { linkedBytesAt } from '../elf/boot-relocations.js';
 import { SHF_ALLOC, SHN_LORESERVE, SHN_UNDEF, SHT_NOBITS } from '../elf/constants.js';
 import type { ElfFile } from '../elf/file.js';
 
@@ -51,18 +51,18 @@ export function inFile(linked: ElfFile, address: bigint): boolean {
   return linked.sections.some((s) => (s.flags & SHF_ALLOC) !== 0 && address >= s.addr && address < s.addr + BigInt(s.size));
 }
 
-function symbolAddress(linked: ElfFile, name: string): bigint | undefined {
+/** The address of a symbol the linked file defines, global or local (a linker-script symbol). */
+export function symbolAddress(linked: ElfFile, name: string): bigint | undefined {
   const s = [...linked.symbolsNamed(name), ...linked.localSymbolsNamed(name)].find((x) => x.shndx !== SHN_UNDEF && x.shndx < SHN_LORESERVE);
   return s?.value;
 }
 
 /** The bytes at [start, end) of a linked executable, as they are once its boot relocations are written. */
-function readRange(linked: ElfFile, start: bigint, end: bigint, what: string): Buffer {
+export function readRange(linked: ElfFile, start: bigint, end: bigint, what: string): Buffer {
   if (end === start) return Buffer.alloc(0);
   const s = linked.sections.find((x) => (x.flags & SHF_ALLOC) !== 0 && x.type !== SHT_NOBITS && start >= x.addr && end <= x.addr + BigInt(x.size));
   if (!s) throw new InputError(linked.name, `${what} (${hex(start)}..${hex(end)}) lies in no section with contents`);
-  const bytes = linked.source.read(s.offset + Number(start - s.addr), Number(end - start), what);
-  return BootRelocations.of(linked)?.applied(bytes, start) ?? bytes;
+  return linkedBytesAt(linked, s, start, Number(end - start), what);
 }
 
 /**

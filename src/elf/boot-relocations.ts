@@ -1,6 +1,7 @@
 import { hex } from '../errors.js';
 import { SHF_ALLOC, SHT_RELA } from './constants.js';
 import type { ElfFile } from './file.js';
+import type { ElfSection } from './table.js';
 import { relocationTypeName } from './relocations.js';
 
 /** The dynamic relocation types a self-relocating kernel applies: the place gets the addend (plus the load offset). */
@@ -89,4 +90,14 @@ export class BootRelocations {
   static describe(r: BootRelocation): string {
     return `${r.type} ${hex(BigInt.asUintN(64, r.addend))}`;
   }
+}
+
+/**
+ * `length` bytes of a linked executable's allocated section `section`, from `address`, as
+ * the kernel holds them once its boot relocations are written: what every comparison with
+ * the linked bytes reads.
+ */
+export function linkedBytesAt(linked: ElfFile, section: ElfSection, address: bigint, length: number, what: string): Buffer {
+  const raw = linked.source.read(section.offset + Number(address - section.addr), length, what);
+  return BootRelocations.of(linked)?.applied(raw, address) ?? raw;
 }

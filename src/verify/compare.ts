@@ -7,7 +7,7 @@ import { SymbolMap } from '../elf/symbol-map.js';
 import type { ElfSymbol } from '../elf/symbols.js';
 import type { ElfSection } from '../elf/table.js';
 import type { ByteDifference, Padding, SectionComparison, UnverifiedField } from '../facts/verify.js';
-import { BootRelocations } from '../elf/boot-relocations.js';
+import { BootRelocations, linkedBytesAt } from '../elf/boot-relocations.js';
 import { linkedRelocationIndex, mergedKind, type Placed } from './placement.js';
 
 export interface Comparison {
@@ -32,8 +32,7 @@ export function locator(frozen: ElfFile): (shndx: number, offset: number) => str
 /** The linked bytes at `p`: in an executable, as they are once the kernel has applied its boot relocations. */
 function linkedBytes(linked: ElfFile, p: Placed, length: number): Buffer {
   if (linked.isRelocatable) return linked.source.read(p.linked.offset + Number(p.address), length, `${p.linked.name} bytes of ${p.frozen.name}`);
-  const bytes = linked.source.read(p.linked.offset + Number(p.address - p.linked.addr), length, `${p.linked.name} bytes of ${p.frozen.name}`);
-  return BootRelocations.of(linked)?.applied(bytes, p.address) ?? bytes;
+  return linkedBytesAt(linked, p.linked, p.address, length, `${p.linked.name} bytes of ${p.frozen.name}`);
 }
 
 /**
@@ -292,9 +291,7 @@ const PIECE_LIMIT = 4096;
 function readAddress(linked: ElfFile, address: bigint, length: number): Buffer | undefined {
   const s = linked.sections.find((x) => (x.flags & SHF_ALLOC) !== 0 && x.type !== SHT_NOBITS && address >= x.addr && address < x.addr + BigInt(x.size));
   if (!s) return undefined;
-  const at = Number(address - s.addr);
-  const bytes = linked.source.read(s.offset + at, Math.min(length, s.size - at), `merged piece at 0x${address.toString(16)}`);
-  return BootRelocations.of(linked)?.applied(bytes, address) ?? bytes;
+  return linkedBytesAt(linked, s, address, Math.min(length, s.size - Number(address - s.addr)), `merged piece at 0x${address.toString(16)}`);
 }
 
 /**

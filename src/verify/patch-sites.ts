@@ -7,9 +7,23 @@ import type { PatchSite } from '../facts/verify.js';
 import { locator } from './compare.js';
 import type { Placed } from './placement.js';
 import { SymbolMap } from '../elf/symbol-map.js';
+import type { ElfSymbol } from '../elf/symbols.js';
 
 /** The most bytes of patchable NOPs a function may have before its symbol (arm64: -fpatchable-function-entry=4,2). */
 const PATCHABLE_PREFIX = 8;
+
+/**
+ * The function whose patchable NOPs (-fpatchable-function-entry=N,M: arm64 ftrace) begin at
+ * `offset`, before its symbol, and how many bytes before: where an ftrace entry that lies in
+ * no function belongs.
+ */
+export function functionAfterPrefix(functions: SymbolMap, shndx: number, offset: number | bigint): { symbol: ElfSymbol; before: number } | undefined {
+  for (let before = 4; before <= PATCHABLE_PREFIX; before += 4) {
+    const symbol = functions.startingAt(shndx, BigInt(offset) + BigInt(before));
+    if (symbol) return { symbol, before };
+  }
+  return undefined;
+}
 
 /**
  * The places inside the object's placed bytes that the kernel rewrites at boot or run time,
@@ -30,15 +44,12 @@ export function patchSitesIn(frozen: ElfFile, linked: ElfFile, placed: ReadonlyM
   const rangeOf = (address: bigint): Placed | undefined => ranges.find((p) => address >= p.address && address < p.address + BigInt(p.frozen.size));
   const inFunction = locator(frozen);
   const functions = SymbolMap.functions(frozen);
-  // A site in no function may be the NOPs -fpatchable-function-entry=N,M puts before one (arm64 ftrace): `name-0x8`.
+  // A site in no function may be the patchable NOPs before one: `name-0x8`.
   const within = (shndx: number, offset: number): string | undefined => {
     const named = inFunction(shndx, offset);
     if (named) return named;
-    for (let before = 4; before <= PATCHABLE_PREFIX; before += 4) {
-      const f = functions.startingAt(shndx, offset + before);
-      if (f) return `${f.name}-0x${before.toString(16)}`;
-    }
-    return undefined;
+    const next = functionAfterPrefix(functions, shndx, offset);
+    return next && `${next.symbol.name}-0x${next.before.toString(16)}`;
   };
   const { tables, sites } = tablesOf(linked, (address) => rangeOf(address) !== undefined);
   return {

@@ -6,7 +6,7 @@ import type { ElfSection } from '../elf/table.js';
 import { isMappingSymbol, type ElfSymbol } from '../elf/symbols.js';
 import { placeSection, type LinkerScript } from '../kernel/linker-script/index.js';
 import type { SectionPlacement, VerifiedSection } from '../facts/verify.js';
-import { BootRelocations } from '../elf/boot-relocations.js';
+import { linkedBytesAt } from '../elf/boot-relocations.js';
 import { namesObject, type LinkMapEntry } from './link-map.js';
 
 /** A frozen section placed in the linked file, for the comparison. */
@@ -326,11 +326,9 @@ function referencesInto(frozen: ElfFile, placed: Map<number, Placed>, target: El
 function referenceVotesExecutable(frozen: ElfFile, linked: ElfFile, placed: Map<number, Placed>, target: ElfSection): Vote[] {
   const votes: Vote[] = [];
   const le = frozen.header.littleEndian;
-  const boot = BootRelocations.of(linked);
   const fieldAt = (r: Reference, width: number): { p: bigint; field: Buffer } => {
     const p = r.from.address + r.offset;
-    const raw = linked.source.read(r.from.linked.offset + Number(p - r.from.linked.addr), width, `relocated field at ${p.toString(16)}`);
-    return { p, field: boot?.applied(raw, p) ?? raw };
+    return { p, field: linkedBytesAt(linked, r.from.linked, p, width, `relocated field at ${p.toString(16)}`) };
   };
   const vote = (s: bigint, r: Reference) => {
     const base = s - r.symbolOffset;

@@ -91,7 +91,8 @@ function firstFieldAt(frozen: ElfFile, linked: ElfFile, placements: Placements, 
   if (!rule || typeof s === 'string' || Number(offset) + rule.width > section.size) return undefined;
   const original = frozen.sectionData(section).subarray(Number(offset), Number(offset) + rule.width);
   const a = table.addendAt(0) ?? rule.implicitAddend(original, frozen.header.littleEndian);
-  const bytes = BootRelocations.of(linked)?.applied(linked.sectionData(target), target.addr) ?? linked.sectionData(target);
+  const data = linked.sectionData(target);
+  const bytes = BootRelocations.of(linked)?.applied(data, target.addr) ?? data;
   return (base) => {
     const at = Number(base - target.addr + offset);
     return rule.write(original, { s, a, p: base + offset }, frozen.header.littleEndian).equals(bytes.subarray(at, at + rule.width));

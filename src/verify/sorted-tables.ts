@@ -1,11 +1,12 @@
-import { SHF_ALLOC, SHN_LORESERVE, SHN_UNDEF, SHT_NOBITS } from '../elf/constants.js';
+import { readRange, symbolAddress } from '../arch/patch-tables.js';
+import { SHN_LORESERVE, SHN_UNDEF } from '../elf/constants.js';
 import type { ElfFile } from '../elf/file.js';
 import { fieldRule } from '../elf/relocation-values.js';
 import { SymbolMap } from '../elf/symbol-map.js';
 import type { ElfSymbol } from '../elf/symbols.js';
 import type { SectionComparison } from '../facts/verify.js';
-import { BootRelocations } from '../elf/boot-relocations.js';
 import { finalAddress } from './compare.js';
+import { functionAfterPrefix } from './patch-sites.js';
 import type { Placements } from './placement.js';
 
 /**
@@ -22,19 +23,10 @@ const SORTED_TABLES: readonly { readonly inputs: readonly string[]; readonly sta
 ];
 
 const ENTRY_SIZE = 8;
-/** How far before its function an entry may point: arm64's -fpatchable-function-entry=4,2 puts two NOPs before the entry. */
-const PATCHABLE_ENTRY_BEFORE = 8;
-
-function symbolValue(linked: ElfFile, name: string): bigint | undefined {
-  return [...linked.symbolsNamed(name), ...linked.localSymbolsNamed(name)].find((s) => s.shndx !== SHN_UNDEF && s.shndx < SHN_LORESERVE)?.value;
-}
 
 /** The linked table's entries as the kernel reads them (boot relocations applied), as hex. */
-function linkedEntries(linked: ElfFile, start: bigint, stop: bigint): Set<string> | undefined {
-  const s = linked.sections.find((x) => (x.flags & SHF_ALLOC) !== 0 && x.type !== SHT_NOBITS && start >= x.addr && stop <= x.addr + BigInt(x.size));
-  if (!s || stop < start) return undefined;
-  const raw = linked.source.read(s.offset + Number(start - s.addr), Number(stop - start), `the table ${start.toString(16)}..${stop.toString(16)}`);
-  const bytes = BootRelocations.of(linked)?.applied(raw, start) ?? raw;
+function linkedEntries(linked: ElfFile, start: bigint, stop: bigint, table: string): Set<string> {
+  const bytes = readRange(linked, start, stop, table);
   const out = new Set<string>();
   for (let o = 0; o + ENTRY_SIZE <= bytes.length; o += ENTRY_SIZE) out.add(bytes.subarray(o, o + ENTRY_SIZE).toString('hex'));
   return out;
@@ -50,16 +42,15 @@ export function judgeSortedTables(frozen: ElfFile, linked: ElfFile, placements: 
   if (linked.isRelocatable || !linked.header.is64) return [];
   const compared: SectionComparison[] = [];
   for (const t of SORTED_TABLES) {
-    const start = symbolValue(linked, t.start);
-    const stop = symbolValue(linked, t.stop);
-    if (start === undefined || stop === undefined) continue;
+    const start = symbolAddress(linked, t.start);
+    const stop = symbolAddress(linked, t.stop);
+    if (start === undefined || stop === undefined || stop < start) continue;
     let entries: Set<string> | undefined;
     let functions: SymbolMap | undefined;
     for (const entry of placements.sections) {
       if (!t.inputs.includes(entry.name) || entry.placement.kind !== 'unplaced' || !entry.hasBytes) continue;
       const section = frozen.sectionAt(entry.index);
-      entries ??= linkedEntries(linked, start, stop);
-      if (!entries) break;
+      entries ??= linkedEntries(linked, start, stop, t.table);
       const certified = frozen.sectionData(section);
       let fields = 0;
       const missing: string[] = [];
@@ -115,7 +106,7 @@ export function judgeSortedTables(frozen: ElfFile, linked: ElfFile, placements: 
 function overriddenWeakFunction(frozen: ElfFile, linked: ElfFile, placements: Placements, functions: SymbolMap, sym: ElfSymbol, addend: bigint): string | undefined {
   if (sym.shndx === SHN_UNDEF || sym.shndx >= SHN_LORESERVE) return undefined;
   const at = (sym.type === 'section' ? 0n : sym.value) + addend;
-  const f = functions.containing(sym.shndx, at) ?? functions.containing(sym.shndx, at + BigInt(PATCHABLE_ENTRY_BEFORE));
+  const f = functions.containing(sym.shndx, at) ?? functionAfterPrefix(functions, sym.shndx, at)?.symbol;
   if (!f || f.binding !== 'weak') return undefined;
   const ours = placements.placed.get(f.shndx);
   const kept = linked.symbolsNamed(f.name).find((s) => s.shndx !== SHN_UNDEF && s.shndx < SHN_LORESERVE);
