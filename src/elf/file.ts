@@ -1,7 +1,9 @@
 import { InputError } from '../errors.js';
 import {
-  ET_DYN, ET_REL,
+  ET_DYN,
+  ET_REL,
   SHF_COMPRESSED,
+  SHN_UNDEF,
   SHT_NOBITS,
   SHT_NOTE,
   SHT_REL,
@@ -58,11 +60,14 @@ export class ElfFile {
   }
 
   /**
-   * A -shared or -pie link (ET_DYN): ld makes its hidden and script-defined symbols local,
-   * so a global reference may have been resolved to what the output lists as a local.
+   * In a -shared or -pie link (ET_DYN: an arm64 vmlinux), the one local definition of `name`:
+   * ld makes hidden and script-defined symbols local, so a global reference was resolved to
+   * what the output lists as a local. Of two, neither; in any other file, none.
    */
-  get isSharedLink(): boolean {
-    return this.header.type === ET_DYN;
+  localizedDefinition(name: string): ElfSymbol | undefined {
+    if (this.header.type !== ET_DYN) return undefined;
+    const defined = this.localSymbolsNamed(name).filter((s) => s.shndx !== SHN_UNDEF);
+    return defined.length === 1 ? defined[0] : undefined;
   }
 
   close(): void {

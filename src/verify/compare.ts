@@ -110,10 +110,8 @@ export function finalAddress(sym: ElfSymbol, frozen: ElfFile, linked: ElfFile, p
   const defs = linked.symbolsNamed(sym.name).filter((s) => s.shndx !== SHN_UNDEF);
   const global = defs.find((s) => s.binding === 'global') ?? defs[0];
   if (global) return global.value;
-  // A shared link (an arm64 vmlinux) made the definition local: a name defined once, as a
-  // local only, is the definition the reference was resolved to.
-  const localized = linked.isSharedLink ? linked.localSymbolsNamed(sym.name).filter((s) => s.shndx !== SHN_UNDEF) : [];
-  if (localized.length === 1) return localized[0]!.value;
+  const localized = linked.localizedDefinition(sym.name);
+  if (localized) return localized.value;
   if (sym.binding === 'weak') return 0n;
   return 'no symbol of that name is defined in the linked file';
 }

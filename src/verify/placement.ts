@@ -265,8 +265,8 @@ function fits(linked: ElfFile, shndx: number, base: bigint, section: ElfSection,
 function linkedCandidates(frozen: ElfFile, linked: ElfFile, objects: LinkedObjects | undefined, symbols: readonly ElfSymbol[]): (sym: ElfSymbol) => ElfSymbol[] {
   const table = linked.symtab();
   if (!table) return () => [];
-  // Globals too in a shared link (an arm64 vmlinux), which makes hidden and script-defined symbols local.
-  const locals = table.localsNamed([...new Set(symbols.filter((s) => s.binding === 'local' || linked.isSharedLink).map((s) => s.name))]);
+  const localNames = [...new Set(symbols.filter((s) => s.binding === 'local').map((s) => s.name))];
+  const locals = table.localsNamed(localNames);
   const file = fileName(frozen);
   const sameFile = (index: number): boolean => {
     if (!file || !objects) return true;
@@ -278,10 +278,8 @@ function linkedCandidates(frozen: ElfFile, linked: ElfFile, objects: LinkedObjec
     if (sym.binding === 'local') return defined((locals.get(sym.name) ?? []).filter(sameFile));
     const globals = defined(table.lookup(sym.name));
     if (globals.length > 0) return globals;
-    if (!linked.isSharedLink) return [];
-    // A global the link made local is its one local definition of that name; of two, neither.
-    const localized = defined(locals.get(sym.name) ?? []);
-    return localized.length === 1 ? localized : [];
+    const localized = linked.localizedDefinition(sym.name);
+    return localized && localized.shndx < SHN_LORESERVE ? [localized] : [];
   };
 }
 
